@@ -1,0 +1,27 @@
+namespace Spillway.Messaging;
+
+/// <summary>A queue's durable definition. Ranges and defaults follow Amazon SQS.</summary>
+public sealed record QueueDefinition
+{
+    /// <summary>Queue name: 1–80 characters of letters, digits, '-' and '_' (a FIFO queue ends in ".fifo").</summary>
+    public required string Name { get; init; }
+
+    /// <summary>How long a received message stays hidden. 0 s–12 h; defaults to 30 s.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Delay before a new message becomes visible. 0–900 s; defaults to 0.</summary>
+    public TimeSpan DeliveryDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How long a message is kept. 60 s–14 days; defaults to 4 days.</summary>
+    public TimeSpan MessageRetentionPeriod { get; init; } = TimeSpan.FromDays(4);
+
+    /// <summary>Largest message body accepted, in bytes. 1 KiB–1 MiB; defaults to 1 MiB.</summary>
+    public int MaximumMessageSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Where messages go after too many receives; null for none.</summary>
+    public RedrivePolicy? RedrivePolicy { get; init; }
+}
+
+/// <summary>Moves a message to <paramref name="DeadLetterQueue"/> once it has been received more than
+/// <paramref name="MaxReceiveCount"/> times (1–1000).</summary>
+public sealed record RedrivePolicy(string DeadLetterQueue, int MaxReceiveCount);

@@ -1,0 +1,67 @@
+namespace Spillway.Sinks;
+
+/// <summary>Settings of one SQL sink.</summary>
+public sealed class SqlSinkOptions
+{
+    /// <summary>The sink's name. Required.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// Where to write: <c>postgresql://user:pass@host:port/db</c>, <c>mysql://user:pass@host:port/db</c>
+    /// (MariaDB too) or <c>sqlite:///path/to/file.db</c>. Required.
+    /// </summary>
+    public required string DatabaseUrl { get; init; }
+
+    /// <summary>Target table. Defaults to "users", the seed's table.</summary>
+    public string Table { get; init; } = "users";
+
+    /// <summary>Column holding the message id, the table's primary key. Defaults to "id".</summary>
+    public string IdColumn { get; init; } = "id";
+
+    /// <summary>Column holding the time the record was accepted; null for none. Defaults to "created_at".</summary>
+    public string? CreatedAtColumn { get; init; } = "created_at";
+
+    /// <summary>The mapped columns. Defaults to the seed's name and email.</summary>
+    public IReadOnlyList<ColumnMapping> Columns { get; init; } =
+    [
+        new("name", "name", ColumnType.Text, 200, Required: true),
+        new("email", "email", ColumnType.Text, 320, Required: true),
+    ];
+
+    /// <summary>Create the table when missing. Defaults to true.</summary>
+    public bool CreateTable { get; init; } = true;
+
+    /// <summary>
+    /// Most connections open at once, whatever the worker concurrency. Defaults to 10, a small share of a typical
+    /// database's max_connections, as a proxy in front of the database would keep.
+    /// </summary>
+    public int MaxConnections { get; init; } = 10;
+
+    /// <summary>How long a write waits for a free pooled connection before giving up. Defaults to 30 s.</summary>
+    public TimeSpan BorrowTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Maps a JSON field of the record to a column.</summary>
+/// <param name="Column">Column name.</param>
+/// <param name="Field">JSON property name in the record.</param>
+/// <param name="Type">Column type.</param>
+/// <param name="MaxLength">Largest text length; null for unbounded text.</param>
+/// <param name="Required">Whether a record without the field is rejected.</param>
+public sealed record ColumnMapping(string Column, string Field, ColumnType Type, int? MaxLength = null, bool Required = false);
+
+/// <summary>Provider-neutral column types.</summary>
+public enum ColumnType
+{
+    /// <summary>Text (VARCHAR(MaxLength) or TEXT).</summary>
+    Text,
+    /// <summary>64-bit integer.</summary>
+    Integer,
+    /// <summary>Double-precision number.</summary>
+    Real,
+    /// <summary>Boolean.</summary>
+    Boolean,
+    /// <summary>Timestamp with time zone (an ISO-8601 string in the record).</summary>
+    Timestamp,
+    /// <summary>Any JSON value, stored as JSON text.</summary>
+    Json,
+}
