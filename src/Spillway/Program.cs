@@ -1,1 +1,3 @@
-return 0;
+using Spillway.Cli;
+
+return await SpillwayCli.RunAsync(args);

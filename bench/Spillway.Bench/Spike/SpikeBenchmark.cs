@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Spillway.Bench.Support;
+
+namespace Spillway.Bench.Spike;
+
+/// <summary>
+/// The spike benchmark of issue 2: N records from C clients at /submit, against a bare Kestrel endpoint measured in
+/// the same run; then the drain of a backlog into the database against PostgreSQL COPY of the same rows.
+/// </summary>
+public static class SpikeBenchmark
+{
+    private const int WarmupRecords = 2_000;
+
+    public static async Task<int> RunAsync(SpikeOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateTempSubdirectory("spillway-bench-");
+        try
+        {
+            var databaseUrl = options.DatabaseUrl ?? "sqlite:///" + Path.Combine(work.FullName, "bench.db").TrimStart('/');
+            var database = new BenchDatabase(databaseUrl);
+            var stamp = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+
+            output.WriteLine($"spike: {options.Records:N0} records, {options.Clients} clients, database {Redact(databaseUrl)}");
+            var bare = await MeasureBareKestrelAsync(options, output, cancellationToken).ConfigureAwait(false);
+            var spike = await MeasureSpikeAsync(options, database, work.FullName, "spike_" + stamp, output, cancellationToken)
+                .ConfigureAwait(false);
+            var drain = await MeasureDrainAsync(options, database, work.FullName, "drain_" + stamp, output, cancellationToken)
+                .ConfigureAwait(false);
+            double? copyPerSecond = null;
+            if (database.IsPostgres)
+            {
+                var copyTable = "copy_" + stamp;
+                var copy = await database.CopyAsync(copyTable, options.Records, Row).ConfigureAwait(false);
+                await database.DropAsync(copyTable).ConfigureAwait(false);
+                copyPerSecond = options.Records / copy.TotalSeconds;
+                output.WriteLine($"PostgreSQL COPY baseline: {copyPerSecond:N0} rows/s ({copy.TotalSeconds:F2} s)");
+            }
+
+            var ingestRatio = spike.Load.PerSecond / bare.PerSecond;
+            output.WriteLine();
+            output.WriteLine($"ingest: {spike.Load.PerSecond:N0} accepted/s vs bare Kestrel {bare.PerSecond:N0} req/s = {ingestRatio:F2}x");
+            output.WriteLine($"drain:  {drain.RowsPerSecond:N0} rows/s" +
+                (copyPerSecond is { } c ? $" vs COPY {c:N0} rows/s = {drain.RowsPerSecond / c:F2}x" : " (COPY baseline needs PostgreSQL)") +
+                $", peak database connections {drain.PeakConnections}");
+            var complete = spike.Rows == spike.Load.Accepted + WarmupRecords && drain.Rows == options.Records;
+            output.WriteLine(complete ? "every accepted record is in the table" : "ROWS MISSING OR DOUBLED");
+            if (options.Json)
+            {
+                output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["records"] = options.Records,
+                    ["clients"] = options.Clients,
+                    ["acceptedPerSecond"] = Math.Round(spike.Load.PerSecond),
+                    ["bareKestrelPerSecond"] = Math.Round(bare.PerSecond),
+                    ["ingestRatio"] = Math.Round(ingestRatio, 3),
+                    ["p50Ms"] = spike.Load.PercentileMs(0.50),
+                    ["p99Ms"] = spike.Load.PercentileMs(0.99),
+                    ["maxMs"] = spike.Load.MaxMs,
+                    ["nonSuccess"] = spike.Load.NonSuccess,
+                    ["spikeDrainSeconds"] = spike.DrainSeconds,
+                    ["drainRowsPerSecond"] = Math.Round(drain.RowsPerSecond),
+                    ["copyRowsPerSecond"] = copyPerSecond is { } cps ? Math.Round(cps) : null,
+                    ["drainRatio"] = copyPerSecond is { } cr ? Math.Round(drain.RowsPerSecond / cr, 3) : null,
+                    ["peakConnections"] = drain.PeakConnections,
+                    ["complete"] = complete,
+                }));
+            }
+
+            return complete && spike.Load.NonSuccess == 0 ? 0 : 1;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    internal static (string Name, string Email) Row(int i) =>
+        ("user" + i.ToString(CultureInfo.InvariantCulture), "user" + i.ToString(CultureInfo.InvariantCulture) + "@example.com");
+
+    private static string Body(int i)
+    {
+        var (name, email) = Row(i);
+        return $$"""{"name":"{{name}}","email":"{{email}}"}""";
+    }
+
+    private static async Task<LoadResult> MeasureBareKestrelAsync(SpikeOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        await using var server = ChildProcess.StartSelf(["bench", "bare-kestrel", "--urls", baseAddress.ToString()]);
+        await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var target = new Uri(baseAddress, "/submit");
+        await LoadGenerator.RunAsync(target, WarmupRecords, options.Clients, Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await LoadGenerator.RunAsync(target, options.Records, options.Clients, Body, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        Report(output, "bare Kestrel", result);
+        return result;
+    }
+
+    private static async Task<(LoadResult Load, long Rows, double DrainSeconds)> MeasureSpikeAsync(
+        SpikeOptions options, BenchDatabase database, string work, string table, TextWriter output, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        await using var server = ChildProcess.StartSelf(ServeArguments(baseAddress, Path.Combine(work, "spike"), database.Url, table, workers: true));
+        await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var target = new Uri(baseAddress, "/submit");
+        await LoadGenerator.RunAsync(target, WarmupRecords, options.Clients, i => Body(options.Records + i), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        var load = await LoadGenerator.RunAsync(
+            target, options.Records, options.Clients, Body, new Progress<int>(n => output.WriteLine($"  spike: {n:N0} sent")), cancellationToken)
+            .ConfigureAwait(false);
+        Report(output, "Spillway durable ingest", load);
+        var drainClock = Stopwatch.StartNew();
+        var expected = load.Accepted + WarmupRecords;
+        var rows = await WaitForRowsAsync(database, table, expected, TimeSpan.FromMinutes(10), null).ConfigureAwait(false);
+        var drainSeconds = drainClock.Elapsed.TotalSeconds;
+        output.WriteLine($"  backlog drained {drainSeconds:F2} s after the burst ended; rows in table {rows:N0} (expected {expected:N0})");
+        await server.StopAsync().ConfigureAwait(false);
+        await database.DropAsync(table).ConfigureAwait(false);
+        return (load, rows, drainSeconds);
+    }
+
+    private static async Task<(long Rows, double RowsPerSecond, int PeakConnections)> MeasureDrainAsync(
+        SpikeOptions options, BenchDatabase database, string work, string table, TextWriter output, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(work, "drain");
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+
+        // Build the backlog with the workers off, then restart with them on and time the drain alone.
+        await using (var filler = ChildProcess.StartSelf(ServeArguments(baseAddress, dataDirectory, database.Url, table, workers: false)))
+        {
+            await filler.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            var fill = await LoadGenerator.RunAsync(new Uri(baseAddress, "/submit"), options.Records, options.Clients, Body, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            if (fill.NonSuccess > 0)
+            {
+                throw new InvalidOperationException($"{fill.NonSuccess} records were refused while building the backlog");
+            }
+
+            await filler.StopAsync().ConfigureAwait(false);
+        }
+
+        await using var drainer = ChildProcess.StartSelf(ServeArguments(baseAddress, dataDirectory, database.Url, table, workers: true));
+        var clock = Stopwatch.StartNew();
+        var peak = 0;
+        var rows = await WaitForRowsAsync(database, table, options.Records, TimeSpan.FromMinutes(10), async () =>
+        {
+            peak = Math.Max(peak, await database.CountConnectionsAsync().ConfigureAwait(false));
+        }).ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var perSecond = rows / seconds;
+        output.WriteLine($"Spillway drain of a {options.Records:N0} backlog: {perSecond:N0} rows/s ({seconds:F2} s incl. start-up), " +
+            $"rows {rows:N0}, peak connections {peak}");
+        await drainer.StopAsync().ConfigureAwait(false);
+        await database.DropAsync(table).ConfigureAwait(false);
+        return (rows, perSecond, peak);
+    }
+
+    private static string[] ServeArguments(Uri baseAddress, string dataDirectory, string databaseUrl, string table, bool workers) =>
+    [
+        "serve", "--urls", baseAddress.ToString(), "--data-dir", dataDirectory, "--database", databaseUrl,
+        $"--Spillway:Sinks:users:Table={table}",
+        "--Spillway:Workers:submit:Handler:Sink=users",
+        $"--Spillway:Workers:submit:Enabled={(workers ? "true" : "false")}",
+        "--Spillway:Workers:submit:BatchSize=1000",
+        "--Spillway:Workers:submit:MaxConcurrency=4",
+        "--Logging:LogLevel:Default=Warning",
+    ];
+
+    private static async Task<long> WaitForRowsAsync(BenchDatabase database, string table, long expected, TimeSpan timeout, Func<Task>? sample)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long rows = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (sample is not null)
+            {
+                await sample().ConfigureAwait(false);
+            }
+
+            rows = await database.CountRowsAsync(table).ConfigureAwait(false);
+            if (rows >= expected)
+            {
+                return rows;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+
+    private static void Report(TextWriter output, string what, LoadResult result) =>
+        output.WriteLine(
+            $"{what}: {result.PerSecond:N0} req/s, p50 {result.PercentileMs(0.5):F2} ms, p99 {result.PercentileMs(0.99):F2} ms, " +
+            $"max {result.MaxMs:F2} ms, non-2xx {result.NonSuccess}");
+
+    private static string Redact(string url)
+    {
+        var at = url.IndexOf('@', StringComparison.Ordinal);
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        return at < 0 || scheme < 0 ? url : url[..(scheme + 3)] + "***" + url[at..];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

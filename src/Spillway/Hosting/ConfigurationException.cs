@@ -1,0 +1,8 @@
+namespace Spillway.Hosting;
+
+/// <summary>The configuration is invalid; the message names the offending key.</summary>
+internal sealed class ConfigurationException(string key, string problem)
+    : Exception($"Invalid configuration: {key}: {problem}")
+{
+    public string Key { get; } = key;
+}

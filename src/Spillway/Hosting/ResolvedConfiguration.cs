@@ -1,0 +1,16 @@
+using Spillway.Messaging;
+using Spillway.Sinks;
+
+namespace Spillway.Hosting;
+
+/// <summary>The configuration after defaults and validation, as the libraries take it.</summary>
+internal sealed record ResolvedConfiguration(
+    string DataDirectory,
+    IReadOnlyList<QueueDefinition> Queues,
+    IReadOnlyList<SqlSinkOptions> Sinks,
+    IReadOnlyList<ResolvedRoute> Routes,
+    IReadOnlyList<ResolvedWorker> Workers);
+
+internal sealed record ResolvedRoute(string Name, string Path, string Queue, RouteConfig Config);
+
+internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config);

@@ -1,0 +1,161 @@
+namespace Spillway.Hosting;
+
+/// <summary>
+/// The <c>Spillway</c> configuration section, bound from spillway.json, environment variables
+/// (<c>Spillway__DataDirectory</c>) and the command line, in the usual .NET order (later wins).
+/// Every collection is keyed by name, so layers can add or override one entry.
+/// </summary>
+internal sealed class SpillwayOptions
+{
+    public const string SectionName = "Spillway";
+
+    /// <summary>Where queues and the default SQLite database live. Defaults to "data" under the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>HTTP ingest routes by name. The default is the seed's <c>POST /submit</c>.</summary>
+    public Dictionary<string, RouteConfig> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Queues by name. A route's or a worker's queue that is not listed is created with SQS defaults.</summary>
+    public Dictionary<string, QueueConfig> Queues { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>SQL sinks by name. The default is the seed's <c>users</c> table in SQLite.</summary>
+    public Dictionary<string, SinkConfig> Sinks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Workers (event-source mappings) by name.</summary>
+    public Dictionary<string, WorkerConfig> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+internal sealed class RouteConfig
+{
+    /// <summary>URL path, e.g. "/submit". Required.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Queue the records go to. Defaults to the route's name.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>Largest request body in bytes. Defaults to 1 MiB.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most records in one request (array or NDJSON). Defaults to 1,000.</summary>
+    public int MaxRecordsPerRequest { get; set; } = 1000;
+
+    /// <summary>Backlog (visible + in flight + delayed) at which the route answers 503. Defaults to 10,000,000.</summary>
+    public long MaxBacklog { get; set; } = 10_000_000;
+
+    /// <summary>Accept fields not declared in <see cref="Fields"/>. Defaults to false (unknown fields are a 400).</summary>
+    public bool AllowUnknownFields { get; set; }
+
+    /// <summary>The record's declared fields.</summary>
+    public Dictionary<string, FieldConfig> Fields { get; set; } = new(StringComparer.Ordinal);
+}
+
+internal sealed class FieldConfig
+{
+    /// <summary>"string", "integer", "number" or "boolean". Defaults to "string".</summary>
+    public string Type { get; set; } = "string";
+
+    public bool Required { get; set; }
+
+    /// <summary>Longest string, in characters; null for no limit.</summary>
+    public int? MaxLength { get; set; }
+
+    /// <summary>"email" or null.</summary>
+    public string? Format { get; set; }
+
+    /// <summary>Sink column the field is written to. Defaults to the field's name.</summary>
+    public string? Column { get; set; }
+}
+
+internal sealed class QueueConfig
+{
+    /// <summary>Defaults to 30 s (SQS).</summary>
+    public int VisibilityTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Defaults to 0 (SQS).</summary>
+    public int DelaySeconds { get; set; }
+
+    /// <summary>Defaults to 4 days (SQS).</summary>
+    public int MessageRetentionPeriodSeconds { get; set; } = 4 * 24 * 3600;
+
+    /// <summary>Defaults to 1 MiB.</summary>
+    public int MaximumMessageSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Dead-letter queue name; null for none. Created when missing.</summary>
+    public string? DeadLetterQueue { get; set; }
+
+    /// <summary>Receives before a message is dead-lettered. Defaults to 5 (AWS's advice for Lambda consumers).</summary>
+    public int MaxReceiveCount { get; set; } = 5;
+}
+
+internal sealed class SinkConfig
+{
+    /// <summary>
+    /// postgresql://…, mysql://… or sqlite:///path. Defaults to <c>sqlite:///&lt;data-dir&gt;/spillway.db</c>.
+    /// </summary>
+    public string? DatabaseUrl { get; set; }
+
+    /// <summary>A file whose first line is the database URL (a mounted secret). Used when DatabaseUrl is empty.</summary>
+    public string? DatabaseUrlFile { get; set; }
+
+    /// <summary>Defaults to the sink's name.</summary>
+    public string? Table { get; set; }
+
+    /// <summary>Columns by name. Defaults to the fields of the route whose worker writes here.</summary>
+    public Dictionary<string, ColumnConfig> Columns { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Defaults to 10.</summary>
+    public int MaxConnections { get; set; } = 10;
+
+    /// <summary>Defaults to 30 s.</summary>
+    public int BorrowTimeoutSeconds { get; set; } = 30;
+}
+
+internal sealed class ColumnConfig
+{
+    /// <summary>JSON field of the record. Defaults to the column's name.</summary>
+    public string? Field { get; set; }
+
+    /// <summary>"text", "integer", "real", "boolean", "timestamp" or "json". Defaults to "text".</summary>
+    public string Type { get; set; } = "text";
+
+    public int? MaxLength { get; set; }
+
+    public bool Required { get; set; }
+}
+
+internal sealed class WorkerConfig
+{
+    /// <summary>Queue to consume. Defaults to the worker's name.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>Handler: Kind "sql" (with Sink), "http" (with Url) or "csharp" (with Name).</summary>
+    public HandlerConfig Handler { get; set; } = new();
+
+    /// <summary>Defaults to 100.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Defaults to 0.</summary>
+    public int MaximumBatchingWindowMilliseconds { get; set; }
+
+    /// <summary>Defaults to 2, the seed's cap.</summary>
+    public int MaxConcurrency { get; set; } = 2;
+
+    /// <summary>Overrides the queue's visibility timeout for this worker's receives; null keeps the queue's.</summary>
+    public int? VisibilityTimeoutSeconds { get; set; }
+
+    public bool Enabled { get; set; } = true;
+}
+
+internal sealed class HandlerConfig
+{
+    public string Kind { get; set; } = "sql";
+
+    public string? Sink { get; set; }
+
+    public string? Url { get; set; }
+
+    public string? Name { get; set; }
+
+    /// <summary>Timeout of one HTTP function call. Defaults to 30 s.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+}

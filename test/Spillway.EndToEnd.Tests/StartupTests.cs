@@ -1,0 +1,76 @@
+using System.Net;
+using Spillway.EndToEnd.Tests.Support;
+
+namespace Spillway.EndToEnd.Tests;
+
+/// <summary>Configuration errors and security defaults, seen from the command line.</summary>
+public sealed class StartupTests : IDisposable
+{
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-");
+
+    [Fact]
+    public async Task Bad_configuration_stops_start_up_naming_the_key()
+    {
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+        [
+            "serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName,
+            "--Spillway:Workers:submit:MaxConcurrency=0", "--Spillway:Workers:submit:Handler:Sink=users",
+        ]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Spillway:Workers:submit:MaxConcurrency", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_in_the_configuration_file_names_the_key()
+    {
+        var file = Path.Combine(work.FullName, "spillway.json");
+        await File.WriteAllTextAsync(file, """{"Spillway": {"Queues": {"submit": {"VisibilityTimeoutSeconds": 99999}}}}""");
+
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+            ["serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName, "--config", file]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Spillway:Queues:submit:VisibilityTimeoutSeconds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listening_beyond_loopback_without_a_key_is_refused()
+    {
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+            ["serve", "--urls", $"http://0.0.0.0:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("loopback", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Api_key_from_a_secret_file_is_required_and_never_logged()
+    {
+        const string key = "k3y-from-a-mounted-secret-file";
+        var keyFile = Path.Combine(work.FullName, "api-keys");
+        await File.WriteAllTextAsync(keyFile, key + "\n");
+        await using var server = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "data"), [$"--Spillway:Gateway:ApiKeysFile={keyFile}"]);
+
+        var (withoutKey, _) = await SeedPipelineTests.CurlAsync(server.Port, """{"name": "a", "email": "a@example.com"}""");
+        var (withKey, _) = await SeedPipelineTests.CurlAsync(
+            server.Port, """{"name": "a", "email": "a@example.com"}""", "-H", $"Authorization: Bearer {key}");
+
+        Assert.Equal("401", withoutKey);
+        Assert.Equal("202", withKey);
+        Assert.DoesNotContain(key, server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthz_answers_while_serving()
+    {
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"));
+
+        using var response = await server.Client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public void Dispose() => work.Delete(recursive: true);
+}
