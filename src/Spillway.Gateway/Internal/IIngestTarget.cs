@@ -6,8 +6,8 @@ namespace Spillway.Gateway.Internal;
 /// inject storage faults; production uses <see cref="QueueIngestTarget"/>.</summary>
 internal interface IIngestTarget
 {
-    /// <summary>The queue to store in, or null (with a reason) while it does not exist.</summary>
-    MessageQueue? Queue { get; }
+    /// <summary>Whether the queue exists; the other members may be used only when it does.</summary>
+    bool IsAvailable { get; }
 
     /// <summary>Whether the engine's storage accepts writes.</summary>
     StorageStatus StorageStatus { get; }
@@ -26,7 +26,9 @@ internal sealed class QueueIngestTarget(Func<MessageQueue?> resolveQueue, Func<S
 {
     private MessageQueue? queue;
 
-    public MessageQueue? Queue => queue ??= resolveQueue();
+    public bool IsAvailable => Queue is not null;
+
+    private MessageQueue? Queue => queue ??= resolveQueue();
 
     public StorageStatus StorageStatus => storageStatus();
 

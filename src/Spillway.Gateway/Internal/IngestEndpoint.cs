@@ -112,8 +112,7 @@ internal sealed class IngestEndpoint(
 
     private async Task StoreAsync(HttpContext context, ReadOnlyMemory<byte> body, BodyFormat format, string? idempotencyKey)
     {
-        var queue = target.Queue;
-        if (queue is null)
+        if (!target.IsAvailable)
         {
             logger.QueueMissing(path, queueName);
             await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available.");
