@@ -45,7 +45,8 @@ internal sealed class IngestEndpoint(
         catch (Exception e) when (!context.Response.HasStarted)
         {
             logger.UnexpectedFailure(path, e);
-            await WriteProblemAsync(context, IngestProblem.Unavailable("An unexpected error occurred; nothing was stored."));
+            context.Response.Clear();
+            await WriteUnavailableAsync(context, "An unexpected error occurred; nothing was stored.");
         }
     }
 
