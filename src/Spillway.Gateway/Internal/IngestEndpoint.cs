@@ -38,9 +38,9 @@ internal sealed class IngestEndpoint(
         {
             await HandleCoreAsync(context);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
-            // The client went away; there is no one to answer.
+            // The client went away (a cancelled or reset read); there is no one to answer.
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
@@ -231,7 +231,9 @@ internal sealed class IngestEndpoint(
                 data.CopyTo(buffer.AsSpan(length));
                 length += (int)data.Length;
                 reader.AdvanceTo(data.End);
-                if (read.IsCompleted)
+
+                // With a declared length, the body is whole once that many bytes arrived: no extra read to see the end.
+                if (read.IsCompleted || length == declared)
                 {
                     return (buffer, length, null);
                 }

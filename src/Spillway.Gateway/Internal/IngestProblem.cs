@@ -4,6 +4,7 @@ namespace Spillway.Gateway.Internal;
 internal sealed class IngestProblem
 {
     private const int MaxErrors = 32;
+    private const string InvalidRecordTitle = "One or more records do not match the route's schema.";
 
     public required string Type { get; init; }
 
@@ -27,114 +28,55 @@ internal sealed class IngestProblem
         }
     }
 
-    public static IngestProblem MalformedJson(string path, string detail) => new()
-    {
-        Type = "urn:spillway:problem:malformed-json",
-        Title = "The request body is not well-formed JSON.",
-        Status = 400,
-        Detail = detail,
-        Errors = new() { [path] = [detail] },
-    };
+    public static IngestProblem MalformedJson(string path, string detail)
+        => Create(400, "malformed-json", "The request body is not well-formed JSON.", detail, path, detail);
 
     public static IngestProblem InvalidRecords(Dictionary<string, string[]> errors) => new()
     {
         Type = "urn:spillway:problem:invalid-record",
-        Title = "One or more records do not match the route's schema.",
+        Title = InvalidRecordTitle,
         Status = 400,
         Detail = "Nothing was stored; see errors for each field.",
         Errors = errors,
     };
 
-    public static IngestProblem TooDeep(string path, int maxDepth) => new()
-    {
-        Type = "urn:spillway:problem:too-deep",
-        Title = "The request body is nested too deeply.",
-        Status = 400,
-        Detail = $"JSON may nest at most {maxDepth} levels.",
-        Errors = new() { [path] = [$"nests deeper than {maxDepth} levels"] },
-    };
+    public static IngestProblem NotAnObject(string path, string detail)
+        => Create(400, "invalid-record", InvalidRecordTitle, detail, path, detail);
 
-    public static IngestProblem EmptyBody(string detail) => new()
-    {
-        Type = "urn:spillway:problem:empty-body",
-        Title = "The request carries no record.",
-        Status = 400,
-        Detail = detail,
-        Errors = new() { ["$"] = [detail] },
-    };
+    public static IngestProblem TooDeep(string path, int maxDepth)
+        => Create(400, "too-deep", "The request body is nested too deeply.", $"JSON may nest at most {maxDepth} levels.",
+            path, $"nests deeper than {maxDepth} levels");
 
-    public static IngestProblem UnreadableBody(string detail) => new()
-    {
-        Type = "urn:spillway:problem:unreadable-body",
-        Title = "The request body could not be read.",
-        Status = 400,
-        Detail = detail,
-        Errors = new() { ["$"] = [detail] },
-    };
+    public static IngestProblem EmptyBody(string detail)
+        => Create(400, "empty-body", "The request carries no record.", detail, "$", detail);
 
-    public static IngestProblem NotAnObject(string path, string detail) => new()
-    {
-        Type = "urn:spillway:problem:invalid-record",
-        Title = "One or more records do not match the route's schema.",
-        Status = 400,
-        Detail = detail,
-        Errors = new() { [path] = [detail] },
-    };
+    public static IngestProblem UnreadableBody(string detail)
+        => Create(400, "unreadable-body", "The request body could not be read.", detail, "$", detail);
 
-    public static IngestProblem InvalidEncoding() => new()
-    {
-        Type = "urn:spillway:problem:invalid-encoding",
-        Title = "The request body is not valid UTF-8.",
-        Status = 400,
-        Detail = "Send the body as UTF-8.",
-        Errors = new() { ["$"] = ["is not valid UTF-8"] },
-    };
+    public static IngestProblem InvalidEncoding()
+        => Create(400, "invalid-encoding", "The request body is not valid UTF-8.", "Send the body as UTF-8.", "$", "is not valid UTF-8");
 
-    public static IngestProblem InvalidHeader(string header, string detail) => new()
-    {
-        Type = "urn:spillway:problem:invalid-header",
-        Title = $"The {header} header is invalid.",
-        Status = 400,
-        Detail = detail,
-        Errors = new() { [header] = [detail] },
-    };
+    public static IngestProblem InvalidHeader(string header, string detail)
+        => Create(400, "invalid-header", $"The {header} header is invalid.", detail, header, detail);
 
-    public static IngestProblem BodyTooLarge(int maxBodyBytes) => new()
-    {
-        Type = "urn:spillway:problem:body-too-large",
-        Title = "The request body is too large.",
-        Status = 413,
-        Detail = $"The body may be at most {maxBodyBytes} bytes; split it into several requests.",
-        Errors = new() { ["$"] = [$"is larger than {maxBodyBytes} bytes"] },
-    };
+    public static IngestProblem BodyTooLarge(int maxBodyBytes)
+        => Create(413, "body-too-large", "The request body is too large.",
+            $"The body may be at most {maxBodyBytes} bytes; split it into several requests.", "$", $"is larger than {maxBodyBytes} bytes");
 
-    public static IngestProblem TooManyRecords(int maxRecords) => new()
-    {
-        Type = "urn:spillway:problem:too-many-records",
-        Title = "The request carries too many records.",
-        Status = 413,
-        Detail = $"A request may carry at most {maxRecords} records; split it into several requests.",
-        Errors = new() { ["$"] = [$"has more than {maxRecords} records"] },
-    };
+    public static IngestProblem TooManyRecords(int maxRecords)
+        => Create(413, "too-many-records", "The request carries too many records.",
+            $"A request may carry at most {maxRecords} records; split it into several requests.", "$", $"has more than {maxRecords} records");
 
-    public static IngestProblem RecordTooLarge(string path, int maxRecordBytes) => new()
-    {
-        Type = "urn:spillway:problem:record-too-large",
-        Title = "A record is larger than the queue's maximum message size.",
-        Status = 413,
-        Detail = $"A record may be at most {maxRecordBytes} bytes.",
-        Errors = new() { [path] = [$"is larger than {maxRecordBytes} bytes"] },
-    };
+    public static IngestProblem RecordTooLarge(string path, int maxRecordBytes)
+        => Create(413, "record-too-large", "A record is larger than the queue's maximum message size.",
+            $"A record may be at most {maxRecordBytes} bytes.", path, $"is larger than {maxRecordBytes} bytes");
 
-    public static IngestProblem UnsupportedMediaType(string? contentType) => new()
-    {
-        Type = "urn:spillway:problem:unsupported-media-type",
-        Title = "The content type is not supported.",
-        Status = 415,
-        Detail = "Send application/json (an object or an array of objects) or application/x-ndjson (one object per line), " +
-                 $"in UTF-8; got '{contentType ?? "none"}'.",
-        Errors = new() { ["Content-Type"] = ["must be application/json or application/x-ndjson with charset utf-8"] },
-    };
+    public static IngestProblem UnsupportedMediaType(string? contentType)
+        => Create(415, "unsupported-media-type", "The content type is not supported.",
+            "Send application/json (an object or an array of objects) or application/x-ndjson (one object per line), " +
+            $"in UTF-8; got '{contentType ?? "none"}'.",
+            "Content-Type",
+            "must be application/json or application/x-ndjson with charset utf-8");
 
     public static IngestProblem Unauthorized() => new()
     {
@@ -150,5 +92,14 @@ internal sealed class IngestProblem
         Title = "The records cannot be stored right now; nothing was stored.",
         Status = 503,
         Detail = detail,
+    };
+
+    private static IngestProblem Create(int status, string type, string title, string detail, string path, string message) => new()
+    {
+        Type = "urn:spillway:problem:" + type,
+        Title = title,
+        Status = status,
+        Detail = detail,
+        Errors = new(StringComparer.Ordinal) { [path] = [message] },
     };
 }
