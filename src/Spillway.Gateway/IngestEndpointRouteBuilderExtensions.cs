@@ -108,9 +108,9 @@ public static class IngestEndpointRouteBuilderExtensions
     private static void MapHealth(this IEndpointRouteBuilder endpoints, string path)
     {
         var body = new HealthReport("ok");
-        endpoints.MapGet(path, (HttpContext context) => IngestEndpoint.WriteJsonAsync(
-                context.Response, 200, body, GatewayJsonContext.Default.HealthReport, "application/json; charset=utf-8"))
-            .WithDisplayName("Spillway health");
+        RequestDelegate handler = context => IngestEndpoint.WriteJsonAsync(
+            context.Response, 200, body, GatewayJsonContext.Default.HealthReport, "application/json; charset=utf-8");
+        endpoints.MapGet(path, handler).WithDisplayName("Spillway health");
     }
 
     private static IngestRouteOptions Snapshot(IngestRouteOptions route)
