@@ -70,6 +70,9 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>Test hook: called after a batching window was opened on the clock, with its length.</summary>
     internal Action<TimeSpan>? WindowOpened { get; set; }
 
+    /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
+    internal Action? BatchFinished { get; set; }
+
     /// <summary>A snapshot of the mapping's figures.</summary>
     public EventSourceMappingStatistics GetStatistics() => counters.Snapshot(resumed is not null);
 
@@ -298,6 +301,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         {
             counters.Exit(time.GetElapsedTime(startedAt));
             slots.Release();
+            BatchFinished?.Invoke();
         }
     }
 
