@@ -215,6 +215,12 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             {
                 break;
             }
+            catch (Exception ex)
+            {
+                // Hand over what is already held rather than leave it hidden until its visibility timeout.
+                LogMessages.ReceiveFailed(logger, queue.Name, ex);
+                break;
+            }
         }
 
         return batch;
@@ -251,6 +257,8 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     {
         var startedAt = time.GetTimestamp();
         counters.Enter();
+        var held = false;
+        var answered = false;
         try
         {
             var delay = Options.UnavailableRetryInitialDelay;
@@ -269,6 +277,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
                         return;
                     }
 
+                    held = true;
                     Pause();
                     counters.UnavailableRetry();
                     LogMessages.SinkUnavailable(logger, queue.Name, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
@@ -292,6 +301,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
                     return;
                 }
 
+                answered = true;
                 Resume();
                 await CompleteAsync(messages, outcome).ConfigureAwait(false);
                 return;
@@ -299,6 +309,13 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         }
         finally
         {
+            if (held && !answered && !stopping.IsCancellationRequested)
+            {
+                // This batch gave up holding (its messages reappeared to others) without hearing from the sink: let
+                // the next received batch probe it, or receiving would stay paused with no one left to resume it.
+                Resume();
+            }
+
             counters.Exit(time.GetElapsedTime(startedAt));
             slots.Release();
             BatchFinished?.Invoke();
