@@ -1,0 +1,210 @@
+namespace Spillway.Gateway;
+
+/// <summary>
+/// One HTTP ingest route: where it listens, which queue it feeds, its limits and the schema every record must match.
+/// The host binds a list of these from the configuration section <c>Spillway:Routes</c> of <c>spillway.json</c>:
+/// <code>
+/// "Spillway": {
+///   "Routes": [
+///     {
+///       "Path": "/submit",
+///       "QueueName": "submit",
+///       "MaxBodyBytes": 1048576,
+///       "MaxRecordsPerRequest": 1000,
+///       "MaxBacklog": 1000000,
+///       "AllowUnknownFields": false,
+///       "Fields": {
+///         "name":  { "Type": "string", "Required": true, "MaxLength": 200 },
+///         "email": { "Type": "string", "Required": true, "MaxLength": 320, "Format": "email" }
+///       }
+///     }
+///   ]
+/// }
+/// </code>
+/// The gateway takes a snapshot of the options when the routes are mapped; later changes have no effect.
+/// Call <see cref="Validate(string)"/> (the gateway does) to reject a bad configuration with a message naming the key.
+/// </summary>
+public sealed class IngestRouteOptions
+{
+    /// <summary>Largest <see cref="MaxBodyBytes"/> accepted: 64 MiB.</summary>
+    public const int MaxBodyBytesLimit = 64 * 1024 * 1024;
+
+    /// <summary>Most fields a route may declare: 64.</summary>
+    public const int MaxFieldCount = 64;
+
+    /// <summary>URL path of the route, answering <c>POST</c>. Must start with '/'. Required.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Name of the queue the records are stored in. Required; the queue must exist when requests arrive.</summary>
+    public string QueueName { get; set; } = "";
+
+    /// <summary>Largest request body accepted, in bytes; a larger one gets 413. 1 byte–64 MiB; defaults to 1 MiB.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Most records in one request (a JSON array or NDJSON body); more gets 413. 1–100,000; defaults to 1,000,
+    /// which keeps a single request's atomic batch small enough not to stall other writers.
+    /// </summary>
+    public int MaxRecordsPerRequest { get; set; } = 1000;
+
+    /// <summary>
+    /// When the queue's backlog (visible + in flight + delayed messages) reaches this, requests get 503 with
+    /// <c>Retry-After</c> instead of growing the backlog further. At least 1; defaults to 1,000,000 messages
+    /// (about a few hundred MiB of small records), enough to absorb a long database outage during a burst.
+    /// </summary>
+    public long MaxBacklog { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Whether a record may carry fields not declared in <see cref="Fields"/>. Defaults to false: an unknown field
+    /// gets 400, so a typo in a field name is reported instead of silently dropped by the sink.
+    /// </summary>
+    public bool AllowUnknownFields { get; set; }
+
+    /// <summary>
+    /// The declared fields, by JSON property name (case-sensitive). At most 64. Defaults to none, which with
+    /// <see cref="AllowUnknownFields"/> false accepts only empty objects.
+    /// </summary>
+    public Dictionary<string, FieldSchema> Fields { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The seed's default route: <c>POST /submit</c> into queue <c>submit</c> with fields
+    /// <c>name</c> (string, required, at most 200 characters) and <c>email</c> (string, required, email, at most 320).</summary>
+    public static IngestRouteOptions CreateSubmitRoute() => new()
+    {
+        Path = "/submit",
+        QueueName = "submit",
+        Fields = new Dictionary<string, FieldSchema>(StringComparer.Ordinal)
+        {
+            ["name"] = new() { Type = FieldType.String, Required = true, MaxLength = 200 },
+            ["email"] = new() { Type = FieldType.String, Required = true, MaxLength = 320, Format = FieldFormat.Email },
+        },
+    };
+
+    /// <summary>
+    /// Throws <see cref="GatewayConfigurationException"/> naming the first bad key, prefixed with
+    /// <paramref name="configurationKey"/> (for example <c>Spillway:Routes:0</c>).
+    /// </summary>
+    public void Validate(string configurationKey)
+    {
+        ArgumentNullException.ThrowIfNull(configurationKey);
+        if (string.IsNullOrEmpty(Path) || Path[0] != '/' || Path.Contains('{', StringComparison.Ordinal))
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:Path", "must be a literal URL path starting with '/'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(QueueName))
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:QueueName", "is required.");
+        }
+
+        if (MaxBodyBytes is < 1 or > MaxBodyBytesLimit)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:MaxBodyBytes", $"must be between 1 and {MaxBodyBytesLimit}.");
+        }
+
+        if (MaxRecordsPerRequest is < 1 or > 100_000)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:MaxRecordsPerRequest", "must be between 1 and 100000.");
+        }
+
+        if (MaxBacklog < 1)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:MaxBacklog", "must be at least 1.");
+        }
+
+        if (Fields is null)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:Fields", "must not be null.");
+        }
+
+        if (Fields.Count > MaxFieldCount)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:Fields", $"declares more than {MaxFieldCount} fields.");
+        }
+
+        foreach (var (name, field) in Fields)
+        {
+            var key = $"{configurationKey}:Fields:{name}";
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new GatewayConfigurationException(key, "a field name must not be empty.");
+            }
+
+            if (field is null)
+            {
+                throw new GatewayConfigurationException(key, "must not be null.");
+            }
+
+            field.Validate(key);
+        }
+    }
+}
+
+/// <summary>What one declared field of a record must look like.</summary>
+public sealed class FieldSchema
+{
+    /// <summary>The JSON type of the value. Defaults to <see cref="FieldType.String"/>.</summary>
+    public FieldType Type { get; set; } = FieldType.String;
+
+    /// <summary>Whether the field must be present and not null. Defaults to false.</summary>
+    public bool Required { get; set; }
+
+    /// <summary>
+    /// Most characters (Unicode scalar values, so "田中太郎" is 4) a string may have; null for no limit beyond the body
+    /// size. Only for <see cref="FieldType.String"/>. Defaults to null.
+    /// </summary>
+    public int? MaxLength { get; set; }
+
+    /// <summary>A format the string must match. Only for <see cref="FieldType.String"/>. Defaults to
+    /// <see cref="FieldFormat.None"/>.</summary>
+    public FieldFormat Format { get; set; }
+
+    internal void Validate(string key)
+    {
+        if (!Enum.IsDefined(Type))
+        {
+            throw new GatewayConfigurationException($"{key}:Type", "must be string, integer, number or boolean.");
+        }
+
+        if (!Enum.IsDefined(Format))
+        {
+            throw new GatewayConfigurationException($"{key}:Format", "must be none or email.");
+        }
+
+        if (MaxLength is { } max && max < 1)
+        {
+            throw new GatewayConfigurationException($"{key}:MaxLength", "must be at least 1.");
+        }
+
+        if (Type != FieldType.String && (MaxLength is not null || Format != FieldFormat.None))
+        {
+            throw new GatewayConfigurationException(key, "MaxLength and Format apply to string fields only.");
+        }
+    }
+}
+
+/// <summary>The JSON type of a declared field.</summary>
+public enum FieldType
+{
+    /// <summary>A JSON string.</summary>
+    String,
+
+    /// <summary>A JSON number without fraction or exponent that fits a 64-bit signed integer.</summary>
+    Integer,
+
+    /// <summary>Any JSON number.</summary>
+    Number,
+
+    /// <summary><c>true</c> or <c>false</c>.</summary>
+    Boolean,
+}
+
+/// <summary>A format a string field must match.</summary>
+public enum FieldFormat
+{
+    /// <summary>Any string.</summary>
+    None,
+
+    /// <summary>An email address: <c>local@domain</c>, a dotted local part without spaces and a host name of
+    /// at least two labels.</summary>
+    Email,
+}

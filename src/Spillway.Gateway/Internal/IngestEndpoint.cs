@@ -1,0 +1,292 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Spillway.Messaging;
+using Spillway.Storage;
+
+namespace Spillway.Gateway.Internal;
+
+/// <summary>
+/// One ingest route's request handler. Order of checks: key (401), content type (415), idempotency key (400),
+/// declared length (413), then the body is read into a pooled buffer and validated whole (400/413) before anything is
+/// stored, then storage and backlog (503), then one atomic send, and 202 only once it is durable.
+/// </summary>
+internal sealed class IngestEndpoint(
+    IngestRouteOptions route,
+    IIngestTarget target,
+    ApiKeyAuthenticator authenticator,
+    int retryAfterSeconds,
+    ILogger logger)
+{
+    private const string ProblemContentType = "application/problem+json";
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    private readonly string path = route.Path;
+    private readonly string queueName = route.QueueName;
+    private readonly int maxBodyBytes = route.MaxBodyBytes;
+    private readonly long maxBacklog = route.MaxBacklog;
+    private readonly RecordValidator validator = new(new RecordSchema(route.Fields, route.AllowUnknownFields), route.MaxRecordsPerRequest);
+    private readonly string retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleCoreAsync(context);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (a cancelled or reset read); there is no one to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            logger.UnexpectedFailure(path, e);
+            context.Response.Clear();
+            await WriteUnavailableAsync(context, "An unexpected error occurred; nothing was stored.");
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!authenticator.IsAuthorized(request))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"spillway\"";
+            await WriteProblemAsync(context, IngestProblem.Unauthorized());
+            return;
+        }
+
+        if (!ContentTypes.TryParse(request.ContentType, out var format))
+        {
+            await WriteProblemAsync(context, IngestProblem.UnsupportedMediaType(request.ContentType));
+            return;
+        }
+
+        string? idempotencyKey = null;
+        if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
+        {
+            idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
+            if (!IsValidIdempotencyKey(idempotencyKey))
+            {
+                await WriteProblemAsync(
+                    context,
+                    IngestProblem.InvalidHeader("Idempotency-Key", "must be one value of 1–255 printable ASCII characters."));
+                return;
+            }
+        }
+
+        if (request.ContentLength > maxBodyBytes)
+        {
+            await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
+            return;
+        }
+
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = maxBodyBytes;
+        }
+
+        var (buffer, length, readProblem) = await ReadBodyAsync(request, context.RequestAborted);
+        try
+        {
+            if (readProblem is not null)
+            {
+                await WriteProblemAsync(context, readProblem);
+                return;
+            }
+
+            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async Task StoreAsync(HttpContext context, ReadOnlyMemory<byte> body, BodyFormat format, string? idempotencyKey)
+    {
+        if (!target.IsAvailable)
+        {
+            logger.QueueMissing(path, queueName);
+            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available.");
+            return;
+        }
+
+        var records = new List<Range>();
+        var problem = validator.Validate(body.Span, format, target.MaxMessageBytes, records, out var isBatch);
+        if (problem is not null)
+        {
+            await WriteProblemAsync(context, problem);
+            return;
+        }
+
+        var status = target.StorageStatus;
+        if (!status.Writable)
+        {
+            logger.StorageNotWritable(path, status.Reason);
+            await WriteUnavailableAsync(context, $"Storage does not accept writes: {status.Reason ?? "unknown reason"}.");
+            return;
+        }
+
+        var backlog = target.Backlog;
+        if (backlog >= maxBacklog)
+        {
+            logger.BacklogFull(path, backlog, maxBacklog);
+            await WriteUnavailableAsync(context, "The queue's backlog is at its limit; retry after the delay.");
+            return;
+        }
+
+        // Each record is copied out of the pooled buffer: the queue may keep bodies in memory after the send.
+        var messages = new OutgoingMessage[records.Count];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = new OutgoingMessage(body[records[i]].ToArray());
+        }
+
+        SendResult result;
+        try
+        {
+            result = await target.SendBatchAsync(messages, idempotencyKey);
+        }
+        catch (Exception e) when (e is StorageFullException or StorageFaultedException or ObjectDisposedException or IOException)
+        {
+            logger.SendFailed(path, e);
+            var reason = e switch
+            {
+                StorageFullException => "The disk is nearly full.",
+                StorageFaultedException => "Storage failed and stopped accepting writes.",
+                ObjectDisposedException => "The server is shutting down.",
+                _ => "Storage could not complete the write.",
+            };
+            await WriteUnavailableAsync(context, reason + " Nothing was stored.");
+            return;
+        }
+
+        if (result.Replayed)
+        {
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        var sent = result.Messages;
+        if (isBatch)
+        {
+            var ids = new Guid[sent.Count];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] = sent[i].MessageId;
+            }
+
+            await WriteJsonAsync(context.Response, 202, new AcceptedBatch(ids), GatewayJsonContext.Default.AcceptedBatch, JsonContentType);
+        }
+        else
+        {
+            await WriteJsonAsync(
+                context.Response, 202, new AcceptedRecord(sent[0].MessageId), GatewayJsonContext.Default.AcceptedRecord, JsonContentType);
+        }
+    }
+
+    /// <summary>Reads the whole body into a pooled buffer, enforcing the limit as it streams in (a chunked body declares
+    /// no length). Returns the buffer (to give back to the pool), the length read, or the problem to answer with.</summary>
+    private async ValueTask<(byte[]? Buffer, int Length, IngestProblem? Problem)> ReadBodyAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        var declared = request.ContentLength;
+        if (declared == 0)
+        {
+            return (null, 0, null);
+        }
+
+        var reader = request.BodyReader;
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 4096);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(cancellationToken);
+                var data = read.Buffer;
+                if (length + data.Length > maxBodyBytes)
+                {
+                    reader.AdvanceTo(data.End);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0, IngestProblem.BodyTooLarge(maxBodyBytes));
+                }
+
+                if (length + data.Length > buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length)));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                data.CopyTo(buffer.AsSpan(length));
+                length += (int)data.Length;
+                reader.AdvanceTo(data.End);
+
+                // With a declared length, the body is whole once that many bytes arrived: no extra read to see the end.
+                if (read.IsCompleted || length == declared)
+                {
+                    return (buffer, length, null);
+                }
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel enforcing MaxRequestBodySize (413), or a malformed chunked body (400).
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, 0, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? IngestProblem.BodyTooLarge(maxBodyBytes)
+                : IngestProblem.UnreadableBody(e.Message));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static bool IsValidIdempotencyKey(string? key)
+    {
+        if (key is null || key.Length is < 1 or > 255)
+        {
+            return false;
+        }
+
+        foreach (var c in key)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Task WriteUnavailableAsync(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = retryAfter;
+        return WriteProblemAsync(context, IngestProblem.Unavailable(detail));
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, IngestProblem problem)
+        => WriteJsonAsync(context.Response, problem.Status, problem, GatewayJsonContext.Default.IngestProblem, ProblemContentType);
+
+    internal static Task WriteJsonAsync<T>(HttpResponse response, int status, T value, JsonTypeInfo<T> typeInfo, string contentType)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        response.ContentLength = bytes.Length;
+        return response.Body.WriteAsync(bytes).AsTask();
+    }
+}

@@ -1,0 +1,475 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spillway.Messaging;
+using Spillway.Processing.Internal;
+using Spillway.Sinks;
+
+namespace Spillway.Processing;
+
+/// <summary>
+/// Feeds one queue to one handler, as a Lambda event-source mapping does for SQS: long-polls the queue, gathers batches
+/// of up to <see cref="EventSourceMappingOptions.BatchSize"/> within the batching window, runs at most
+/// <see cref="EventSourceMappingOptions.MaximumConcurrency"/> handler invocations at once, deletes the messages that
+/// succeeded and leaves failed ones to reappear after their visibility timeout (the queue's redrive policy then
+/// dead-letters them after maxReceiveCount).
+/// </summary>
+/// <remarks>
+/// A database outage is not the data's fault, so it must not use up receive counts: when a handler fails with
+/// <see cref="SinkUnavailableException"/>, the mapping keeps the batch, extends its visibility, retries it with capped
+/// exponential backoff and receives nothing more until the sink answers again.
+/// </remarks>
+public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
+{
+    private readonly MessageQueue queue;
+    private readonly IMessageHandler handler;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private readonly SemaphoreSlim slots;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource abort = new();
+    private readonly Lock gate = new();
+    private readonly HashSet<Task> inFlight = [];
+    private readonly MappingCounters counters = new();
+    private Task? pollLoop;
+    private TaskCompletionSource? resumed;
+    private int started;
+
+    /// <summary>Creates a mapping; it does nothing until <see cref="StartAsync"/>.</summary>
+    /// <param name="queue">The queue to poll.</param>
+    /// <param name="handler">The handler that receives the batches.</param>
+    /// <param name="options">Settings; null uses the defaults.</param>
+    /// <param name="logger">Where to log; null for nowhere.</param>
+    public EventSourceMapping(
+        MessageQueue queue, IMessageHandler handler, EventSourceMappingOptions? options = null, ILogger<EventSourceMapping>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new EventSourceMappingOptions();
+        options.Validate();
+        this.queue = queue;
+        this.handler = handler;
+        Options = options;
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+        time = options.TimeProvider;
+        slots = new SemaphoreSlim(options.MaximumConcurrency, options.MaximumConcurrency);
+    }
+
+    /// <summary>The mapping's settings.</summary>
+    public EventSourceMappingOptions Options { get; }
+
+    /// <summary>The name of the queue this mapping polls.</summary>
+    public string QueueName => queue.Name;
+
+    /// <summary>True between <see cref="StartAsync"/> and <see cref="StopAsync"/> when the mapping is enabled.</summary>
+    public bool IsRunning => pollLoop is { IsCompleted: false } && !stopping.IsCancellationRequested;
+
+    /// <summary>Test hook: called after a batch's retry delay was scheduled on the clock, with that delay.</summary>
+    internal Action<TimeSpan>? RetryScheduled { get; set; }
+
+    /// <summary>Test hook: called after a batching window was opened on the clock, with its length.</summary>
+    internal Action<TimeSpan>? WindowOpened { get; set; }
+
+    /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
+    internal Action? BatchFinished { get; set; }
+
+    /// <summary>A snapshot of the mapping's figures.</summary>
+    public EventSourceMappingStatistics GetStatistics() => counters.Snapshot(resumed is not null);
+
+    /// <summary>Starts polling (unless <see cref="EventSourceMappingOptions.Enabled"/> is false). Starts once.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
+        if (Interlocked.Exchange(ref started, 1) != 0)
+        {
+            throw new InvalidOperationException($"The mapping of queue '{queue.Name}' was already started.");
+        }
+
+        if (!Options.Enabled)
+        {
+            LogMessages.MappingDisabled(logger, queue.Name);
+            return Task.CompletedTask;
+        }
+
+        LogMessages.MappingStarted(logger, queue.Name, Options.BatchSize, Options.MaximumConcurrency);
+        pollLoop = Task.Run(PollAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops receiving and waits for the batches in flight to finish and be deleted (a graceful drain). A batch held
+    /// during a sink outage stops retrying and is left in the queue. When <paramref name="cancellationToken"/> fires
+    /// first, running handlers are cancelled and their messages simply reappear later: nothing is lost either way.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        stopping.Cancel();
+        using var registration = cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), abort);
+        if (pollLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
+        Task[] pending;
+        lock (gate)
+        {
+            pending = [.. inFlight];
+        }
+
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        if (pollLoop is not null)
+        {
+            LogMessages.MappingStopped(logger, queue.Name);
+        }
+    }
+
+    /// <summary>Stops at once: running handlers are cancelled; their messages reappear after the visibility timeout.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        stopping.Cancel();
+        abort.Cancel();
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        slots.Dispose();
+    }
+
+    private async Task PollAsync()
+    {
+        var stop = stopping.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                // Take the slot before receiving, so nothing is received that no invocation could take (as Lambda does
+                // at MaximumConcurrency).
+                await slots.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            List<ReceivedMessage> messages;
+            try
+            {
+                await WaitWhilePausedAsync(stop).ConfigureAwait(false);
+                messages = await FillBatchAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                slots.Release();
+                break;
+            }
+            catch (Exception ex)
+            {
+                slots.Release();
+                LogMessages.ReceiveFailed(logger, queue.Name, ex);
+                if (!await DelayAsync(Options.UnavailableRetryInitialDelay, stop).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (messages.Count == 0)
+            {
+                slots.Release();
+                continue;
+            }
+
+            Dispatch(messages);
+        }
+    }
+
+    // Returns what it holds even when stopped mid-window: those messages are dispatched and drained, not abandoned.
+    private async Task<List<ReceivedMessage>> FillBatchAsync(CancellationToken stop)
+    {
+        var batchSize = Options.BatchSize;
+        var batch = new List<ReceivedMessage>(Math.Min(batchSize, 1024));
+        batch.AddRange(await ReceiveAsync(batchSize, Options.PollWaitTime, stop).ConfigureAwait(false));
+        var window = Options.MaximumBatchingWindow;
+        if (batch.Count == 0 || batch.Count >= batchSize || window <= TimeSpan.Zero)
+        {
+            return batch;
+        }
+
+        // The window is on the mapping's clock; the receive's own wait is only a bound, so the two clocks need not agree.
+        var deadline = time.GetUtcNow() + window;
+        using var windowTimer = new CancellationTokenSource(window, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(windowTimer.Token, stop);
+        WindowOpened?.Invoke(window);
+        while (batch.Count < batchSize && !linked.IsCancellationRequested)
+        {
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var wait = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(remaining.TotalSeconds), 1, 20));
+            try
+            {
+                batch.AddRange(await ReceiveAsync(batchSize - batch.Count, wait, linked.Token).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Hand over what is already held rather than leave it hidden until its visibility timeout.
+                LogMessages.ReceiveFailed(logger, queue.Name, ex);
+                break;
+            }
+        }
+
+        return batch;
+    }
+
+    private ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, TimeSpan wait, CancellationToken cancellationToken) =>
+        queue.ReceiveAsync(
+            new ReceiveOptions { MaxMessages = maxMessages, VisibilityTimeout = Options.VisibilityTimeout, WaitTime = wait },
+            cancellationToken);
+
+    private void Dispatch(List<ReceivedMessage> messages)
+    {
+        var task = Task.Run(() => RunBatchAsync(messages), CancellationToken.None);
+        lock (gate)
+        {
+            inFlight.Add(task);
+        }
+
+        _ = task.ContinueWith(
+            t =>
+            {
+                lock (gate)
+                {
+                    inFlight.Remove(t);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    // Never throws: every outcome is logged and counted, and undeleted messages come back through the queue.
+    private async Task RunBatchAsync(List<ReceivedMessage> messages)
+    {
+        var startedAt = time.GetTimestamp();
+        counters.Enter();
+        var held = false;
+        var answered = false;
+        try
+        {
+            var delay = Options.UnavailableRetryInitialDelay;
+            while (true)
+            {
+                var batch = new MessageBatch(queue.Name, messages);
+                BatchOutcome? outcome;
+                try
+                {
+                    outcome = await handler.HandleAsync(batch, abort.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (FindSinkUnavailable(ex) is not null)
+                {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    held = true;
+                    Pause();
+                    counters.UnavailableRetry();
+                    LogMessages.SinkUnavailable(logger, queue.Name, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
+                    messages = ExtendVisibility(messages, delay);
+                    if (messages.Count == 0 || !await DelayAsync(delay, stopping.Token, RetryScheduled).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.UnavailableRetryMaxDelay.Ticks));
+                    continue;
+                }
+                catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogMessages.HandlerFailed(logger, queue.Name, messages.Count, ex);
+                    counters.Finished(messages.Count, succeeded: 0, failed: messages.Count, batchFailed: true);
+                    return;
+                }
+
+                answered = true;
+                Resume();
+                await CompleteAsync(messages, outcome).ConfigureAwait(false);
+                return;
+            }
+        }
+        finally
+        {
+            if (held && !answered && !stopping.IsCancellationRequested)
+            {
+                // This batch gave up holding (its messages reappeared to others) without hearing from the sink: let
+                // the next received batch probe it, or receiving would stay paused with no one left to resume it.
+                Resume();
+            }
+
+            counters.Exit(time.GetElapsedTime(startedAt));
+            slots.Release();
+            BatchFinished?.Invoke();
+        }
+    }
+
+    private async Task CompleteAsync(List<ReceivedMessage> messages, BatchOutcome? outcome)
+    {
+        // As with Lambda's partial batch response: a null outcome or an empty list is full success, and an identifier
+        // that names no message of the batch fails the whole batch.
+        var failedIds = outcome?.FailedMessageIds ?? [];
+        var failed = new HashSet<Guid>(failedIds);
+        if (failed.Count > 0)
+        {
+            var inBatch = new HashSet<Guid>(messages.Select(static m => m.MessageId));
+            foreach (var id in failed)
+            {
+                if (!inBatch.Contains(id))
+                {
+                    LogMessages.UnknownFailedId(logger, queue.Name, id);
+                    counters.Finished(messages.Count, succeeded: 0, failed: messages.Count, batchFailed: true);
+                    return;
+                }
+            }
+        }
+
+        var handles = new List<string>(messages.Count - failed.Count);
+        foreach (var message in messages)
+        {
+            if (!failed.Contains(message.MessageId))
+            {
+                handles.Add(message.ReceiptHandle);
+            }
+        }
+
+        var deleted = 0;
+        if (handles.Count > 0)
+        {
+            try
+            {
+                // Not cancellable: the handler's work is done, and a deletion cut short would only cause a redelivery.
+                var results = await queue.DeleteBatchAsync(handles, CancellationToken.None).ConfigureAwait(false);
+                deleted = results.Count(static r => r);
+            }
+            catch (Exception ex)
+            {
+                // The messages reappear and are handled again; every sink write is idempotent, so no row doubles.
+                LogMessages.DeleteFailed(logger, queue.Name, handles.Count, ex);
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            LogMessages.PartialFailure(logger, queue.Name, failed.Count, messages.Count);
+        }
+
+        counters.Finished(messages.Count, succeeded: deleted, failed: failed.Count, batchFailed: false);
+    }
+
+    // Keeps the held messages hidden through the wait and one more attempt; a message whose handle is no longer in
+    // flight has reappeared to someone else and is dropped from the batch.
+    private List<ReceivedMessage> ExtendVisibility(List<ReceivedMessage> messages, TimeSpan delay)
+    {
+        var visibility = Options.VisibilityTimeout ?? queue.Definition.VisibilityTimeout;
+        var extended = delay + visibility;
+        if (extended > EventSourceMappingOptions.MaxVisibilityTimeout)
+        {
+            extended = EventSourceMappingOptions.MaxVisibilityTimeout;
+        }
+
+        var kept = new List<ReceivedMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            if (queue.ChangeVisibility(message.ReceiptHandle, extended))
+            {
+                kept.Add(message);
+            }
+        }
+
+        return kept;
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken, Action<TimeSpan>? scheduled = null)
+    {
+        var wait = Task.Delay(delay, time, cancellationToken);
+        scheduled?.Invoke(delay);
+        try
+        {
+            await wait.ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Pause()
+    {
+        lock (gate)
+        {
+            if (resumed is null)
+            {
+                resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                LogMessages.ReceivingPaused(logger, queue.Name);
+            }
+        }
+    }
+
+    private void Resume()
+    {
+        TaskCompletionSource? waiting;
+        lock (gate)
+        {
+            waiting = resumed;
+            resumed = null;
+        }
+
+        if (waiting is not null)
+        {
+            LogMessages.ReceivingResumed(logger, queue.Name);
+            waiting.TrySetResult();
+        }
+    }
+
+    private Task WaitWhilePausedAsync(CancellationToken cancellationToken)
+    {
+        Task? wait;
+        lock (gate)
+        {
+            wait = resumed?.Task;
+        }
+
+        return wait is null ? Task.CompletedTask : wait.WaitAsync(cancellationToken);
+    }
+
+    private static SinkUnavailableException? FindSinkUnavailable(Exception? ex)
+    {
+        for (var depth = 0; ex is not null && depth < 8; depth++)
+        {
+            if (ex is SinkUnavailableException unavailable)
+            {
+                return unavailable;
+            }
+
+            if (ex is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            {
+                ex = aggregate.InnerExceptions[0];
+                continue;
+            }
+
+            ex = ex.InnerException;
+        }
+
+        return null;
+    }
+}

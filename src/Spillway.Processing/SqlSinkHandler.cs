@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spillway.Processing.Internal;
+using Spillway.Sinks;
+
+namespace Spillway.Processing;
+
+/// <summary>
+/// The built-in handler: writes each message body as one row through an <see cref="ISqlSink"/>, with the message id
+/// as the row id, so a redelivered message never makes a second row. Records the sink rejects are reported as failed,
+/// so a poison record is retried and then dead-lettered instead of blocking the queue. A
+/// <see cref="SinkUnavailableException"/> propagates: the mapping then holds the batch until the database returns.
+/// </summary>
+public sealed class SqlSinkHandler : IMessageHandler
+{
+    private readonly ILogger logger;
+
+    /// <summary>Creates a handler over a sink; the sink stays owned by the caller.</summary>
+    public SqlSinkHandler(ISqlSink sink, ILogger<SqlSinkHandler>? logger = null)
+    {
+        Sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The sink written to.</summary>
+    public ISqlSink Sink { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<BatchOutcome> HandleAsync(MessageBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Messages.Count == 0)
+        {
+            return BatchOutcome.Success;
+        }
+
+        var records = new SinkRecord[batch.Messages.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var message = batch.Messages[i];
+            records[i] = new SinkRecord(message.MessageId, message.Body, message.SentTimestamp);
+        }
+
+        var result = await Sink.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        if (result.Rejected.Count == 0)
+        {
+            return BatchOutcome.Success;
+        }
+
+        var failed = new Guid[result.Rejected.Count];
+        for (var i = 0; i < failed.Length; i++)
+        {
+            var rejected = result.Rejected[i];
+            LogMessages.RecordRejected(logger, batch.QueueName, rejected.MessageId, rejected.Reason);
+            failed[i] = rejected.MessageId;
+        }
+
+        return new BatchOutcome(failed);
+    }
+}

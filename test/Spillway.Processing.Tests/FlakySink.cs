@@ -1,0 +1,34 @@
+using Spillway.Sinks;
+
+namespace Spillway.Processing.Tests;
+
+/// <summary>Fault injection only: a real sink that can be switched "down", failing as an unreachable database does.</summary>
+internal sealed class FlakySink(ISqlSink inner) : ISqlSink
+{
+    private int attempts;
+
+    public bool Down { get; set; }
+
+    public int Attempts => Volatile.Read(ref attempts);
+
+    public string Name => inner?.Name ?? "flaky";
+
+    public string Provider => inner.Provider;
+
+    public SinkPoolStatistics PoolStatistics => inner.PoolStatistics;
+
+    public ValueTask EnsureSchemaAsync(CancellationToken cancellationToken = default) => inner.EnsureSchemaAsync(cancellationToken);
+
+    public ValueTask<bool> PingAsync(CancellationToken cancellationToken = default) =>
+        Down ? ValueTask.FromResult(false) : inner.PingAsync(cancellationToken);
+
+    public ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref attempts);
+        return Down
+            ? ValueTask.FromException<SinkWriteResult>(new SinkUnavailableException("injected outage: connection refused"))
+            : inner.WriteAsync(records, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => inner?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

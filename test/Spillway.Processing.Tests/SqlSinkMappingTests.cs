@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Spillway.Sinks;
+using Spillway.TestKit;
+
+namespace Spillway.Processing.Tests;
+
+public sealed class SqlSinkMappingTests
+{
+    private static string Person(int n) => $$"""{"name":"person {{n}}","email":"p{{n}}@example.com"}""";
+
+    [Fact]
+    public async Task Sqlite_rows_arrive_once_even_when_a_batch_is_redelivered_and_poison_records_are_dead_lettered()
+    {
+        var clock = new ManualTimeProvider();
+        await using var fixture = await QueueFixture.OpenAsync(clock);
+        var queue = await fixture.CreateQueueAsync("users", TimeSpan.FromSeconds(30), maxReceiveCount: 3);
+        var dlq = fixture.Queue("users-dlq");
+        var database = Path.Combine(fixture.Directory, "spillway.db");
+        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions { Name = "users", DatabaseUrl = SqliteUrl(database) });
+        await sink.EnsureSchemaAsync();
+        var sqlHandler = new SqlSinkHandler(sink);
+        var calls = 0;
+        // The first invocation writes and then dies before the mapping could delete: the whole batch comes back.
+        var handler = new DelegateHandler(async (batch, ct) =>
+        {
+            var outcome = await sqlHandler.HandleAsync(batch, ct);
+            return Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("crash after write") : outcome;
+        });
+        var ids = await QueueFixture.SendAsync(queue, Person(1), Person(2), """{"name":"no email"}""", Person(3));
+        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { TimeProvider = clock });
+
+        await mapping.StartAsync();
+        await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
+        for (var step = 0; step < 12 && dlq.GetCounts().Visible == 0; step++)
+        {
+            var before = mapping.GetStatistics().Batches;
+            clock.Advance(TimeSpan.FromSeconds(31));
+            await Eventually.WaitAsync(() => mapping.GetStatistics().Batches > before || dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(2));
+        }
+
+        await mapping.StopAsync();
+        Assert.Equal(ids[2], Assert.Single(dlq.Peek(10)).MessageId);
+        Assert.Equal(0, QueueFixture.Remaining(queue));
+        Assert.True(calls >= 2);
+        Assert.Equal(3, CountSqliteRows(database, "users"));
+    }
+
+    [Fact]
+    public async Task Sink_outage_holds_the_batch_without_raising_receive_counts_and_drains_after_recovery()
+    {
+        var clock = new ManualTimeProvider();
+        await using var fixture = await QueueFixture.OpenAsync(clock);
+        var queue = await fixture.CreateQueueAsync("outage", TimeSpan.FromSeconds(30), maxReceiveCount: 3);
+        var dlq = fixture.Queue("outage-dlq");
+        var database = Path.Combine(fixture.Directory, "spillway.db");
+        await using var sink = new FlakySink(SqlSinkFactory.Create(new SqlSinkOptions { Name = "users", DatabaseUrl = SqliteUrl(database) }))
+        {
+            Down = true,
+        };
+        await sink.EnsureSchemaAsync();
+        var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
+        var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
+        await QueueFixture.SendAsync(queue, Enumerable.Range(1, 20).Select(Person));
+        var retries = Channel.CreateUnbounded<TimeSpan>();
+        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        {
+            BatchSize = 5,
+            MaximumConcurrency = 2,
+            UnavailableRetryInitialDelay = TimeSpan.FromSeconds(1),
+            UnavailableRetryMaxDelay = TimeSpan.FromSeconds(16),
+            TimeProvider = clock,
+        })
+        {
+            RetryScheduled = delay => retries.Writer.TryWrite(delay),
+        };
+
+        await mapping.StartAsync();
+        var outage = TimeSpan.Zero;
+        for (var retry = 0; retry < 16; retry++)
+        {
+            var delay = await retries.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            clock.Advance(delay);
+            outage += delay;
+        }
+
+        // Minutes past the 30 s visibility timeout, yet the held messages stayed in flight and nothing more was received.
+        Assert.True(outage > TimeSpan.FromSeconds(90), $"outage lasted {outage}");
+        var during = queue.GetCounts();
+        Assert.True(mapping.GetStatistics().Paused);
+        Assert.InRange(during.InFlight, 5, 10);
+        Assert.Equal(20, during.InFlight + during.Visible);
+        Assert.Equal(0, dlq.GetCounts().Visible);
+
+        sink.Down = false;
+        clock.Advance(TimeSpan.FromSeconds(16));
+        await Eventually.AssertAsync(() => QueueFixture.Remaining(queue) == 0, "the backlog drained");
+        await mapping.StopAsync();
+
+        Assert.False(mapping.GetStatistics().Paused);
+        Assert.Equal(20, CountSqliteRows(database, "users"));
+        Assert.All(receives, r => Assert.Equal(1, r.ReceiveCount));
+        Assert.Equal(0, dlq.GetCounts().Visible);
+        Assert.True(mapping.GetStatistics().UnavailableRetries >= 16);
+    }
+
+    [Fact]
+    public async Task Stop_during_a_sink_outage_leaves_the_held_batch_in_the_queue()
+    {
+        var clock = new ManualTimeProvider();
+        await using var fixture = await QueueFixture.OpenAsync(clock);
+        var queue = await fixture.CreateQueueAsync("outage-stop", TimeSpan.FromSeconds(30), maxReceiveCount: 3);
+        var database = Path.Combine(fixture.Directory, "spillway.db");
+        await using var sink = new FlakySink(SqlSinkFactory.Create(new SqlSinkOptions { Name = "users", DatabaseUrl = SqliteUrl(database) }))
+        {
+            Down = true,
+        };
+        await QueueFixture.SendAsync(queue, Person(1), Person(2));
+        var retried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var mapping = new EventSourceMapping(queue, new SqlSinkHandler(sink), new EventSourceMappingOptions { TimeProvider = clock })
+        {
+            RetryScheduled = _ => retried.TrySetResult(),
+        };
+
+        await mapping.StartAsync();
+        await retried.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await mapping.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, QueueFixture.Remaining(queue));
+        Assert.Equal(0, mapping.GetStatistics().FailedBatches);
+    }
+
+    [Fact]
+    public async Task Postgresql_that_is_down_at_start_then_returns_gets_every_row_once_without_dead_letters()
+    {
+        var url = Environment.GetEnvironmentVariable("SPILLWAY_TEST_POSTGRES");
+        Assert.False(string.IsNullOrEmpty(url), "SPILLWAY_TEST_POSTGRES is not set: run the suite through ./test.sh, which starts PostgreSQL.");
+        var real = new Uri(url);
+        var addresses = await Dns.GetHostAddressesAsync(real.Host);
+        await using var gate = new TcpGate(new IPEndPoint(addresses[0], real.Port));
+        var table = "users_" + Guid.NewGuid().ToString("N")[..12];
+        var gated = new UriBuilder(real) { Host = "127.0.0.1", Port = gate.Port }.Uri.ToString();
+
+        await using (var direct = SqlSinkFactory.Create(new SqlSinkOptions { Name = "setup", DatabaseUrl = url, Table = table }))
+        {
+            await direct.EnsureSchemaAsync();
+        }
+
+        await using var fixture = await QueueFixture.OpenAsync();
+        var queue = await fixture.CreateQueueAsync("pg", TimeSpan.FromSeconds(30), maxReceiveCount: 2);
+        var dlq = fixture.Queue("pg-dlq");
+        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions
+        {
+            Name = "users",
+            DatabaseUrl = gated,
+            Table = table,
+            BorrowTimeout = TimeSpan.FromSeconds(2),
+        });
+        var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
+        var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
+        await QueueFixture.SendAsync(queue, Enumerable.Range(1, 50).Select(Person));
+        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        {
+            UnavailableRetryInitialDelay = TimeSpan.FromMilliseconds(20),
+            UnavailableRetryMaxDelay = TimeSpan.FromMilliseconds(100),
+        });
+
+        await mapping.StartAsync();
+        await Eventually.AssertAsync(() => mapping.GetStatistics().UnavailableRetries >= 5, "the sink was found down a few times");
+        Assert.True(mapping.GetStatistics().Paused);
+        gate.Open();
+        await Eventually.AssertAsync(() => QueueFixture.Remaining(queue) == 0, "the backlog drained into PostgreSQL", TimeSpan.FromSeconds(60));
+        await mapping.StopAsync();
+
+        Assert.All(receives, r => Assert.Equal(1, r.ReceiveCount));
+        Assert.Equal(0, dlq.GetCounts().Visible);
+        await using var connection = new NpgsqlConnection(ToNpgsql(real));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand($"SELECT COUNT(*), COUNT(DISTINCT id) FROM {table}", connection);
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(50, reader.GetInt64(0));
+        Assert.Equal(50, reader.GetInt64(1));
+        await reader.DisposeAsync();
+        await using var drop = new NpgsqlCommand($"DROP TABLE {table}", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    internal static string SqliteUrl(string path) => "sqlite://" + path;
+
+    private static long CountSqliteRows(string path, string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM {table}";
+        var total = (long)command.ExecuteScalar()!;
+        command.CommandText = $"SELECT COUNT(DISTINCT id) FROM {table}";
+        Assert.Equal(total, (long)command.ExecuteScalar()!);
+        return total;
+    }
+
+    private static string ToNpgsql(Uri url)
+    {
+        var credentials = Uri.UnescapeDataString(url.UserInfo).Split(':', 2);
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = url.Host,
+            Port = url.Port,
+            Username = credentials[0],
+            Password = credentials.Length > 1 ? credentials[1] : null,
+            Database = url.AbsolutePath.Trim('/'),
+            Pooling = false,
+        }.ConnectionString;
+    }
+}
