@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Spillway.Bench.Support;
@@ -25,6 +26,6 @@ public static class BareKestrel
             context.Response.StatusCode = StatusCodes.Status202Accepted;
         });
         app.MapGet("/healthz", () => Results.Ok());
-        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        await ((IHost)app).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Spillway.Gateway;
 using Spillway.Messaging;
 using Spillway.Sinks;
 
@@ -15,7 +16,7 @@ internal static partial class ConfigurationResolver
     /// </param>
     public static ResolvedConfiguration Resolve(SpillwayOptions options, string? databaseUrl)
     {
-        DefaultConfiguration.Apply(options);
+        DefaultConfiguration.Complete(options);
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             throw new ConfigurationException($"{Root}:DataDirectory", "must not be empty");
@@ -78,54 +79,30 @@ internal static partial class ConfigurationResolver
     {
         var result = new List<ResolvedRoute>();
         var paths = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, config) in options.Routes)
+        foreach (var (name, route) in options.Routes)
         {
             var key = $"{Root}:Routes:{name}";
-            if (string.IsNullOrWhiteSpace(config.Path) || !config.Path.StartsWith('/'))
+            route.QueueName = DefaultConfiguration.QueueOf(name, route);
+            try
             {
-                throw new ConfigurationException(key + ":Path", $"must start with '/' (got '{config.Path}')");
+                route.Validate(key);
+            }
+            catch (GatewayConfigurationException e)
+            {
+                throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
             }
 
-            if (!paths.Add(config.Path))
+            if (!paths.Add(route.Path))
             {
-                throw new ConfigurationException(key + ":Path", $"'{config.Path}' is used by another route");
+                throw new ConfigurationException(key + ":Path", $"'{route.Path}' is used by another route");
             }
 
-            var queue = config.Queue ?? name;
-            ValidateQueueName(key + ":Queue", queue);
-            if (!options.Queues.ContainsKey(queue))
+            if (!options.Queues.ContainsKey(route.QueueName))
             {
-                throw new ConfigurationException(key + ":Queue", $"queue '{queue}' is not defined under {Root}:Queues");
+                throw new ConfigurationException(key + ":QueueName", $"queue '{route.QueueName}' is not defined under {Root}:Queues");
             }
 
-            Range(key + ":MaxBodyBytes", config.MaxBodyBytes, 1, 64L * 1024 * 1024);
-            Range(key + ":MaxRecordsPerRequest", config.MaxRecordsPerRequest, 1, 100_000);
-            Range(key + ":MaxBacklog", config.MaxBacklog, 1, long.MaxValue);
-            if (config.Fields.Count == 0 && !config.AllowUnknownFields)
-            {
-                throw new ConfigurationException(key + ":Fields", "declare at least one field, or set AllowUnknownFields");
-            }
-
-            foreach (var (field, schema) in config.Fields)
-            {
-                var fieldKey = $"{key}:Fields:{field}";
-                if (schema.Type is not ("string" or "integer" or "number" or "boolean"))
-                {
-                    throw new ConfigurationException(fieldKey + ":Type", $"must be string, integer, number or boolean (got '{schema.Type}')");
-                }
-
-                if (schema.MaxLength is < 1)
-                {
-                    throw new ConfigurationException(fieldKey + ":MaxLength", $"must be at least 1 (got {schema.MaxLength})");
-                }
-
-                if (schema.Format is not (null or "email"))
-                {
-                    throw new ConfigurationException(fieldKey + ":Format", $"must be 'email' or absent (got '{schema.Format}')");
-                }
-            }
-
-            result.Add(new ResolvedRoute(name, config.Path, queue, config));
+            result.Add(new ResolvedRoute(name, route));
         }
 
         return result;
@@ -189,7 +166,7 @@ internal static partial class ConfigurationResolver
     private static string? DefaultSinkName(SpillwayOptions options, List<ResolvedRoute> routes, List<ResolvedWorker> workers)
     {
         var route = routes.FirstOrDefault(r => r.Name == DefaultConfiguration.RouteName) ?? routes.FirstOrDefault();
-        var worker = route is null ? null : workers.FirstOrDefault(w => w.Queue == route.Queue && w.Config.Handler.Kind == "sql");
+        var worker = route is null ? null : workers.FirstOrDefault(w => w.Queue == route.Options.QueueName && w.Config.Handler.Kind == "sql");
         return worker?.Config.Handler.Sink ?? (options.Sinks.Count == 1 ? options.Sinks.Keys.Single() : null);
     }
 
@@ -267,24 +244,23 @@ internal static partial class ConfigurationResolver
 
         // No columns declared: take the fields of the route whose worker writes into this sink.
         var queue = workers.FirstOrDefault(w => w.Config.Handler.Kind == "sql" && w.Config.Handler.Sink == sinkName)?.Queue;
-        var route = routes.FirstOrDefault(r => r.Queue == queue)
+        var route = routes.FirstOrDefault(r => r.Options.QueueName == queue)
             ?? throw new ConfigurationException(key + ":Columns", "declare the columns: no route feeds this sink to take them from");
-        foreach (var (field, schema) in route.Config.Fields)
+        foreach (var (field, schema) in route.Options.Fields)
         {
-            var column = schema.Column ?? field;
-            if (!IdentifierPattern().IsMatch(column))
+            if (!IdentifierPattern().IsMatch(field))
             {
-                throw new ConfigurationException($"{Root}:Routes:{route.Name}:Fields:{field}:Column", "must be a plain identifier");
+                throw new ConfigurationException($"{key}:Columns", $"field '{field}' of route '{route.Name}' is not a plain identifier; map it under Columns");
             }
 
             var type = schema.Type switch
             {
-                "integer" => ColumnType.Integer,
-                "number" => ColumnType.Real,
-                "boolean" => ColumnType.Boolean,
+                FieldType.Integer => ColumnType.Integer,
+                FieldType.Number => ColumnType.Real,
+                FieldType.Boolean => ColumnType.Boolean,
                 _ => ColumnType.Text,
             };
-            columns.Add(new ColumnMapping(column, field, type, schema.MaxLength, schema.Required));
+            columns.Add(new ColumnMapping(field, field, type, schema.MaxLength, schema.Required));
         }
 
         return columns;

@@ -1,56 +1,59 @@
+using Spillway.Gateway;
+
 namespace Spillway.Hosting;
 
 /// <summary>
-/// The seed's pipeline, used for whatever the configuration leaves out: <c>POST /submit</c> with name and email,
-/// queue <c>submit</c> with dead-letter queue <c>submit-dlq</c>, a worker of concurrency 2, and the table
-/// <c>users(id, name, email, created_at)</c>.
+/// The seed's pipeline: <c>POST /submit</c> with name and email, queue <c>submit</c> with dead-letter queue
+/// <c>submit-dlq</c>, a worker of concurrency 2, and the table <c>users(id, name, email, created_at)</c>.
 /// </summary>
 internal static class DefaultConfiguration
 {
     public const string RouteName = "submit";
     public const string SinkName = "users";
 
-    public static void Apply(SpillwayOptions options)
+    /// <summary>
+    /// Whether the seed pipeline is in force: when the configuration declares no route, or overrides the seed's own
+    /// (<c>Spillway:Routes:submit:…</c>), the seed's entries are laid down first and the configuration binds over them.
+    /// </summary>
+    public static bool AppliesTo(IConfiguration configuration)
     {
-        if (options.Routes.Count == 0)
-        {
-            options.Routes[RouteName] = new RouteConfig
-            {
-                Path = "/submit",
-                Queue = RouteName,
-                Fields =
-                {
-                    ["name"] = new FieldConfig { Type = "string", Required = true, MaxLength = 200 },
-                    ["email"] = new FieldConfig { Type = "string", Required = true, MaxLength = 320, Format = "email" },
-                },
-            };
-        }
+        var routes = configuration.GetSection($"{SpillwayOptions.SectionName}:Routes").GetChildren().ToList();
+        return routes.Count == 0 || routes.Any(r => string.Equals(r.Key, RouteName, StringComparison.OrdinalIgnoreCase));
+    }
 
-        if (options.Sinks.Count == 0)
+    /// <summary>Lays down the seed's entries, before the configuration is bound over them.</summary>
+    public static void Seed(SpillwayOptions options)
+    {
+        options.Routes[RouteName] = IngestRouteOptions.CreateSubmitRoute();
+        options.Queues[RouteName] = new QueueConfig { DeadLetterQueue = RouteName + "-dlq" };
+        options.Sinks[SinkName] = new SinkConfig { Table = SinkName };
+        options.Workers[RouteName] = new WorkerConfig
         {
-            options.Sinks[SinkName] = new SinkConfig { Table = "users" };
-        }
+            Queue = RouteName,
+            Handler = new HandlerConfig { Kind = "sql", Sink = SinkName },
+        };
+    }
 
-        if (options.Workers.Count == 0 && options.Sinks.Count == 1)
-        {
-            var sink = options.Sinks.Keys.Single();
-            foreach (var (name, route) in options.Routes)
-            {
-                options.Workers[name] = new WorkerConfig
-                {
-                    Queue = route.Queue ?? name,
-                    Handler = new HandlerConfig { Kind = "sql", Sink = sink },
-                };
-            }
-        }
-
+    /// <summary>After binding: every route's queue exists (with a dead-letter queue), and with a single sink every
+    /// route without a worker gets one writing into it.</summary>
+    public static void Complete(SpillwayOptions options)
+    {
         foreach (var (name, route) in options.Routes)
         {
-            var queue = route.Queue ?? name;
+            var queue = QueueOf(name, route);
             if (!options.Queues.ContainsKey(queue))
             {
                 options.Queues[queue] = new QueueConfig { DeadLetterQueue = queue + "-dlq" };
             }
+
+            if (options.Sinks.Count == 1 && !options.Workers.Values.Any(w => (w.Queue ?? "") == queue) && !options.Workers.ContainsKey(queue))
+            {
+                options.Workers[name] = new WorkerConfig { Queue = queue, Handler = new HandlerConfig { Kind = "sql", Sink = options.Sinks.Keys.Single() } };
+            }
         }
     }
+
+    /// <summary>A route's queue: its QueueName, or the route's own name when left out.</summary>
+    public static string QueueOf(string routeName, IngestRouteOptions route) =>
+        string.IsNullOrEmpty(route.QueueName) ? routeName : route.QueueName;
 }

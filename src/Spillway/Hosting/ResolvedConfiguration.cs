@@ -1,3 +1,4 @@
+using Spillway.Gateway;
 using Spillway.Messaging;
 using Spillway.Sinks;
 
@@ -11,6 +12,6 @@ internal sealed record ResolvedConfiguration(
     IReadOnlyList<ResolvedRoute> Routes,
     IReadOnlyList<ResolvedWorker> Workers);
 
-internal sealed record ResolvedRoute(string Name, string Path, string Queue, RouteConfig Config);
+internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);
 
 internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config);

@@ -1,3 +1,5 @@
+using Spillway.Gateway;
+
 namespace Spillway.Hosting;
 
 /// <summary>
@@ -13,7 +15,10 @@ internal sealed class SpillwayOptions
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>HTTP ingest routes by name. The default is the seed's <c>POST /submit</c>.</summary>
-    public Dictionary<string, RouteConfig> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, IngestRouteOptions> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>API keys and the listener policy shared by every route.</summary>
+    public GatewayOptions Gateway { get; set; } = new();
 
     /// <summary>Queues by name. A route's or a worker's queue that is not listed is created with SQS defaults.</summary>
     public Dictionary<string, QueueConfig> Queues { get; set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -23,47 +28,6 @@ internal sealed class SpillwayOptions
 
     /// <summary>Workers (event-source mappings) by name.</summary>
     public Dictionary<string, WorkerConfig> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-}
-
-internal sealed class RouteConfig
-{
-    /// <summary>URL path, e.g. "/submit". Required.</summary>
-    public string? Path { get; set; }
-
-    /// <summary>Queue the records go to. Defaults to the route's name.</summary>
-    public string? Queue { get; set; }
-
-    /// <summary>Largest request body in bytes. Defaults to 1 MiB.</summary>
-    public long MaxBodyBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>Most records in one request (array or NDJSON). Defaults to 1,000.</summary>
-    public int MaxRecordsPerRequest { get; set; } = 1000;
-
-    /// <summary>Backlog (visible + in flight + delayed) at which the route answers 503. Defaults to 10,000,000.</summary>
-    public long MaxBacklog { get; set; } = 10_000_000;
-
-    /// <summary>Accept fields not declared in <see cref="Fields"/>. Defaults to false (unknown fields are a 400).</summary>
-    public bool AllowUnknownFields { get; set; }
-
-    /// <summary>The record's declared fields.</summary>
-    public Dictionary<string, FieldConfig> Fields { get; set; } = new(StringComparer.Ordinal);
-}
-
-internal sealed class FieldConfig
-{
-    /// <summary>"string", "integer", "number" or "boolean". Defaults to "string".</summary>
-    public string Type { get; set; } = "string";
-
-    public bool Required { get; set; }
-
-    /// <summary>Longest string, in characters; null for no limit.</summary>
-    public int? MaxLength { get; set; }
-
-    /// <summary>"email" or null.</summary>
-    public string? Format { get; set; }
-
-    /// <summary>Sink column the field is written to. Defaults to the field's name.</summary>
-    public string? Column { get; set; }
 }
 
 internal sealed class QueueConfig

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Spillway.Cli;
+using Spillway.Gateway;
+using Spillway.Processing;
 
 namespace Spillway.Hosting;
 
@@ -10,54 +12,90 @@ internal static class SpillwayServer
 
     public static async Task<int> RunAsync(ServeArguments arguments, CancellationToken cancellationToken)
     {
-        WebApplication app;
         try
         {
-            app = await BuildAsync(arguments, cancellationToken).ConfigureAwait(false);
+            var (app, runtime) = await BuildAsync(arguments, HandlerRegistry.Default, cancellationToken).ConfigureAwait(false);
+            await using (runtime.ConfigureAwait(false))
+            await using (app.ConfigureAwait(false))
+            {
+                await app.RunAsync().ConfigureAwait(false);
+            }
+
+            return 0;
         }
         catch (ConfigurationException e)
         {
             await Console.Error.WriteLineAsync("spillway: " + e.Message).ConfigureAwait(false);
             return 2;
         }
-
-        await using (app.ConfigureAwait(false))
-        {
-            await app.RunAsync().ConfigureAwait(false);
-        }
-
-        return 0;
     }
 
-    internal static async Task<WebApplication> BuildAsync(ServeArguments arguments, CancellationToken cancellationToken)
+    internal static async Task<(WebApplication App, SpillwayRuntime Runtime)> BuildAsync(
+        ServeArguments arguments, HandlerRegistry? registry, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = arguments.Extra });
         ConfigureSources(builder.Configuration, arguments);
 
         var options = new SpillwayOptions();
+        if (DefaultConfiguration.AppliesTo(builder.Configuration))
+        {
+            DefaultConfiguration.Seed(options);
+        }
+
         try
         {
             builder.Configuration.GetSection(SpillwayOptions.SectionName).Bind(options);
         }
         catch (InvalidOperationException e)
         {
-            // The binder names the key and the value it could not convert.
+            // The binder's message names the key and the value it could not convert.
             throw new ConfigurationException(SpillwayOptions.SectionName, e.Message);
         }
 
         var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl));
         var urls = (arguments.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        ListenerSecurity.Check(urls, resolved.ApiKeys.Count > 0, resolved.AllowUnauthenticatedRemote || arguments.AllowUnauthenticatedRemote);
+        options.Gateway.AllowUnauthenticatedRemote |= arguments.AllowUnauthenticatedRemote;
+        try
+        {
+            options.Gateway.EnsureSafeToListen(urls, $"{SpillwayOptions.SectionName}:Gateway");
+        }
+        catch (GatewayConfigurationException e)
+        {
+            throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
+        }
+
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
-        var runtime = await SpillwayRuntime.StartAsync(resolved, builder.Services, cancellationToken).ConfigureAwait(false);
         var app = builder.Build();
-        runtime.Attach(app);
-        return app;
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        SpillwayRuntime runtime;
+        try
+        {
+            runtime = await SpillwayRuntime.OpenAsync(resolved, loggerFactory, registry, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            runtime.Attach(app, resolved.Routes, options.Gateway);
+        }
+        catch (GatewayConfigurationException e)
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
+        }
+
+        LogMessages.Serving(loggerFactory.CreateLogger("Spillway"), string.Join(", ", urls), resolved.DataDirectory);
+        return (app, runtime);
     }
 
     private static void ConfigureSources(ConfigurationManager configuration, ServeArguments arguments)

@@ -1,0 +1,209 @@
+using Spillway.Gateway;
+using Spillway.Messaging;
+using Spillway.Processing;
+using Spillway.Sinks;
+
+namespace Spillway.Hosting;
+
+/// <summary>What a running server owns: the queue engine, the sinks, the handlers and the workers feeding them.</summary>
+internal sealed class SpillwayRuntime : IAsyncDisposable
+{
+    private readonly List<EventSourceMapping> mappings = [];
+    private readonly List<IDisposable> ownedHandlers = [];
+    private readonly ILogger logger;
+
+    private SpillwayRuntime(QueueEngine engine, Dictionary<string, ISqlSink> sinks, ILogger logger)
+    {
+        Engine = engine;
+        Sinks = sinks;
+        this.logger = logger;
+    }
+
+    public QueueEngine Engine { get; }
+
+    public IReadOnlyDictionary<string, ISqlSink> Sinks { get; }
+
+    public IReadOnlyList<EventSourceMapping> Mappings => mappings;
+
+    /// <summary>Opens storage, creates every configured queue and builds the sinks and workers (not started yet).</summary>
+    public static async Task<SpillwayRuntime> OpenAsync(
+        ResolvedConfiguration configuration, ILoggerFactory loggerFactory, HandlerRegistry? registry, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(configuration.DataDirectory);
+        var engine = await QueueEngine.OpenAsync(
+            new QueueEngineOptions { DataDirectory = Path.Combine(configuration.DataDirectory, "queues") }, cancellationToken)
+            .ConfigureAwait(false);
+        var sinks = new Dictionary<string, ISqlSink>(StringComparer.OrdinalIgnoreCase);
+        var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"));
+        try
+        {
+            // Dead-letter queues first, so a redrive policy never names a queue that does not exist yet.
+            var deadLetterQueues = configuration.Queues.Select(q => q.RedrivePolicy?.DeadLetterQueue).OfType<string>().ToHashSet();
+            foreach (var definition in configuration.Queues.OrderBy(q => deadLetterQueues.Contains(q.Name) ? 0 : 1))
+            {
+                await engine.CreateQueueAsync(definition, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var options in configuration.Sinks)
+            {
+                sinks[options.Name] = CreateSink(options);
+            }
+
+            foreach (var worker in configuration.Workers)
+            {
+                runtime.AddWorker(worker, loggerFactory, registry);
+            }
+        }
+        catch
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return runtime;
+    }
+
+    /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
+    public void Attach(WebApplication app, IEnumerable<ResolvedRoute> routes, GatewayOptions gateway)
+    {
+        app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
+        var lifetime = app.Lifetime;
+        lifetime.ApplicationStarted.Register(() => _ = StartWorkersAsync(lifetime.ApplicationStopping));
+        lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkersAsync().ConfigureAwait(false);
+        foreach (var mapping in mappings)
+        {
+            await mapping.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var handler in ownedHandlers)
+        {
+            handler.Dispose();
+        }
+
+        foreach (var sink in Sinks.Values)
+        {
+            await sink.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static ISqlSink CreateSink(SqlSinkOptions options)
+    {
+        try
+        {
+            return SqlSinkFactory.Create(options);
+        }
+        catch (ArgumentException e)
+        {
+            // The factory's message never carries the password.
+            throw new ConfigurationException($"{SpillwayOptions.SectionName}:Sinks:{options.Name}:DatabaseUrl", e.Message);
+        }
+    }
+
+    private void AddWorker(ResolvedWorker worker, ILoggerFactory loggerFactory, HandlerRegistry? registry)
+    {
+        var key = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
+        if (!Engine.TryGetQueue(worker.Queue, out var queue))
+        {
+            throw new ConfigurationException(key + ":Queue", $"queue '{worker.Queue}' does not exist");
+        }
+
+        var config = worker.Config;
+        IMessageHandler handler;
+        try
+        {
+            handler = MessageHandlerFactory.Create(
+                new MessageHandlerOptions
+                {
+                    Kind = config.Handler.Kind,
+                    Sink = config.Handler.Sink,
+                    Url = config.Handler.Url,
+                    Name = config.Handler.Name,
+                    Timeout = TimeSpan.FromSeconds(config.Handler.TimeoutSeconds),
+                },
+                Sinks,
+                registry,
+                loggerFactory: loggerFactory,
+                section: key + ":Handler");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(key + ":Handler", e.Message);
+        }
+
+        if (handler is IDisposable disposable)
+        {
+            ownedHandlers.Add(disposable);
+        }
+
+        var options = new EventSourceMappingOptions
+        {
+            BatchSize = config.BatchSize,
+            MaximumBatchingWindow = TimeSpan.FromMilliseconds(config.MaximumBatchingWindowMilliseconds),
+            MaximumConcurrency = config.MaxConcurrency,
+            VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            Enabled = config.Enabled,
+        };
+        mappings.Add(new EventSourceMapping(queue, handler, options, loggerFactory.CreateLogger<EventSourceMapping>()));
+    }
+
+    private async Task StartWorkersAsync(CancellationToken stopping)
+    {
+        foreach (var sink in Sinks.Values)
+        {
+            _ = EnsureSchemaAsync(sink, stopping);
+        }
+
+        foreach (var mapping in mappings)
+        {
+            await mapping.StartAsync(stopping).ConfigureAwait(false);
+        }
+    }
+
+    // The database may be down at start-up: keep trying in the background while ingest goes on.
+    private async Task EnsureSchemaAsync(ISqlSink sink, CancellationToken stopping)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await sink.EnsureSchemaAsync(stopping).ConfigureAwait(false);
+                return;
+            }
+            catch (SinkUnavailableException e)
+            {
+                Spillway.LogMessages.SinkUnavailableAtStart(logger, sink.Name, e.Message, delay);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        }
+    }
+
+    private async Task StopWorkersAsync()
+    {
+        foreach (var mapping in mappings)
+        {
+            await mapping.StopAsync().ConfigureAwait(false);
+        }
+    }
+}
