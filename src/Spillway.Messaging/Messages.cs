@@ -44,7 +44,7 @@ public sealed record ReceivedMessage(
 {
     /// <summary>Message attributes; empty when none were sent.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; init; } =
-        new Dictionary<string, MessageAttributeValue>();
+        System.Collections.ObjectModel.ReadOnlyDictionary<string, MessageAttributeValue>.Empty;
 }
 
 /// <summary>A message looked at without receiving it (for listing a dead-letter queue or tailing a queue).</summary>

@@ -1,0 +1,39 @@
+namespace Spillway.Messaging.Internal;
+
+/// <summary>
+/// The payloads of the most recent send records, up to a byte budget, so consumers that keep up never touch the
+/// disk; older payloads are read back from the log. Not thread-safe: used under the queue's lock.
+/// </summary>
+internal sealed class BodyCache(long budgetBytes)
+{
+    private readonly Dictionary<long, byte[]> byPosition = [];
+    private readonly Queue<long> order = new();
+    private long bytes;
+
+    public void Add(long position, byte[] payload)
+    {
+        if (payload.Length > budgetBytes || !byPosition.TryAdd(position, payload))
+        {
+            return;
+        }
+
+        order.Enqueue(position);
+        bytes += payload.Length;
+        while (bytes > budgetBytes && order.TryDequeue(out var oldest))
+        {
+            if (byPosition.Remove(oldest, out var evicted))
+            {
+                bytes -= evicted.Length;
+            }
+        }
+    }
+
+    public byte[]? Get(long position) => byPosition.GetValueOrDefault(position);
+
+    public void Clear()
+    {
+        byPosition.Clear();
+        order.Clear();
+        bytes = 0;
+    }
+}

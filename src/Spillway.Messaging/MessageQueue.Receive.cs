@@ -1,0 +1,319 @@
+using Spillway.Messaging.Internal;
+using Spillway.Storage;
+
+namespace Spillway.Messaging;
+
+public sealed partial class MessageQueue
+{
+    private const int ReadWindowBytes = 1024 * 1024;
+    private const int ReadGapBytes = 64 * 1024;
+
+    /// <summary>Receives up to <see cref="ReceiveOptions.MaxMessages"/> visible messages, long-polling when asked.</summary>
+    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxMessages is < 1 or > DefinitionRules.MaxReceiveBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxMessages must be 1-{DefinitionRules.MaxReceiveBatch}.");
+        }
+
+        var visibility = options.VisibilityTimeout ?? Definition.VisibilityTimeout;
+        DefinitionRules.Range(visibility, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
+        DefinitionRules.Range(options.WaitTime, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
+        var deadline = Now() + (long)options.WaitTime.TotalMilliseconds;
+        var deadLetterQueue = ResolveDeadLetterQueue();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var picks = TakeVisible(options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
+            if (moves is not null)
+            {
+                await DeadLetterAsync(deadLetterQueue!, moves).ConfigureAwait(false);
+            }
+
+            if (picks.Length > 0)
+            {
+                LoadEntries(picks);
+                return Materialize(picks);
+            }
+
+            var now = Now();
+            if (moves is not null && now < deadline)
+            {
+                continue;
+            }
+
+            if (now >= deadline || signal is null)
+            {
+                return [];
+            }
+
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(deadline, nextDue) - now)), time, wake.Token);
+            await Task.WhenAny(signal, delay).ConfigureAwait(false);
+            await wake.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes messages by receipt handle; the deletion is durable before this completes. Returns, per handle, whether
+    /// it named a message that is now deleted (a stale handle of a message already deleted counts as deleted, as in SQS).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receiptHandles);
+        var results = new bool[receiptHandles.Count];
+        if (results.Length == 0)
+        {
+            return results;
+        }
+
+        var seqs = new long[results.Length];
+        var deleted = 0;
+        Task durable;
+        lock (gate)
+        {
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (!ReceiptHandle.TryDecode(receiptHandles[i], out var handleIncarnation, out var seq, out var receiveCount))
+                {
+                    continue;
+                }
+
+                if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+                {
+                    results[i] = seq < nextSeq;
+                    continue;
+                }
+
+                ref var slot = ref table[seq];
+                if (handleIncarnation == incarnation && slot.ReceiveCount == receiveCount && slot.State is SlotState.InFlight or SlotState.Visible)
+                {
+                    SetState(ref slot, SlotState.Deleted);
+                    seqs[deleted++] = seq;
+                    results[i] = true;
+                }
+            }
+
+            durable = deleted > 0 ? Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(seqs.AsSpan(0, deleted))).Durable : Log.FlushAsync();
+            if (deleted > 0)
+            {
+                ReleaseDeadSegments();
+            }
+        }
+
+        await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>Sets a received message's remaining visibility timeout. False when the handle is not in flight.</summary>
+    public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
+    {
+        DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(visibilityTimeout));
+        if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount) || handleIncarnation != incarnation)
+        {
+            return false;
+        }
+
+        lock (gate)
+        {
+            var now = Now();
+            PromoteDue(now);
+            if (!table.Contains(seq))
+            {
+                return false;
+            }
+
+            ref var slot = ref table[seq];
+            if (slot.State != SlotState.InFlight || slot.ReceiveCount != receiveCount)
+            {
+                return false;
+            }
+
+            if (visibilityTimeout == TimeSpan.Zero)
+            {
+                slot.TimerVersion++;
+                MakeVisible(seq, ref slot);
+                SignalArrival();
+            }
+            else
+            {
+                ArmTimer(seq, ref slot, now + (long)visibilityTimeout.TotalMilliseconds);
+            }
+
+            return true;
+        }
+    }
+
+    private MessageQueue? ResolveDeadLetterQueue() =>
+        Definition.RedrivePolicy is { } policy && engine.TryGetQueue(policy.DeadLetterQueue, out var queue) ? queue : null;
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> visible messages and puts them in flight, under one lock. Messages past the
+    /// redrive policy's receive count are set aside for the dead-letter queue instead. When nothing is visible, hands
+    /// out a task that completes when a message arrives.
+    /// </summary>
+    private Pick[] TakeVisible(
+        int max, long visibilityMs, MessageQueue? deadLetterQueue, out List<long>? moves, out Task? signal, out long nextDue)
+    {
+        moves = null;
+        signal = null;
+        List<long>? expired = null;
+        lock (gate)
+        {
+            var now = Now();
+            nextDue = PromoteDue(now);
+            var take = (int)Math.Min(max, visibleCount);
+            var picks = take == 0 ? [] : new Pick[take];
+            var received = take == 0 ? [] : new (long, int)[take];
+            var count = 0;
+            var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
+            var maxReceives = Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
+            while (count < take && visible.Count > 0)
+            {
+                var seq = visible.Dequeue();
+                if (!table.Contains(seq))
+                {
+                    continue;
+                }
+
+                ref var slot = ref table[seq];
+                if (slot.State != SlotState.Visible)
+                {
+                    continue;
+                }
+
+                if (now - slot.SentAtMs >= retentionMs)
+                {
+                    SetState(ref slot, SlotState.Deleted);
+                    (expired ??= []).Add(seq);
+                    continue;
+                }
+
+                if (deadLetterQueue is not null && slot.ReceiveCount >= maxReceives)
+                {
+                    SetState(ref slot, SlotState.Moving);
+                    (moves ??= []).Add(seq);
+                    continue;
+                }
+
+                slot.ReceiveCount++;
+                slot.FirstReceiveMs = slot.FirstReceiveMs == 0 ? now : slot.FirstReceiveMs;
+                SetState(ref slot, SlotState.InFlight);
+                ArmTimer(seq, ref slot, now + visibilityMs);
+                picks[count] = new Pick(seq, slot, cache.Get(slot.Position));
+                received[count] = (seq, slot.ReceiveCount);
+                count++;
+            }
+
+            if (count > 0)
+            {
+                // Receive counts are bookkeeping: not awaited, flushed with the next group, so the dead-letter cutoff
+                // survives a restart approximately at no cost to the receive.
+                _ = Log.Append(RecordType.Received, RecordCodec.EncodeReceived(now, received.AsSpan(0, count)));
+            }
+
+            if (expired is not null)
+            {
+                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
+                ReleaseDeadSegments();
+            }
+
+            if (count == 0 && moves is null)
+            {
+                arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                signal = arrival.Task;
+            }
+
+            return count == picks.Length ? picks : picks[..count];
+        }
+    }
+
+    /// <summary>Reads the entries not in the body cache from the log, coalescing neighbours into one read.</summary>
+    private void LoadEntries(Pick[] picks)
+    {
+        List<int>? misses = null;
+        for (var i = 0; i < picks.Length; i++)
+        {
+            if (picks[i].Payload is null)
+            {
+                (misses ??= []).Add(i);
+            }
+        }
+
+        if (misses is null)
+        {
+            return;
+        }
+
+        misses.Sort((a, b) => EntryStart(picks[a]).CompareTo(EntryStart(picks[b])));
+        var first = 0;
+        while (first < misses.Count)
+        {
+            var start = EntryStart(picks[misses[first]]);
+            var end = start + picks[misses[first]].Slot.EntryLength;
+            var last = first + 1;
+            while (last < misses.Count)
+            {
+                var next = picks[misses[last]];
+                var nextStart = EntryStart(next);
+                var nextEnd = nextStart + next.Slot.EntryLength;
+                if (nextStart - end > ReadGapBytes || Math.Max(end, nextEnd) - start > ReadWindowBytes)
+                {
+                    break;
+                }
+
+                end = Math.Max(end, nextEnd);
+                last++;
+            }
+
+            var buffer = GC.AllocateUninitializedArray<byte>((int)(end - start));
+            Log.Read(start, buffer);
+            for (var k = first; k < last; k++)
+            {
+                ref var pick = ref picks[misses[k]];
+                pick.Entry = buffer.AsMemory((int)(EntryStart(pick) - start), pick.Slot.EntryLength);
+            }
+
+            first = last;
+        }
+    }
+
+    private static long EntryStart(in Pick pick) => pick.Slot.Position + SegmentLog.RecordOverhead + pick.Slot.EntryOffset;
+
+    private ReceivedMessage[] Materialize(Pick[] picks)
+    {
+        var messages = new ReceivedMessage[picks.Length];
+        for (var i = 0; i < picks.Length; i++)
+        {
+            ref readonly var pick = ref picks[i];
+            var entry = RecordCodec.ReadEntry(pick.EntryMemory);
+            messages[i] = new ReceivedMessage(
+                entry.Id,
+                ReceiptHandle.Encode(incarnation, pick.Seq, pick.Slot.ReceiveCount),
+                entry.Body,
+                pick.Slot.ReceiveCount,
+                DateTimeOffset.FromUnixTimeMilliseconds(entry.SentAtMs),
+                DateTimeOffset.FromUnixTimeMilliseconds(pick.Slot.FirstReceiveMs),
+                pick.Seq)
+            {
+                Attributes = entry.Attributes ?? (IReadOnlyDictionary<string, MessageAttributeValue>)
+                    System.Collections.ObjectModel.ReadOnlyDictionary<string, MessageAttributeValue>.Empty,
+            };
+        }
+
+        return messages;
+    }
+
+    /// <summary>A message taken under the lock: a copy of its slot and its record payload when cached.</summary>
+    private struct Pick(long seq, MessageSlot slot, byte[]? payload)
+    {
+        public readonly long Seq = seq;
+        public readonly MessageSlot Slot = slot;
+        public readonly byte[]? Payload = payload;
+        public ReadOnlyMemory<byte> Entry;
+
+        public readonly ReadOnlyMemory<byte> EntryMemory =>
+            Payload is not null ? Payload.AsMemory(Slot.EntryOffset, Slot.EntryLength) : Entry;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Text;
+using Spillway.Messaging.Internal;
+using Spillway.Storage;
+
+namespace Spillway.Messaging;
+
+public sealed partial class MessageQueue
+{
+    private const int MaxKeyLength = 1024;
+
+    /// <summary>
+    /// Stores the messages atomically (all or none) and completes only after the fsync that covers them. With an
+    /// <paramref name="idempotencyKey"/> seen before (kept 24 h, durable with the messages), nothing is stored and
+    /// the original answer comes back with <see cref="SendResult.Replayed"/> set.
+    /// Throws <see cref="Storage.StorageFullException"/> when the disk is nearly full and
+    /// <see cref="Storage.StorageFaultedException"/> after an I/O failure stopped the writer.
+    /// Once the messages are handed to the log, cancellation no longer withdraws them.
+    /// </summary>
+    public async ValueTask<SendResult> SendBatchAsync(
+        IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        var entries = PrepareSend(messages, idempotencyKey);
+        cancellationToken.ThrowIfCancellationRequested();
+        engine.EnsureWritable(this);
+        var pending = BeginAppend(entries, idempotencyKey, out var replay);
+        if (replay is not null)
+        {
+            if (replay.Pending is { } first)
+            {
+                // A concurrent send with the same key stored first: its answer is ours once it is durable.
+                await first.ConfigureAwait(false);
+            }
+
+            return new SendResult(replay.Messages, Replayed: true);
+        }
+
+        await CompleteAppendAsync(pending, idempotencyKey).ConfigureAwait(false);
+        return new SendResult(pending.Sent, Replayed: false);
+    }
+
+    private EntryData[] PrepareSend(IReadOnlyList<OutgoingMessage> messages, string? key)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count is 0 or > DefinitionRules.MaxSendBatch)
+        {
+            throw new ArgumentException($"A send carries 1-{DefinitionRules.MaxSendBatch} messages.", nameof(messages));
+        }
+
+        if (key is not null && (key.Length is 0 or > MaxKeyLength))
+        {
+            throw new ArgumentException($"An idempotency key has 1-{MaxKeyLength} characters.", nameof(key));
+        }
+
+        var now = time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var entries = new EntryData[messages.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"Message {i} is null.", nameof(messages));
+            if (message.Body.Length > Definition.MaximumMessageSize)
+            {
+                throw new ArgumentException(
+                    $"Message {i} has {message.Body.Length} bytes; queue '{Name}' accepts at most {Definition.MaximumMessageSize}.",
+                    nameof(messages));
+            }
+
+            var delay = message.Delay ?? Definition.DeliveryDelay;
+            DefinitionRules.Range(delay, TimeSpan.Zero, DefinitionRules.MaxDelay, nameof(OutgoingMessage.Delay));
+            ValidateAttributes(message.Attributes, i);
+            entries[i] = new EntryData
+            {
+                Id = Guid.CreateVersion7(now),
+                SentAtMs = nowMs,
+                VisibleAtMs = nowMs + (long)delay.TotalMilliseconds,
+                Attributes = message.Attributes,
+                Body = message.Body,
+            };
+        }
+
+        return entries;
+    }
+
+    private static void ValidateAttributes(IReadOnlyDictionary<string, MessageAttributeValue>? attributes, int index)
+    {
+        if (attributes is null)
+        {
+            return;
+        }
+
+        if (attributes.Count > DefinitionRules.MaxAttributes)
+        {
+            throw new ArgumentException($"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
+        }
+
+        foreach (var (name, value) in attributes)
+        {
+            if (string.IsNullOrEmpty(name) || Encoding.UTF8.GetByteCount(name) > 255 || value is null
+                || string.IsNullOrEmpty(value.DataType) || Encoding.UTF8.GetByteCount(value.DataType) > 255)
+            {
+                throw new ArgumentException($"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Encodes the entries as ONE send record, gives them sequence numbers and pending slots, and hands the record to the
+    /// log, all under the queue lock so log order is sequence order. Returns null (and the earlier answer) when the
+    /// idempotency key was seen before.
+    /// </summary>
+    private PendingAppend BeginAppend(EntryData[] entries, string? key, out KeyEntry? replay)
+    {
+        var offsets = new int[entries.Length];
+        var payload = RecordCodec.EncodeSend(entries, key, entries[0].SentAtMs, offsets);
+        var sent = new SentMessage[entries.Length];
+        lock (gate)
+        {
+            var now = Now();
+            if (key is not null)
+            {
+                ForgetExpiredKeys(now);
+                if (keys.TryGetValue(key, out replay))
+                {
+                    return default;
+                }
+            }
+
+            replay = null;
+            var firstSeq = nextSeq;
+            RecordCodec.PatchFirstSeq(payload, firstSeq);
+            var append = Log.Append(RecordType.Send, payload);
+            nextSeq += entries.Length;
+            table.Grow(firstSeq, nextSeq);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                table[firstSeq + i] = new MessageSlot
+                {
+                    Position = append.Position,
+                    SentAtMs = entries[i].SentAtMs,
+                    DueAtMs = entries[i].VisibleAtMs,
+                    EntryOffset = offsets[i],
+                    EntryLength = (i + 1 < entries.Length ? offsets[i + 1] - 4 : payload.Length) - offsets[i],
+                    ReceiveCount = entries[i].ReceiveCount,
+                    State = SlotState.Pending,
+                };
+                sent[i] = new SentMessage(entries[i].Id, firstSeq + i);
+            }
+
+            if (key is not null)
+            {
+                RememberKey(key, new KeyEntry(sent, entries[0].SentAtMs, append.Position) { Pending = append.Durable }, now);
+            }
+
+            return new PendingAppend(append, firstSeq, payload, sent);
+        }
+    }
+
+    /// <summary>Waits for the covering fsync, then makes the messages visible (or delayed) and wakes long-pollers.</summary>
+    private async ValueTask CompleteAppendAsync(PendingAppend pending, string? key)
+    {
+        try
+        {
+            await pending.Append.Durable.ConfigureAwait(false);
+        }
+        catch (StorageFaultedException)
+        {
+            lock (gate)
+            {
+                if (key is not null && keys.TryGetValue(key, out var entry) && entry.Pending == pending.Append.Durable)
+                {
+                    keys.Remove(key);
+                }
+            }
+
+            throw;
+        }
+
+        lock (gate)
+        {
+            var now = Now();
+            for (var seq = pending.FirstSeq; seq < pending.FirstSeq + pending.Sent.Length; seq++)
+            {
+                ref var slot = ref table[seq];
+                if (slot.State != SlotState.Pending)
+                {
+                    continue; // purged while it was being written
+                }
+
+                if (slot.DueAtMs > now)
+                {
+                    SetState(ref slot, SlotState.Delayed);
+                    ArmTimer(seq, ref slot, slot.DueAtMs);
+                }
+                else
+                {
+                    MakeVisible(seq, ref slot);
+                }
+            }
+
+            cache.Add(pending.Append.Position, pending.Payload);
+            if (key is not null && keys.TryGetValue(key, out var entry) && entry.Pending == pending.Append.Durable)
+            {
+                entry.Pending = null;
+            }
+
+            SignalArrival();
+        }
+    }
+
+    /// <summary>Stores messages moved from another queue (dead-lettered or redriven) with their ids; durable on return.</summary>
+    internal async ValueTask AppendMovedAsync(EntryData[] entries)
+    {
+        var pending = BeginAppend(entries, key: null, out _);
+        await CompleteAppendAsync(pending, key: null).ConfigureAwait(false);
+    }
+
+    private void ForgetExpiredKeys(long now)
+    {
+        while (keyExpiry.TryPeek(out var oldest) && now - oldest.SentAtMs >= KeyLifetimeMs)
+        {
+            keyExpiry.Dequeue();
+            if (keys.TryGetValue(oldest.Key, out var entry) && entry.SentAtMs == oldest.SentAtMs)
+            {
+                keys.Remove(oldest.Key);
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            keyFloor = long.MaxValue;
+        }
+    }
+
+    private readonly record struct PendingAppend(AppendResult Append, long FirstSeq, byte[] Payload, SentMessage[] Sent);
+}

@@ -1,0 +1,333 @@
+using Spillway.Storage.Internal;
+
+namespace Spillway.Storage;
+
+/// <summary>
+/// An append-only log of checksummed records in segment files, with group commit: one writer thread takes every
+/// record appended since its last write, writes them with ONE write and ONE fsync, then completes all their
+/// <see cref="AppendResult.Durable"/> tasks together. A failed write or fsync stops the log for good (fail-stop):
+/// that group and every later append fail with <see cref="StorageFaultedException"/>; reopening recovers.
+/// </summary>
+public sealed partial class SegmentLog : IAsyncDisposable
+{
+    private const int SpareBufferLimit = 4 * 1024 * 1024;
+
+    private readonly IStorageDevice device;
+    private readonly string directory;
+    private readonly SegmentLogOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly object gate = new(); // a Monitor, not a Lock: the writer waits on it
+    private readonly Thread writer;
+
+    // Appender side, guarded by gate: the bytes waiting for the writer and where they go.
+    private PendingWrite pending = new();
+    private PendingWrite spare = new();
+    private long tailBase;
+    private long tailLength;
+    private bool tailExists;
+    private bool stopping;
+    private bool abandoned;
+    private Exception? fault;
+    private long truncateTo = -1;
+    private long truncateWhenDurable;
+
+    // Writer side: segment list published copy-on-write for readers.
+    private volatile Segment[] segments = [];
+    private long durablePosition;
+    private long appends;
+    private long writes;
+    private long fsyncs;
+    private long bytesWritten;
+
+    private SegmentLog(IStorageDevice device, string directory, SegmentLogOptions options, TimeProvider timeProvider)
+    {
+        this.device = device;
+        this.directory = directory;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        writer = new Thread(WriterLoop) { IsBackground = true, Name = "spillway-log-writer" };
+    }
+
+    /// <summary>The directory holding the segment files.</summary>
+    public string Directory => directory;
+
+    /// <summary>What recovery found when the log was opened.</summary>
+    public RecoveryReport Recovery { get; private set; } = new(0, 0, 0, []);
+
+    /// <summary>Position just past the last durable record.</summary>
+    public long DurablePosition => Volatile.Read(ref durablePosition);
+
+    /// <summary>Position of the first byte still on disk (the base of the oldest segment).</summary>
+    public long FirstPosition
+    {
+        get
+        {
+            var current = segments;
+            return current.Length == 0 ? DurablePosition : current[0].Base;
+        }
+    }
+
+    /// <summary>Position just past the last appended record (durable or not).</summary>
+    public long AppendedPosition
+    {
+        get
+        {
+            lock (gate)
+            {
+                return tailBase + tailLength;
+            }
+        }
+    }
+
+    /// <summary>Number of segment files.</summary>
+    public int SegmentCount => segments.Length;
+
+    /// <summary>The failure that stopped the log; null while it works.</summary>
+    public Exception? Fault
+    {
+        get
+        {
+            lock (gate)
+            {
+                return fault;
+            }
+        }
+    }
+
+    /// <summary>Counters since the log was opened.</summary>
+    public SegmentLogMetrics Metrics => new(
+        Volatile.Read(ref appends), Volatile.Read(ref writes), Volatile.Read(ref fsyncs), Volatile.Read(ref bytesWritten));
+
+    /// <summary>
+    /// Appends a record; it is written with the next group. Returns its position at once, and a task that completes
+    /// after the covering fsync. Callers that need no acknowledgement (bookkeeping records) may leave the task
+    /// unawaited: it is then flushed with the next group.
+    /// </summary>
+    /// <exception cref="StorageFaultedException">The log stopped after an I/O failure.</exception>
+    public AppendResult Append(byte type, ReadOnlySpan<byte> payload)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(type);
+        if (payload.Length > options.MaxRecordSize)
+        {
+            throw new ArgumentException($"Record of {payload.Length} bytes exceeds the limit of {options.MaxRecordSize}.", nameof(payload));
+        }
+
+        var size = SegmentFormat.FrameSize + payload.Length;
+        lock (gate)
+        {
+            ThrowIfStopped();
+            if (!tailExists || (tailLength + size > options.SegmentSize && tailLength > SegmentFormat.HeaderSize))
+            {
+                tailBase = tailExists ? tailBase + tailLength : tailBase;
+                tailLength = SegmentFormat.HeaderSize;
+                tailExists = true;
+                var header = pending.Reserve(SegmentFormat.HeaderSize, tailBase, startsSegment: true);
+                SegmentFormat.WriteHeader(header, tailBase, timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+
+            var position = tailBase + tailLength;
+            SegmentFormat.WriteFrame(pending.Reserve(size, position, startsSegment: false), type, payload);
+            tailLength += size;
+            pending.Records++;
+            if (pending.Records == 1)
+            {
+                Monitor.Pulse(gate);
+            }
+
+            return new AppendResult(position, pending.Completion.Task);
+        }
+    }
+
+    /// <summary>Completes when every record appended so far is durable.</summary>
+    public Task FlushAsync()
+    {
+        lock (gate)
+        {
+            if (fault is not null)
+            {
+                return Task.FromException(Faulted());
+            }
+
+            return pending.Length == 0 ? writtenCompletion.Task : pending.Completion.Task;
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="destination"/>.Length bytes at <paramref name="position"/>, which must lie in durable
+    /// records. Safe to call from any thread while appends go on.
+    /// </summary>
+    public void Read(long position, Span<byte> destination)
+    {
+        if (position + destination.Length > DurablePosition)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), "Only durable records can be read.");
+        }
+
+        // A range may run over a segment boundary (the reader coalesces neighbouring records).
+        var current = segments;
+        var index = FindSegment(current, position);
+        if (index < 0)
+        {
+            throw new InvalidOperationException($"Position {position} lies in a deleted segment.");
+        }
+
+        while (destination.Length > 0)
+        {
+            if (index >= current.Length || current[index].Base > position)
+            {
+                throw new IOException($"Position {position} lies in no segment.");
+            }
+
+            var segment = current[index];
+            var available = (int)Math.Min(destination.Length, segment.Base + segment.Length - position);
+            var read = available <= 0 ? 0 : segment.File.Read(position - segment.Base, destination[..available]);
+            if (read != available || available <= 0)
+            {
+                throw new IOException($"Short read at position {position} of segment {segment.Name}.");
+            }
+
+            destination = destination[read..];
+            position += read;
+            index++;
+        }
+    }
+
+    /// <summary>Reads the payload of the durable record at <paramref name="position"/> and checks its checksum.</summary>
+    public byte[] ReadRecord(long position, out byte type)
+    {
+        Span<byte> frame = stackalloc byte[SegmentFormat.FrameSize];
+        Read(position, frame);
+        var length = SegmentFormat.PlausibleLength(frame, long.MaxValue, options.MaxRecordSize);
+        if (length < 0)
+        {
+            throw new IOException($"No record at position {position}.");
+        }
+
+        var payload = GC.AllocateUninitializedArray<byte>(length);
+        Read(position + SegmentFormat.FrameSize, payload);
+        if (!SegmentFormat.ChecksumMatches(frame, payload))
+        {
+            throw new IOException($"Record at position {position} fails its checksum.");
+        }
+
+        type = frame[4];
+        return payload;
+    }
+
+    /// <summary>Size of the frame that precedes every record's payload.</summary>
+    public static int RecordOverhead => SegmentFormat.FrameSize;
+
+    /// <summary>
+    /// Deletes, in the background, every segment that ends at or before <paramref name="position"/> (never the
+    /// segment being written). The deletion waits until everything appended before this call is durable, so a
+    /// record that makes the old segments dead (a delete, a checkpoint) reaches the disk first.
+    /// </summary>
+    public void DeleteSegmentsBefore(long position)
+    {
+        lock (gate)
+        {
+            if (position <= truncateTo || fault is not null)
+            {
+                return;
+            }
+
+            truncateTo = position;
+            truncateWhenDurable = tailBase + tailLength;
+            Monitor.Pulse(gate);
+        }
+    }
+
+    /// <summary>
+    /// Stops the writer at once, dropping what it has not written, and closes the files: what a crash leaves behind.
+    /// For crash tests.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (gate)
+        {
+            abandoned = true;
+            stopping = true;
+            fault ??= new ObjectDisposedException(nameof(SegmentLog));
+            pending.Completion.TrySetException(Faulted());
+            Monitor.Pulse(gate);
+        }
+
+        writer.Join();
+        CloseFiles();
+    }
+
+    /// <summary>Writes what is pending, stops the writer and closes the files.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            stopping = true;
+            Monitor.Pulse(gate);
+        }
+
+        writer.Join();
+        CloseFiles();
+        return ValueTask.CompletedTask;
+    }
+
+    private TaskCompletionSource writtenCompletion = NewCompletion();
+
+    private static TaskCompletionSource NewCompletion()
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        completion.SetResult();
+        return completion;
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (fault is not null)
+        {
+            throw Faulted();
+        }
+
+        ObjectDisposedException.ThrowIf(stopping, this);
+    }
+
+    private StorageFaultedException Faulted() => fault as StorageFaultedException
+        ?? new StorageFaultedException($"The log in '{directory}' stopped after an I/O failure: {fault?.Message}", fault);
+
+    private void CloseFiles()
+    {
+        foreach (var segment in segments)
+        {
+            segment.File.Dispose();
+        }
+    }
+
+    private static int FindSegment(Segment[] list, long position)
+    {
+        int low = 0, high = list.Length - 1, found = -1;
+        while (low <= high)
+        {
+            var mid = (low + high) >>> 1;
+            if (list[mid].Base <= position)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return found;
+    }
+
+    private sealed class Segment(long basePosition, string name, IStorageFile file, long length)
+    {
+        public long Base { get; } = basePosition;
+
+        public string Name { get; } = name;
+
+        public IStorageFile File { get; } = file;
+
+        public long Length { get; set; } = length;
+    }
+}

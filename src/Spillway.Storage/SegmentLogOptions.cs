@@ -1,0 +1,41 @@
+namespace Spillway.Storage;
+
+/// <summary>Settings of a <see cref="SegmentLog"/>; immutable, each validated when set.</summary>
+public sealed class SegmentLogOptions
+{
+    private readonly long segmentSize = 64L * 1024 * 1024;
+    private readonly int maxRecordSize = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Size at which the log starts a new segment file. 4 KiB–4 GiB; defaults to 64 MiB, small enough that a fully
+    /// acknowledged segment is deleted soon, large enough that rolling is rare.
+    /// </summary>
+    public long SegmentSize
+    {
+        get => segmentSize;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 4096);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 4L * 1024 * 1024 * 1024);
+            segmentSize = value;
+        }
+    }
+
+    /// <summary>
+    /// Largest record payload accepted, and the sanity limit recovery applies to a length read from disk.
+    /// 1 byte–1 GiB; defaults to 64 MiB.
+    /// </summary>
+    public int MaxRecordSize
+    {
+        get => maxRecordSize;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1024 * 1024 * 1024);
+            maxRecordSize = value;
+        }
+    }
+
+    /// <summary>The default settings.</summary>
+    public static SegmentLogOptions Default { get; } = new();
+}

@@ -1,0 +1,105 @@
+using Spillway.Storage;
+
+namespace Spillway.Storage.Tests;
+
+/// <summary>
+/// The real file device with faults a test can switch on: a write torn after N bytes, failing fsyncs, a full disk,
+/// and an fsync that blocks until released (to line up concurrent appends). Counts writes and fsyncs.
+/// </summary>
+public sealed class FaultInjectingDevice : IStorageDevice
+{
+    private readonly IStorageDevice inner = FileStorageDevice.Instance;
+    private int fileSyncs;
+    private int writes;
+
+    /// <summary>fsyncs of files (directory fsyncs are not counted).</summary>
+    public int FileSyncs => Volatile.Read(ref fileSyncs);
+
+    public int Writes => Volatile.Read(ref writes);
+
+    /// <summary>When set, every file fsync throws (as Linux reports EIO after a failed write-back).</summary>
+    public volatile bool FailSyncs;
+
+    /// <summary>When set, the next write persists only this many bytes, then throws (a crash in mid-write).</summary>
+    public int? TearNextWriteAfter { get; set; }
+
+    /// <summary>When set, the free space the device reports.</summary>
+    public long? FreeBytes { get; set; }
+
+    /// <summary>When set, fsyncs wait on it: the test holds the writer inside an fsync while appends pile up.</summary>
+    public ManualResetEventSlim? SyncGate { get; set; }
+
+    /// <summary>Set when an fsync starts waiting on <see cref="SyncGate"/>.</summary>
+    public ManualResetEventSlim SyncEntered { get; } = new();
+
+    public IStorageFile Open(string path, bool create) => new FaultyFile(this, inner.Open(path, create));
+
+    public bool FileExists(string path) => inner.FileExists(path);
+
+    public void DeleteFile(string path) => inner.DeleteFile(path);
+
+    public void Rename(string source, string destination) => inner.Rename(source, destination);
+
+    public IReadOnlyList<string> ListFiles(string directory, string suffix) => inner.ListFiles(directory, suffix);
+
+    public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
+
+    public void CreateDirectory(string path) => inner.CreateDirectory(path);
+
+    public void DeleteDirectory(string path) => inner.DeleteDirectory(path);
+
+    public void SyncDirectory(string path) => inner.SyncDirectory(path);
+
+    public long GetFreeBytes(string path) => FreeBytes ?? inner.GetFreeBytes(path);
+
+    /// <summary>Flips one bit of a file on disk (between runs).</summary>
+    public static void FlipBit(string path, long offset, int bit = 0)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = offset;
+        var value = stream.ReadByte();
+        stream.Position = offset;
+        stream.WriteByte((byte)(value ^ (1 << bit)));
+    }
+
+    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner) : IStorageFile
+    {
+        public long Length => inner.Length;
+
+        public void Write(long offset, ReadOnlySpan<byte> data)
+        {
+            Interlocked.Increment(ref device.writes);
+            if (device.TearNextWriteAfter is { } keep)
+            {
+                device.TearNextWriteAfter = null;
+                inner.Write(offset, data[..Math.Min(keep, data.Length)]);
+                throw new IOException("injected torn write");
+            }
+
+            inner.Write(offset, data);
+        }
+
+        public int Read(long offset, Span<byte> destination) => inner.Read(offset, destination);
+
+        public void Sync()
+        {
+            Interlocked.Increment(ref device.fileSyncs);
+            if (device.SyncGate is { } gate)
+            {
+                device.SyncEntered.Set();
+                gate.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            if (device.FailSyncs)
+            {
+                throw new IOException("injected fsync failure (EIO)");
+            }
+
+            inner.Sync();
+        }
+
+        public void Truncate(long length) => inner.Truncate(length);
+
+        public void Dispose() => inner.Dispose();
+    }
+}
