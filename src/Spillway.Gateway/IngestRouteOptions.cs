@@ -29,6 +29,9 @@ public sealed class IngestRouteOptions
     /// <summary>Largest <see cref="MaxBodyBytes"/> accepted: 64 MiB.</summary>
     public const int MaxBodyBytesLimit = 64 * 1024 * 1024;
 
+    /// <summary>Largest <see cref="MaxRecordsPerRequest"/> accepted: 10,000, the most records one atomic send stores.</summary>
+    public const int MaxRecordsPerRequestLimit = 10_000;
+
     /// <summary>Most fields a route may declare: 64.</summary>
     public const int MaxFieldCount = 64;
 
@@ -42,7 +45,8 @@ public sealed class IngestRouteOptions
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// Most records in one request (a JSON array or NDJSON body); more gets 413. 1–100,000; defaults to 1,000,
+    /// Most records in one request (a JSON array or NDJSON body); more gets 413. 1–10,000 (the most one atomic send of
+    /// the queue engine takes); defaults to 1,000,
     /// which keeps a single request's atomic batch small enough not to stall other writers.
     /// </summary>
     public int MaxRecordsPerRequest { get; set; } = 1000;
@@ -101,9 +105,10 @@ public sealed class IngestRouteOptions
             throw new GatewayConfigurationException($"{configurationKey}:MaxBodyBytes", $"must be between 1 and {MaxBodyBytesLimit}.");
         }
 
-        if (MaxRecordsPerRequest is < 1 or > 100_000)
+        if (MaxRecordsPerRequest is < 1 or > MaxRecordsPerRequestLimit)
         {
-            throw new GatewayConfigurationException($"{configurationKey}:MaxRecordsPerRequest", "must be between 1 and 100000.");
+            throw new GatewayConfigurationException(
+                $"{configurationKey}:MaxRecordsPerRequest", $"must be between 1 and {MaxRecordsPerRequestLimit}.");
         }
 
         if (MaxBacklog < 1)

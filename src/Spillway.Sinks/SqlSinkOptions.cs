@@ -39,6 +39,35 @@ public sealed class SqlSinkOptions
 
     /// <summary>How long a write waits for a free pooled connection before giving up. Defaults to 30 s.</summary>
     public TimeSpan BorrowTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long opening a new connection may take before the database counts as unavailable. Defaults to 5 s: long
+    /// enough for a loaded server, short enough that a worker backs off quickly while the database is down.
+    /// A <c>connect_timeout</c> (seconds) in the URL's query string overrides it.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long one statement may run. Defaults to 60 s, generous for a batch of many thousand rows.
+    /// A <c>command_timeout</c> (seconds) in the URL's query string overrides it.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Directory a relative <c>sqlite://relative/path</c> resolves against. Defaults to null, the current directory.
+    /// The host passes its data directory here.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Clock for the borrow timeout. Defaults to <see cref="TimeProvider.System"/>; tests inject their own.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The embedded default database: <c>sqlite:///&lt;dataDirectory&gt;/spillway.db</c>.</summary>
+    public static string DefaultDatabaseUrl(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return "sqlite://" + Path.GetFullPath(Path.Combine(dataDirectory, "spillway.db"));
+    }
 }
 
 /// <summary>Maps a JSON field of the record to a column.</summary>

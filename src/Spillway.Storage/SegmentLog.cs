@@ -163,6 +163,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(position), "Only durable records can be read.");
         }
 
+        // A range may run over a segment boundary (the reader coalesces neighbouring records).
         var current = segments;
         var index = FindSegment(current, position);
         if (index < 0)
@@ -170,11 +171,24 @@ public sealed partial class SegmentLog : IAsyncDisposable
             throw new InvalidOperationException($"Position {position} lies in a deleted segment.");
         }
 
-        var segment = current[index];
-        var read = segment.File.Read(position - segment.Base, destination);
-        if (read != destination.Length)
+        while (destination.Length > 0)
         {
-            throw new IOException($"Short read at position {position} of segment {segment.Name}.");
+            if (index >= current.Length || current[index].Base > position)
+            {
+                throw new IOException($"Position {position} lies in no segment.");
+            }
+
+            var segment = current[index];
+            var available = (int)Math.Min(destination.Length, segment.Base + segment.Length - position);
+            var read = available <= 0 ? 0 : segment.File.Read(position - segment.Base, destination[..available]);
+            if (read != available || available <= 0)
+            {
+                throw new IOException($"Short read at position {position} of segment {segment.Name}.");
+            }
+
+            destination = destination[read..];
+            position += read;
+            index++;
         }
     }
 

@@ -202,9 +202,10 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
     [Theory]
     [InlineData("")]
     [InlineData("tab\there")]
-    [InlineData("ключ")]
+    [InlineData("long")]
     public async Task Invalid_idempotency_key_is_400_and_stores_nothing(string key)
     {
+        key = key == "long" ? new string('k', 256) : key;
         await using var server = await GatewayServer.StartAsync(engine);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit") { Content = Json("""{"name":"a","email":"a@example.com"}""") };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);

@@ -24,6 +24,8 @@ public sealed class StorageFaultTests
 
         public long Backlog => 0;
 
+        public long ApproximateBacklog => 0;
+
         public int MaxMessageBytes => 1024 * 1024;
 
         public ValueTask<SendResult> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey)

@@ -136,8 +136,8 @@ internal sealed class IngestEndpoint(
             return;
         }
 
-        var backlog = target.Backlog;
-        if (backlog >= maxBacklog)
+        var backlog = target.ApproximateBacklog;
+        if (backlog >= maxBacklog && (backlog = target.Backlog) >= maxBacklog)
         {
             logger.BacklogFull(path, backlog, maxBacklog);
             await WriteUnavailableAsync(context, "The queue's backlog is at its limit; retry after the delay.");

@@ -1,0 +1,229 @@
+using System.Data.Common;
+using System.Globalization;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Spillway.Sinks.Internal;
+
+/// <summary>
+/// What differs between databases: connections and their pool, quoting, DDL types, the idempotent insert and which
+/// errors mean "the database is unavailable". Everything else lives in <see cref="SqlSink"/>.
+/// </summary>
+internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
+{
+    private string? fullChunkSql;
+
+    public TableShape Shape { get; } = shape;
+
+    /// <summary>"sqlite", "postgresql" or "mysql".</summary>
+    public abstract string Provider { get; }
+
+    /// <summary>A new, closed connection drawn from the driver's pool, which is capped at the sink's MaxConnections.</summary>
+    public abstract DbConnection CreateConnection();
+
+    /// <summary>Forgets pooled connections, so that after an outage the next borrow dials afresh.</summary>
+    public abstract void ClearPool(DbConnection connection);
+
+    public abstract string Quote(string identifier);
+
+    /// <summary>CREATE TABLE IF NOT EXISTS for the shape.</summary>
+    public abstract string CreateTableSql();
+
+    /// <summary>A query answering the number of tables named like the shape's table (0 or 1).</summary>
+    public abstract string TableExistsSql();
+
+    /// <summary>
+    /// True when the driver's async methods really run synchronously (MySql.Data 8.0, Microsoft.Data.Sqlite); the
+    /// sink then runs the database work on the thread pool so that callers' async flows are never blocked.
+    /// </summary>
+    public virtual bool BlocksOnIo => false;
+
+    /// <summary>True when the error means the database cannot be reached or refused the work for now.</summary>
+    public abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>Largest number of bind parameters the database takes in one statement.</summary>
+    protected abstract int MaxParametersPerStatement { get; }
+
+    /// <summary>
+    /// Rows per multi-row INSERT. Defaults to 1000: past that a bigger statement buys little and costs
+    /// more parsing on both sides.
+    /// </summary>
+    protected virtual int MaxRowsPerStatement => 1000;
+
+    /// <summary>The clause that makes an INSERT skip rows whose id is already in the table.</summary>
+    protected abstract string OnConflictDoNothing { get; }
+
+    /// <summary>Whether to prepare the reused full-chunk INSERT.</summary>
+    protected virtual bool PrepareInserts => false;
+
+    /// <summary>Placeholder text of the parameter at a zero-based index.</summary>
+    protected virtual string Placeholder(int index) => "@p" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Name of the parameter at a zero-based index; null for positional parameters.</summary>
+    protected virtual string? ParameterName(int index) => Placeholder(index);
+
+    /// <summary>Hook to give a parameter a database type, for columns whose type the value alone does not tell.</summary>
+    protected virtual void ConfigureParameter(DbParameter parameter, ColumnType? type)
+    {
+    }
+
+    protected virtual object IdValue(Guid id) => id;
+
+    protected virtual object CreatedAtValue(DateTime utc) => utc;
+
+    /// <summary>Runs on every opened connection before use (per-connection settings).</summary>
+    public virtual Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Writes the rows in one transaction; returns how many were new.</summary>
+    public virtual async Task<int> WriteAsync(DbConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
+        var inserted = await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return inserted;
+    }
+
+    protected virtual async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Multi-row INSERT … skip-on-conflict, chunked to respect the parameter limit. The full-size chunk's command is
+    /// built (and prepared) once and rebound for every chunk; only the tail gets its own command.
+    /// </summary>
+    protected async Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<MappedRow> rows,
+        CancellationToken cancellationToken)
+    {
+        var chunk = RowsPerChunk;
+        var inserted = 0;
+        DbCommand? full = null;
+        try
+        {
+            for (var offset = 0; offset < rows.Count; offset += chunk)
+            {
+                var count = Math.Min(chunk, rows.Count - offset);
+                DbCommand command;
+                if (count == chunk)
+                {
+                    if (full is null)
+                    {
+                        full = CreateInsert(connection, transaction, chunk);
+                        if (PrepareInserts)
+                        {
+                            await full.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    command = full;
+                }
+                else
+                {
+                    command = CreateInsert(connection, transaction, count);
+                }
+
+                try
+                {
+                    Bind(command, rows, offset, count);
+                    inserted += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (command != full)
+                    {
+                        await command.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null)
+            {
+                await full.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return inserted;
+    }
+
+    private int RowsPerChunk => Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / Shape.ValuesPerRow));
+
+    private DbCommand CreateInsert(DbConnection connection, DbTransaction transaction, int rowCount)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = rowCount == RowsPerChunk ? fullChunkSql ??= InsertSql(rowCount) : InsertSql(rowCount);
+        var perRow = Shape.ValuesPerRow;
+        for (var i = 0; i < rowCount * perRow; i++)
+        {
+            var parameter = command.CreateParameter();
+            if (ParameterName(i) is { } name)
+            {
+                parameter.ParameterName = name;
+            }
+
+            var column = i % perRow;
+            ConfigureParameter(parameter, column >= 1 && column <= Shape.Columns.Count ? Shape.Columns[column - 1].Type : null);
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private string InsertSql(int rowCount)
+    {
+        var perRow = Shape.ValuesPerRow;
+        var sql = new StringBuilder(64 + (rowCount * perRow * 8));
+        sql.Append("INSERT INTO ").Append(Quote(Shape.Table)).Append(" (")
+            .AppendJoin(", ", Shape.InsertColumns.Select(Quote)).Append(") VALUES ");
+        for (var row = 0; row < rowCount; row++)
+        {
+            sql.Append(row == 0 ? "(" : ", (");
+            for (var value = 0; value < perRow; value++)
+            {
+                sql.Append(value == 0 ? "" : ", ").Append(Placeholder((row * perRow) + value));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.Append(' ').Append(OnConflictDoNothing).ToString();
+    }
+
+    private void Bind(DbCommand command, IReadOnlyList<MappedRow> rows, int offset, int count)
+    {
+        var perRow = Shape.ValuesPerRow;
+        var parameters = command.Parameters;
+        for (var r = 0; r < count; r++)
+        {
+            var row = rows[offset + r];
+            var at = r * perRow;
+            parameters[at].Value = IdValue(row.Id);
+            for (var c = 0; c < row.Values.Length; c++)
+            {
+                parameters[at + 1 + c].Value = row.Values[c] ?? DBNull.Value;
+            }
+
+            if (Shape.CreatedAtColumn is not null)
+            {
+                parameters[at + perRow - 1].Value = CreatedAtValue(row.CreatedAt);
+            }
+        }
+    }
+
+    /// <summary>Network failures and timeouts anywhere in the chain mean the database is out of reach.</summary>
+    protected static bool IsNetworkFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException or IOException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

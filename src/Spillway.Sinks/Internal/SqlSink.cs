@@ -1,0 +1,145 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace Spillway.Sinks.Internal;
+
+/// <summary>
+/// The provider-neutral sink: maps records to rows, borrows a connection through the cap, hands the rows to the
+/// dialect for one transaction, and turns "cannot reach the database" into <see cref="SinkUnavailableException"/>.
+/// </summary>
+internal sealed class SqlSink : ISqlSink
+{
+    private readonly SqlDialect dialect;
+    private readonly RecordMapper mapper;
+    private readonly ConnectionCap cap;
+    private readonly bool createTable;
+    private readonly string target;
+
+    public SqlSink(SqlSinkOptions options, DatabaseUrl url, SqlDialect dialect)
+    {
+        Name = options.Name;
+        this.dialect = dialect;
+        mapper = new RecordMapper(dialect.Shape);
+        cap = new ConnectionCap(options.MaxConnections, options.BorrowTimeout, options.TimeProvider);
+        createTable = options.CreateTable;
+        target = url.ToString();
+    }
+
+    public string Name { get; }
+
+    public string Provider => dialect.Provider;
+
+    public SinkPoolStatistics PoolStatistics => cap.Statistics;
+
+    public async ValueTask EnsureSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        await RunAsync(async (connection, ct) =>
+        {
+            // Looked up first so that a restart does not even issue the DDL (and its "already exists" notice).
+            if (createTable && await ScalarAsync(connection, dialect.TableExistsSql(), ct).ConfigureAwait(false) == 0)
+            {
+                await ExecuteAsync(connection, dialect.CreateTableSql(), ct).ConfigureAwait(false);
+            }
+
+            // Proves the table has every column the mapping needs, so a mismatch shows at start-up, not per batch.
+            var shape = dialect.Shape;
+            var probe = $"SELECT {string.Join(", ", shape.InsertColumns.Select(dialect.Quote))} FROM {dialect.Quote(shape.Table)} WHERE 1 = 0";
+            try
+            {
+                await ExecuteAsync(connection, probe, ct).ConfigureAwait(false);
+            }
+            catch (DbException e) when (!dialect.IsUnavailable(e))
+            {
+                throw new InvalidOperationException(
+                    $"Sink '{Name}': table '{shape.Table}' is missing or lacks one of the columns {string.Join(", ", shape.InsertColumns)}: {e.Message}", e);
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var (rows, rejected) = mapper.Map(records);
+        if (rows.Count == 0)
+        {
+            return new SinkWriteResult(0, rejected);
+        }
+
+        var inserted = await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken).ConfigureAwait(false);
+        return new SinkWriteResult(inserted, rejected);
+    }
+
+    public async ValueTask<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await RunAsync(async (connection, ct) => await ExecuteAsync(connection, "SELECT 1", ct).ConfigureAwait(false), cancellationToken)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (SinkUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await dialect.DisposeAsync().ConfigureAwait(false);
+        cap.Dispose();
+    }
+
+    public override string ToString() => $"{Provider} sink '{Name}' → {target}";
+
+    private Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        dialect.BlocksOnIo
+            ? Task.Run(() => RunOnConnectionAsync(work, cancellationToken), cancellationToken)
+            : RunOnConnectionAsync(work, cancellationToken);
+
+    private async Task<T> RunOnConnectionAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        using var lease = await cap.BorrowAsync(Name, cancellationToken).ConfigureAwait(false);
+        DbConnection? connection = null;
+        try
+        {
+            connection = dialect.CreateConnection();
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await dialect.PrepareConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+            return await work(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && dialect.IsUnavailable(e))
+        {
+            if (connection is not null)
+            {
+                dialect.ClearPool(connection);
+            }
+
+            // The transaction did not commit (or its commit is in doubt); either way a retry is safe because every
+            // row is keyed by its message id.
+            throw new SinkUnavailableException($"Sink '{Name}' cannot use the database {target}: {e.Message}", e);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<long> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<int> ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

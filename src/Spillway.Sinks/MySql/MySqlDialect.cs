@@ -1,0 +1,124 @@
+using System.Data.Common;
+using MySql.Data.MySqlClient;
+using Spillway.Sinks.Internal;
+
+namespace Spillway.Sinks.MySql;
+
+/// <summary>
+/// MariaDB and MySQL through MySql.Data. Writes are multi-row INSERT … ON DUPLICATE KEY UPDATE id = id: a row whose
+/// id exists is left alone, while every other error (a too-long value, a bad type) still fails the batch, which
+/// INSERT IGNORE would turn into a silent warning.
+/// </summary>
+internal sealed class MySqlDialect : SqlDialect
+{
+    private readonly string connectionString;
+
+    public MySqlDialect(TableShape shape, DatabaseUrl url, SqlSinkOptions options)
+        : base(shape)
+    {
+        var builder = new MySqlConnectionStringBuilder
+        {
+            Server = url.Host,
+            Port = (uint)url.Port!.Value,
+            Database = url.Database,
+            UserID = url.User ?? "",
+            Password = url.Password ?? "",
+            CharacterSet = "utf8mb4",
+            Pooling = true,
+            MinimumPoolSize = 0,
+            // The same cap as the sink's gate, so the limit also holds at the server whatever happens above.
+            MaximumPoolSize = (uint)options.MaxConnections,
+            ConnectionTimeout = Seconds(url.SecondsOption("connect_timeout", options.ConnectTimeout)),
+            DefaultCommandTimeout = Seconds(url.SecondsOption("command_timeout", options.CommandTimeout)),
+            // Report rows changed, not rows found: an existing id then counts 0, so Inserted counts only new rows.
+            UseAffectedRows = true,
+        };
+        if (url.Options.TryGetValue("sslmode", out var sslMode))
+        {
+            try
+            {
+                builder["SslMode"] = sslMode;
+            }
+            catch (ArgumentException)
+            {
+                throw new ArgumentException($"The database URL has sslmode='{sslMode}', which MySQL does not know.", "DatabaseUrl");
+            }
+        }
+
+        connectionString = builder.ConnectionString;
+    }
+
+    public override string Provider => DatabaseUrl.MySql;
+
+    protected override int MaxParametersPerStatement => 65_535;
+
+    protected override string OnConflictDoNothing => $"ON DUPLICATE KEY UPDATE {Quote(Shape.IdColumn)} = {Quote(Shape.IdColumn)}";
+
+    public override DbConnection CreateConnection() => new MySqlConnection(connectionString);
+
+    public override void ClearPool(DbConnection connection) => MySqlConnection.ClearPool((MySqlConnection)connection);
+
+    public override string Quote(string identifier) => '`' + identifier + '`';
+
+    public override string TableExistsSql() =>
+        $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{Shape.Table}'";
+
+    public override bool BlocksOnIo => true;
+
+    public override string CreateTableSql()
+    {
+        var columns = Shape.Columns.Select(c => $"{Quote(c.Column)} {TypeOf(c)}{(c.Required ? " NOT NULL" : "")}");
+        var createdAt = Shape.CreatedAtColumn is null ? "" : $", {Quote(Shape.CreatedAtColumn)} DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+
+        // utf8mb4 spelled out: a server's default may still be latin1, which cannot hold "田中太郎".
+        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({Quote(Shape.IdColumn)} CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY, "
+            + string.Join(", ", columns) + createdAt + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
+    }
+
+    protected override object IdValue(Guid id) => id.ToString("D");
+
+    public override bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is MySqlException { Number: var number } && IsUnavailableNumber(number))
+            {
+                return true;
+            }
+        }
+
+        return IsNetworkFailure(exception);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        MySqlConnection.ClearPool(connection);
+    }
+
+    private static bool IsUnavailableNumber(int number) => number is
+        1040 // too many connections
+        or 1042 // unable to connect to any host
+        or 1043 // bad handshake
+        or 1044 or 1045 // access denied: a configuration fix away, not a reason to dead-letter records
+        or 1049 // unknown database
+        or 1053 // server shutdown in progress
+        or 1205 or 1213 // lock wait timeout, deadlock: rolled back, safe to retry
+        or 1927 // connection killed
+        or (>= 1158 and <= 1161) // network read/write errors
+        or (>= 2000 and <= 2099); // client-side connection errors (2002, 2003, 2006, 2013, …)
+
+    private static string TypeOf(ColumnMapping column) => column.Type switch
+    {
+        // A row's VARCHARs share a 65,535-byte limit (4 bytes per utf8mb4 character); long text goes off-row.
+        ColumnType.Text => column.MaxLength is { } max && max <= 4_000 ? $"VARCHAR({max})" : "LONGTEXT",
+        ColumnType.Integer => "BIGINT",
+        ColumnType.Real => "DOUBLE",
+        ColumnType.Boolean => "BOOLEAN",
+        // DATETIME holds UTC as written; TIMESTAMP would convert through the session time zone and ends in 2038.
+        ColumnType.Timestamp => "DATETIME(6)",
+        _ => "JSON",
+    };
+
+    private static uint Seconds(TimeSpan span) => (uint)Math.Max(1, Math.Ceiling(span.TotalSeconds));
+}

@@ -1,0 +1,111 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Spillway.Sinks.Internal;
+
+namespace Spillway.Sinks.Sqlite;
+
+/// <summary>
+/// The embedded default: one SQLite file in WAL mode, written with prepared multi-row
+/// INSERT … ON CONFLICT DO NOTHING inside BEGIN IMMEDIATE transactions.
+/// </summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    // WAL lets readers work while a batch is written. synchronous=FULL makes every commit fsync the WAL: with
+    // NORMAL a commit is durable only at the next checkpoint, so a power cut could lose rows whose messages the
+    // queue has already deleted, which is exactly the loss Spillway exists to prevent.
+    private const string ConnectionPragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+
+    private readonly string connectionString;
+    private readonly string filePath;
+    private int directoryReady;
+
+    public SqliteDialect(TableShape shape, DatabaseUrl url, SqlSinkOptions options)
+        : base(shape)
+    {
+        filePath = url.FilePath!;
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = filePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Also the busy timeout: a writer waits this long for another writer's transaction to finish.
+            DefaultTimeout = (int)Math.Max(1, Math.Ceiling(options.CommandTimeout.TotalSeconds)),
+        }.ToString();
+    }
+
+    public override string Provider => DatabaseUrl.Sqlite;
+
+    // SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32.
+    protected override int MaxParametersPerStatement => 32_766;
+
+    // Statements are compiled in-process, so a smaller prepared chunk costs nothing and keeps memory low.
+    protected override int MaxRowsPerStatement => 500;
+
+    protected override bool PrepareInserts => true;
+
+    protected override string OnConflictDoNothing => $"ON CONFLICT ({Quote(Shape.IdColumn)}) DO NOTHING";
+
+    public override DbConnection CreateConnection()
+    {
+        if (Volatile.Read(ref directoryReady) == 0)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
+            Volatile.Write(ref directoryReady, 1);
+        }
+
+        return new SqliteConnection(connectionString);
+    }
+
+    public override void ClearPool(DbConnection connection) => SqliteConnection.ClearPool((SqliteConnection)connection);
+
+    public override string Quote(string identifier) => '"' + identifier + '"';
+
+    public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = ConnectionPragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override string TableExistsSql() => $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{Shape.Table}'";
+
+    public override bool BlocksOnIo => true;
+
+    public override string CreateTableSql()
+    {
+        var columns = Shape.Columns.Select(c => $"{Quote(c.Column)} {TypeOf(c.Type)}{(c.Required ? " NOT NULL" : "")}");
+        var createdAt = Shape.CreatedAtColumn is null ? "" : $", {Quote(Shape.CreatedAtColumn)} TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP";
+        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({Quote(Shape.IdColumn)} TEXT NOT NULL PRIMARY KEY, "
+            + string.Join(", ", columns) + createdAt + ")";
+    }
+
+    protected override object IdValue(Guid id) => id.ToString("D");
+
+    // IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout instead of one failing
+    // with SQLITE_BUSY when it tries to upgrade a read transaction.
+    protected override Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    public override bool IsUnavailable(Exception exception) => exception switch
+    {
+        // BUSY, LOCKED, IOERR, FULL, CANTOPEN, READONLY: the file cannot be written now.
+        SqliteException e => e.SqliteErrorCode is 5 or 6 or 8 or 10 or 13 or 14,
+        UnauthorizedAccessException => true,
+        _ => IsNetworkFailure(exception),
+    };
+
+    public override ValueTask DisposeAsync()
+    {
+        // Closes the pooled handles so the file can be moved or deleted once the sink is gone.
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private static string TypeOf(ColumnType type) => type switch
+    {
+        ColumnType.Integer or ColumnType.Boolean => "INTEGER",
+        ColumnType.Real => "REAL",
+        _ => "TEXT",
+    };
+}

@@ -1,0 +1,469 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Spillway.TestKit;
+
+namespace Spillway.Sinks.Tests.Compliance;
+
+/// <summary>
+/// What every SQL sink must do, whatever the database. Each provider inherits this class with its own
+/// <see cref="SinkDatabase"/>; each test writes to its own table in the class's fresh database.
+/// </summary>
+public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassFixture<TDatabase>, IAsyncLifetime
+    where TDatabase : SinkDatabase
+{
+    private readonly List<ISqlSink> sinks = [];
+    private readonly string table = "t_" + Guid.NewGuid().ToString("N")[..12];
+
+    protected TDatabase Database { get; } = database;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var sink in sinks)
+        {
+            await sink.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task EnsureSchema_creates_the_seed_users_table_with_id_name_email_created_at()
+    {
+        var sink = Sink(options => new SqlSinkOptions { Name = options.Name, DatabaseUrl = options.DatabaseUrl });
+        await sink.EnsureSchemaAsync();
+        await sink.EnsureSchemaAsync(); // a second start finds the table and leaves it alone
+
+        var result = await sink.WriteAsync([Record(Guid.NewGuid(), "田中太郎", "tanaka@example.com")]);
+
+        Assert.Equal(1, result.Inserted);
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM users WHERE name IS NOT NULL AND email IS NOT NULL AND created_at IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Write_inserts_every_record_with_its_message_id_and_sent_time()
+    {
+        var sink = await ReadySinkAsync();
+        var sentAt = new DateTimeOffset(2026, 11, 22, 8, 30, 15, 123, TimeSpan.FromHours(2));
+        var records = Enumerable.Range(0, 100).Select(i => Record(Guid.NewGuid(), $"user {i}", $"u{i}@example.com", sentAt)).ToList();
+
+        var result = await sink.WriteAsync(records);
+
+        Assert.Equal(100, result.Inserted);
+        Assert.Empty(result.Rejected);
+        var rows = await RowsAsync();
+        Assert.Equal(100, rows.Count);
+        Assert.Equal(records[42].MessageId, rows["user 42"].Id);
+        Assert.Equal("u42@example.com", rows["user 42"].Email);
+        Assert.Equal(sentAt.UtcDateTime, rows["user 42"].CreatedAt);
+    }
+
+    [Fact]
+    public async Task Redelivered_batch_makes_no_second_row()
+    {
+        var sink = await ReadySinkAsync();
+        var batch = Batch(0, 500);
+
+        var first = await sink.WriteAsync(batch);
+        var again = await sink.WriteAsync(batch);
+
+        Assert.Equal(500, first.Inserted);
+        Assert.Equal(0, again.Inserted);
+        Assert.Equal(500L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Overlapping_batches_insert_only_the_new_rows()
+    {
+        var sink = await ReadySinkAsync();
+        var ids = Enumerable.Range(0, 150).Select(_ => Guid.NewGuid()).ToArray();
+
+        var first = await sink.WriteAsync(ids[..100].Select((id, i) => Record(id, $"n{i}", "a@example.com")).ToList());
+        var second = await sink.WriteAsync(ids[50..].Select((id, i) => Record(id, $"n{i + 50}", "a@example.com")).ToList());
+
+        Assert.Equal(100, first.Inserted);
+        Assert.Equal(50, second.Inserted);
+        Assert.Equal(150L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task The_same_message_twice_in_one_batch_is_written_once()
+    {
+        var sink = await ReadySinkAsync();
+        var id = Guid.NewGuid();
+
+        var result = await sink.WriteAsync([Record(id, "a", "a@example.com"), Record(Guid.NewGuid(), "b", "b@example.com"), Record(id, "a", "a@example.com")]);
+
+        Assert.Equal(2, result.Inserted);
+        Assert.Equal(2L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Unmappable_records_are_rejected_with_a_reason_and_the_rest_are_written()
+    {
+        var sink = await ReadySinkAsync();
+        var bad = new Dictionary<string, string>
+        {
+            ["""{"name":"no email"}"""] = "'email' is missing",
+            ["""{"name":5,"email":"x@example.com"}"""] = "'name' must be a string",
+            ["""{"name":null,"email":"x@example.com"}"""] = "'name' is null",
+            ["""{"name":"a","email":"x@example.com","name":"b"}"""] = "'name' appears more than once",
+            ["""["name","email"]"""] = "not a JSON object",
+            ["""{"name":"a","email":"""] = "not valid JSON",
+            [""] = "not valid JSON",
+            ["""{"name":"a\u0000b","email":"x@example.com"}"""] = "NUL",
+        };
+        var records = bad.Keys.Select(body => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow)).ToList();
+        records.Insert(3, Record(Guid.NewGuid(), "good one", "good@example.com"));
+        records.Add(Record(Guid.NewGuid(), "good two", "good2@example.com", extra: ""","age":41,"tags":["x"]"""));
+
+        var result = await sink.WriteAsync(records);
+
+        Assert.Equal(2, result.Inserted);
+        Assert.Equal(bad.Count, result.Rejected.Count);
+        foreach (var (body, reason) in bad)
+        {
+            var record = records.Single(r => Encoding.UTF8.GetString(r.Body.Span) == body);
+            Assert.Contains(reason, result.Rejected.Single(r => r.MessageId == record.MessageId).Reason, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["good one", "good two"], (await RowsAsync()).Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_batch_of_only_rejected_records_writes_nothing_and_needs_no_connection()
+    {
+        var sink = await ReadySinkAsync();
+
+        var result = await sink.WriteAsync([new SinkRecord(Guid.NewGuid(), "{}"u8.ToArray(), DateTimeOffset.UtcNow)]);
+
+        Assert.Equal(0, result.Inserted);
+        Assert.Single(result.Rejected);
+        Assert.Equal(0L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Text_longer_than_MaxLength_is_rejected_counting_characters_not_bytes()
+    {
+        var sink = await ReadySinkAsync();
+        var exactly200 = new string('x', 200);
+        var kanji200 = string.Concat(Enumerable.Repeat("田", 200));
+        var emoji200 = string.Concat(Enumerable.Repeat("😀", 200)); // 400 UTF-16 units, 200 characters
+        var tooLong = new string('x', 201);
+        var records = new[] { exactly200, kanji200, emoji200, tooLong }
+            .Select(name => Record(Guid.NewGuid(), name, "a@example.com")).ToList();
+
+        var result = await sink.WriteAsync(records);
+
+        Assert.Equal(3, result.Inserted);
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal(records[3].MessageId, rejected.MessageId);
+        Assert.Contains("longer than 200", rejected.Reason, StringComparison.Ordinal);
+        var rows = await RowsAsync();
+        Assert.Contains(kanji200, rows.Keys);
+        Assert.Contains(emoji200, rows.Keys);
+    }
+
+    [Fact]
+    public async Task Unicode_text_round_trips()
+    {
+        var sink = await ReadySinkAsync();
+        string[] names = ["田中太郎", "Ελένη Παπαδοπούλου", "Zoë 🚀 O'Brien \"quoted\" \\ back", "مرحبا", "한국어"];
+
+        await sink.WriteAsync(names.Select(n => Record(Guid.NewGuid(), n, "tanaka@example.com")).ToList());
+
+        Assert.Equal(names.Order(StringComparer.Ordinal), (await RowsAsync()).Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Large_batch_of_20000_rows_is_written_in_one_call_and_redelivered_without_duplicates()
+    {
+        var sink = await ReadySinkAsync();
+        var batch = Batch(0, 20_000);
+
+        var first = await sink.WriteAsync(batch);
+        var again = await sink.WriteAsync(batch);
+
+        Assert.Equal(20_000, first.Inserted);
+        Assert.Equal(0, again.Inserted);
+        Assert.Equal(20_000L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Every_column_type_maps_from_JSON_and_optional_fields_may_be_missing()
+    {
+        var sink = Sink(o => new SqlSinkOptions
+        {
+            Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table,
+            Columns =
+            [
+                new("label", "label", ColumnType.Text, 20, Required: true),
+                new("amount", "amount", ColumnType.Integer),
+                new("ratio", "ratio", ColumnType.Real),
+                new("active", "active", ColumnType.Boolean),
+                new("due", "due", ColumnType.Timestamp),
+                new("extra", "extra", ColumnType.Json),
+            ],
+        });
+        await sink.EnsureSchemaAsync();
+        string[] bodies =
+        [
+            """{"label":"full","amount":9007199254740993,"ratio":0.25,"active":true,"due":"2026-11-22T09:00:00+09:00","extra":{"a":[1,2]}}""",
+            """{"label":"sparse"}""",
+            """{"label":"wrong","amount":1.5}""",
+            """{"label":"bad time","due":"tomorrow"}""",
+        ];
+
+        var result = await sink.WriteAsync(bodies.Select(b => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(b), DateTimeOffset.UtcNow)).ToList());
+
+        Assert.Equal(2, result.Inserted);
+        Assert.Contains(result.Rejected, r => r.Reason.Contains("'amount' is not a 64-bit integer", StringComparison.Ordinal));
+        Assert.Contains(result.Rejected, r => r.Reason.Contains("'due' is not an ISO-8601 timestamp", StringComparison.Ordinal));
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT amount, ratio, active, due, extra FROM {table} WHERE label = 'full'";
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(9007199254740993L, reader.GetInt64(0));
+            Assert.Equal(0.25, reader.GetDouble(1));
+            Assert.True(Convert.ToBoolean(reader.GetValue(2), CultureInfo.InvariantCulture));
+            Assert.Equal(new DateTime(2026, 11, 22, 0, 0, 0), DateTime.SpecifyKind(ReadTime(reader.GetValue(3)), DateTimeKind.Unspecified));
+            Assert.Equal("""{"a":[1,2]}""", reader.GetString(4).Replace(" ", "", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM {table} WHERE label = 'sparse' AND amount IS NULL AND due IS NULL AND extra IS NULL"));
+    }
+
+    [Fact]
+    public async Task EnsureSchema_without_CreateTable_reports_a_missing_table()
+    {
+        var sink = Sink(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, CreateTable = false });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.EnsureSchemaAsync().AsTask());
+
+        Assert.Contains(table, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_writers_never_hold_more_connections_than_the_cap()
+    {
+        const int cap = 4;
+        await using var observer = await Database.OpenAsync();
+        await WaitUntilAsync(() => Database.ServerConnectionsAsync(observer).Result is null or 0); // earlier tests' pools are gone
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, MaxConnections = cap });
+        using var writersDone = new CancellationTokenSource();
+        var mostOnServer = 0;
+        var samples = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!writersDone.IsCancellationRequested)
+            {
+                if (await Database.ServerConnectionsAsync(observer) is not { } count)
+                {
+                    return;
+                }
+
+                mostOnServer = Math.Max(mostOnServer, count);
+                samples++;
+                await Task.Delay(1); // a sampling pace, not a synchronisation
+            }
+        });
+
+        // Fifty callers at once, each on its own thread, so that a driver that blocks cannot serialise them.
+        using var go = new ManualResetEventSlim();
+        var writers = Enumerable.Range(0, 50).Select(w => Task.Factory.StartNew(() =>
+        {
+            go.Wait();
+            for (var b = 0; b < 4; b++)
+            {
+                sink.WriteAsync(Batch((w * 1000) + (b * 250), 250)).AsTask().GetAwaiter().GetResult();
+            }
+        }, TaskCreationOptions.LongRunning)).ToList();
+        go.Set();
+        await Task.WhenAll(writers);
+        await writersDone.CancelAsync();
+        await sampler;
+
+        Assert.Equal(50_000L, await CountAsync());
+        var statistics = sink.PoolStatistics;
+        Assert.Equal(cap, statistics.MaxConnections);
+        Assert.Equal(0, statistics.InUse);
+        Assert.InRange(statistics.PeakInUse, 1, cap);
+        Assert.True(statistics.Waits > 0, "50 writers over 4 connections must have waited");
+        if (await Database.ServerConnectionsAsync(observer) is not null)
+        {
+            Assert.True(samples > 0);
+            Assert.InRange(mostOnServer, 1, cap);
+        }
+    }
+
+    [Fact]
+    public async Task A_borrower_that_finds_every_connection_busy_gets_SinkUnavailable_after_the_borrow_timeout()
+    {
+        var clock = new ManualTimeProvider();
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions
+        {
+            Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, MaxConnections = 1, BorrowTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock,
+        });
+        await using var blocker = await Database.OpenAsync();
+        var firstId = Guid.NewGuid();
+        Task<SinkWriteResult> first;
+        await using (var transaction = await Database.LockTableAsync(blocker, table))
+        {
+            first = sink.WriteAsync([Record(firstId, "first", "a@example.com")]).AsTask();
+            await WaitUntilAsync(() => sink.PoolStatistics.InUse == 1);
+
+            var second = sink.WriteAsync([Record(Guid.NewGuid(), "second", "b@example.com")]).AsTask();
+            await WaitUntilAsync(() => sink.PoolStatistics.Waits == 1);
+            Assert.False(second.IsCompleted);
+            clock.Advance(TimeSpan.FromSeconds(5));
+
+            var error = await Assert.ThrowsAsync<SinkUnavailableException>(() => second);
+            Assert.Contains("no free database connection", error.Message, StringComparison.Ordinal);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(1, (await first).Inserted);
+        Assert.Equal(1L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Ping_answers_true_when_the_database_is_reachable()
+    {
+        var sink = await ReadySinkAsync();
+
+        Assert.True(await sink.PingAsync());
+        Assert.Equal(0, sink.PoolStatistics.InUse);
+    }
+
+    [Fact]
+    public async Task A_database_down_at_start_up_gives_SinkUnavailable_quickly_and_works_once_it_is_back()
+    {
+        await using var outage = Database.CreateOutage();
+        var sink = Sink(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = outage.Url, Table = o.Table, ConnectTimeout = TimeSpan.FromSeconds(3) });
+        var batch = Batch(0, 50);
+
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<SinkUnavailableException>(() => sink.EnsureSchemaAsync().AsTask());
+        await Assert.ThrowsAsync<SinkUnavailableException>(() => sink.WriteAsync(batch).AsTask());
+        Assert.False(await sink.PingAsync());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.Equal(0, sink.PoolStatistics.InUse);
+
+        outage.Restore();
+        await sink.EnsureSchemaAsync();
+        Assert.Equal(50, (await sink.WriteAsync(batch)).Inserted);
+
+        if (outage.CanFailAfterStart)
+        {
+            outage.Fail();
+            await Assert.ThrowsAsync<SinkUnavailableException>(() => sink.WriteAsync(Batch(50, 50)).AsTask());
+            Assert.False(await sink.PingAsync());
+
+            outage.Restore();
+            Assert.True(await sink.PingAsync());
+            Assert.Equal(50, (await sink.WriteAsync(Batch(50, 50))).Inserted);
+            Assert.Equal(0, (await sink.WriteAsync(batch)).Inserted);
+            Assert.Equal(100L, await CountAsync()); // the proxy fronts this class's own database
+        }
+    }
+
+    [Fact]
+    public void ToString_and_errors_never_show_the_password()
+    {
+        var sink = Sink(o => o);
+
+        Assert.Contains(sink.Provider, sink.ToString()!, StringComparison.Ordinal);
+        Assert.DoesNotContain(":spillway@", sink.ToString()!, StringComparison.Ordinal);
+    }
+
+    // ---- helpers ----
+
+    private readonly List<Guid> batchIds = [];
+
+    /// <summary>Records number <paramref name="from"/> onwards; the same numbers always get the same message ids.</summary>
+    protected IReadOnlyList<SinkRecord> Batch(int from, int count)
+    {
+        lock (batchIds)
+        {
+            while (batchIds.Count < from + count)
+            {
+                batchIds.Add(Guid.CreateVersion7());
+            }
+
+            return Enumerable.Range(from, count).Select(i => Record(batchIds[i], $"name {i}", $"user{i}@example.com")).ToList();
+        }
+    }
+
+    protected static SinkRecord Record(Guid id, string name, string email, DateTimeOffset? sentAt = null, string extra = "")
+    {
+        var body = $$"""{"name":{{System.Text.Json.JsonSerializer.Serialize(name)}},"email":{{System.Text.Json.JsonSerializer.Serialize(email)}}{{extra}}}""";
+        return new SinkRecord(id, Encoding.UTF8.GetBytes(body), sentAt ?? DateTimeOffset.UtcNow);
+    }
+
+    protected ISqlSink Sink(Func<SqlSinkOptions, SqlSinkOptions> configure)
+    {
+        var sink = SqlSinkFactory.Create(configure(new SqlSinkOptions { Name = "compliance", DatabaseUrl = Database.Url, Table = table }));
+        sinks.Add(sink);
+        return sink;
+    }
+
+    protected async Task<ISqlSink> ReadySinkAsync(Func<SqlSinkOptions, SqlSinkOptions>? configure = null)
+    {
+        var sink = Sink(configure ?? (o => o));
+        await sink.EnsureSchemaAsync();
+        return sink;
+    }
+
+    private Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<Dictionary<string, (Guid Id, string Email, DateTime CreatedAt)>> RowsAsync()
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, name, email, created_at FROM {table}";
+        var rows = new Dictionary<string, (Guid, string, DateTime)>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var id = reader.GetValue(0) is Guid guid ? guid : Guid.Parse(reader.GetString(0));
+            rows.Add(reader.GetString(1), (id, reader.GetString(2), ReadTime(reader.GetValue(3))));
+        }
+
+        return rows;
+    }
+
+    private static DateTime ReadTime(object value) => value switch
+    {
+        DateTime time => time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc),
+        DateTimeOffset offset => offset.UtcDateTime,
+        string text => DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+        _ => throw new InvalidOperationException($"Unexpected time value {value.GetType()}"),
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "condition not reached within 30 s");
+            await Task.Delay(5);
+        }
+    }
+}
+
+public sealed class SqliteSinkTests(SqliteDatabase database) : SqlSinkCompliance<SqliteDatabase>(database);
+
+public sealed class PostgreSqlSinkTests(PostgresDatabase database) : SqlSinkCompliance<PostgresDatabase>(database);
+
+public sealed class MariaDbSinkTests(MariaDbDatabase database) : SqlSinkCompliance<MariaDbDatabase>(database);

@@ -1,0 +1,54 @@
+namespace Spillway.Sinks.Tests;
+
+public sealed class SqlSinkFactoryTests
+{
+    [Theory]
+    [InlineData("postgresql://u:hunter2@localhost/db", "postgresql")]
+    [InlineData("mariadb://u:hunter2@localhost/db", "mysql")]
+    [InlineData("sqlite://spillway.db", "sqlite")]
+    public async Task The_provider_follows_the_url_and_ToString_hides_the_password(string url, string provider)
+    {
+        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions { Name = "users", DatabaseUrl = url, DataDirectory = Path.GetTempPath() });
+
+        Assert.Equal(provider, sink.Provider);
+        Assert.Equal("users", sink.Name);
+        Assert.DoesNotContain("hunter2", sink.ToString(), StringComparison.Ordinal);
+        Assert.Equal(new SinkPoolStatistics(10, 0, 0, 0), sink.PoolStatistics);
+    }
+
+    [Theory]
+    [InlineData("Table", "users; drop table users")]
+    [InlineData("Table", "1users")]
+    [InlineData("IdColumn", "")]
+    [InlineData("CreatedAtColumn", "id")]
+    public void Bad_names_are_rejected_naming_the_setting(string setting, string value)
+    {
+        var options = setting switch
+        {
+            "Table" => new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Table = value },
+            "IdColumn" => new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", IdColumn = value },
+            _ => new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", CreatedAtColumn = value },
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(options));
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Limits_and_columns_are_validated()
+    {
+        Assert.Contains("MaxConnections", Assert.Throws<ArgumentException>(() =>
+            SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", MaxConnections = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("BorrowTimeout", Assert.Throws<ArgumentException>(() =>
+            SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", BorrowTimeout = TimeSpan.Zero })).Message, StringComparison.Ordinal);
+        Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions
+        {
+            Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Columns = [new("name", "a", ColumnType.Text), new("NAME", "b", ColumnType.Text)],
+        })).Message, StringComparison.Ordinal);
+        Assert.Contains("MaxLength", Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions
+        {
+            Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Columns = [new("name", "a", ColumnType.Text, 0)],
+        })).Message, StringComparison.Ordinal);
+    }
+}
