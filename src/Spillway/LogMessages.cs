@@ -6,6 +6,9 @@ internal static partial class LogMessages
     [LoggerMessage(1001, LogLevel.Warning, "Sink {Sink} is not reachable yet ({Reason}); retrying in {Delay}")]
     public static partial void SinkUnavailableAtStart(ILogger logger, string sink, string reason, TimeSpan delay);
 
+    [LoggerMessage(1003, LogLevel.Error, "Sink {Sink}: {Reason}; checking again in {Delay}")]
+    public static partial void SinkTableMismatch(ILogger logger, string sink, string reason, TimeSpan delay);
+
     [LoggerMessage(1002, LogLevel.Information, "Spillway serving {Urls}; data in {DataDirectory}")]
     public static partial void Serving(ILogger logger, string urls, string dataDirectory);
 }

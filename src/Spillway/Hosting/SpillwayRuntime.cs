@@ -9,6 +9,7 @@ namespace Spillway.Hosting;
 internal sealed class SpillwayRuntime : IAsyncDisposable
 {
     private readonly List<EventSourceMapping> mappings = [];
+    private readonly Dictionary<EventSourceMapping, string?> mappingSinks = [];
     private readonly List<IDisposable> ownedHandlers = [];
     private readonly ILogger logger;
 
@@ -150,24 +151,30 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Enabled = config.Enabled,
         };
-        mappings.Add(new EventSourceMapping(queue, handler, options, loggerFactory.CreateLogger<EventSourceMapping>()));
+        var mapping = new EventSourceMapping(queue, handler, options, loggerFactory.CreateLogger<EventSourceMapping>());
+        mappings.Add(mapping);
+        mappingSinks[mapping] = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
     }
 
     private async Task StartWorkersAsync(CancellationToken stopping)
     {
-        foreach (var sink in Sinks.Values)
+        // A worker that writes into a sink starts once the sink's table exists: a batch written before that would
+        // fail and burn receive counts. The database may be down at start-up; ingest goes on meanwhile.
+        var schemas = Sinks.Values.ToDictionary(s => s.Name, s => EnsureSchemaAsync(s, stopping), StringComparer.OrdinalIgnoreCase);
+        var starts = mappings.Select(async mapping =>
         {
-            _ = EnsureSchemaAsync(sink, stopping);
-        }
+            if (mappingSinks[mapping] is { } sink && schemas.TryGetValue(sink, out var schema) && !await schema.ConfigureAwait(false))
+            {
+                return;
+            }
 
-        foreach (var mapping in mappings)
-        {
             await mapping.StartAsync(stopping).ConfigureAwait(false);
-        }
+        });
+        await Task.WhenAll(starts).ConfigureAwait(false);
     }
 
-    // The database may be down at start-up: keep trying in the background while ingest goes on.
-    private async Task EnsureSchemaAsync(ISqlSink sink, CancellationToken stopping)
+    /// <summary>Creates the sink's table, retrying with backoff until it succeeds (true) or the server stops (false).</summary>
+    private async Task<bool> EnsureSchemaAsync(ISqlSink sink, CancellationToken stopping)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stopping.IsCancellationRequested)
@@ -175,15 +182,20 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             try
             {
                 await sink.EnsureSchemaAsync(stopping).ConfigureAwait(false);
-                return;
+                return true;
             }
             catch (SinkUnavailableException e)
             {
                 Spillway.LogMessages.SinkUnavailableAtStart(logger, sink.Name, e.Message, delay);
             }
+            catch (InvalidOperationException e)
+            {
+                // The table exists but does not fit the mapping: an operator has to act; keep checking.
+                Spillway.LogMessages.SinkTableMismatch(logger, sink.Name, e.Message, delay);
+            }
             catch (OperationCanceledException)
             {
-                return;
+                return false;
             }
 
             try
@@ -192,11 +204,13 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                return;
+                return false;
             }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
         }
+
+        return false;
     }
 
     private async Task StopWorkersAsync()
