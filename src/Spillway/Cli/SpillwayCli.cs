@@ -10,6 +10,8 @@ internal static class SpillwayCli
         var root = new RootCommand("Spillway: durable HTTP ingest → embedded queue → bounded workers → SQL database.")
         {
             ServeCommand.Create(),
+            QueueCommands.Queues(),
+            QueueCommands.DeadLetters(),
             BenchCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -244,8 +244,13 @@ internal static partial class ConfigurationResolver
 
         // No columns declared: take the fields of the route whose worker writes into this sink.
         var queue = workers.FirstOrDefault(w => w.Config.Handler.Kind == "sql" && w.Config.Handler.Sink == sinkName)?.Queue;
-        var route = routes.FirstOrDefault(r => r.Options.QueueName == queue)
-            ?? throw new ConfigurationException(key + ":Columns", "declare the columns: no route feeds this sink to take them from");
+        var route = routes.FirstOrDefault(r => r.Options.QueueName == queue);
+        if (route is null)
+        {
+            // Nothing feeds this sink through a route: it keeps the seed's columns.
+            return [.. new SqlSinkOptions { Name = sinkName, DatabaseUrl = "unused" }.Columns];
+        }
+
         foreach (var (field, schema) in route.Options.Fields)
         {
             if (!IdentifierPattern().IsMatch(field))

@@ -1,4 +1,5 @@
 using Spillway.Gateway;
+using Spillway.Gateway.Admin;
 using Spillway.Messaging;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -68,6 +69,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     public void Attach(WebApplication app, IEnumerable<ResolvedRoute> routes, GatewayOptions gateway)
     {
         app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
+        app.MapQueueAdmin(Engine, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => _ = StartWorkersAsync(lifetime.ApplicationStopping));
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());

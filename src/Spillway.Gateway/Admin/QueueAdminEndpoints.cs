@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Spillway.Gateway.Internal;
+using Spillway.Messaging;
+
+namespace Spillway.Gateway.Admin;
+
+/// <summary>
+/// The operator's view of the queues: counts, a look at a queue's messages (a dead-letter queue's above all) and
+/// redrive. Behind the same API keys as ingest.
+/// <list type="bullet">
+/// <item><c>GET /v1/queues</c> → <c>{"queues":[{"name","visible","inFlight","delayed","oldestMessageAgeSeconds","deadLetterQueue"}]}</c></item>
+/// <item><c>GET /v1/queues/{name}/messages?limit=10</c> → <c>{"messages":[{"messageId","body","receiveCount","sentTimestamp"}]}</c>, without receiving them</item>
+/// <item><c>POST /v1/queues/{name}/redrive</c> with optional <c>{"destination":"…","maxMessages":N}</c> → <c>{"moved":N}</c></item>
+/// </list>
+/// </summary>
+public static class QueueAdminEndpoints
+{
+    /// <summary>Most messages one look returns.</summary>
+    public const int MaxPeek = 1000;
+
+    /// <summary>Maps the endpoints under <c>/v1/queues</c>.</summary>
+    public static IEndpointRouteBuilder MapQueueAdmin(this IEndpointRouteBuilder endpoints, QueueEngine engine, GatewayOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(engine);
+        var authenticator = new ApiKeyAuthenticator((options ?? new GatewayOptions()).ResolveApiKeys());
+        var group = endpoints.MapGroup("/v1/queues");
+        group.AddEndpointFilter(async (context, next) => authenticator.IsAuthorized(context.HttpContext.Request)
+            ? await next(context).ConfigureAwait(false)
+            : Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key> or X-Api-Key)."));
+
+        group.MapGet("/", () => TypedResults.Json(
+            new QueueList([.. engine.ListQueues().Select(q => Summarize(q))]), AdminJsonContext.Default.QueueList));
+
+        group.MapGet("/{name}/messages", (string name, int? limit) =>
+        {
+            if (!engine.TryGetQueue(name, out var queue))
+            {
+                return UnknownQueue(name);
+            }
+
+            var max = limit ?? 10;
+            if (max is < 1 or > MaxPeek)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxPeek}.");
+            }
+
+            var messages = queue.Peek(max).Select(m => new PeekedMessageView(
+                m.MessageId, Encoding.UTF8.GetString(m.Body.Span), m.ReceiveCount, m.SentTimestamp)).ToList();
+            return TypedResults.Json(new PeekedMessages(messages), AdminJsonContext.Default.PeekedMessages);
+        });
+
+        group.MapPost("/{name}/redrive", async (string name, HttpRequest request) =>
+        {
+            if (!engine.TryGetQueue(name, out _))
+            {
+                return UnknownQueue(name);
+            }
+
+            RedriveRequest? body = null;
+            if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            {
+                try
+                {
+                    body = await JsonSerializer.DeserializeAsync(request.Body, AdminJsonContext.Default.RedriveRequest, request.HttpContext.RequestAborted)
+                        .ConfigureAwait(false);
+                }
+                catch (JsonException e)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message);
+                }
+            }
+
+            var max = body?.MaxMessages ?? int.MaxValue;
+            if (max < 1)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1.");
+            }
+
+            if (body?.Destination is { } destination && !engine.TryGetQueue(destination, out _))
+            {
+                return UnknownQueue(destination);
+            }
+
+            try
+            {
+                var moved = await engine.RedriveAsync(name, body?.Destination, max, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                return TypedResults.Json(new RedriveResult(moved), AdminJsonContext.Default.RedriveResult);
+            }
+            catch (InvalidOperationException e)
+            {
+                // No destination given and a message has no known source queue, for example.
+                return Problem(StatusCodes.Status400BadRequest, "Cannot redrive", e.Message);
+            }
+            catch (Storage.StorageFullException e)
+            {
+                return Problem(StatusCodes.Status503ServiceUnavailable, "Storage full", e.Message);
+            }
+        });
+
+        return endpoints;
+    }
+
+    private static QueueSummary Summarize(MessageQueue queue)
+    {
+        var counts = queue.GetCounts();
+        var now = DateTimeOffset.UtcNow;
+        double? oldest = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (now - sent).TotalSeconds) : null;
+        return new QueueSummary(
+            queue.Name, counts.Visible, counts.InFlight, counts.Delayed, oldest, queue.Definition.RedrivePolicy?.DeadLetterQueue);
+    }
+
+    private static IResult UnknownQueue(string name) =>
+        Problem(StatusCodes.Status404NotFound, "Unknown queue", $"There is no queue named '{name}'.");
+
+    private static IResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}
