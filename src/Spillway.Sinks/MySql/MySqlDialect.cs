@@ -54,6 +54,19 @@ internal sealed class MySqlDialect : SqlDialect
 
     protected override string OnConflictDoNothing => $"ON DUPLICATE KEY UPDATE {Quote(Shape.IdColumn)} = {Quote(Shape.IdColumn)}";
 
+    /// <summary>
+    /// MySql.Data 8.0 asks for results in the columns' own character sets, and it does not know the name MariaDB
+    /// 10.6+ reports for its 3-byte UTF-8 ("utf8mb3", used by system tables and SHOW WARNINGS): reading such a
+    /// result throws and leaves the connection unusable. Any statement with a warning makes the driver read one.
+    /// Asking for every result in utf8mb4 avoids the unknown name altogether.
+    /// </summary>
+    public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SET character_set_results = utf8mb4";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public override DbConnection CreateConnection() => new MySqlConnection(connectionString);
 
     public override void ClearPool(DbConnection connection) => MySqlConnection.ClearPool((MySqlConnection)connection);
