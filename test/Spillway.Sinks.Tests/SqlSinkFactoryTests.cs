@@ -51,4 +51,26 @@ public sealed class SqlSinkFactoryTests
             Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Columns = [new("name", "a", ColumnType.Text, 0)],
         })).Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("postgresql://u:p@localhost/db?sslmode=verify-full")]
+    [InlineData("mysql://u:p@localhost/db?sslmode=disable")]
+    [InlineData("mysql://u:p@localhost/db?sslmode=Required")]
+    public async Task Known_ssl_modes_are_accepted(string url)
+    {
+        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = url });
+
+        Assert.NotNull(sink);
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:hunter2@localhost/db?sslmode=sometimes")]
+    [InlineData("mysql://u:hunter2@localhost/db?sslmode=sometimes")]
+    public void An_unknown_ssl_mode_is_rejected_without_the_password(string url)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = url }));
+
+        Assert.Contains("sslmode='sometimes'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
 }
