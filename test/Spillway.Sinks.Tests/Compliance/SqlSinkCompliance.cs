@@ -16,6 +16,9 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
     private readonly List<ISqlSink> sinks = [];
     private readonly string table = "t_" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>This test's own table.</summary>
+    protected string Table => table;
+
     protected TDatabase Database { get; } = database;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -417,7 +420,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         return sink;
     }
 
-    private Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
+    protected Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
 
     private async Task<long> ScalarAsync(string sql)
     {
@@ -451,7 +454,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         _ => throw new InvalidOperationException($"Unexpected time value {value.GetType()}"),
     };
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    protected static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
@@ -464,6 +467,36 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 
 public sealed class SqliteSinkTests(SqliteDatabase database) : SqlSinkCompliance<SqliteDatabase>(database);
 
-public sealed class PostgreSqlSinkTests(PostgresDatabase database) : SqlSinkCompliance<PostgresDatabase>(database);
+/// <summary>What a sink must also do when the database is a server reached over the network.</summary>
+public abstract class ServerSqlSinkCompliance<TDatabase>(TDatabase database) : SqlSinkCompliance<TDatabase>(database)
+    where TDatabase : SinkDatabase
+{
+    [Fact]
+    public async Task A_connection_lost_in_the_middle_of_a_write_gives_SinkUnavailable_and_writes_nothing()
+    {
+        await using var outage = Database.CreateOutage();
+        outage.Restore();
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = outage.Url, Table = o.Table });
+        var batch = Batch(0, 2_000);
+        await using var blocker = await Database.OpenAsync();
+        await using (var transaction = await Database.LockTableAsync(blocker, Table))
+        {
+            var write = Task.Run(() => sink.WriteAsync(batch).AsTask());
+            await WaitUntilAsync(() => sink.PoolStatistics.InUse == 1);
 
-public sealed class MariaDbSinkTests(MariaDbDatabase database) : SqlSinkCompliance<MariaDbDatabase>(database);
+            outage.Fail();
+
+            await Assert.ThrowsAsync<SinkUnavailableException>(() => write);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(0L, await CountAsync());
+        outage.Restore();
+        Assert.Equal(2_000, (await sink.WriteAsync(batch)).Inserted);
+    }
+
+}
+
+public sealed class PostgreSqlSinkTests(PostgresDatabase database) : ServerSqlSinkCompliance<PostgresDatabase>(database);
+
+public sealed class MariaDbSinkTests(MariaDbDatabase database) : ServerSqlSinkCompliance<MariaDbDatabase>(database);
