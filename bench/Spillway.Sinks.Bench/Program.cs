@@ -110,8 +110,9 @@ async Task Check(string table)
 async Task<string> Psql(string command)
 {
     var start = new ProcessStartInfo(psql) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var arg in new[] { "-h", parsed.Host!, "-p", parsed.Port!.Value.ToString(CultureInfo.InvariantCulture), "-U", parsed.User ?? "",
-                 "-d", parsed.Database!, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", command })
+    var port = parsed.Port!.Value.ToString(CultureInfo.InvariantCulture);
+    foreach (var arg in new[] { "-h", parsed.Host!, "-p", port, "-U", parsed.User ?? "", "-d", parsed.Database!,
+                 "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", command })
     {
         start.ArgumentList.Add(arg);
     }

@@ -61,7 +61,8 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override string Quote(string identifier) => '"' + identifier + '"';
 
-    public override string TableExistsSql() => $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
+    public override string TableExistsSql() =>
+        $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
 
     // The id default only serves rows written by other tools; the sink always writes the message id.
     protected override string IdColumnDefinition => "uuid PRIMARY KEY DEFAULT gen_random_uuid()";
