@@ -33,6 +33,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     private readonly MappingCounters counters = new();
     private Task? pollLoop;
     private TaskCompletionSource? resumed;
+    private CancellationTokenSource? receiving;
     private int started;
 
     /// <summary>Creates a mapping; it does nothing until <see cref="StartAsync"/>.</summary>
@@ -69,6 +70,9 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
 
     /// <summary>Test hook: called after a batching window was opened on the clock, with its length.</summary>
     internal Action<TimeSpan>? WindowOpened { get; set; }
+
+    /// <summary>Test hook: called when the poller starts receiving for a free invocation slot.</summary>
+    internal Action? ReceiveStarting { get; set; }
 
     /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
     internal Action? BatchFinished { get; set; }
@@ -149,15 +153,24 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             }
 
             List<ReceivedMessage> messages;
+            using var receive = CancellationTokenSource.CreateLinkedTokenSource(stop);
             try
             {
                 await WaitWhilePausedAsync(stop).ConfigureAwait(false);
-                messages = await FillBatchAsync(stop).ConfigureAwait(false);
+                if (!TrackReceive(receive))
+                {
+                    slots.Release();
+                    continue;
+                }
+
+                ReceiveStarting?.Invoke();
+                messages = await FillBatchAsync(receive.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (receive.IsCancellationRequested)
             {
+                // Stopped, or paused by a sink outage while long-polling: nothing was taken.
                 slots.Release();
-                break;
+                continue;
             }
             catch (Exception ex)
             {
@@ -169,6 +182,10 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
                 }
 
                 continue;
+            }
+            finally
+            {
+                TrackReceive(null);
             }
 
             if (messages.Count == 0)
@@ -413,6 +430,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         }
     }
 
+    // While paused, a long-poll in progress is cut short too, so not one more message is taken during an outage.
     private void Pause()
     {
         lock (gate)
@@ -421,7 +439,24 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             {
                 resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 LogMessages.ReceivingPaused(logger, queue.Name);
+                // Asynchronous, so the receive's cancellation callbacks do not run under this lock.
+                _ = receiving?.CancelAsync();
             }
+        }
+    }
+
+    // Registers the receive in progress (null when none); false when receiving is paused and must not start.
+    private bool TrackReceive(CancellationTokenSource? source)
+    {
+        lock (gate)
+        {
+            if (source is not null && resumed is not null)
+            {
+                return false;
+            }
+
+            receiving = source;
+            return true;
         }
     }
 
