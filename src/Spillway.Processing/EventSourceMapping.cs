@@ -96,6 +96,13 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         }
 
         LogMessages.MappingStarted(logger, queue.Name, Options.BatchSize, Options.MaximumConcurrency);
+        var visibility = Options.VisibilityTimeout ?? queue.Definition.VisibilityTimeout;
+        if (visibility <= Options.MaximumBatchingWindow)
+        {
+            // Messages gathered at the start of a window would reappear (and use up receives) before they are handled.
+            LogMessages.VisibilityWithinWindow(logger, queue.Name, visibility, Options.MaximumBatchingWindow);
+        }
+
         pollLoop = Task.Run(PollAsync, CancellationToken.None);
         return Task.CompletedTask;
     }

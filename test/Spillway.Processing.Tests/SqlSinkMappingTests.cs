@@ -33,12 +33,7 @@ public sealed class SqlSinkMappingTests
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
-        for (var step = 0; step < 12 && dlq.GetCounts().Visible == 0; step++)
-        {
-            var before = mapping.GetStatistics().Batches;
-            clock.Advance(TimeSpan.FromSeconds(31));
-            await Eventually.WaitAsync(() => mapping.GetStatistics().Batches > before || dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(2));
-        }
+        await Eventually.AdvanceUntilAsync(clock, mapping, () => dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(31));
 
         await mapping.StopAsync();
         Assert.Equal(ids[2], Assert.Single(dlq.Peek(10)).MessageId);
