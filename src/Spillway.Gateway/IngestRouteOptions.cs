@@ -1,3 +1,5 @@
+using Spillway.Gateway.Internal;
+
 namespace Spillway.Gateway;
 
 /// <summary>
@@ -78,8 +80,8 @@ public sealed class IngestRouteOptions
         QueueName = "submit",
         Fields = new Dictionary<string, FieldSchema>(StringComparer.Ordinal)
         {
-            ["name"] = new() { Type = FieldType.String, Required = true, MaxLength = 200 },
-            ["email"] = new() { Type = FieldType.String, Required = true, MaxLength = 320, Format = FieldFormat.Email },
+            ["name"] = new() { Type = "string", Required = true, MaxLength = 200 },
+            ["email"] = new() { Type = "string", Required = true, MaxLength = 320, Format = "email" },
         },
     };
 
@@ -147,32 +149,49 @@ public sealed class IngestRouteOptions
 /// <summary>What one declared field of a record must look like.</summary>
 public sealed class FieldSchema
 {
-    /// <summary>The JSON type of the value. Defaults to <see cref="FieldType.String"/>.</summary>
-    public FieldType Type { get; set; } = FieldType.String;
+    /// <summary>
+    /// The JSON type of the value: <c>string</c>, <c>integer</c> (a number without fraction or exponent that fits a
+    /// 64-bit signed integer), <c>number</c> or <c>boolean</c>. Defaults to <c>string</c>. Kept as text, not an enum,
+    /// so a typo in spillway.json stops start-up with the key named instead of being dropped by the binder.
+    /// </summary>
+    public string Type { get; set; } = "string";
 
     /// <summary>Whether the field must be present and not null. Defaults to false.</summary>
     public bool Required { get; set; }
 
     /// <summary>
     /// Most characters (Unicode scalar values, so "田中太郎" is 4) a string may have; null for no limit beyond the body
-    /// size. Only for <see cref="FieldType.String"/>. Defaults to null.
+    /// size. Only for string fields. Defaults to null.
     /// </summary>
     public int? MaxLength { get; set; }
 
-    /// <summary>A format the string must match. Only for <see cref="FieldType.String"/>. Defaults to
-    /// <see cref="FieldFormat.None"/>.</summary>
-    public FieldFormat Format { get; set; }
+    /// <summary>
+    /// A format the string must match: <c>email</c> (<c>local@domain</c>, a dotted local part without spaces and a
+    /// host name of at least two labels), or null for any string. Only for string fields. Defaults to null.
+    /// </summary>
+    public string? Format { get; set; }
+
+    internal FieldType ParsedType => Type.ToLowerInvariant() switch
+    {
+        "string" => FieldType.String,
+        "integer" => FieldType.Integer,
+        "number" => FieldType.Number,
+        "boolean" => FieldType.Boolean,
+        _ => throw new InvalidOperationException($"Unknown field type '{Type}'."),
+    };
+
+    internal bool IsEmail => string.Equals(Format, "email", StringComparison.OrdinalIgnoreCase);
 
     internal void Validate(string key)
     {
-        if (!Enum.IsDefined(Type))
+        if (Type?.ToLowerInvariant() is not ("string" or "integer" or "number" or "boolean"))
         {
-            throw new GatewayConfigurationException($"{key}:Type", "must be string, integer, number or boolean.");
+            throw new GatewayConfigurationException($"{key}:Type", $"must be string, integer, number or boolean (got '{Type}').");
         }
 
-        if (!Enum.IsDefined(Format))
+        if (!string.IsNullOrEmpty(Format) && !IsEmail)
         {
-            throw new GatewayConfigurationException($"{key}:Format", "must be none or email.");
+            throw new GatewayConfigurationException($"{key}:Format", $"must be email or empty (got '{Format}').");
         }
 
         if (MaxLength is { } max && max < 1)
@@ -180,36 +199,9 @@ public sealed class FieldSchema
             throw new GatewayConfigurationException($"{key}:MaxLength", "must be at least 1.");
         }
 
-        if (Type != FieldType.String && (MaxLength is not null || Format != FieldFormat.None))
+        if (ParsedType != FieldType.String && (MaxLength is not null || !string.IsNullOrEmpty(Format)))
         {
             throw new GatewayConfigurationException(key, "MaxLength and Format apply to string fields only.");
         }
     }
-}
-
-/// <summary>The JSON type of a declared field.</summary>
-public enum FieldType
-{
-    /// <summary>A JSON string.</summary>
-    String,
-
-    /// <summary>A JSON number without fraction or exponent that fits a 64-bit signed integer.</summary>
-    Integer,
-
-    /// <summary>Any JSON number.</summary>
-    Number,
-
-    /// <summary><c>true</c> or <c>false</c>.</summary>
-    Boolean,
-}
-
-/// <summary>A format a string field must match.</summary>
-public enum FieldFormat
-{
-    /// <summary>Any string.</summary>
-    None,
-
-    /// <summary>An email address: <c>local@domain</c>, a dotted local part without spaces and a host name of
-    /// at least two labels.</summary>
-    Email,
 }

@@ -33,6 +33,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     private readonly MappingCounters counters = new();
     private Task? pollLoop;
     private TaskCompletionSource? resumed;
+    private CancellationTokenSource? receiving;
     private int started;
 
     /// <summary>Creates a mapping; it does nothing until <see cref="StartAsync"/>.</summary>
@@ -70,6 +71,9 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>Test hook: called after a batching window was opened on the clock, with its length.</summary>
     internal Action<TimeSpan>? WindowOpened { get; set; }
 
+    /// <summary>Test hook: called when the poller starts receiving for a free invocation slot.</summary>
+    internal Action? ReceiveStarting { get; set; }
+
     /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
     internal Action? BatchFinished { get; set; }
 
@@ -92,6 +96,13 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         }
 
         LogMessages.MappingStarted(logger, queue.Name, Options.BatchSize, Options.MaximumConcurrency);
+        var visibility = Options.VisibilityTimeout ?? queue.Definition.VisibilityTimeout;
+        if (visibility <= Options.MaximumBatchingWindow)
+        {
+            // Messages gathered at the start of a window would reappear (and use up receives) before they are handled.
+            LogMessages.VisibilityWithinWindow(logger, queue.Name, visibility, Options.MaximumBatchingWindow);
+        }
+
         pollLoop = Task.Run(PollAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -149,15 +160,24 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             }
 
             List<ReceivedMessage> messages;
+            using var receive = CancellationTokenSource.CreateLinkedTokenSource(stop);
             try
             {
                 await WaitWhilePausedAsync(stop).ConfigureAwait(false);
-                messages = await FillBatchAsync(stop).ConfigureAwait(false);
+                if (!TrackReceive(receive))
+                {
+                    slots.Release();
+                    continue;
+                }
+
+                ReceiveStarting?.Invoke();
+                messages = await FillBatchAsync(receive.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (receive.IsCancellationRequested)
             {
+                // Stopped, or paused by a sink outage while long-polling: nothing was taken.
                 slots.Release();
-                break;
+                continue;
             }
             catch (Exception ex)
             {
@@ -169,6 +189,10 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
                 }
 
                 continue;
+            }
+            finally
+            {
+                TrackReceive(null);
             }
 
             if (messages.Count == 0)
@@ -413,6 +437,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         }
     }
 
+    // While paused, a long-poll in progress is cut short too, so not one more message is taken during an outage.
     private void Pause()
     {
         lock (gate)
@@ -421,7 +446,24 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             {
                 resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 LogMessages.ReceivingPaused(logger, queue.Name);
+                // Asynchronous, so the receive's cancellation callbacks do not run under this lock.
+                _ = receiving?.CancelAsync();
             }
+        }
+    }
+
+    // Registers the receive in progress (null when none); false when receiving is paused and must not start.
+    private bool TrackReceive(CancellationTokenSource? source)
+    {
+        lock (gate)
+        {
+            if (source is not null && resumed is not null)
+            {
+                return false;
+            }
+
+            receiving = source;
+            return true;
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class GatewayOptionsTests
     public void Max_length_on_a_number_field_names_the_field()
     {
         var route = IngestRouteOptions.CreateSubmitRoute();
-        route.Fields["age"] = new FieldSchema { Type = FieldType.Integer, MaxLength = 3 };
+        route.Fields["age"] = new FieldSchema { Type = "integer", MaxLength = 3 };
         var e = Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0"));
         Assert.Equal("Spillway:Routes:0:Fields:age", e.Key);
     }
@@ -44,7 +44,7 @@ public sealed class GatewayOptionsTests
     public void Undefined_field_type_names_the_key()
     {
         var route = IngestRouteOptions.CreateSubmitRoute();
-        route.Fields["x"] = new FieldSchema { Type = (FieldType)42 };
+        route.Fields["x"] = new FieldSchema { Type = "date" };
         Assert.Equal("Spillway:Routes:0:Fields:x:Type", Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0")).Key);
     }
 

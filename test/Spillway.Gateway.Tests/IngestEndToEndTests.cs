@@ -155,6 +155,33 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Chunked_ndjson_under_the_limit_is_read_to_its_end_and_stored()
+    {
+        await using var server = await GatewayServer.StartAsync(engine);
+        var body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"name\":\"n{i}\",\"email\":\"u{i}@example.com\"}}\n")));
+        using var content = new StreamContent(new MemoryStream(body), bufferSize: 1000);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/submit") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(500, (await ReadJsonAsync(response)).GetProperty("messageIds").GetArrayLength());
+        Assert.Equal(500, Backlog());
+    }
+
+    [Fact]
+    public async Task Other_methods_on_the_route_are_405_not_500()
+    {
+        await using var server = await GatewayServer.StartAsync(engine);
+
+        using var response = await server.Client.GetAsync("/submit");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Replay_with_the_same_idempotency_key_returns_the_original_answer_and_stores_nothing_new()
     {
         await using var server = await GatewayServer.StartAsync(engine);

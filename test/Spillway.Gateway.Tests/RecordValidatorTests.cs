@@ -16,10 +16,10 @@ public sealed class RecordValidatorTests
         MaxRecordsPerRequest = 5,
         Fields = new()
         {
-            ["age"] = new() { Type = FieldType.Integer, Required = true },
-            ["score"] = new() { Type = FieldType.Number },
-            ["active"] = new() { Type = FieldType.Boolean },
-            ["tag"] = new() { Type = FieldType.String, MaxLength = 4 },
+            ["age"] = new() { Type = "integer", Required = true },
+            ["score"] = new() { Type = "number" },
+            ["active"] = new() { Type = "boolean" },
+            ["tag"] = new() { Type = "string", MaxLength = 4 },
         },
     });
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using Spillway.Messaging;
+using Spillway.Processing.Internal;
 using Spillway.Processing.Tests.Functions;
 using Spillway.TestKit;
 
@@ -26,7 +27,7 @@ public sealed class EventSourceMappingTests
         var handler = new DelegateHandler(async (batch, ct) =>
         {
             var now = Interlocked.Increment(ref running);
-            InterlockedMax(ref maxRunning, now);
+            MappingCounters.RaiseTo(ref maxRunning, now);
             await Task.Delay(2, ct); // stands for the work, so invocations overlap
             foreach (var message in batch.Messages)
             {
@@ -149,12 +150,7 @@ public sealed class EventSourceMappingTests
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
         Assert.Equal(1, QueueFixture.Remaining(queue));
-        for (var step = 0; step < 12 && dlq.GetCounts().Visible == 0; step++)
-        {
-            var before = mapping.GetStatistics().Batches;
-            clock.Advance(TimeSpan.FromSeconds(31));
-            await Eventually.WaitAsync(() => mapping.GetStatistics().Batches > before || dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(2));
-        }
+        await Eventually.AdvanceUntilAsync(clock, mapping, () => dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(31));
 
         await mapping.StopAsync();
         Assert.Equal(poison, Assert.Single(dlq.Peek(10)).MessageId);
@@ -184,11 +180,7 @@ public sealed class EventSourceMappingTests
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch failed");
         Assert.Equal(3, queue.GetCounts().InFlight);
-        for (var step = 0; step < 5 && mapping.GetStatistics().Batches < 2; step++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(31));
-            await Eventually.WaitAsync(() => mapping.GetStatistics().Batches >= 2, TimeSpan.FromSeconds(2));
-        }
+        await Eventually.AdvanceUntilAsync(clock, mapping, () => mapping.GetStatistics().Batches >= 2, TimeSpan.FromSeconds(31));
 
         await mapping.StopAsync();
         var statistics = mapping.GetStatistics();
@@ -290,21 +282,6 @@ public sealed class EventSourceMappingTests
 
         Assert.False(mapping.IsRunning);
         Assert.Equal(1, queue.GetCounts().Visible);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var seen = Volatile.Read(ref target);
-        while (value > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref target, value, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
     }
 }
 

@@ -22,12 +22,20 @@ internal sealed class FlakySink(ISqlSink inner) : ISqlSink
     public ValueTask<bool> PingAsync(CancellationToken cancellationToken = default) =>
         Down ? ValueTask.FromResult(false) : inner.PingAsync(cancellationToken);
 
-    public ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    /// <summary>Awaited at the start of each write, so a test can hold a write at the moment it reaches the database.</summary>
+    public Func<Task>? BeforeWrite { get; set; }
+
+    public async ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref attempts);
+        if (BeforeWrite is { } before)
+        {
+            await before();
+        }
+
         return Down
-            ? ValueTask.FromException<SinkWriteResult>(new SinkUnavailableException("injected outage: connection refused"))
-            : inner.WriteAsync(records, cancellationToken);
+            ? throw new SinkUnavailableException("injected outage: connection refused")
+            : await inner.WriteAsync(records, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => inner?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Spillway.Processing.Tests;
 
 public sealed class OptionsTests
@@ -66,5 +68,51 @@ public sealed class OptionsTests
     {
         Assert.Throws<ArgumentException>(() => new HttpFunctionOptions { Url = new Uri("ftp://example.com/") });
         Assert.Throws<ArgumentException>(() => new HttpFunctionOptions { Url = new Uri("/relative", UriKind.Relative) });
+    }
+}
+
+public sealed class OptionsBindingTests
+{
+    [Fact]
+    public void Mapping_and_handler_options_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mapping:BatchSize"] = "500",
+                ["Mapping:MaximumBatchingWindow"] = "00:00:02",
+                ["Mapping:MaximumConcurrency"] = "4",
+                ["Mapping:VisibilityTimeout"] = "00:01:00",
+                ["Mapping:Enabled"] = "false",
+                ["Handler:Kind"] = "http",
+                ["Handler:Url"] = "http://127.0.0.1:9000/",
+                ["Handler:Timeout"] = "00:00:05",
+            })
+            .Build();
+
+        var mapping = configuration.GetSection("Mapping").Get<EventSourceMappingOptions>()!;
+        var handler = configuration.GetSection("Handler").Get<MessageHandlerOptions>()!;
+
+        Assert.Equal(500, mapping.BatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(2), mapping.MaximumBatchingWindow);
+        Assert.Equal(4, mapping.MaximumConcurrency);
+        Assert.Equal(TimeSpan.FromMinutes(1), mapping.VisibilityTimeout);
+        Assert.False(mapping.Enabled);
+        Assert.Same(TimeProvider.System, mapping.TimeProvider);
+        Assert.Equal("http", handler.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(5), handler.Timeout);
+    }
+
+    [Fact]
+    public void Out_of_range_configuration_names_the_key()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mapping:BatchSize"] = "20000" })
+            .Build();
+
+        var error = Record.Exception(() => configuration.GetSection("Mapping").Get<EventSourceMappingOptions>());
+
+        Assert.NotNull(error);
+        Assert.Contains("BatchSize", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Spillway.Messaging;
+using Spillway.TestKit;
 
 namespace Spillway.Processing.Tests;
 
@@ -91,6 +92,23 @@ internal static class Eventually
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Moves a manual clock forward a step at a time (each step lets messages reappear) until <paramref name="done"/>,
+    /// waiting after each step for the mapping to finish another batch or for the outcome itself.
+    /// </summary>
+    public static async Task AdvanceUntilAsync(
+        ManualTimeProvider clock, EventSourceMapping mapping, Func<bool> done, TimeSpan step, int maxSteps = 12)
+    {
+        for (var i = 0; i < maxSteps && !done(); i++)
+        {
+            var before = mapping.GetStatistics().Batches;
+            clock.Advance(step);
+            await WaitAsync(() => mapping.GetStatistics().Batches > before || done(), TimeSpan.FromSeconds(2));
+        }
+
+        Assert.True(done(), $"Not done after {maxSteps} steps of {step}.");
     }
 
     public static async Task AssertAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>

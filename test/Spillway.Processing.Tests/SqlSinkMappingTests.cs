@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Npgsql;
 using Spillway.Sinks;
 using Spillway.TestKit;
 
@@ -35,12 +33,7 @@ public sealed class SqlSinkMappingTests
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
-        for (var step = 0; step < 12 && dlq.GetCounts().Visible == 0; step++)
-        {
-            var before = mapping.GetStatistics().Batches;
-            clock.Advance(TimeSpan.FromSeconds(31));
-            await Eventually.WaitAsync(() => mapping.GetStatistics().Batches > before || dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(2));
-        }
+        await Eventually.AdvanceUntilAsync(clock, mapping, () => dlq.GetCounts().Visible > 0, TimeSpan.FromSeconds(31));
 
         await mapping.StopAsync();
         Assert.Equal(ids[2], Assert.Single(dlq.Peek(10)).MessageId);
@@ -64,7 +57,7 @@ public sealed class SqlSinkMappingTests
         await sink.EnsureSchemaAsync();
         var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
         var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
-        await QueueFixture.SendAsync(queue, Enumerable.Range(1, 20).Select(Person));
+        await QueueFixture.SendAsync(queue, Person(1));
         var retries = Channel.CreateUnbounded<TimeSpan>();
         await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
         {
@@ -77,10 +70,29 @@ public sealed class SqlSinkMappingTests
         {
             RetryScheduled = delay => retries.Writer.TryWrite(delay),
         };
+        var pollerReceiving = new SemaphoreSlim(0);
+        mapping.ReceiveStarting = () => pollerReceiving.Release();
+        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sink.BeforeWrite = () =>
+        {
+            attempted.TrySetResult();
+            return release.Task;
+        };
 
         await mapping.StartAsync();
-        var outage = TimeSpan.Zero;
-        for (var retry = 0; retry < 16; retry++)
+        // The outage is found while the free slot's receive is long-polling; the backlog then arrives and must not be
+        // taken by it.
+        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await pollerReceiving.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await pollerReceiving.WaitAsync(TimeSpan.FromSeconds(10)));
+        sink.BeforeWrite = null;
+        release.SetResult();
+        var firstDelay = await retries.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await QueueFixture.SendAsync(queue, Enumerable.Range(2, 19).Select(Person));
+        clock.Advance(firstDelay);
+        var outage = firstDelay;
+        for (var retry = 1; retry < 16; retry++)
         {
             var delay = await retries.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
             clock.Advance(delay);
@@ -91,8 +103,8 @@ public sealed class SqlSinkMappingTests
         Assert.True(outage > TimeSpan.FromSeconds(90), $"outage lasted {outage}");
         var during = queue.GetCounts();
         Assert.True(mapping.GetStatistics().Paused);
-        Assert.InRange(during.InFlight, 5, 10);
-        Assert.Equal(20, during.InFlight + during.Visible);
+        Assert.Equal(1, during.InFlight);
+        Assert.Equal(19, during.Visible);
         Assert.Equal(0, dlq.GetCounts().Visible);
 
         sink.Down = false;
@@ -136,57 +148,59 @@ public sealed class SqlSinkMappingTests
     [Fact]
     public async Task Postgresql_that_is_down_at_start_then_returns_gets_every_row_once_without_dead_letters()
     {
-        var url = Environment.GetEnvironmentVariable("SPILLWAY_TEST_POSTGRES");
-        Assert.False(string.IsNullOrEmpty(url), "SPILLWAY_TEST_POSTGRES is not set: run the suite through ./test.sh, which starts PostgreSQL.");
-        var real = new Uri(url);
-        var addresses = await Dns.GetHostAddressesAsync(real.Host);
-        await using var gate = new TcpGate(new IPEndPoint(addresses[0], real.Port));
-        var table = "users_" + Guid.NewGuid().ToString("N")[..12];
-        var gated = new UriBuilder(real) { Host = "127.0.0.1", Port = gate.Port }.Uri.ToString();
-
-        await using (var direct = SqlSinkFactory.Create(new SqlSinkOptions { Name = "setup", DatabaseUrl = url, Table = table }))
+        var database = await TestDatabases.CreatePostgresDatabaseAsync("proc");
+        try
         {
-            await direct.EnsureSchemaAsync();
+            var real = new Uri(database);
+            await using (var direct = SqlSinkFactory.Create(new SqlSinkOptions { Name = "setup", DatabaseUrl = database }))
+            {
+                await direct.EnsureSchemaAsync();
+            }
+
+            // The database exists, but the sink reaches it through a port that refuses connections until restored.
+            await using var proxy = new TcpFaultProxy(real.Host, real.Port, startDown: true);
+            var gated = new UriBuilder(real) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString();
+            await using var fixture = await QueueFixture.OpenAsync();
+            var queue = await fixture.CreateQueueAsync("pg", TimeSpan.FromSeconds(30), maxReceiveCount: 2);
+            var dlq = fixture.Queue("pg-dlq");
+            await using var sink = SqlSinkFactory.Create(new SqlSinkOptions
+            {
+                Name = "users",
+                DatabaseUrl = gated,
+                BorrowTimeout = TimeSpan.FromSeconds(2),
+            });
+            var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
+            var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
+            await QueueFixture.SendAsync(queue, Enumerable.Range(1, 50).Select(Person));
+            await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+            {
+                UnavailableRetryInitialDelay = TimeSpan.FromMilliseconds(20),
+                UnavailableRetryMaxDelay = TimeSpan.FromMilliseconds(100),
+            });
+
+            await mapping.StartAsync();
+            await Eventually.AssertAsync(() => mapping.GetStatistics().UnavailableRetries >= 5, "the sink was found down a few times");
+            Assert.True(mapping.GetStatistics().Paused);
+            Assert.Equal(0, await PostgresRowsAsync(database));
+            proxy.Restore();
+            await Eventually.AssertAsync(() => QueueFixture.Remaining(queue) == 0, "the backlog drained into PostgreSQL", TimeSpan.FromSeconds(60));
+            await mapping.StopAsync();
+
+            Assert.All(receives, r => Assert.Equal(1, r.ReceiveCount));
+            Assert.Equal(0, dlq.GetCounts().Visible);
+            Assert.Equal(50, await PostgresRowsAsync(database));
         }
-
-        await using var fixture = await QueueFixture.OpenAsync();
-        var queue = await fixture.CreateQueueAsync("pg", TimeSpan.FromSeconds(30), maxReceiveCount: 2);
-        var dlq = fixture.Queue("pg-dlq");
-        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions
+        finally
         {
-            Name = "users",
-            DatabaseUrl = gated,
-            Table = table,
-            BorrowTimeout = TimeSpan.FromSeconds(2),
-        });
-        var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
-        var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
-        await QueueFixture.SendAsync(queue, Enumerable.Range(1, 50).Select(Person));
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
-        {
-            UnavailableRetryInitialDelay = TimeSpan.FromMilliseconds(20),
-            UnavailableRetryMaxDelay = TimeSpan.FromMilliseconds(100),
-        });
+            await TestDatabases.DropDatabaseAsync(database);
+        }
+    }
 
-        await mapping.StartAsync();
-        await Eventually.AssertAsync(() => mapping.GetStatistics().UnavailableRetries >= 5, "the sink was found down a few times");
-        Assert.True(mapping.GetStatistics().Paused);
-        gate.Open();
-        await Eventually.AssertAsync(() => QueueFixture.Remaining(queue) == 0, "the backlog drained into PostgreSQL", TimeSpan.FromSeconds(60));
-        await mapping.StopAsync();
-
-        Assert.All(receives, r => Assert.Equal(1, r.ReceiveCount));
-        Assert.Equal(0, dlq.GetCounts().Visible);
-        await using var connection = new NpgsqlConnection(ToNpgsql(real));
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand($"SELECT COUNT(*), COUNT(DISTINCT id) FROM {table}", connection);
-        await using var reader = await count.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync());
-        Assert.Equal(50, reader.GetInt64(0));
-        Assert.Equal(50, reader.GetInt64(1));
-        await reader.DisposeAsync();
-        await using var drop = new NpgsqlCommand($"DROP TABLE {table}", connection);
-        await drop.ExecuteNonQueryAsync();
+    private static async Task<long> PostgresRowsAsync(string database)
+    {
+        var counts = (await TestDatabases.PsqlAsync(database, "SELECT COUNT(*), COUNT(DISTINCT id) FROM users")).Split('|');
+        Assert.Equal(counts[0], counts[1]);
+        return long.Parse(counts[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     internal static string SqliteUrl(string path) => "sqlite://" + path;
@@ -201,19 +215,5 @@ public sealed class SqlSinkMappingTests
         command.CommandText = $"SELECT COUNT(DISTINCT id) FROM {table}";
         Assert.Equal(total, (long)command.ExecuteScalar()!);
         return total;
-    }
-
-    private static string ToNpgsql(Uri url)
-    {
-        var credentials = Uri.UnescapeDataString(url.UserInfo).Split(':', 2);
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = url.Host,
-            Port = url.Port,
-            Username = credentials[0],
-            Password = credentials.Length > 1 ? credentials[1] : null,
-            Database = url.AbsolutePath.Trim('/'),
-            Pooling = false,
-        }.ConnectionString;
     }
 }

@@ -13,6 +13,7 @@ internal sealed record HealthReport(string Status);
 
 /// <summary>Source-generated serializers for every answer, so the request path uses no reflection.</summary>
 [JsonSourceGenerationOptions(
+    GenerationMode = JsonSourceGenerationMode.Serialization,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AcceptedRecord))]

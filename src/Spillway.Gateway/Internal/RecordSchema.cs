@@ -18,10 +18,10 @@ internal sealed class RecordSchema
             compiled[i] = new SchemaField(
                 name,
                 Encoding.UTF8.GetBytes(name),
-                field.Type,
+                field.ParsedType,
                 field.Required,
                 field.MaxLength ?? int.MaxValue,
-                field.Format == FieldFormat.Email,
+                field.IsEmail,
                 1UL << i);
             if (field.Required)
             {
@@ -44,3 +44,12 @@ internal sealed class RecordSchema
 
 internal sealed record SchemaField(
     string Name, byte[] Utf8Name, FieldType Type, bool Required, int MaxLength, bool IsEmail, ulong Bit);
+
+/// <summary>The JSON type of a declared field, parsed from <see cref="FieldSchema.Type"/>.</summary>
+internal enum FieldType
+{
+    String,
+    Integer,
+    Number,
+    Boolean,
+}

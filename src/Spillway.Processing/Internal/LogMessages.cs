@@ -41,4 +41,8 @@ internal static partial class LogMessages
 
     [LoggerMessage(12, LogLevel.Warning, "Sink of queue '{Queue}' rejected message {MessageId}: {Reason}")]
     public static partial void RecordRejected(ILogger logger, string queue, Guid messageId, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning,
+        "Queue '{Queue}': visibility timeout {Visibility} is not longer than the batching window {Window}; messages may reappear before they are handled")]
+    public static partial void VisibilityWithinWindow(ILogger logger, string queue, TimeSpan visibility, TimeSpan window);
 }

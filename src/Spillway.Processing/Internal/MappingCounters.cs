@@ -13,16 +13,18 @@ internal sealed class MappingCounters
     private int peak;
     private long lastDurationTicks;
 
-    public void Enter()
+    public void Enter() => RaiseTo(ref peak, Interlocked.Increment(ref current));
+
+    /// <summary>Raises <paramref name="target"/> to <paramref name="value"/> when that is higher, without a lock.</summary>
+    public static void RaiseTo(ref int target, int value)
     {
-        var now = Interlocked.Increment(ref current);
-        var seen = Volatile.Read(ref peak);
-        while (now > seen)
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
         {
-            var previous = Interlocked.CompareExchange(ref peak, now, seen);
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
             if (previous == seen)
             {
-                break;
+                return;
             }
 
             seen = previous;
