@@ -258,11 +258,11 @@ internal static partial class ConfigurationResolver
                 throw new ConfigurationException($"{key}:Columns", $"field '{field}' of route '{route.Name}' is not a plain identifier; map it under Columns");
             }
 
-            var type = schema.Type switch
+            var type = schema.Type.ToLowerInvariant() switch
             {
-                FieldType.Integer => ColumnType.Integer,
-                FieldType.Number => ColumnType.Real,
-                FieldType.Boolean => ColumnType.Boolean,
+                "integer" => ColumnType.Integer,
+                "number" => ColumnType.Real,
+                "boolean" => ColumnType.Boolean,
                 _ => ColumnType.Text,
             };
             columns.Add(new ColumnMapping(field, field, type, schema.MaxLength, schema.Required));
