@@ -13,4 +13,13 @@ scripts/services.sh start "$state"
 source "$state/env"
 
 dotnet build Spillway.slnx -c Release -warnaserror -nologo -v q
-dotnet test Spillway.slnx -c Release --no-build -nologo -v q "$@"
+status=0
+dotnet test Spillway.slnx -c Release --no-build -nologo -v q "$@" 2>&1 | tee "$state/test.log" || status=$?
+
+# One closing line over every test project: "N passed, N failed".
+passed=$(grep -oE 'Passed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
+echo "$passed passed, $failed failed"
+if [ "$status" -eq 0 ] && [ "$failed" -ne 0 ]; then status=1; fi
+if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; status=1; fi
+exit "$status"
