@@ -138,6 +138,28 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
     }
 
     [Fact]
+    public async Task A_record_the_database_refuses_is_rejected_with_its_reason_and_the_rest_of_the_batch_is_written()
+    {
+        var sink = await ReadySinkAsync();
+        await ExecuteAsync($"CREATE UNIQUE INDEX ux_{table} ON {table} (email)");
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        await sink.WriteAsync([Record(a, "a", "a@example.com"), Record(b, "b", "b@example.com")]);
+        var clash = Guid.NewGuid();
+        var batch = Enumerable.Range(0, 20).Select(i => Record(Guid.NewGuid(), $"n{i}", $"n{i}@example.com")).ToList();
+        batch.Insert(7, Record(clash, "c", "b@example.com")); // same email as b, another id
+        batch.Insert(3, Record(a, "a", "a@example.com")); // a redelivery, not an error
+
+        var result = await sink.WriteAsync(batch);
+
+        Assert.Equal(20, result.Inserted);
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal(clash, rejected.MessageId);
+        Assert.Contains("database refused", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal(22L, await CountAsync());
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM {table} WHERE email = 'b@example.com' AND name = 'b'"));
+    }
+
+    [Fact]
     public async Task A_batch_of_only_rejected_records_writes_nothing_and_needs_no_connection()
     {
         var sink = await ReadySinkAsync();
@@ -436,6 +458,14 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
     }
 
     protected Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
 
     private async Task<long> ScalarAsync(string sql)
     {
