@@ -545,4 +545,19 @@ public abstract class ServerSqlSinkCompliance<TDatabase>(TDatabase database) : S
 
 public sealed class PostgreSqlSinkTests(PostgresDatabase database) : ServerSqlSinkCompliance<PostgresDatabase>(database);
 
-public sealed class MariaDbSinkTests(MariaDbDatabase database) : ServerSqlSinkCompliance<MariaDbDatabase>(database);
+public sealed class MariaDbSinkTests(MariaDbDatabase database) : ServerSqlSinkCompliance<MariaDbDatabase>(database)
+{
+    // The PostgreSQL test server trusts every local login; MariaDB checks passwords, so the wrong one is tried here.
+    [Fact]
+    public async Task A_wrong_password_is_SinkUnavailable_and_the_error_does_not_show_it()
+    {
+        var url = new UriBuilder(Database.Url) { Password = "Wr0ng-p%40ss" }.Uri.ToString();
+        var sink = Sink(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = url, Table = o.Table });
+
+        var error = await Assert.ThrowsAsync<SinkUnavailableException>(() => sink.EnsureSchemaAsync().AsTask());
+
+        Assert.Contains("Access denied", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Wr0ng", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Wr0ng", sink.ToString()!, StringComparison.Ordinal);
+    }
+}
