@@ -64,18 +64,21 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         Assert.Equal(sentAt.UtcDateTime, rows["user 42"].CreatedAt);
     }
 
-    [Fact]
-    public async Task Redelivered_batch_makes_no_second_row()
+    // 20,000 rows is more than one statement's parameters allow on every provider: the chunking is under test too.
+    [Theory]
+    [InlineData(500)]
+    [InlineData(20_000)]
+    public async Task Redelivered_batch_makes_no_second_row(int rows)
     {
         var sink = await ReadySinkAsync();
-        var batch = Batch(0, 500);
+        var batch = Batch(0, rows);
 
         var first = await sink.WriteAsync(batch);
         var again = await sink.WriteAsync(batch);
 
-        Assert.Equal(500, first.Inserted);
+        Assert.Equal(rows, first.Inserted);
         Assert.Equal(0, again.Inserted);
-        Assert.Equal(500L, await CountAsync());
+        Assert.Equal(rows, await CountAsync());
     }
 
     [Fact]
@@ -202,20 +205,6 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         await sink.WriteAsync(names.Select(n => Record(Guid.NewGuid(), n, "tanaka@example.com")).ToList());
 
         Assert.Equal(names.Order(StringComparer.Ordinal), (await RowsAsync()).Keys.Order(StringComparer.Ordinal));
-    }
-
-    [Fact]
-    public async Task Large_batch_of_20000_rows_is_written_in_one_call_and_redelivered_without_duplicates()
-    {
-        var sink = await ReadySinkAsync();
-        var batch = Batch(0, 20_000);
-
-        var first = await sink.WriteAsync(batch);
-        var again = await sink.WriteAsync(batch);
-
-        Assert.Equal(20_000, first.Inserted);
-        Assert.Equal(0, again.Inserted);
-        Assert.Equal(20_000L, await CountAsync());
     }
 
     [Fact]
