@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using MySql.Data.MySqlClient;
 using Npgsql;
+using Spillway.TestKit;
 
 namespace Spillway.EndToEnd.Tests.Support;
 
@@ -28,43 +29,23 @@ public sealed class TestDatabase
     /// <summary>Creates a new, empty database on the server named by SPILLWAY_TEST_POSTGRES or SPILLWAY_TEST_MYSQL.</summary>
     public static async Task<TestDatabase> CreateAsync(string provider)
     {
-        var variable = provider == "postgresql" ? "SPILLWAY_TEST_POSTGRES" : "SPILLWAY_TEST_MYSQL";
-        var serverUrl = Environment.GetEnvironmentVariable(variable)
-            ?? throw new InvalidOperationException($"{variable} is not set: run the tests through ./test.sh, which starts the databases.");
-        var uri = new Uri(serverUrl);
-        var user = uri.UserInfo.Split(':', 2);
-        var name = "e2e_" + Guid.NewGuid().ToString("N")[..12];
-        if (provider == "postgresql")
-        {
-            var admin = new NpgsqlConnectionStringBuilder
+        var url = provider == "postgresql"
+            ? await TestDatabases.CreatePostgresDatabaseAsync("e2e")
+            : await TestDatabases.CreateMySqlDatabaseAsync("e2e");
+        var uri = new Uri(url);
+        var user = uri.UserInfo.Split(':', 2).Select(Uri.UnescapeDataString).ToArray();
+        var database = uri.AbsolutePath.TrimStart('/');
+        var connectionString = provider == "postgresql"
+            ? new NpgsqlConnectionStringBuilder
             {
-                Host = uri.Host, Port = uri.Port, Database = uri.AbsolutePath.TrimStart('/'), Username = user[0], Password = user[1], Pooling = false,
-            };
-            await using (var connection = new NpgsqlConnection(admin.ToString()))
+                Host = uri.Host, Port = uri.Port, Database = database, Username = user[0], Password = user.ElementAtOrDefault(1), Pooling = false,
+            }.ToString()
+            : new MySqlConnectionStringBuilder
             {
-                await connection.OpenAsync();
-                await using var command = new NpgsqlCommand($"create database {name}", connection);
-                await command.ExecuteNonQueryAsync();
-            }
-
-            admin.Database = name;
-            return new TestDatabase(provider, $"postgresql://{uri.UserInfo}@{uri.Host}:{uri.Port}/{name}", admin.ToString());
-        }
-
-        var mysql = new MySqlConnectionStringBuilder
-        {
-            Server = uri.Host, Port = (uint)uri.Port, UserID = user[0], Password = user[1], Pooling = false, SslMode = MySqlSslMode.None,
-            CharacterSet = "utf8mb4",
-        };
-        await using (var connection = new MySqlConnection(mysql.ToString()))
-        {
-            await connection.OpenAsync();
-            await using var command = new MySqlCommand($"create database {name} character set utf8mb4", connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        mysql.Database = name;
-        return new TestDatabase(provider, $"mysql://{uri.UserInfo}@{uri.Host}:{uri.Port}/{name}", mysql.ToString());
+                Server = uri.Host, Port = (uint)uri.Port, Database = database, UserID = user[0], Password = user.ElementAtOrDefault(1),
+                Pooling = false, SslMode = MySqlSslMode.None, CharacterSet = "utf8mb4",
+            }.ToString();
+        return new TestDatabase(provider, url, connectionString);
     }
 
     public async Task<List<(string Id, string Name, string Email)>> ReadUsersAsync(string table = "users")
