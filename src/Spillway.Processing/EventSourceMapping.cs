@@ -110,27 +110,35 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>
     /// Stops receiving and waits for the batches in flight to finish and be deleted (a graceful drain). A batch held
     /// during a sink outage stops retrying and is left in the queue. When <paramref name="cancellationToken"/> fires
-    /// first, running handlers are cancelled and their messages simply reappear later: nothing is lost either way.
+    /// first, running handlers are cancelled and this returns without waiting further; their messages simply reappear
+    /// after the visibility timeout, so nothing is lost either way.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         stopping.Cancel();
         using var registration = cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), abort);
-        if (pollLoop is { } loop)
+        try
         {
-            await loop.ConfigureAwait(false);
-        }
+            if (pollLoop is { } loop)
+            {
+                await loop.ConfigureAwait(false);
+            }
 
-        Task[] pending;
-        lock (gate)
-        {
-            pending = [.. inFlight];
-        }
+            Task[] pending;
+            lock (gate)
+            {
+                pending = [.. inFlight];
+            }
 
-        await Task.WhenAll(pending).ConfigureAwait(false);
-        if (pollLoop is not null)
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (pollLoop is not null)
+            {
+                LogMessages.MappingStopped(logger, queue.Name);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogMessages.MappingStopped(logger, queue.Name);
+            LogMessages.StopCutShort(logger, queue.Name, GetStatistics().CurrentConcurrency);
         }
     }
 
@@ -140,7 +148,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         stopping.Cancel();
         abort.Cancel();
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        slots.Dispose();
     }
 
     private async Task PollAsync()
