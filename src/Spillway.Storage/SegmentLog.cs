@@ -11,6 +11,7 @@ namespace Spillway.Storage;
 public sealed partial class SegmentLog : IAsyncDisposable
 {
     private const int SpareBufferLimit = 4 * 1024 * 1024;
+    private const string SpareFileName = "next-segment.tmp";
 
     private readonly IStorageDevice device;
     private readonly string directory;
@@ -30,6 +31,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private Exception? fault;
     private long truncateTo = -1;
     private long truncateWhenDurable;
+    private TaskCompletionSource? writing;
+    private volatile bool spareReady;
+    private Task spareTask = Task.CompletedTask;
 
     // Writer side: segment list published copy-on-write for readers.
     private volatile Segment[] segments = [];
@@ -78,6 +82,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Whether a pre-zeroed file waits for the next segment. For tests.</summary>
+    internal bool SpareReady => spareReady;
 
     /// <summary>Number of segment files.</summary>
     public int SegmentCount => segments.Length;
@@ -148,7 +155,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 return Task.FromException(Faulted());
             }
 
-            return pending.Length == 0 ? writtenCompletion.Task : pending.Completion.Task;
+            // Nothing pending may still mean a group inside its write or fsync right now.
+            return pending.Length > 0 ? pending.Completion.Task : writing?.Task ?? Task.CompletedTask;
         }
     }
 
@@ -163,6 +171,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(position), "Only durable records can be read.");
         }
 
+        // A range may run over a segment boundary (the reader coalesces neighbouring records).
         var current = segments;
         var index = FindSegment(current, position);
         if (index < 0)
@@ -170,11 +179,24 @@ public sealed partial class SegmentLog : IAsyncDisposable
             throw new InvalidOperationException($"Position {position} lies in a deleted segment.");
         }
 
-        var segment = current[index];
-        var read = segment.File.Read(position - segment.Base, destination);
-        if (read != destination.Length)
+        while (destination.Length > 0)
         {
-            throw new IOException($"Short read at position {position} of segment {segment.Name}.");
+            if (index >= current.Length || current[index].Base > position)
+            {
+                throw new IOException($"Position {position} lies in no segment.");
+            }
+
+            var segment = current[index];
+            var available = (int)Math.Min(destination.Length, segment.Base + segment.Length - position);
+            var read = available <= 0 ? 0 : segment.File.Read(position - segment.Base, destination[..available]);
+            if (read != available || available <= 0)
+            {
+                throw new IOException($"Short read at position {position} of segment {segment.Name}.");
+            }
+
+            destination = destination[read..];
+            position += read;
+            index++;
         }
     }
 
@@ -239,6 +261,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
 
         writer.Join();
+        spareTask.Wait();
         CloseFiles();
     }
 
@@ -252,17 +275,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
 
         writer.Join();
+        spareTask.Wait();
         CloseFiles();
         return ValueTask.CompletedTask;
-    }
-
-    private TaskCompletionSource writtenCompletion = NewCompletion();
-
-    private static TaskCompletionSource NewCompletion()
-    {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        completion.SetResult();
-        return completion;
     }
 
     private void ThrowIfStopped()

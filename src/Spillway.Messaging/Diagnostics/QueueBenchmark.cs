@@ -1,0 +1,170 @@
+using System.Diagnostics;
+
+namespace Spillway.Messaging.Diagnostics;
+
+/// <summary>What <see cref="QueueBenchmark.RunAsync"/> measures.</summary>
+public sealed record QueueBenchmarkOptions
+{
+    /// <summary>Empty directory for the benchmark's engine. Required.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Messages sent, received and deleted. Defaults to 200,000.</summary>
+    public int Messages { get; init; } = 200_000;
+
+    /// <summary>Concurrent senders, each sending one message per call (the HTTP ingest pattern). Defaults to 64.</summary>
+    public int Senders { get; init; } = 64;
+
+    /// <summary>Concurrent consumers. Defaults to 2.</summary>
+    public int Consumers { get; init; } = 2;
+
+    /// <summary>Messages per receive and delete batch. Defaults to 1,000.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    /// <summary>Message body size in bytes. Defaults to 100 (a small JSON record).</summary>
+    public int BodyBytes { get; init; } = 100;
+
+    /// <summary>Messages waiting in the queue before the measured run starts (the backlog case). Defaults to 0.</summary>
+    public int Backlog { get; init; }
+}
+
+/// <summary>Figures of one benchmark run.</summary>
+/// <param name="MessagesPerSecond">Durable send + receive + delete, end to end, with senders and consumers concurrent.</param>
+/// <param name="SendOnlyPerSecond">Durable single-message sends per second before any consumer runs.</param>
+/// <param name="DrainPerSecond">Receive + durable delete per second of the messages the send-only phase left.</param>
+/// <param name="FsyncsPerSecond">fsyncs per second during the concurrent phase.</param>
+/// <param name="MessagesPerFsync">Sent messages per fsync during the concurrent phase (deletes and receive counts share them).</param>
+/// <param name="P99SendMilliseconds">99th percentile time from send call to durable acknowledgement.</param>
+/// <param name="ResidentBytesWithBacklog">Process resident memory with the backlog waiting (after a full GC); 0 without backlog.</param>
+/// <param name="ReopenSecondsWithBacklog">Time to reopen the engine (recovery) with the backlog waiting; 0 without backlog.</param>
+public sealed record QueueBenchmarkResult(
+    double MessagesPerSecond,
+    double SendOnlyPerSecond,
+    double DrainPerSecond,
+    double FsyncsPerSecond,
+    double MessagesPerFsync,
+    double P99SendMilliseconds,
+    long ResidentBytesWithBacklog,
+    double ReopenSecondsWithBacklog);
+
+/// <summary>
+/// An in-process throughput measurement of the engine on the real disk: a program's tool (`spillway bench queue`),
+/// not a test. Sends from many concurrent single-message senders, as the HTTP front end does, and drains with batch
+/// receives and deletes, as the workers do.
+/// </summary>
+public static class QueueBenchmark
+{
+    /// <summary>Runs the benchmark; the engine it opens is deleted afterwards.</summary>
+    public static async Task<QueueBenchmarkResult> RunAsync(QueueBenchmarkOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var body = new byte[options.BodyBytes];
+        Array.Fill(body, (byte)'x');
+        var engineOptions = new QueueEngineOptions { DataDirectory = options.DataDirectory, MinimumFreeDiskBytes = 0 };
+        var engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
+        var queue = await engine.CreateQueueAsync(
+            new QueueDefinition { Name = "bench", VisibilityTimeout = TimeSpan.FromMinutes(5) }, cancellationToken).ConfigureAwait(false);
+
+        // Warm-up, so the measured phases run optimised code rather than the first JIT tier.
+        var warmUp = Math.Min(options.Messages, 20_000);
+        await SendAll(queue, body, warmUp, options.Senders, null, cancellationToken).ConfigureAwait(false);
+        await Drain(queue, warmUp, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
+
+        long resident = 0;
+        double reopenSeconds = 0;
+        if (options.Backlog > 0)
+        {
+            await SendAll(queue, body, options.Backlog, options.Senders, null, cancellationToken).ConfigureAwait(false);
+            await engine.DisposeAsync().ConfigureAwait(false);
+            var reopen = Stopwatch.StartNew();
+            engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
+            reopenSeconds = reopen.Elapsed.TotalSeconds;
+            engine.TryGetQueue("bench", out queue);
+
+            // Read back the newest part of the backlog once, so the body cache is as full as in steady state.
+            queue!.Peek(1);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            resident = Environment.WorkingSet;
+        }
+
+        await using var owned = engine;
+
+        // Phase 1: senders and consumers together (the headline figure).
+        var latencies = new double[options.Messages];
+        var before = queue.StorageMetrics;
+        var clock = Stopwatch.StartNew();
+        var drained = Drain(queue, options.Messages, options.Consumers, options.BatchSize, cancellationToken);
+        await SendAll(queue, body, options.Messages, options.Senders, latencies, cancellationToken).ConfigureAwait(false);
+        await drained.ConfigureAwait(false);
+        var concurrentSeconds = clock.Elapsed.TotalSeconds;
+        var after = queue.StorageMetrics;
+
+        // Phase 2: sends alone, then the drain alone.
+        clock.Restart();
+        await SendAll(queue, body, options.Messages, options.Senders, null, cancellationToken).ConfigureAwait(false);
+        var sendSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        await Drain(queue, options.Messages, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
+        var drainSeconds = clock.Elapsed.TotalSeconds;
+
+        Array.Sort(latencies);
+        var fsyncs = Math.Max(1, after.Fsyncs - before.Fsyncs);
+        return new QueueBenchmarkResult(
+            options.Messages / concurrentSeconds,
+            options.Messages / sendSeconds,
+            options.Messages / drainSeconds,
+            fsyncs / concurrentSeconds,
+            (double)options.Messages / fsyncs,
+            latencies[(int)(latencies.Length * 0.99)],
+            resident,
+            reopenSeconds);
+    }
+
+    private static async Task SendAll(MessageQueue queue, byte[] body, int total, int senders, double[]? latencies, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        var batch = new[] { new OutgoingMessage(body) };
+        var tasks = Enumerable.Range(0, senders).Select(async _ =>
+        {
+            await Task.Yield();
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < total)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await queue.SendBatchAsync(batch, null, cancellationToken).ConfigureAwait(false);
+                if (latencies is not null)
+                {
+                    latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+        });
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private static async Task Drain(MessageQueue queue, int total, int consumers, int batchSize, CancellationToken cancellationToken)
+    {
+        var remaining = total;
+        var receive = new ReceiveOptions { MaxMessages = batchSize, WaitTime = TimeSpan.FromSeconds(1) };
+        var tasks = Enumerable.Range(0, consumers).Select(async _ =>
+        {
+            await Task.Yield();
+            while (Volatile.Read(ref remaining) > 0)
+            {
+                var messages = await queue.ReceiveAsync(receive, cancellationToken).ConfigureAwait(false);
+                if (messages.Count == 0)
+                {
+                    continue;
+                }
+
+                var handles = new string[messages.Count];
+                for (var i = 0; i < handles.Length; i++)
+                {
+                    handles[i] = messages[i].ReceiptHandle;
+                }
+
+                await queue.DeleteBatchAsync(handles, cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref remaining, -messages.Count);
+            }
+        });
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+}
