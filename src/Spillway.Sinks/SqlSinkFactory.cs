@@ -21,7 +21,8 @@ public static class SqlSinkFactory
 
         if (options.MaxConnections is < 1 or > MaxConnectionsLimit)
         {
-            throw new ArgumentException($"MaxConnections is {options.MaxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(options.MaxConnections));
+            throw new ArgumentException(
+                $"MaxConnections is {options.MaxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(options.MaxConnections));
         }
 
         RequirePositive(options.BorrowTimeout, nameof(options.BorrowTimeout));

@@ -8,7 +8,8 @@ public sealed class SqlSinkFactoryTests
     [InlineData("sqlite://spillway.db", "sqlite")]
     public async Task The_provider_follows_the_url_and_ToString_hides_the_password(string url, string provider)
     {
-        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions { Name = "users", DatabaseUrl = url, DataDirectory = Path.GetTempPath() });
+        await using var sink = SqlSinkFactory.Create(
+            new SqlSinkOptions { Name = "users", DatabaseUrl = url, DataDirectory = Path.GetTempPath() });
 
         Assert.Equal(provider, sink.Provider);
         Assert.Equal("users", sink.Name);
@@ -38,17 +39,40 @@ public sealed class SqlSinkFactoryTests
     [Fact]
     public void Limits_and_columns_are_validated()
     {
-        Assert.Contains("MaxConnections", Assert.Throws<ArgumentException>(() =>
-            SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", MaxConnections = 0 })).Message, StringComparison.Ordinal);
-        Assert.Contains("BorrowTimeout", Assert.Throws<ArgumentException>(() =>
-            SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", BorrowTimeout = TimeSpan.Zero })).Message, StringComparison.Ordinal);
-        Assert.Contains("appears twice", Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions
+        const string url = "sqlite:///tmp/x.db";
+        Assert.Contains("MaxConnections", Problem(new SqlSinkOptions { Name = "s", DatabaseUrl = url, MaxConnections = 0 }));
+        Assert.Contains("BorrowTimeout", Problem(new SqlSinkOptions { Name = "s", DatabaseUrl = url, BorrowTimeout = TimeSpan.Zero }));
+        Assert.Contains("appears twice", Problem(new SqlSinkOptions
         {
-            Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Columns = [new("name", "a", ColumnType.Text), new("NAME", "b", ColumnType.Text)],
-        })).Message, StringComparison.Ordinal);
-        Assert.Contains("MaxLength", Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions
+            Name = "s", DatabaseUrl = url, Columns = [new("name", "a", ColumnType.Text), new("NAME", "b", ColumnType.Text)],
+        }));
+        Assert.Contains("MaxLength", Problem(new SqlSinkOptions
         {
-            Name = "s", DatabaseUrl = "sqlite:///tmp/x.db", Columns = [new("name", "a", ColumnType.Text, 0)],
-        })).Message, StringComparison.Ordinal);
+            Name = "s", DatabaseUrl = url, Columns = [new("name", "a", ColumnType.Text, 0)],
+        }));
+
+        static string Problem(SqlSinkOptions options) => Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(options)).Message;
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:p@localhost/db?sslmode=verify-full")]
+    [InlineData("mysql://u:p@localhost/db?sslmode=disable")]
+    [InlineData("mysql://u:p@localhost/db?sslmode=Required")]
+    public async Task Known_ssl_modes_are_accepted(string url)
+    {
+        await using var sink = SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = url });
+
+        Assert.NotNull(sink);
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:hunter2@localhost/db?sslmode=sometimes")]
+    [InlineData("mysql://u:hunter2@localhost/db?sslmode=sometimes")]
+    public void An_unknown_ssl_mode_is_rejected_without_the_password(string url)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SqlSinkFactory.Create(new SqlSinkOptions { Name = "s", DatabaseUrl = url }));
+
+        Assert.Contains("sslmode='sometimes'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 }

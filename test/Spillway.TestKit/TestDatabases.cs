@@ -87,7 +87,8 @@ public static class TestDatabases
         await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(program)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}");
+            var message = await error.ConfigureAwait(false);
+            throw new InvalidOperationException($"{Path.GetFileName(program)} failed ({process.ExitCode}): {message}");
         }
 
         return (await output.ConfigureAwait(false)).Trim();

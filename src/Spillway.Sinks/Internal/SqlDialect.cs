@@ -27,8 +27,30 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
 
     public abstract string Quote(string identifier);
 
+    /// <summary>Type and constraints of the id column, the primary key.</summary>
+    protected abstract string IdColumnDefinition { get; }
+
+    /// <summary>Type, constraints and default of the created-at column.</summary>
+    protected abstract string CreatedAtColumnDefinition { get; }
+
+    /// <summary>The database type of a mapped column.</summary>
+    protected abstract string ColumnTypeSql(ColumnMapping column);
+
+    /// <summary>Text after the closing parenthesis of CREATE TABLE (engine, character set).</summary>
+    protected virtual string TableOptions => "";
+
     /// <summary>CREATE TABLE IF NOT EXISTS for the shape.</summary>
-    public abstract string CreateTableSql();
+    public string CreateTableSql()
+    {
+        var columns = new List<string> { $"{Quote(Shape.IdColumn)} {IdColumnDefinition}" };
+        columns.AddRange(Shape.Columns.Select(c => $"{Quote(c.Column)} {ColumnTypeSql(c)}{(c.Required ? " NOT NULL" : "")}"));
+        if (Shape.CreatedAtColumn is not null)
+        {
+            columns.Add($"{Quote(Shape.CreatedAtColumn)} {CreatedAtColumnDefinition}");
+        }
+
+        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({string.Join(", ", columns)}){TableOptions}";
+    }
 
     /// <summary>A query answering the number of tables named like the shape's table (0 or 1).</summary>
     public abstract string TableExistsSql();

@@ -36,22 +36,33 @@ internal sealed class SqlSink : ISqlSink
         await RunAsync(async (connection, ct) =>
         {
             // Looked up first so that a restart does not even issue the DDL (and its "already exists" notice).
-            if (createTable && await ScalarAsync(connection, dialect.TableExistsSql(), ct).ConfigureAwait(false) == 0)
+            if (createTable && !await TableExistsAsync(connection, ct).ConfigureAwait(false))
             {
-                await ExecuteAsync(connection, dialect.CreateTableSql(), ct).ConfigureAwait(false);
+                try
+                {
+                    await ExecuteAsync(connection, dialect.CreateTableSql(), ct).ConfigureAwait(false);
+                }
+                catch (DbException e) when (!dialect.IsUnavailable(e))
+                {
+                    // Another sink or process may have created it at the same moment; only a table still missing is an error.
+                    if (!await TableExistsAsync(connection, ct).ConfigureAwait(false))
+                    {
+                        throw;
+                    }
+                }
             }
 
             // Proves the table has every column the mapping needs, so a mismatch shows at start-up, not per batch.
             var shape = dialect.Shape;
-            var probe = $"SELECT {string.Join(", ", shape.InsertColumns.Select(dialect.Quote))} FROM {dialect.Quote(shape.Table)} WHERE 1 = 0";
+            var columns = string.Join(", ", shape.InsertColumns.Select(dialect.Quote));
             try
             {
-                await ExecuteAsync(connection, probe, ct).ConfigureAwait(false);
+                await ExecuteAsync(connection, $"SELECT {columns} FROM {dialect.Quote(shape.Table)} WHERE 1 = 0", ct).ConfigureAwait(false);
             }
             catch (DbException e) when (!dialect.IsUnavailable(e))
             {
                 throw new InvalidOperationException(
-                    $"Sink '{Name}': table '{shape.Table}' is missing or lacks one of the columns {string.Join(", ", shape.InsertColumns)}: {e.Message}", e);
+                    $"Sink '{Name}': table '{shape.Table}' is missing or lacks one of the columns {columns}: {e.Message}", e);
             }
 
             return 0;
@@ -67,7 +78,8 @@ internal sealed class SqlSink : ISqlSink
             return new SinkWriteResult(0, rejected);
         }
 
-        var inserted = await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken).ConfigureAwait(false);
+        var inserted = await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken)
+            .ConfigureAwait(false);
         return new SinkWriteResult(inserted, rejected);
     }
 
@@ -75,8 +87,7 @@ internal sealed class SqlSink : ISqlSink
     {
         try
         {
-            await RunAsync(async (connection, ct) => await ExecuteAsync(connection, "SELECT 1", ct).ConfigureAwait(false), cancellationToken)
-                .ConfigureAwait(false);
+            await RunAsync((connection, ct) => ExecuteAsync(connection, "SELECT 1", ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (SinkUnavailableException)
@@ -109,7 +120,7 @@ internal sealed class SqlSink : ISqlSink
             await dialect.PrepareConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
             return await work(connection, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && dialect.IsUnavailable(e))
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && dialect.IsUnavailable(e))
         {
             if (connection is not null)
             {
@@ -129,11 +140,12 @@ internal sealed class SqlSink : ISqlSink
         }
     }
 
-    private static async Task<long> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    private async Task<bool> TableExistsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        command.CommandText = dialect.TableExistsSql();
+        var count = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt64(count, CultureInfo.InvariantCulture) > 0;
     }
 
     private static async Task<int> ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)

@@ -26,7 +26,9 @@ internal sealed class TableShape
 
     /// <summary>Every column name in insert order: id, mapped columns, created-at.</summary>
     public IEnumerable<string> InsertColumns =>
-        CreatedAtColumn is null ? [IdColumn, .. Columns.Select(c => c.Column)] : [IdColumn, .. Columns.Select(c => c.Column), CreatedAtColumn];
+        CreatedAtColumn is null
+            ? [IdColumn, .. Columns.Select(c => c.Column)]
+            : [IdColumn, .. Columns.Select(c => c.Column), CreatedAtColumn];
 
     /// <summary>Validates the options' table settings; throws <see cref="ArgumentException"/> naming the setting.</summary>
     public static TableShape From(SqlSinkOptions options)
@@ -46,7 +48,8 @@ internal sealed class TableShape
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { options.IdColumn };
         if (options.CreatedAtColumn is not null && !names.Add(options.CreatedAtColumn))
         {
-            throw new ArgumentException($"CreatedAtColumn '{options.CreatedAtColumn}' is also the IdColumn.", nameof(options.CreatedAtColumn));
+            throw new ArgumentException(
+                $"CreatedAtColumn '{options.CreatedAtColumn}' is also the IdColumn.", nameof(options.CreatedAtColumn));
         }
 
         foreach (var column in options.Columns)
@@ -59,12 +62,14 @@ internal sealed class TableShape
 
             if (!names.Add(column.Column))
             {
-                throw new ArgumentException($"Column '{column.Column}' appears twice (or is the id or created-at column).", nameof(options.Columns));
+                throw new ArgumentException(
+                    $"Column '{column.Column}' appears twice (or is the id or created-at column).", nameof(options.Columns));
             }
 
             if (column.MaxLength is <= 0)
             {
-                throw new ArgumentException($"Column '{column.Column}' has MaxLength {column.MaxLength}; it must be positive.", nameof(options.Columns));
+                throw new ArgumentException(
+                    $"Column '{column.Column}' has MaxLength {column.MaxLength}; it must be positive.", nameof(options.Columns));
             }
 
             if (!Enum.IsDefined(column.Type))
@@ -87,7 +92,8 @@ internal sealed class TableShape
             || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             throw new ArgumentException(
-                $"{setting} '{name}' is not a valid name: use 1 to {MaxIdentifierLength} ASCII letters, digits or '_', not starting with a digit.",
+                $"{setting} '{name}' is not a valid name: use 1 to {MaxIdentifierLength} ASCII letters, digits "
+                + "or '_', not starting with a digit.",
                 setting);
         }
     }

@@ -37,7 +37,15 @@ internal sealed class MySqlDialect : SqlDialect
         {
             try
             {
-                builder["SslMode"] = sslMode;
+                // The PostgreSQL spellings work too, so one URL style serves both servers.
+                builder["SslMode"] = sslMode.ToLowerInvariant() switch
+                {
+                    "disable" => "None",
+                    "prefer" => "Preferred",
+                    "verify-ca" => "VerifyCA",
+                    "verify-full" => "VerifyFull",
+                    var other => other,
+                };
             }
             catch (ArgumentException)
             {
@@ -54,6 +62,19 @@ internal sealed class MySqlDialect : SqlDialect
 
     protected override string OnConflictDoNothing => $"ON DUPLICATE KEY UPDATE {Quote(Shape.IdColumn)} = {Quote(Shape.IdColumn)}";
 
+    /// <summary>
+    /// MySql.Data 8.0 asks for results in the columns' own character sets, and it does not know the name MariaDB
+    /// 10.6+ reports for its 3-byte UTF-8 ("utf8mb3", used by system tables and SHOW WARNINGS): reading such a
+    /// result throws and leaves the connection unusable. Any statement with a warning makes the driver read one.
+    /// Asking for every result in utf8mb4 avoids the unknown name altogether.
+    /// </summary>
+    public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SET character_set_results = utf8mb4";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public override DbConnection CreateConnection() => new MySqlConnection(connectionString);
 
     public override void ClearPool(DbConnection connection) => MySqlConnection.ClearPool((MySqlConnection)connection);
@@ -65,15 +86,12 @@ internal sealed class MySqlDialect : SqlDialect
 
     public override bool BlocksOnIo => true;
 
-    public override string CreateTableSql()
-    {
-        var columns = Shape.Columns.Select(c => $"{Quote(c.Column)} {TypeOf(c)}{(c.Required ? " NOT NULL" : "")}");
-        var createdAt = Shape.CreatedAtColumn is null ? "" : $", {Quote(Shape.CreatedAtColumn)} DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+    protected override string IdColumnDefinition => "CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY";
 
-        // utf8mb4 spelled out: a server's default may still be latin1, which cannot hold "田中太郎".
-        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({Quote(Shape.IdColumn)} CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY, "
-            + string.Join(", ", columns) + createdAt + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
-    }
+    protected override string CreatedAtColumnDefinition => "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+
+    // utf8mb4 spelled out: a server's default may still be latin1, which cannot hold "田中太郎".
+    protected override string TableOptions => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
 
     protected override object IdValue(Guid id) => id.ToString("D");
 
@@ -108,7 +126,7 @@ internal sealed class MySqlDialect : SqlDialect
         or (>= 1158 and <= 1161) // network read/write errors
         or (>= 2000 and <= 2099); // client-side connection errors (2002, 2003, 2006, 2013, …)
 
-    private static string TypeOf(ColumnMapping column) => column.Type switch
+    protected override string ColumnTypeSql(ColumnMapping column) => column.Type switch
     {
         // A row's VARCHARs share a 65,535-byte limit (4 bytes per utf8mb4 character); long text goes off-row.
         ColumnType.Text => column.MaxLength is { } max && max <= 4_000 ? $"VARCHAR({max})" : "LONGTEXT",

@@ -61,17 +61,13 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override string Quote(string identifier) => '"' + identifier + '"';
 
-    public override string TableExistsSql() => $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
+    public override string TableExistsSql() =>
+        $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
 
-    public override string CreateTableSql()
-    {
-        var columns = Shape.Columns.Select(c => $"{Quote(c.Column)} {TypeOf(c)}{(c.Required ? " NOT NULL" : "")}");
-        var createdAt = Shape.CreatedAtColumn is null ? "" : $", {Quote(Shape.CreatedAtColumn)} timestamptz NOT NULL DEFAULT now()";
+    // The id default only serves rows written by other tools; the sink always writes the message id.
+    protected override string IdColumnDefinition => "uuid PRIMARY KEY DEFAULT gen_random_uuid()";
 
-        // The id default only serves rows written by other tools; the sink always writes the message id.
-        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({Quote(Shape.IdColumn)} uuid PRIMARY KEY DEFAULT gen_random_uuid(), "
-            + string.Join(", ", columns) + createdAt + ")";
-    }
+    protected override string CreatedAtColumnDefinition => "timestamptz NOT NULL DEFAULT now()";
 
     public override async Task<int> WriteAsync(DbConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
     {
@@ -153,7 +149,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
         }
     }
 
-    private static string TypeOf(ColumnMapping column) => column.Type switch
+    protected override string ColumnTypeSql(ColumnMapping column) => column.Type switch
     {
         ColumnType.Text => column.MaxLength is { } max ? $"varchar({max})" : "text",
         ColumnType.Integer => "bigint",

@@ -71,13 +71,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override bool BlocksOnIo => true;
 
-    public override string CreateTableSql()
-    {
-        var columns = Shape.Columns.Select(c => $"{Quote(c.Column)} {TypeOf(c.Type)}{(c.Required ? " NOT NULL" : "")}");
-        var createdAt = Shape.CreatedAtColumn is null ? "" : $", {Quote(Shape.CreatedAtColumn)} TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP";
-        return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({Quote(Shape.IdColumn)} TEXT NOT NULL PRIMARY KEY, "
-            + string.Join(", ", columns) + createdAt + ")";
-    }
+    protected override string IdColumnDefinition => "TEXT NOT NULL PRIMARY KEY";
+
+    protected override string CreatedAtColumnDefinition => "TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP";
 
     protected override object IdValue(Guid id) => id.ToString("D");
 
@@ -102,7 +98,7 @@ internal sealed class SqliteDialect : SqlDialect
         return ValueTask.CompletedTask;
     }
 
-    private static string TypeOf(ColumnType type) => type switch
+    protected override string ColumnTypeSql(ColumnMapping column) => column.Type switch
     {
         ColumnType.Integer or ColumnType.Boolean => "INTEGER",
         ColumnType.Real => "REAL",

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Spillway.TestKit;
 
 namespace Spillway.Sinks.Tests.Compliance;
@@ -15,6 +16,9 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 {
     private readonly List<ISqlSink> sinks = [];
     private readonly string table = "t_" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>This test's own table.</summary>
+    protected string Table => table;
 
     protected TDatabase Database { get; } = database;
 
@@ -38,7 +42,8 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         var result = await sink.WriteAsync([Record(Guid.NewGuid(), "田中太郎", "tanaka@example.com")]);
 
         Assert.Equal(1, result.Inserted);
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM users WHERE name IS NOT NULL AND email IS NOT NULL AND created_at IS NOT NULL"));
+        Assert.Equal(1L, await ScalarAsync(
+            "SELECT count(*) FROM users WHERE name = '田中太郎' AND email IS NOT NULL AND created_at IS NOT NULL AND id IS NOT NULL"));
     }
 
     [Fact]
@@ -93,7 +98,8 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         var sink = await ReadySinkAsync();
         var id = Guid.NewGuid();
 
-        var result = await sink.WriteAsync([Record(id, "a", "a@example.com"), Record(Guid.NewGuid(), "b", "b@example.com"), Record(id, "a", "a@example.com")]);
+        var result = await sink.WriteAsync(
+            [Record(id, "a", "a@example.com"), Record(Guid.NewGuid(), "b", "b@example.com"), Record(id, "a", "a@example.com")]);
 
         Assert.Equal(2, result.Inserted);
         Assert.Equal(2L, await CountAsync());
@@ -209,13 +215,17 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         await sink.EnsureSchemaAsync();
         string[] bodies =
         [
-            """{"label":"full","amount":9007199254740993,"ratio":0.25,"active":true,"due":"2026-11-22T09:00:00+09:00","extra":{"a":[1,2]}}""",
+            """
+            {"label":"full","amount":9007199254740993,"ratio":0.25,"active":true,
+             "due":"2026-11-22T09:00:00+09:00","extra":{"a":[1,2]}}
+            """,
             """{"label":"sparse"}""",
             """{"label":"wrong","amount":1.5}""",
             """{"label":"bad time","due":"tomorrow"}""",
         ];
 
-        var result = await sink.WriteAsync(bodies.Select(b => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(b), DateTimeOffset.UtcNow)).ToList());
+        var result = await sink.WriteAsync(
+            bodies.Select(b => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(b), DateTimeOffset.UtcNow)).ToList());
 
         Assert.Equal(2, result.Inserted);
         Assert.Contains(result.Rejected, r => r.Reason.Contains("'amount' is not a 64-bit integer", StringComparison.Ordinal));
@@ -233,7 +243,8 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
             Assert.Equal("""{"a":[1,2]}""", reader.GetString(4).Replace(" ", "", StringComparison.Ordinal));
         }
 
-        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM {table} WHERE label = 'sparse' AND amount IS NULL AND due IS NULL AND extra IS NULL"));
+        Assert.Equal(1L, await ScalarAsync(
+            $"SELECT count(*) FROM {table} WHERE label = 'sparse' AND amount IS NULL AND due IS NULL AND extra IS NULL"));
     }
 
     [Fact]
@@ -252,7 +263,10 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         const int cap = 4;
         await using var observer = await Database.OpenAsync();
         await WaitUntilAsync(() => Database.ServerConnectionsAsync(observer).Result is null or 0); // earlier tests' pools are gone
-        var sink = await ReadySinkAsync(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, MaxConnections = cap });
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions
+        {
+            Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, MaxConnections = cap,
+        });
         using var writersDone = new CancellationTokenSource();
         var mostOnServer = 0;
         var samples = 0;
@@ -305,7 +319,8 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         var clock = new ManualTimeProvider();
         var sink = await ReadySinkAsync(o => new SqlSinkOptions
         {
-            Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, MaxConnections = 1, BorrowTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock,
+            Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table,
+            MaxConnections = 1, BorrowTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock,
         });
         await using var blocker = await Database.OpenAsync();
         var firstId = Guid.NewGuid();
@@ -342,7 +357,10 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
     public async Task A_database_down_at_start_up_gives_SinkUnavailable_quickly_and_works_once_it_is_back()
     {
         await using var outage = Database.CreateOutage();
-        var sink = Sink(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = outage.Url, Table = o.Table, ConnectTimeout = TimeSpan.FromSeconds(3) });
+        var sink = Sink(o => new SqlSinkOptions
+        {
+            Name = o.Name, DatabaseUrl = outage.Url, Table = o.Table, ConnectTimeout = TimeSpan.FromSeconds(3),
+        });
         var batch = Batch(0, 50);
 
         var watch = Stopwatch.StartNew();
@@ -399,7 +417,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 
     protected static SinkRecord Record(Guid id, string name, string email, DateTimeOffset? sentAt = null, string extra = "")
     {
-        var body = $$"""{"name":{{System.Text.Json.JsonSerializer.Serialize(name)}},"email":{{System.Text.Json.JsonSerializer.Serialize(email)}}{{extra}}}""";
+        var body = $$"""{"name":{{JsonSerializer.Serialize(name)}},"email":{{JsonSerializer.Serialize(email)}}{{extra}}}""";
         return new SinkRecord(id, Encoding.UTF8.GetBytes(body), sentAt ?? DateTimeOffset.UtcNow);
     }
 
@@ -417,7 +435,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         return sink;
     }
 
-    private Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
+    protected Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
 
     private async Task<long> ScalarAsync(string sql)
     {
@@ -447,11 +465,12 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
     {
         DateTime time => time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc),
         DateTimeOffset offset => offset.UtcDateTime,
-        string text => DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+        string text => DateTime.Parse(
+            text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
         _ => throw new InvalidOperationException($"Unexpected time value {value.GetType()}"),
     };
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    protected static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
@@ -464,6 +483,36 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 
 public sealed class SqliteSinkTests(SqliteDatabase database) : SqlSinkCompliance<SqliteDatabase>(database);
 
-public sealed class PostgreSqlSinkTests(PostgresDatabase database) : SqlSinkCompliance<PostgresDatabase>(database);
+/// <summary>What a sink must also do when the database is a server reached over the network.</summary>
+public abstract class ServerSqlSinkCompliance<TDatabase>(TDatabase database) : SqlSinkCompliance<TDatabase>(database)
+    where TDatabase : SinkDatabase
+{
+    [Fact]
+    public async Task A_connection_lost_in_the_middle_of_a_write_gives_SinkUnavailable_and_writes_nothing()
+    {
+        await using var outage = Database.CreateOutage();
+        outage.Restore();
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = outage.Url, Table = o.Table });
+        var batch = Batch(0, 2_000);
+        await using var blocker = await Database.OpenAsync();
+        await using (var transaction = await Database.LockTableAsync(blocker, Table))
+        {
+            var write = Task.Run(() => sink.WriteAsync(batch).AsTask());
+            await WaitUntilAsync(() => sink.PoolStatistics.InUse == 1);
 
-public sealed class MariaDbSinkTests(MariaDbDatabase database) : SqlSinkCompliance<MariaDbDatabase>(database);
+            outage.Fail();
+
+            await Assert.ThrowsAsync<SinkUnavailableException>(() => write);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(0L, await CountAsync());
+        outage.Restore();
+        Assert.Equal(2_000, (await sink.WriteAsync(batch)).Inserted);
+    }
+
+}
+
+public sealed class PostgreSqlSinkTests(PostgresDatabase database) : ServerSqlSinkCompliance<PostgresDatabase>(database);
+
+public sealed class MariaDbSinkTests(MariaDbDatabase database) : ServerSqlSinkCompliance<MariaDbDatabase>(database);
