@@ -74,9 +74,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>Test hook: called when the poller starts receiving for a free invocation slot.</summary>
     internal Action? ReceiveStarting { get; set; }
 
-    /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
-    internal Action? BatchFinished { get; set; }
-
     /// <summary>A snapshot of the mapping's figures.</summary>
     public EventSourceMappingStatistics GetStatistics() => counters.Snapshot(resumed is not null);
 
@@ -349,7 +346,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
 
             counters.Exit(time.GetElapsedTime(startedAt));
             slots.Release();
-            BatchFinished?.Invoke();
         }
     }
 
