@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Spillway.Messaging.Internal;
 using Spillway.Storage;
 
@@ -9,6 +10,7 @@ public sealed partial class MessageQueue
     private const int ReadGapBytes = 64 * 1024;
 
     /// <summary>Receives up to <see cref="ReceiveOptions.MaxMessages"/> visible messages, long-polling when asked.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +61,7 @@ public sealed partial class MessageQueue
     /// Deletes messages by receipt handle; the deletion is durable before this completes. Returns, per handle, whether
     /// it named a message that is now deleted (a stale handle of a message already deleted counts as deleted, as in SQS).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
