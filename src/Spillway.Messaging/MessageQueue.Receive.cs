@@ -166,6 +166,7 @@ public sealed partial class MessageQueue
         {
             var now = Now();
             nextDue = PromoteDue(now);
+            ExpireOldest(now, ref expired);
             var take = (int)Math.Min(max, visibleCount);
             var picks = take == 0 ? [] : new Pick[take];
             var received = take == 0 ? [] : new (long, int)[take];
@@ -229,6 +230,32 @@ public sealed partial class MessageQueue
             }
 
             return count == picks.Length ? picks : picks[..count];
+        }
+    }
+
+    /// <summary>
+    /// Deletes messages past the retention period from the head of the index, where the oldest sends are. (A message
+    /// moved in from another queue keeps its first sent time and may sit further back; the receive path catches it.)
+    /// Called under the lock.
+    /// </summary>
+    private void ExpireOldest(long now, ref List<long>? expired)
+    {
+        var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
+        for (var seq = table.Head; seq < table.End; seq++)
+        {
+            ref var slot = ref table[seq];
+            if (slot.State is SlotState.Deleted or SlotState.Empty)
+            {
+                continue;
+            }
+
+            if (slot.State is SlotState.Pending or SlotState.Moving || now - slot.SentAtMs < retentionMs)
+            {
+                break;
+            }
+
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(seq);
         }
     }
 
