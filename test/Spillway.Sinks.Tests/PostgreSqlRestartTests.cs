@@ -50,6 +50,6 @@ public sealed class PostgreSqlRestartTests
     private static List<SinkRecord> Batch(int count) =>
         Enumerable.Range(0, count)
             .Select(i => new SinkRecord(
-                Guid.CreateVersion7(), Encoding.UTF8.GetBytes($$"""{"name":"n{{i}}","email":"e{{i}}@example.com"}"""), DateTimeOffset.UtcNow))
+                Guid.CreateVersion7(), Encoding.UTF8.GetBytes($$"""{"name":"n{{i}}","email":"e{{i}}@x.example"}"""), DateTimeOffset.UtcNow))
             .ToList();
 }

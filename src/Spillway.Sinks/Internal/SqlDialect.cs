@@ -64,6 +64,12 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
     /// <summary>True when the error means the database cannot be reached or refused the work for now.</summary>
     public abstract bool IsUnavailable(Exception exception);
 
+    /// <summary>
+    /// True when the database refused a row's data (a constraint, a value it cannot store): an error some rows of a
+    /// batch cause and others do not, as opposed to one about the table or the connection.
+    /// </summary>
+    public abstract bool IsRecordError(Exception exception);
+
     /// <summary>Largest number of bind parameters the database takes in one statement.</summary>
     protected abstract int MaxParametersPerStatement { get; }
 

@@ -78,9 +78,33 @@ internal sealed class SqlSink : ISqlSink
             return new SinkWriteResult(0, rejected);
         }
 
-        var inserted = await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken)
-            .ConfigureAwait(false);
+        var inserted = await WriteIsolatingAsync(rows, rejected, cancellationToken).ConfigureAwait(false);
         return new SinkWriteResult(inserted, rejected);
+    }
+
+    /// <summary>
+    /// Writes the rows in one transaction. When the database refuses a row's data (a CHECK or a unique index of the
+    /// user's table, say), the batch is halved and each half retried, down to the single rows at fault, which are
+    /// rejected with the database's reason: one poison record must not hold back the records around it.
+    /// </summary>
+    private async Task<int> WriteIsolatingAsync(List<MappedRow> rows, List<RejectedRecord> rejected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e) when (dialect.IsRecordError(e))
+        {
+            if (rows.Count == 1)
+            {
+                rejected.Add(new RejectedRecord(rows[0].Id, "the database refused the record: " + e.Message));
+                return 0;
+            }
+
+            var half = rows.Count / 2;
+            var first = await WriteIsolatingAsync(rows[..half], rejected, cancellationToken).ConfigureAwait(false);
+            return first + await WriteIsolatingAsync(rows[half..], rejected, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask<bool> PingAsync(CancellationToken cancellationToken = default)

@@ -5,8 +5,8 @@ using Spillway.Sinks.Internal;
 namespace Spillway.Sinks.MySql;
 
 /// <summary>
-/// MariaDB and MySQL through MySql.Data. Writes are multi-row INSERT … ON DUPLICATE KEY UPDATE id = id: a row whose
-/// id exists is left alone, while every other error (a too-long value, a bad type) still fails the batch, which
+/// MariaDB and MySQL through MySql.Data. Writes are multi-row INSERT … ON DUPLICATE KEY UPDATE: a row whose id
+/// exists is left alone, while every other error (a too-long value, a bad type) still fails the statement, which
 /// INSERT IGNORE would turn into a silent warning.
 /// </summary>
 internal sealed class MySqlDialect : SqlDialect
@@ -60,18 +60,31 @@ internal sealed class MySqlDialect : SqlDialect
 
     protected override int MaxParametersPerStatement => 65_535;
 
-    protected override string OnConflictDoNothing => $"ON DUPLICATE KEY UPDATE {Quote(Shape.IdColumn)} = {Quote(Shape.IdColumn)}";
+    /// <summary>
+    /// A plain <c>id = id</c> would also swallow a clash on any other unique key of the user's table, dropping that
+    /// record without a word. Setting the id to NULL when the existing row's id is not the record's own makes such a
+    /// clash an error (1048, the sessions are strict), which the sink then pins on the record.
+    /// </summary>
+    protected override string OnConflictDoNothing
+    {
+        get
+        {
+            var id = Quote(Shape.IdColumn);
+            return $"ON DUPLICATE KEY UPDATE {id} = IF({id} = VALUES({id}), {id}, NULL)";
+        }
+    }
 
     /// <summary>
     /// MySql.Data 8.0 asks for results in the columns' own character sets, and it does not know the name MariaDB
     /// 10.6+ reports for its 3-byte UTF-8 ("utf8mb3", used by system tables and SHOW WARNINGS): reading such a
     /// result throws and leaves the connection unusable. Any statement with a warning makes the driver read one.
-    /// Asking for every result in utf8mb4 avoids the unknown name altogether.
+    /// Asking for every result in utf8mb4 avoids the unknown name altogether. Strict mode, added to whatever the
+    /// server sets, turns a value the column cannot hold into an error instead of a silently changed row.
     /// </summary>
     public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SET character_set_results = utf8mb4";
+        command.CommandText = "SET character_set_results = utf8mb4, sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -107,6 +120,17 @@ internal sealed class MySqlDialect : SqlDialect
 
         return IsNetworkFailure(exception);
     }
+
+    public override bool IsRecordError(Exception exception) => exception is MySqlException
+    {
+        Number: 1048 // column cannot be null (also: a clash on another unique key, see OnConflictDoNothing)
+            or 1062 // duplicate entry
+            or 1264 or 1690 // out of range
+            or 1292 or 1366 or 1406 // incorrect value, incorrect string, data too long
+            or 1452 // foreign key
+            or 3140 // invalid JSON
+            or 3819 or 4025, // check constraint (MySQL, MariaDB)
+    };
 
     public override async ValueTask DisposeAsync()
     {

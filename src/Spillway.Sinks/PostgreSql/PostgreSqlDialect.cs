@@ -112,6 +112,10 @@ internal sealed class PostgreSqlDialect : SqlDialect
         _ => IsNetworkFailure(exception),
     };
 
+    // Data exceptions (22) and integrity constraint violations (23); a duplicate id never gets here (see WriteAsync).
+    public override bool IsRecordError(Exception exception) =>
+        exception is PostgresException { SqlState: ['2', '2' or '3', ..] };
+
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     private async Task WriteRowAsync(NpgsqlBinaryImporter importer, MappedRow row, CancellationToken cancellationToken)

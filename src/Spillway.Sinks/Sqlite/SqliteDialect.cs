@@ -90,6 +90,9 @@ internal sealed class SqliteDialect : SqlDialect
         _ => IsNetworkFailure(exception),
     };
 
+    // TOOBIG, CONSTRAINT, MISMATCH: about one row's data, not the file.
+    public override bool IsRecordError(Exception exception) => exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
+
     public override ValueTask DisposeAsync()
     {
         // Closes the pooled handles so the file can be moved or deleted once the sink is gone.
