@@ -66,7 +66,16 @@ public sealed partial class MessageQueue
     {
         lock (gate)
         {
-            PromoteDue(Now());
+            var now = Now();
+            PromoteDue(now);
+            List<long>? expired = null;
+            ExpireOldest(now, ref expired);
+            if (expired is not null)
+            {
+                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
+                ReleaseDeadSegments();
+            }
+
             DateTimeOffset? oldest = null;
             for (var seq = table.Head; seq < table.End; seq++)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Spillway.Messaging.Internal;
 using Spillway.Storage;
 
@@ -9,6 +10,7 @@ public sealed partial class MessageQueue
     private const int ReadGapBytes = 64 * 1024;
 
     /// <summary>Receives up to <see cref="ReceiveOptions.MaxMessages"/> visible messages, long-polling when asked.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +61,7 @@ public sealed partial class MessageQueue
     /// Deletes messages by receipt handle; the deletion is durable before this completes. Returns, per handle, whether
     /// it named a message that is now deleted (a stale handle of a message already deleted counts as deleted, as in SQS).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
@@ -163,6 +166,7 @@ public sealed partial class MessageQueue
         {
             var now = Now();
             nextDue = PromoteDue(now);
+            ExpireOldest(now, ref expired);
             var take = (int)Math.Min(max, visibleCount);
             var picks = take == 0 ? [] : new Pick[take];
             var received = take == 0 ? [] : new (long, int)[take];
@@ -226,6 +230,32 @@ public sealed partial class MessageQueue
             }
 
             return count == picks.Length ? picks : picks[..count];
+        }
+    }
+
+    /// <summary>
+    /// Deletes messages past the retention period from the head of the index, where the oldest sends are. (A message
+    /// moved in from another queue keeps its first sent time and may sit further back; the receive path catches it.)
+    /// Called under the lock.
+    /// </summary>
+    private void ExpireOldest(long now, ref List<long>? expired)
+    {
+        var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
+        for (var seq = table.Head; seq < table.End; seq++)
+        {
+            ref var slot = ref table[seq];
+            if (slot.State is SlotState.Deleted or SlotState.Empty)
+            {
+                continue;
+            }
+
+            if (slot.State is SlotState.Pending or SlotState.Moving || now - slot.SentAtMs < retentionMs)
+            {
+                break;
+            }
+
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(seq);
         }
     }
 

@@ -74,9 +74,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>Test hook: called when the poller starts receiving for a free invocation slot.</summary>
     internal Action? ReceiveStarting { get; set; }
 
-    /// <summary>Test hook: called after a handler invocation finished and its messages were deleted or left.</summary>
-    internal Action? BatchFinished { get; set; }
-
     /// <summary>A snapshot of the mapping's figures.</summary>
     public EventSourceMappingStatistics GetStatistics() => counters.Snapshot(resumed is not null);
 
@@ -110,27 +107,35 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
     /// <summary>
     /// Stops receiving and waits for the batches in flight to finish and be deleted (a graceful drain). A batch held
     /// during a sink outage stops retrying and is left in the queue. When <paramref name="cancellationToken"/> fires
-    /// first, running handlers are cancelled and their messages simply reappear later: nothing is lost either way.
+    /// first, running handlers are cancelled and this returns without waiting further; their messages simply reappear
+    /// after the visibility timeout, so nothing is lost either way.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         stopping.Cancel();
         using var registration = cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), abort);
-        if (pollLoop is { } loop)
+        try
         {
-            await loop.ConfigureAwait(false);
-        }
+            if (pollLoop is { } loop)
+            {
+                await loop.ConfigureAwait(false);
+            }
 
-        Task[] pending;
-        lock (gate)
-        {
-            pending = [.. inFlight];
-        }
+            Task[] pending;
+            lock (gate)
+            {
+                pending = [.. inFlight];
+            }
 
-        await Task.WhenAll(pending).ConfigureAwait(false);
-        if (pollLoop is not null)
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (pollLoop is not null)
+            {
+                LogMessages.MappingStopped(logger, queue.Name);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogMessages.MappingStopped(logger, queue.Name);
+            LogMessages.StopCutShort(logger, queue.Name, GetStatistics().CurrentConcurrency);
         }
     }
 
@@ -140,7 +145,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         stopping.Cancel();
         abort.Cancel();
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        slots.Dispose();
     }
 
     private async Task PollAsync()
@@ -342,7 +346,6 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
 
             counters.Exit(time.GetElapsedTime(startedAt));
             slots.Release();
-            BatchFinished?.Invoke();
         }
     }
 

@@ -33,6 +33,12 @@ public interface IStorageDevice
     /// <summary>Makes the directory's entries (created, renamed, deleted files) durable.</summary>
     void SyncDirectory(string path);
 
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="path"/> (created if missing) until the result is disposed; throws
+    /// <see cref="IOException"/> when another holder has it. A process that dies releases its locks.
+    /// </summary>
+    IDisposable LockExclusive(string path);
+
     /// <summary>Bytes free for an unprivileged user on the disk that holds <paramref name="path"/>.</summary>
     long GetFreeBytes(string path);
 }

@@ -238,6 +238,32 @@ public sealed class EventSourceMappingTests
     }
 
     [Fact]
+    public async Task Stop_cut_short_cancels_running_handlers_and_leaves_their_messages_in_the_queue()
+    {
+        await using var fixture = await QueueFixture.OpenAsync();
+        var queue = await fixture.CreateQueueAsync("cut-short");
+        await QueueFixture.SendAsync(queue, "{}", "{}", "{}");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(async (_, ct) =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return BatchOutcome.Success;
+        });
+        await using var mapping = new EventSourceMapping(queue, handler);
+
+        await mapping.StartAsync();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var expired = new CancellationTokenSource();
+        await expired.CancelAsync();
+        await mapping.StopAsync(expired.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.AssertAsync(() => mapping.GetStatistics().CurrentConcurrency == 0, "the cancelled handler returned");
+
+        Assert.Equal(3, queue.GetCounts().InFlight);
+        Assert.Equal(0, mapping.GetStatistics().SucceededMessages);
+    }
+
+    [Fact]
     public async Task Stop_during_a_batching_window_hands_over_what_was_received()
     {
         var clock = new ManualTimeProvider();

@@ -145,10 +145,14 @@ public sealed class SqlSinkMappingTests
         Assert.Equal(0, mapping.GetStatistics().FailedBatches);
     }
 
-    [Fact]
-    public async Task Postgresql_that_is_down_at_start_then_returns_gets_every_row_once_without_dead_letters()
+    [Theory]
+    [InlineData("postgresql")]
+    [InlineData("mariadb")]
+    public async Task Database_that_is_down_at_start_then_returns_gets_every_row_once_without_dead_letters(string provider)
     {
-        var database = await TestDatabases.CreatePostgresDatabaseAsync("proc");
+        var database = provider == "postgresql"
+            ? await TestDatabases.CreatePostgresDatabaseAsync("proc")
+            : await TestDatabases.CreateMySqlDatabaseAsync("proc");
         try
         {
             var real = new Uri(database);
@@ -181,14 +185,14 @@ public sealed class SqlSinkMappingTests
             await mapping.StartAsync();
             await Eventually.AssertAsync(() => mapping.GetStatistics().UnavailableRetries >= 5, "the sink was found down a few times");
             Assert.True(mapping.GetStatistics().Paused);
-            Assert.Equal(0, await PostgresRowsAsync(database));
+            Assert.Equal(0, await CountRowsAsync(database));
             proxy.Restore();
             await Eventually.AssertAsync(() => QueueFixture.Remaining(queue) == 0, "the backlog drained into PostgreSQL", TimeSpan.FromSeconds(60));
             await mapping.StopAsync();
 
             Assert.All(receives, r => Assert.Equal(1, r.ReceiveCount));
             Assert.Equal(0, dlq.GetCounts().Visible);
-            Assert.Equal(50, await PostgresRowsAsync(database));
+            Assert.Equal(50, await CountRowsAsync(database));
         }
         finally
         {
@@ -196,9 +200,13 @@ public sealed class SqlSinkMappingTests
         }
     }
 
-    private static async Task<long> PostgresRowsAsync(string database)
+    private static async Task<long> CountRowsAsync(string database)
     {
-        var counts = (await TestDatabases.PsqlAsync(database, "SELECT COUNT(*), COUNT(DISTINCT id) FROM users")).Split('|');
+        const string sql = "SELECT COUNT(*), COUNT(DISTINCT id) FROM users";
+        var answer = database.StartsWith("postgresql:", StringComparison.Ordinal)
+            ? await TestDatabases.PsqlAsync(database, sql)
+            : await TestDatabases.MariaDbAsync(database, sql);
+        var counts = answer.Split('|', '\t');
         Assert.Equal(counts[0], counts[1]);
         return long.Parse(counts[0], System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -45,4 +45,8 @@ internal static partial class LogMessages
     [LoggerMessage(13, LogLevel.Warning,
         "Queue '{Queue}': visibility timeout {Visibility} is not longer than the batching window {Window}; messages may reappear before they are handled")]
     public static partial void VisibilityWithinWindow(ILogger logger, string queue, TimeSpan visibility, TimeSpan window);
+
+    [LoggerMessage(14, LogLevel.Warning,
+        "Mapping of queue '{Queue}' stopped before {Running} handler invocations finished; their messages reappear after their visibility timeout")]
+    public static partial void StopCutShort(ILogger logger, string queue, int running);
 }
