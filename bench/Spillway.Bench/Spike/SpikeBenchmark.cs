@@ -166,8 +166,8 @@ public static class SpikeBenchmark
         $"--Spillway:Sinks:users:Table={table}",
         "--Spillway:Workers:submit:Handler:Sink=users",
         $"--Spillway:Workers:submit:Enabled={(workers ? "true" : "false")}",
-        "--Spillway:Workers:submit:BatchSize=1000",
-        "--Spillway:Workers:submit:MaxConcurrency=4",
+        "--Spillway:Workers:submit:BatchSize=5000",
+        "--Spillway:Workers:submit:MaxConcurrency=8",
         "--Logging:LogLevel:Default=Warning",
     ];
 

@@ -70,8 +70,11 @@ internal sealed class SinkConfig
     /// <summary>Defaults to 10.</summary>
     public int MaxConnections { get; set; } = 10;
 
-    /// <summary>Defaults to 30 s.</summary>
-    public int BorrowTimeoutSeconds { get; set; } = 30;
+    /// <summary>
+    /// How long a write waits for a free pooled connection. Defaults to 10 s: well under the queue's 30 s visibility
+    /// timeout, so a batch that gives up on the pool is retried by its worker before the message reappears.
+    /// </summary>
+    public int BorrowTimeoutSeconds { get; set; } = 10;
 }
 
 internal sealed class ColumnConfig
@@ -95,8 +98,8 @@ internal sealed class WorkerConfig
     /// <summary>Handler: Kind "sql" (with Sink), "http" (with Url) or "csharp" (with Name).</summary>
     public HandlerConfig Handler { get; set; } = new();
 
-    /// <summary>Defaults to 100.</summary>
-    public int BatchSize { get; set; } = 100;
+    /// <summary>Defaults to 500: large batches are what lets the sink approach COPY speed during a drain.</summary>
+    public int BatchSize { get; set; } = 500;
 
     /// <summary>Defaults to 0.</summary>
     public int MaximumBatchingWindowMilliseconds { get; set; }
