@@ -125,7 +125,19 @@ public sealed class FileStorageDevice : IStorageDevice
             return total;
         }
 
-        public void Sync() => RandomAccess.FlushToDisk(handle);
+        public void Sync()
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                // fdatasync: the data and the metadata needed to read it back (the size), without the mtime update
+                // that makes a full fsync commit the journal on every call.
+                DirectorySync.DataSync(handle);
+            }
+            else
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
 
         public void Truncate(long length) => RandomAccess.SetLength(handle, length);
 

@@ -35,6 +35,8 @@ public sealed partial class SegmentLog
 
     private void Recover(LogRecordHandler replay)
     {
+        // A spare segment may have been half zero-filled when the process died.
+        device.DeleteFile(Path.Combine(directory, SpareFileName));
         var names = device.ListFiles(directory, SegmentFormat.Suffix)
             .Select(name => (name, ok: SegmentFormat.TryParseFileName(name, out var b), b))
             .Where(x => x.ok)
@@ -66,8 +68,13 @@ public sealed partial class SegmentLog
                 corruptions.Add(new CorruptRange(name, 0, SegmentFormat.HeaderSize, headerProblem));
             }
 
-            var end = ScanSegment(segment, replay, corruptions, isLast, ref records);
-            if (end < segment.Length)
+            var end = ScanSegment(segment, replay, corruptions, isLast, ref records, out var zeroTail);
+            if (zeroTail)
+            {
+                // The unused, pre-zeroed end of a preallocated segment: appends continue over it.
+                segment.Length = end;
+            }
+            else if (end < segment.Length)
             {
                 truncated += segment.Length - end;
                 file.Truncate(end);
@@ -92,8 +99,10 @@ public sealed partial class SegmentLog
     }
 
     /// <summary>Replays a segment's intact records; returns where the intact data ends (the rest is a torn tail).</summary>
-    private long ScanSegment(Segment segment, LogRecordHandler replay, List<CorruptRange> corruptions, bool isLast, ref long records)
+    private long ScanSegment(
+        Segment segment, LogRecordHandler replay, List<CorruptRange> corruptions, bool isLast, ref long records, out bool zeroTail)
     {
+        zeroTail = false;
         var fileLength = segment.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(ScanBufferSize);
         long bufferStart = 0;
@@ -122,6 +131,12 @@ public sealed partial class SegmentLog
                         offset += SegmentFormat.FrameSize + length;
                         continue;
                     }
+                }
+
+                if (IsZeroFrom(segment.File, offset, fileLength))
+                {
+                    zeroTail = true;
+                    return offset;
                 }
 
                 // A bad frame: find the next intact one. None after it in the last segment means a torn tail.
@@ -170,6 +185,36 @@ public sealed partial class SegmentLog
             bufferStart = from;
             bufferLength = segment.File.Read(from, buffer.AsSpan(0, (int)Math.Min(buffer.Length, fileLength - from)));
             return bufferLength >= count;
+        }
+    }
+
+    /// <summary>Whether every byte from <paramref name="from"/> to the end of the file is zero.</summary>
+    private static bool IsZeroFrom(IStorageFile file, long from, long fileLength)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ScanBufferSize);
+        try
+        {
+            while (from < fileLength)
+            {
+                var read = file.Read(from, buffer.AsSpan(0, (int)Math.Min(buffer.Length, fileLength - from)));
+                if (read == 0)
+                {
+                    return true;
+                }
+
+                if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
+                {
+                    return false;
+                }
+
+                from += read;
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

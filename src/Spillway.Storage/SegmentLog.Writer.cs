@@ -24,6 +24,7 @@ public sealed partial class SegmentLog
                 batch = pending;
                 pending = spare;
                 spare = batch;
+                writing = batch.Length > 0 ? batch.Completion : null;
             }
 
             if (batch.Length > 0)
@@ -38,12 +39,12 @@ public sealed partial class SegmentLog
                     return;
                 }
 
+                batch.Completion.TrySetResult();
                 lock (gate)
                 {
-                    writtenCompletion = batch.Completion;
+                    writing = null;
                 }
 
-                batch.Completion.TrySetResult();
                 batch.Reset(batch.Capacity > SpareBufferLimit);
             }
 
@@ -81,7 +82,21 @@ public sealed partial class SegmentLog
                 }
 
                 var name = SegmentFormat.FileName(position);
-                var file = device.Open(Path.Combine(directory, name), create: true);
+                var path = Path.Combine(directory, name);
+                IStorageFile file;
+                if (spareReady)
+                {
+                    // A pre-zeroed file: writes into it do not change its size, so each fdatasync flushes data only.
+                    spareReady = false;
+                    device.Rename(Path.Combine(directory, SpareFileName), path);
+                    file = device.Open(path, create: false);
+                }
+                else
+                {
+                    file = device.Open(path, create: true);
+                    file.Truncate(0); // a leftover file of that name must not leave stale bytes after ours
+                }
+
                 tail = new Segment(position, name, file, 0);
                 current = [.. current, tail];
                 segments = current;
@@ -109,6 +124,60 @@ public sealed partial class SegmentLog
 
         Interlocked.Add(ref appends, batch.Records);
         Volatile.Write(ref durablePosition, batch.StartPosition + batch.Length);
+        if (options.PreallocateSegments && !spareReady && spareTask.IsCompleted && tail is not null
+            && tail.Length > options.SegmentSize / 2)
+        {
+            spareTask = Task.Run(PrepareSpare);
+        }
+    }
+
+    /// <summary>
+    /// Zero-fills and syncs the file the next segment will use, in the background, so rolling to it costs a rename.
+    /// A failure only means the next segment grows as it is written: it is never fatal.
+    /// </summary>
+    private void PrepareSpare()
+    {
+        var path = Path.Combine(directory, SpareFileName);
+        try
+        {
+            using (var file = device.Open(path, create: true))
+            {
+                file.Truncate(0);
+                var zeros = new byte[Math.Min(options.SegmentSize, 1024 * 1024)];
+                for (long offset = 0; offset < options.SegmentSize; offset += zeros.Length)
+                {
+                    if (Volatile.Read(ref stopping))
+                    {
+                        return;
+                    }
+
+                    file.Write(offset, zeros.AsSpan(0, (int)Math.Min(zeros.Length, options.SegmentSize - offset)));
+                }
+
+                file.Sync();
+            }
+
+            spareReady = true;
+        }
+        catch (IOException)
+        {
+            TryDeleteSpare(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            TryDeleteSpare(path);
+        }
+    }
+
+    private void TryDeleteSpare(string path)
+    {
+        try
+        {
+            device.DeleteFile(path);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private void DeleteDeadSegments()

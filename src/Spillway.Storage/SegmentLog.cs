@@ -11,6 +11,7 @@ namespace Spillway.Storage;
 public sealed partial class SegmentLog : IAsyncDisposable
 {
     private const int SpareBufferLimit = 4 * 1024 * 1024;
+    private const string SpareFileName = "next-segment.tmp";
 
     private readonly IStorageDevice device;
     private readonly string directory;
@@ -30,6 +31,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private Exception? fault;
     private long truncateTo = -1;
     private long truncateWhenDurable;
+    private TaskCompletionSource? writing;
+    private volatile bool spareReady;
+    private Task spareTask = Task.CompletedTask;
 
     // Writer side: segment list published copy-on-write for readers.
     private volatile Segment[] segments = [];
@@ -78,6 +82,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Whether a pre-zeroed file waits for the next segment. For tests.</summary>
+    internal bool SpareReady => spareReady;
 
     /// <summary>Number of segment files.</summary>
     public int SegmentCount => segments.Length;
@@ -148,7 +155,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 return Task.FromException(Faulted());
             }
 
-            return pending.Length == 0 ? writtenCompletion.Task : pending.Completion.Task;
+            // Nothing pending may still mean a group inside its write or fsync right now.
+            return pending.Length > 0 ? pending.Completion.Task : writing?.Task ?? Task.CompletedTask;
         }
     }
 
@@ -253,6 +261,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
 
         writer.Join();
+        spareTask.Wait();
         CloseFiles();
     }
 
@@ -266,17 +275,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
 
         writer.Join();
+        spareTask.Wait();
         CloseFiles();
         return ValueTask.CompletedTask;
-    }
-
-    private TaskCompletionSource writtenCompletion = NewCompletion();
-
-    private static TaskCompletionSource NewCompletion()
-    {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        completion.SetResult();
-        return completion;
     }
 
     private void ThrowIfStopped()

@@ -36,6 +36,14 @@ public sealed class SegmentLogOptions
         }
     }
 
+    /// <summary>
+    /// Whether the next segment file is zero-filled to <see cref="SegmentSize"/> in the background once the current one
+    /// is half full. Writes into a pre-zeroed file leave its size unchanged, so each group commit's fdatasync flushes
+    /// data only (about twice the commit rate on ext4). Defaults to true; a log's first segment is never
+    /// preallocated, so an idle queue costs no disk.
+    /// </summary>
+    public bool PreallocateSegments { get; init; } = true;
+
     /// <summary>The default settings.</summary>
     public static SegmentLogOptions Default { get; } = new();
 }

@@ -89,6 +89,62 @@ public sealed class DurabilityTests : EngineTestBase
     }
 
     [Fact]
+    public async Task Concurrent_sends_share_one_fsync_and_none_is_acknowledged_before_it()
+    {
+        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "shared" });
+        await Send(queue, "first segment exists");
+        using var gate = new ManualResetEventSlim(false);
+        Device.SyncEntered.Reset();
+        Device.SyncGate = gate;
+        var held = Send(queue, "held");
+        Assert.True(Device.SyncEntered.Wait(TimeSpan.FromSeconds(10)));
+        var syncsBefore = Device.FileSyncs;
+
+        var sends = Enumerable.Range(0, 64).Select(i => Send(queue, $"m{i}")).ToList();
+        Assert.DoesNotContain(sends.Append(held), t => t.IsCompleted);
+        Device.SyncGate = null;
+        gate.Set();
+        await Task.WhenAll(sends.Append(held));
+
+        Assert.Equal(syncsBefore + 1, Device.FileSyncs);
+        Assert.Equal(66, queue.GetCounts().Visible);
+    }
+
+    [Fact]
+    public async Task Flipped_bit_in_an_old_segment_loses_only_that_record_and_is_reported()
+    {
+        await Engine.DisposeAsync();
+        Engine = await QueueEngine.OpenAsync(new QueueEngineOptions
+        {
+            DataDirectory = DataDirectory, TimeProvider = Clock, Device = Device, MinimumFreeDiskBytes = 0, SegmentSize = 64 * 1024,
+        });
+        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "rotting" });
+        var body = new string('r', 500);
+        for (var i = 0; i < 300; i++)
+        {
+            await Send(queue, $"{i:D3}{body}");
+        }
+
+        await Restart();
+        var directory = Path.Combine(DataDirectory, "queues", "rotting");
+        var segments = Directory.GetFiles(directory, "*.seg").Order(StringComparer.Ordinal).ToArray();
+        Assert.True(segments.Length >= 2);
+
+        // Flip a bit inside the 11th message's body: its record fails its checksum.
+        var bytes = File.ReadAllBytes(segments[0]);
+        var marker = System.Text.Encoding.UTF8.GetBytes("010" + body[..20]);
+        var at = bytes.AsSpan().IndexOf(marker);
+        Assert.True(at > 0);
+        Storage.Tests.FaultInjectingDevice.FlipBit(segments[0], at + 100, 2);
+
+        await Restart();
+        var restored = Queue("rotting");
+        Assert.Single(restored.Recovery.Corruptions);
+        var texts = restored.Peek(1000).Select(p => System.Text.Encoding.UTF8.GetString(p.Body.Span)[..3]).ToList();
+        Assert.Equal(Enumerable.Range(0, 300).Where(i => i != 10).Select(i => $"{i:D3}"), texts);
+    }
+
+    [Fact]
     public async Task Expired_messages_are_not_delivered()
     {
         var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "short", MessageRetentionPeriod = TimeSpan.FromMinutes(1) });

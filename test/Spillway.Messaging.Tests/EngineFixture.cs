@@ -14,7 +14,7 @@ public abstract class EngineTestBase : IAsyncLifetime
 
     protected FaultInjectingDevice Device { get; } = new() { FreeBytes = 100L * 1024 * 1024 * 1024 };
 
-    protected QueueEngine Engine { get; private set; } = null!;
+    protected QueueEngine Engine { get; set; } = null!;
 
     protected string DataDirectory => temp.Path;
 

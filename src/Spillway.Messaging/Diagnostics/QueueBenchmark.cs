@@ -34,13 +34,17 @@ public sealed record QueueBenchmarkOptions
 /// <param name="FsyncsPerSecond">fsyncs per second during the concurrent phase.</param>
 /// <param name="MessagesPerFsync">Sent messages per fsync during the concurrent phase (deletes and receive counts share them).</param>
 /// <param name="P99SendMilliseconds">99th percentile time from send call to durable acknowledgement.</param>
+/// <param name="ResidentBytesWithBacklog">Process resident memory with the backlog waiting (after a full GC); 0 without backlog.</param>
+/// <param name="ReopenSecondsWithBacklog">Time to reopen the engine (recovery) with the backlog waiting; 0 without backlog.</param>
 public sealed record QueueBenchmarkResult(
     double MessagesPerSecond,
     double SendOnlyPerSecond,
     double DrainPerSecond,
     double FsyncsPerSecond,
     double MessagesPerFsync,
-    double P99SendMilliseconds);
+    double P99SendMilliseconds,
+    long ResidentBytesWithBacklog,
+    double ReopenSecondsWithBacklog);
 
 /// <summary>
 /// An in-process throughput measurement of the engine on the real disk: a program's tool (`spillway bench queue`),
@@ -55,15 +59,34 @@ public static class QueueBenchmark
         ArgumentNullException.ThrowIfNull(options);
         var body = new byte[options.BodyBytes];
         Array.Fill(body, (byte)'x');
-        await using var engine = await QueueEngine.OpenAsync(
-            new QueueEngineOptions { DataDirectory = options.DataDirectory, MinimumFreeDiskBytes = 0 }, cancellationToken).ConfigureAwait(false);
+        var engineOptions = new QueueEngineOptions { DataDirectory = options.DataDirectory, MinimumFreeDiskBytes = 0 };
+        var engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
         var queue = await engine.CreateQueueAsync(
             new QueueDefinition { Name = "bench", VisibilityTimeout = TimeSpan.FromMinutes(5) }, cancellationToken).ConfigureAwait(false);
 
+        // Warm-up, so the measured phases run optimised code rather than the first JIT tier.
+        var warmUp = Math.Min(options.Messages, 20_000);
+        await SendAll(queue, body, warmUp, options.Senders, null, cancellationToken).ConfigureAwait(false);
+        await Drain(queue, warmUp, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
+
+        long resident = 0;
+        double reopenSeconds = 0;
         if (options.Backlog > 0)
         {
             await SendAll(queue, body, options.Backlog, options.Senders, null, cancellationToken).ConfigureAwait(false);
+            await engine.DisposeAsync().ConfigureAwait(false);
+            var reopen = Stopwatch.StartNew();
+            engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
+            reopenSeconds = reopen.Elapsed.TotalSeconds;
+            engine.TryGetQueue("bench", out queue);
+
+            // Read back the newest part of the backlog once, so the body cache is as full as in steady state.
+            queue!.Peek(1);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            resident = Environment.WorkingSet;
         }
+
+        await using var owned = engine;
 
         // Phase 1: senders and consumers together (the headline figure).
         var latencies = new double[options.Messages];
@@ -91,7 +114,9 @@ public static class QueueBenchmark
             options.Messages / drainSeconds,
             fsyncs / concurrentSeconds,
             (double)options.Messages / fsyncs,
-            latencies[(int)(latencies.Length * 0.99)]);
+            latencies[(int)(latencies.Length * 0.99)],
+            resident,
+            reopenSeconds);
     }
 
     private static async Task SendAll(MessageQueue queue, byte[] body, int total, int senders, double[]? latencies, CancellationToken cancellationToken)

@@ -6,6 +6,9 @@ namespace Spillway.Messaging.Internal;
 /// </summary>
 internal sealed class BodyCache(long budgetBytes)
 {
+    // Array header, dictionary entry and queue slot per cached payload: small bodies must not overrun the budget.
+    private const int EntryOverhead = 64;
+
     private readonly Dictionary<long, byte[]> byPosition = [];
     private readonly Queue<long> order = new();
     private long bytes;
@@ -18,12 +21,12 @@ internal sealed class BodyCache(long budgetBytes)
         }
 
         order.Enqueue(position);
-        bytes += payload.Length;
+        bytes += payload.Length + EntryOverhead;
         while (bytes > budgetBytes && order.TryDequeue(out var oldest))
         {
             if (byPosition.Remove(oldest, out var evicted))
             {
-                bytes -= evicted.Length;
+                bytes -= evicted.Length + EntryOverhead;
             }
         }
     }
