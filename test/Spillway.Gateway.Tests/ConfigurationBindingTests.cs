@@ -65,6 +65,7 @@ public sealed class ConfigurationBindingTests
     {
         var configuration = Load("""{ "Routes": [ { "Path": "/x", "QueueName": "x", "Fields": { "a": { "Format": "phone" } } } ] }""");
         var route = configuration.GetSection("Routes").Get<List<IngestRouteOptions>>()![0];
-        Assert.Equal("Spillway:Routes:0:Fields:a:Format", Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0")).Key);
+        var e = Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0"));
+        Assert.Equal("Spillway:Routes:0:Fields:a:Format", e.Key);
     }
 }

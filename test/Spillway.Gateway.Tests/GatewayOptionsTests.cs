@@ -45,7 +45,8 @@ public sealed class GatewayOptionsTests
     {
         var route = IngestRouteOptions.CreateSubmitRoute();
         route.Fields["x"] = new FieldSchema { Type = "date" };
-        Assert.Equal("Spillway:Routes:0:Fields:x:Type", Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0")).Key);
+        var e = Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0"));
+        Assert.Equal("Spillway:Routes:0:Fields:x:Type", e.Key);
     }
 
     [Fact]

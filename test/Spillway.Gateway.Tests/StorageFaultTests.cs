@@ -64,7 +64,11 @@ public sealed class StorageFaultTests
     [Fact]
     public async Task Storage_that_is_not_writable_is_503_and_nothing_is_sent()
     {
-        var target = new FaultyTarget { StorageStatus = new StorageStatus(false, 1024, "disk nearly full"), Send = () => throw new InvalidOperationException() };
+        var target = new FaultyTarget
+        {
+            StorageStatus = new StorageStatus(false, 1024, "disk nearly full"),
+            Send = () => throw new InvalidOperationException(),
+        };
         var (status, _, detail) = await PostAsync(target);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains("disk nearly full", detail, StringComparison.Ordinal);

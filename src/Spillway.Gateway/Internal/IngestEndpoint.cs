@@ -222,7 +222,8 @@ internal sealed class IngestEndpoint(
 
                 if (length + data.Length > buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length)));
+                    var size = Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)size);
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;

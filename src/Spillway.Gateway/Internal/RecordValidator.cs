@@ -396,6 +396,11 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             return name ?? "$";
         }
 
-        return name is null ? $"/{index}" : $"/{index}/{name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
+        if (name is null)
+        {
+            return $"/{index}";
+        }
+
+        return $"/{index}/{name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
     }
 }
