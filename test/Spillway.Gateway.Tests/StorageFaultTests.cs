@@ -58,7 +58,8 @@ public sealed class StorageFaultTests
         var (status, retryAfter, detail) = await PostAsync(new FaultyTarget { Send = () => throw new StorageFaultedException("fsync failed") });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.NotNull(retryAfter);
-        Assert.Contains("Nothing was stored", detail, StringComparison.Ordinal);
+        Assert.Contains("not acknowledged", detail, StringComparison.Ordinal);
+        Assert.Contains("Idempotency-Key", detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ internal sealed class IngestEndpoint(
 {
     private const string ProblemContentType = "application/problem+json";
     private const string JsonContentType = "application/json; charset=utf-8";
+    private const string RetryAdvice = " Retry later, with an Idempotency-Key so a retry cannot store the records twice.";
 
     private readonly string path = route.Path;
     private readonly string queueName = route.QueueName;
@@ -46,7 +47,7 @@ internal sealed class IngestEndpoint(
         {
             logger.UnexpectedFailure(path, e);
             context.Response.Clear();
-            await WriteUnavailableAsync(context, "An unexpected error occurred; nothing was stored.");
+            await WriteUnavailableAsync(context, "An unexpected error occurred; the records were not acknowledged." + RetryAdvice);
         }
     }
 
@@ -116,7 +117,7 @@ internal sealed class IngestEndpoint(
         if (!target.IsAvailable)
         {
             logger.QueueMissing(path, queueName);
-            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available.");
+            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available; nothing was stored.");
             return;
         }
 
@@ -132,7 +133,8 @@ internal sealed class IngestEndpoint(
         if (!status.Writable)
         {
             logger.StorageNotWritable(path, status.Reason);
-            await WriteUnavailableAsync(context, $"Storage does not accept writes: {status.Reason ?? "unknown reason"}.");
+            await WriteUnavailableAsync(
+                context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
             return;
         }
 
@@ -140,7 +142,7 @@ internal sealed class IngestEndpoint(
         if (backlog >= maxBacklog && (backlog = target.Backlog) >= maxBacklog)
         {
             logger.BacklogFull(path, backlog, maxBacklog);
-            await WriteUnavailableAsync(context, "The queue's backlog is at its limit; retry after the delay.");
+            await WriteUnavailableAsync(context, "The queue's backlog is at its limit; nothing was stored. Retry after the delay.");
             return;
         }
 
@@ -159,14 +161,16 @@ internal sealed class IngestEndpoint(
         catch (Exception e) when (e is StorageFullException or StorageFaultedException or ObjectDisposedException or IOException)
         {
             logger.SendFailed(path, e);
+            // Not acknowledged is all that is known: a write cut short by a fault may still be recovered on restart,
+            // which is why the answer points at the idempotency key rather than promising nothing was stored.
             var reason = e switch
             {
-                StorageFullException => "The disk is nearly full.",
-                StorageFaultedException => "Storage failed and stopped accepting writes.",
-                ObjectDisposedException => "The server is shutting down.",
-                _ => "Storage could not complete the write.",
+                StorageFullException => "The disk is nearly full; nothing was stored.",
+                StorageFaultedException => "Storage failed and stopped accepting writes; the records were not acknowledged.",
+                ObjectDisposedException => "The server is shutting down; the records were not acknowledged.",
+                _ => "Storage could not complete the write; the records were not acknowledged.",
             };
-            await WriteUnavailableAsync(context, reason + " Nothing was stored.");
+            await WriteUnavailableAsync(context, reason + RetryAdvice);
             return;
         }
 

@@ -91,7 +91,7 @@ internal sealed class IngestProblem
     public static IngestProblem Unavailable(string detail) => new()
     {
         Type = "urn:spillway:problem:unavailable",
-        Title = "The records cannot be stored right now; nothing was stored.",
+        Title = "The records cannot be stored right now.",
         Status = 503,
         Detail = detail,
     };
