@@ -101,7 +101,8 @@ public sealed partial class MessageQueue
 
         if (attributes.Count > DefinitionRules.MaxAttributes)
         {
-            throw new ArgumentException($"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
+            throw new ArgumentException(
+                $"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
         }
 
         foreach (var (name, value) in attributes)
@@ -109,7 +110,8 @@ public sealed partial class MessageQueue
             if (string.IsNullOrEmpty(name) || Encoding.UTF8.GetByteCount(name) > 255 || value is null
                 || string.IsNullOrEmpty(value.DataType) || Encoding.UTF8.GetByteCount(value.DataType) > 255)
             {
-                throw new ArgumentException($"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
+                throw new ArgumentException(
+                    $"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
             }
         }
     }
