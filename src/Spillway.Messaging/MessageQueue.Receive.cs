@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Spillway.Messaging.Internal;
 using Spillway.Storage;
 
@@ -9,7 +10,9 @@ public sealed partial class MessageQueue
     private const int ReadGapBytes = 64 * 1024;
 
     /// <summary>Receives up to <see cref="ReceiveOptions.MaxMessages"/> visible messages, long-polling when asked.</summary>
-    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken = default)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(
+        ReceiveOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxMessages is < 1 or > DefinitionRules.MaxReceiveBatch)
@@ -25,7 +28,8 @@ public sealed partial class MessageQueue
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var picks = TakeVisible(options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
+            var picks = TakeVisible(
+                options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
             if (moves is not null)
             {
                 await DeadLetterAsync(deadLetterQueue!, moves).ConfigureAwait(false);
@@ -59,7 +63,9 @@ public sealed partial class MessageQueue
     /// Deletes messages by receipt handle; the deletion is durable before this completes. Returns, per handle, whether
     /// it named a message that is now deleted (a stale handle of a message already deleted counts as deleted, as in SQS).
     /// </summary>
-    public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(
+        IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
         var results = new bool[receiptHandles.Count];
@@ -87,7 +93,8 @@ public sealed partial class MessageQueue
                 }
 
                 ref var slot = ref table[seq];
-                if (handleIncarnation == incarnation && slot.ReceiveCount == receiveCount && slot.State is SlotState.InFlight or SlotState.Visible)
+                if (handleIncarnation == incarnation && slot.ReceiveCount == receiveCount
+                    && slot.State is SlotState.InFlight or SlotState.Visible)
                 {
                     SetState(ref slot, SlotState.Deleted);
                     seqs[deleted++] = seq;
@@ -95,7 +102,9 @@ public sealed partial class MessageQueue
                 }
             }
 
-            durable = deleted > 0 ? Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(seqs.AsSpan(0, deleted))).Durable : Log.FlushAsync();
+            durable = deleted > 0
+                ? Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(seqs.AsSpan(0, deleted))).Durable
+                : Log.FlushAsync();
             if (deleted > 0)
             {
                 ReleaseDeadSegments();
@@ -110,7 +119,8 @@ public sealed partial class MessageQueue
     public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
     {
         DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(visibilityTimeout));
-        if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount) || handleIncarnation != incarnation)
+        if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount)
+            || handleIncarnation != incarnation)
         {
             return false;
         }
@@ -163,6 +173,7 @@ public sealed partial class MessageQueue
         {
             var now = Now();
             nextDue = PromoteDue(now);
+            ExpireOldest(now, ref expired);
             var take = (int)Math.Min(max, visibleCount);
             var picks = take == 0 ? [] : new Pick[take];
             var received = take == 0 ? [] : new (long, int)[take];
@@ -226,6 +237,32 @@ public sealed partial class MessageQueue
             }
 
             return count == picks.Length ? picks : picks[..count];
+        }
+    }
+
+    /// <summary>
+    /// Deletes messages past the retention period from the head of the index, where the oldest sends are. (A message
+    /// moved in from another queue keeps its first sent time and may sit further back; the receive path catches it.)
+    /// Called under the lock.
+    /// </summary>
+    private void ExpireOldest(long now, ref List<long>? expired)
+    {
+        var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
+        for (var seq = table.Head; seq < table.End; seq++)
+        {
+            ref var slot = ref table[seq];
+            if (slot.State is SlotState.Deleted or SlotState.Empty)
+            {
+                continue;
+            }
+
+            if (slot.State is SlotState.Pending or SlotState.Moving || now - slot.SentAtMs < retentionMs)
+            {
+                break;
+            }
+
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(seq);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Spillway.Messaging.Internal;
 using Spillway.Storage;
@@ -16,6 +17,7 @@ public sealed partial class MessageQueue
     /// <see cref="Storage.StorageFaultedException"/> after an I/O failure stopped the writer.
     /// Once the messages are handed to the log, cancellation no longer withdraws them.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<SendResult> SendBatchAsync(
         IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
@@ -34,7 +36,17 @@ public sealed partial class MessageQueue
             return new SendResult(replay.Messages, Replayed: true);
         }
 
-        await CompleteAppendAsync(pending, idempotencyKey).ConfigureAwait(false);
+        try
+        {
+            await pending.Append.Durable.ConfigureAwait(false);
+        }
+        catch (StorageFaultedException)
+        {
+            ForgetFailedKey(pending, idempotencyKey);
+            throw;
+        }
+
+        CompleteAppend(pending, idempotencyKey);
         return new SendResult(pending.Sent, Replayed: false);
     }
 
@@ -89,7 +101,8 @@ public sealed partial class MessageQueue
 
         if (attributes.Count > DefinitionRules.MaxAttributes)
         {
-            throw new ArgumentException($"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
+            throw new ArgumentException(
+                $"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
         }
 
         foreach (var (name, value) in attributes)
@@ -97,7 +110,8 @@ public sealed partial class MessageQueue
             if (string.IsNullOrEmpty(name) || Encoding.UTF8.GetByteCount(name) > 255 || value is null
                 || string.IsNullOrEmpty(value.DataType) || Encoding.UTF8.GetByteCount(value.DataType) > 255)
             {
-                throw new ArgumentException($"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
+                throw new ArgumentException(
+                    $"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
             }
         }
     }
@@ -154,26 +168,21 @@ public sealed partial class MessageQueue
         }
     }
 
-    /// <summary>Waits for the covering fsync, then makes the messages visible (or delayed) and wakes long-pollers.</summary>
-    private async ValueTask CompleteAppendAsync(PendingAppend pending, string? key)
+    /// <summary>The covering fsync failed: nothing was stored, so the idempotency key must not answer for it.</summary>
+    private void ForgetFailedKey(PendingAppend pending, string? key)
     {
-        try
+        lock (gate)
         {
-            await pending.Append.Durable.ConfigureAwait(false);
-        }
-        catch (StorageFaultedException)
-        {
-            lock (gate)
+            if (key is not null && keys.TryGetValue(key, out var entry) && entry.Pending == pending.Append.Durable)
             {
-                if (key is not null && keys.TryGetValue(key, out var entry) && entry.Pending == pending.Append.Durable)
-                {
-                    keys.Remove(key);
-                }
+                keys.Remove(key);
             }
-
-            throw;
         }
+    }
 
+    /// <summary>After the covering fsync: makes the messages visible (or delayed) and wakes long-pollers.</summary>
+    private void CompleteAppend(PendingAppend pending, string? key)
+    {
         lock (gate)
         {
             var now = Now();
@@ -210,7 +219,8 @@ public sealed partial class MessageQueue
     internal async ValueTask AppendMovedAsync(EntryData[] entries)
     {
         var pending = BeginAppend(entries, key: null, out _);
-        await CompleteAppendAsync(pending, key: null).ConfigureAwait(false);
+        await pending.Append.Durable.ConfigureAwait(false);
+        CompleteAppend(pending, key: null);
     }
 
     private void ForgetExpiredKeys(long now)

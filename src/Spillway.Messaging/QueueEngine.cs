@@ -11,6 +11,7 @@ namespace Spillway.Messaging;
 public sealed class QueueEngine : IAsyncDisposable
 {
     private const long FreeSpaceRefreshMs = 250;
+    private const string LockFileName = "spillway.lock";
 
     private readonly Lock gate = new();
     private readonly Dictionary<string, MessageQueue> queues = new(StringComparer.Ordinal);
@@ -19,10 +20,13 @@ public sealed class QueueEngine : IAsyncDisposable
     private long freeBytesCheckedAt = long.MinValue / 2;
     private bool disposed;
 
-    private QueueEngine(QueueEngineOptions options)
+    private readonly IDisposable directoryLock;
+
+    private QueueEngine(QueueEngineOptions options, IDisposable directoryLock)
     {
         Options = options;
         QueuesDirectory = Path.Combine(options.DataDirectory, "queues");
+        this.directoryLock = directoryLock;
     }
 
     internal QueueEngineOptions Options { get; }
@@ -38,21 +42,32 @@ public sealed class QueueEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DataDirectory);
-        var engine = new QueueEngine(options);
-        engine.Device.CreateDirectory(engine.QueuesDirectory);
-        foreach (var name in engine.Device.ListDirectories(engine.QueuesDirectory))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var directory = Path.Combine(engine.QueuesDirectory, name);
-            var definition = QueueCatalog.TryRead(engine.Device, directory);
-            if (definition is null || definition.Name != name)
-            {
-                // A queue whose creation crashed before its definition was durable, or a deleted one: never acknowledged.
-                engine.Device.DeleteDirectory(directory);
-                continue;
-            }
+        options.Device.CreateDirectory(options.DataDirectory);
 
-            engine.queues[name] = MessageQueue.Open(engine, definition, directory);
+        // Two engines writing one directory would interleave their logs: the second one is refused.
+        var engine = new QueueEngine(options, options.Device.LockExclusive(Path.Combine(options.DataDirectory, LockFileName)));
+        try
+        {
+            engine.Device.CreateDirectory(engine.QueuesDirectory);
+            foreach (var name in engine.Device.ListDirectories(engine.QueuesDirectory))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var directory = Path.Combine(engine.QueuesDirectory, name);
+                var definition = QueueCatalog.TryRead(engine.Device, directory);
+                if (definition is null || definition.Name != name)
+                {
+                    // A queue whose creation crashed before its definition was durable, or a deleted one: never acknowledged.
+                    engine.Device.DeleteDirectory(directory);
+                    continue;
+                }
+
+                engine.queues[name] = MessageQueue.Open(engine, definition, directory);
+            }
+        }
+        catch
+        {
+            engine.Crash();
+            throw;
         }
 
         return ValueTask.FromResult(engine);
@@ -201,6 +216,7 @@ public sealed class QueueEngine : IAsyncDisposable
         }
 
         catalogGate.Dispose();
+        directoryLock.Dispose();
     }
 
     /// <summary>Stops every writer without flushing and closes the files, as a crash would. For crash tests.</summary>
@@ -214,6 +230,8 @@ public sealed class QueueEngine : IAsyncDisposable
                 queue.Crash();
             }
         }
+
+        directoryLock.Dispose();
     }
 
     /// <summary>Throws when a send must be refused: the disk is nearly full, or the storage stopped.</summary>
@@ -228,7 +246,8 @@ public sealed class QueueEngine : IAsyncDisposable
         if (free < Options.MinimumFreeDiskBytes)
         {
             throw new StorageFullException(
-                $"The disk holding the data directory is nearly full ({free} bytes free, {Options.MinimumFreeDiskBytes} required); sends are refused.");
+                $"The disk holding the data directory is nearly full ({free} bytes free, {Options.MinimumFreeDiskBytes} required); "
+                + "sends are refused.");
         }
     }
 

@@ -100,6 +100,20 @@ public sealed class FileStorageDevice : IStorageDevice
     public void SyncDirectory(string path) => DirectorySync.Sync(path);
 
     /// <inheritdoc />
+    public IDisposable LockExclusive(string path)
+    {
+        try
+        {
+            // FileShare.None is an flock(LOCK_EX) on Unix: exclusive across processes and across opens in one process.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"'{path}' is locked: another engine has this data directory open.", ex);
+        }
+    }
+
+    /// <inheritdoc />
     public long GetFreeBytes(string path) => new DriveInfo(Path.GetFullPath(path)).AvailableFreeSpace;
 
     private sealed class DiskFile(SafeFileHandle handle) : IStorageFile

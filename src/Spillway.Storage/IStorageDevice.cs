@@ -18,7 +18,9 @@ public interface IStorageDevice
     /// <summary>Atomically replaces <paramref name="destination"/> with <paramref name="source"/>, then makes the rename durable.</summary>
     void Rename(string source, string destination);
 
-    /// <summary>Names (not paths) of the files in <paramref name="directory"/> that end in <paramref name="suffix"/>, sorted ordinally.</summary>
+    /// <summary>
+    /// Names (not paths) of the files in <paramref name="directory"/> that end in <paramref name="suffix"/>, sorted ordinally.
+    /// </summary>
     IReadOnlyList<string> ListFiles(string directory, string suffix);
 
     /// <summary>Names of the sub-directories of <paramref name="directory"/>, sorted ordinally.</summary>
@@ -32,6 +34,12 @@ public interface IStorageDevice
 
     /// <summary>Makes the directory's entries (created, renamed, deleted files) durable.</summary>
     void SyncDirectory(string path);
+
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="path"/> (created if missing) until the result is disposed; throws
+    /// <see cref="IOException"/> when another holder has it. A process that dies releases its locks.
+    /// </summary>
+    IDisposable LockExclusive(string path);
 
     /// <summary>Bytes free for an unprivileged user on the disk that holds <paramref name="path"/>.</summary>
     long GetFreeBytes(string path);

@@ -75,12 +75,7 @@ public sealed partial class SegmentLog
             var end = batch.NextSegmentStart(piece);
             if (batch.StartsSegmentAt(piece))
             {
-                if (tail is not null)
-                {
-                    // The previous segment is complete: it is synced (below) before the new one is used.
-                    tail = null;
-                }
-
+                // The previous segment's last piece was synced in the previous iteration (or an earlier group).
                 var name = SegmentFormat.FileName(position);
                 var path = Path.Combine(directory, name);
                 IStorageFile file;

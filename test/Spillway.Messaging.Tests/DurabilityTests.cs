@@ -152,6 +152,27 @@ public sealed class DurabilityTests : EngineTestBase
         Clock.Advance(TimeSpan.FromSeconds(30));
         await Send(queue, "young");
         Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, queue.GetCounts().Visible);
         Assert.Equal(["young"], (await Receive(queue)).Select(Text));
+        await Send(queue, "flush");
+
+        await CrashAndRestart();
+        Assert.Equal(["young", "flush"], (await Receive(Queue("short"), visibility: TimeSpan.Zero)).Select(Text));
+    }
+
+    [Fact]
+    public async Task A_receipt_handle_from_before_a_restart_no_longer_deletes_and_the_message_is_redelivered()
+    {
+        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "restarted" });
+        await Send(queue, "x");
+        var before = Assert.Single(await Receive(queue));
+        await Restart();
+
+        var restarted = Queue("restarted");
+        Assert.Equal([false], await restarted.DeleteBatchAsync([before.ReceiptHandle]));
+        var after = Assert.Single(await Receive(restarted));
+        Assert.Equal(before.MessageId, after.MessageId);
+        Assert.Equal(2, after.ReceiveCount);
+        Assert.Equal([true], await restarted.DeleteBatchAsync([after.ReceiptHandle]));
     }
 }

@@ -54,7 +54,8 @@ public abstract class EngineTestBase : IAsyncLifetime
         Engine = await OpenEngine();
     }
 
-    protected MessageQueue Queue(string name) => Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException(name);
+    protected MessageQueue Queue(string name) =>
+        Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException(name);
 
     protected static OutgoingMessage Message(string text, TimeSpan? delay = null) => new(Encoding.UTF8.GetBytes(text), delay);
 

@@ -183,6 +183,15 @@ public sealed class QueueBasicsTests : EngineTestBase
     }
 
     [Fact]
+    public async Task A_data_directory_is_opened_by_one_engine_at_a_time()
+    {
+        var error = await Assert.ThrowsAsync<IOException>(() => OpenEngine().AsTask());
+        Assert.Contains("another engine", error.Message);
+        await Restart();
+        Assert.Empty(Engine.ListQueues());
+    }
+
+    [Fact]
     public async Task Bad_requests_are_refused_with_a_clear_error_and_change_nothing()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Engine.CreateQueueAsync(new QueueDefinition { Name = "bad name" }).AsTask());

@@ -50,6 +50,8 @@ public sealed class FaultInjectingDevice : IStorageDevice
 
     public void SyncDirectory(string path) => inner.SyncDirectory(path);
 
+    public IDisposable LockExclusive(string path) => inner.LockExclusive(path);
+
     public long GetFreeBytes(string path) => FreeBytes ?? inner.GetFreeBytes(path);
 
     /// <summary>Flips one bit of a file on disk (between runs).</summary>
