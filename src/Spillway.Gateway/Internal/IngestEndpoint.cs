@@ -35,9 +35,57 @@ internal sealed class IngestEndpoint(
 
     public async Task HandleAsync(HttpContext context)
     {
+        // One async method for the checks and the catch-all, so a request costs as few state machines as possible.
+        byte[]? buffer = null;
         try
         {
-            await HandleCoreAsync(context);
+            var request = context.Request;
+            if (!authenticator.IsAuthorized(request))
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"spillway\"";
+                await WriteProblemAsync(context, IngestProblem.Unauthorized());
+                return;
+            }
+
+            if (!ContentTypes.TryParse(request.ContentType, out var format))
+            {
+                await WriteProblemAsync(context, IngestProblem.UnsupportedMediaType(request.ContentType));
+                return;
+            }
+
+            string? idempotencyKey = null;
+            if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
+            {
+                idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
+                if (!IsValidIdempotencyKey(idempotencyKey))
+                {
+                    await WriteProblemAsync(
+                        context,
+                        IngestProblem.InvalidHeader("Idempotency-Key", "must be one value of 1–255 printable ASCII characters."));
+                    return;
+                }
+            }
+
+            if (request.ContentLength > maxBodyBytes)
+            {
+                await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
+                return;
+            }
+
+            var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (sizeFeature is { IsReadOnly: false })
+            {
+                sizeFeature.MaxRequestBodySize = maxBodyBytes;
+            }
+
+            (buffer, var length, var readProblem) = await ReadBodyAsync(request, context.RequestAborted);
+            if (readProblem is not null)
+            {
+                await WriteProblemAsync(context, readProblem);
+                return;
+            }
+
+            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
         }
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -48,60 +96,6 @@ internal sealed class IngestEndpoint(
             logger.UnexpectedFailure(path, e);
             context.Response.Clear();
             await WriteUnavailableAsync(context, "An unexpected error occurred; the records were not acknowledged." + RetryAdvice);
-        }
-    }
-
-    private async Task HandleCoreAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (!authenticator.IsAuthorized(request))
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"spillway\"";
-            await WriteProblemAsync(context, IngestProblem.Unauthorized());
-            return;
-        }
-
-        if (!ContentTypes.TryParse(request.ContentType, out var format))
-        {
-            await WriteProblemAsync(context, IngestProblem.UnsupportedMediaType(request.ContentType));
-            return;
-        }
-
-        string? idempotencyKey = null;
-        if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
-        {
-            idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
-            if (!IsValidIdempotencyKey(idempotencyKey))
-            {
-                await WriteProblemAsync(
-                    context,
-                    IngestProblem.InvalidHeader("Idempotency-Key", "must be one value of 1–255 printable ASCII characters."));
-                return;
-            }
-        }
-
-        if (request.ContentLength > maxBodyBytes)
-        {
-            await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
-            return;
-        }
-
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = maxBodyBytes;
-        }
-
-        var (buffer, length, readProblem) = await ReadBodyAsync(request, context.RequestAborted);
-        try
-        {
-            if (readProblem is not null)
-            {
-                await WriteProblemAsync(context, readProblem);
-                return;
-            }
-
-            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
         }
         finally
         {
