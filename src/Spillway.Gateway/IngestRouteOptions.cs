@@ -68,8 +68,8 @@ public sealed class IngestRouteOptions
     public bool AllowUnknownFields { get; set; }
 
     /// <summary>
-    /// The declared fields, by JSON property name (case-sensitive). At most 64. Defaults to none, which with
-    /// <see cref="AllowUnknownFields"/> false accepts only empty objects.
+    /// The declared fields, by JSON property name (case-sensitive). At most 64; at least one unless
+    /// <see cref="AllowUnknownFields"/> is true. Defaults to none.
     /// </summary>
     public Dictionary<string, FieldSchema> Fields { get; set; } = new(StringComparer.Ordinal);
 
@@ -122,6 +122,13 @@ public sealed class IngestRouteOptions
         if (Fields is null)
         {
             throw new GatewayConfigurationException($"{configurationKey}:Fields", "must not be null.");
+        }
+
+        if (Fields.Count == 0 && !AllowUnknownFields)
+        {
+            // Such a route would accept only "{}": almost certainly a misspelt or missing Fields section.
+            throw new GatewayConfigurationException(
+                $"{configurationKey}:Fields", "declares no field; declare at least one or set AllowUnknownFields to true.");
         }
 
         if (Fields.Count > MaxFieldCount)
