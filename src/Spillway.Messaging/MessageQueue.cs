@@ -214,6 +214,13 @@ public sealed partial class MessageQueue
         keys[key] = entry;
         keyExpiry.Enqueue((key, entry.SentAtMs));
         keyFloor = Math.Min(keyFloor, entry.Position);
+        while (keys.Count > engine.Options.MaxIdempotencyKeys && keyExpiry.TryDequeue(out var oldest))
+        {
+            if (keys.TryGetValue(oldest.Key, out var old) && old.SentAtMs == oldest.SentAtMs && old.Pending is null)
+            {
+                keys.Remove(oldest.Key);
+            }
+        }
     }
 
     private void SetState(ref MessageSlot slot, SlotState state)
