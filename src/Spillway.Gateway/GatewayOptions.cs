@@ -131,7 +131,8 @@ public sealed class GatewayOptions
     /// <inheritdoc />
     public override string ToString()
         => $"GatewayOptions {{ ApiKeys = [{(ApiKeys?.Count ?? 0)} redacted], ApiKeysFile = {ApiKeysFile ?? "none"}, " +
-           $"RetryAfterSeconds = {RetryAfterSeconds}, HealthPath = {HealthPath}, AllowUnauthenticatedRemote = {AllowUnauthenticatedRemote} }}";
+           $"RetryAfterSeconds = {RetryAfterSeconds}, HealthPath = {HealthPath}, " +
+           $"AllowUnauthenticatedRemote = {AllowUnauthenticatedRemote} }}";
 
     private static void AddKey(List<string> keys, string? key, string where)
     {

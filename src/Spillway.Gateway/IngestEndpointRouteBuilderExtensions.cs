@@ -118,7 +118,13 @@ public static class IngestEndpointRouteBuilderExtensions
         var fields = new Dictionary<string, FieldSchema>(StringComparer.Ordinal);
         foreach (var (name, field) in route.Fields)
         {
-            fields[name] = new FieldSchema { Type = field.Type, Required = field.Required, MaxLength = field.MaxLength, Format = field.Format };
+            fields[name] = new FieldSchema
+            {
+                Type = field.Type,
+                Required = field.Required,
+                MaxLength = field.MaxLength,
+                Format = field.Format,
+            };
         }
 
         return new IngestRouteOptions

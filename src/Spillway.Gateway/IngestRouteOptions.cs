@@ -28,8 +28,9 @@ namespace Spillway.Gateway;
 /// </summary>
 public sealed class IngestRouteOptions
 {
-    /// <summary>Largest <see cref="MaxBodyBytes"/> accepted: 64 MiB.</summary>
-    public const int MaxBodyBytesLimit = 64 * 1024 * 1024;
+    /// <summary>Largest <see cref="MaxBodyBytes"/> accepted: 16 MiB, well inside what one atomic write of the queue
+    /// engine takes (a batch is one log record), and far more than a sign-up form or a device report needs.</summary>
+    public const int MaxBodyBytesLimit = 16 * 1024 * 1024;
 
     /// <summary>Largest <see cref="MaxRecordsPerRequest"/> accepted: 10,000, the most records one atomic send stores.</summary>
     public const int MaxRecordsPerRequestLimit = 10_000;
@@ -43,7 +44,7 @@ public sealed class IngestRouteOptions
     /// <summary>Name of the queue the records are stored in. Required; the queue must exist when requests arrive.</summary>
     public string QueueName { get; set; } = "";
 
-    /// <summary>Largest request body accepted, in bytes; a larger one gets 413. 1 byte–64 MiB; defaults to 1 MiB.</summary>
+    /// <summary>Largest request body accepted, in bytes; a larger one gets 413. 1 byte–16 MiB; defaults to 1 MiB.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
@@ -67,8 +68,8 @@ public sealed class IngestRouteOptions
     public bool AllowUnknownFields { get; set; }
 
     /// <summary>
-    /// The declared fields, by JSON property name (case-sensitive). At most 64. Defaults to none, which with
-    /// <see cref="AllowUnknownFields"/> false accepts only empty objects.
+    /// The declared fields, by JSON property name (case-sensitive). At most 64; at least one unless
+    /// <see cref="AllowUnknownFields"/> is true. Defaults to none.
     /// </summary>
     public Dictionary<string, FieldSchema> Fields { get; set; } = new(StringComparer.Ordinal);
 
@@ -121,6 +122,13 @@ public sealed class IngestRouteOptions
         if (Fields is null)
         {
             throw new GatewayConfigurationException($"{configurationKey}:Fields", "must not be null.");
+        }
+
+        if (Fields.Count == 0 && !AllowUnknownFields)
+        {
+            // Such a route would accept only "{}": almost certainly a misspelt or missing Fields section.
+            throw new GatewayConfigurationException(
+                $"{configurationKey}:Fields", "declares no field; declare at least one or set AllowUnknownFields to true.");
         }
 
         if (Fields.Count > MaxFieldCount)

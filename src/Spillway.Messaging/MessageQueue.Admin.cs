@@ -31,7 +31,8 @@ public sealed partial class MessageQueue
         for (var i = 0; i < array.Length; i++)
         {
             var entry = RecordCodec.ReadEntry(array[i].EntryMemory);
-            result[i] = new PeekedMessage(entry.Id, entry.Body, array[i].Slot.ReceiveCount, DateTimeOffset.FromUnixTimeMilliseconds(entry.SentAtMs));
+            result[i] = new PeekedMessage(
+                entry.Id, entry.Body, array[i].Slot.ReceiveCount, DateTimeOffset.FromUnixTimeMilliseconds(entry.SentAtMs));
         }
 
         return result;
@@ -106,7 +107,10 @@ public sealed partial class MessageQueue
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Moves up to <paramref name="maxMessages"/> visible messages of this (dead-letter) queue; see <see cref="QueueEngine.RedriveAsync"/>.</summary>
+    /// <summary>
+    /// Moves up to <paramref name="maxMessages"/> visible messages of this (dead-letter) queue;
+    /// see <see cref="QueueEngine.RedriveAsync"/>.
+    /// </summary>
     internal async ValueTask<int> RedriveAsync(string? destinationQueue, int maxMessages, CancellationToken cancellationToken)
     {
         var moved = 0;
@@ -136,7 +140,9 @@ public sealed partial class MessageQueue
             var now = Now();
             var (done, _) = await MoveAsync(
                 seqs,
-                entry => engine.TryGetQueue(destinationQueue ?? entry.SourceQueue ?? string.Empty, out var target) && target != this ? target : null,
+                entry => engine.TryGetQueue(destinationQueue ?? entry.SourceQueue ?? string.Empty, out var target) && target != this
+                    ? target
+                    : null,
                 entry =>
                 {
                     entry.SourceQueue = null;

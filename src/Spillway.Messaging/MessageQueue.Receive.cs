@@ -11,7 +11,8 @@ public sealed partial class MessageQueue
 
     /// <summary>Receives up to <see cref="ReceiveOptions.MaxMessages"/> visible messages, long-polling when asked.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(
+        ReceiveOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxMessages is < 1 or > DefinitionRules.MaxReceiveBatch)
@@ -27,7 +28,8 @@ public sealed partial class MessageQueue
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var picks = TakeVisible(options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
+            var picks = TakeVisible(
+                options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
             if (moves is not null)
             {
                 await DeadLetterAsync(deadLetterQueue!, moves).ConfigureAwait(false);
@@ -62,7 +64,8 @@ public sealed partial class MessageQueue
     /// it named a message that is now deleted (a stale handle of a message already deleted counts as deleted, as in SQS).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<bool>> DeleteBatchAsync(
+        IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
         var results = new bool[receiptHandles.Count];
@@ -90,7 +93,8 @@ public sealed partial class MessageQueue
                 }
 
                 ref var slot = ref table[seq];
-                if (handleIncarnation == incarnation && slot.ReceiveCount == receiveCount && slot.State is SlotState.InFlight or SlotState.Visible)
+                if (handleIncarnation == incarnation && slot.ReceiveCount == receiveCount
+                    && slot.State is SlotState.InFlight or SlotState.Visible)
                 {
                     SetState(ref slot, SlotState.Deleted);
                     seqs[deleted++] = seq;
@@ -98,7 +102,9 @@ public sealed partial class MessageQueue
                 }
             }
 
-            durable = deleted > 0 ? Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(seqs.AsSpan(0, deleted))).Durable : Log.FlushAsync();
+            durable = deleted > 0
+                ? Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(seqs.AsSpan(0, deleted))).Durable
+                : Log.FlushAsync();
             if (deleted > 0)
             {
                 ReleaseDeadSegments();
@@ -113,7 +119,8 @@ public sealed partial class MessageQueue
     public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
     {
         DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(visibilityTimeout));
-        if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount) || handleIncarnation != incarnation)
+        if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount)
+            || handleIncarnation != incarnation)
         {
             return false;
         }

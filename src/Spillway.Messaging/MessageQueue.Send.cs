@@ -9,6 +9,9 @@ public sealed partial class MessageQueue
 {
     private const int MaxKeyLength = 1024;
 
+    // One send is one log record: this keeps it well inside the log's record limit (64 MiB) with attributes and ids.
+    private const int MaxBatchBodyBytes = 48 * 1024 * 1024;
+
     /// <summary>
     /// Stores the messages atomically (all or none) and completes only after the fsync that covers them. With an
     /// <paramref name="idempotencyKey"/> seen before (kept 24 h, durable with the messages), nothing is stored and
@@ -66,6 +69,7 @@ public sealed partial class MessageQueue
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
         var entries = new EntryData[messages.Count];
+        long batchBytes = 0;
         for (var i = 0; i < entries.Length; i++)
         {
             var message = messages[i] ?? throw new ArgumentException($"Message {i} is null.", nameof(messages));
@@ -74,6 +78,12 @@ public sealed partial class MessageQueue
                 throw new ArgumentException(
                     $"Message {i} has {message.Body.Length} bytes; queue '{Name}' accepts at most {Definition.MaximumMessageSize}.",
                     nameof(messages));
+            }
+
+            batchBytes += message.Body.Length;
+            if (batchBytes > MaxBatchBodyBytes)
+            {
+                throw new ArgumentException($"A send carries at most {MaxBatchBodyBytes} bytes of bodies.", nameof(messages));
             }
 
             var delay = message.Delay ?? Definition.DeliveryDelay;
@@ -101,7 +111,8 @@ public sealed partial class MessageQueue
 
         if (attributes.Count > DefinitionRules.MaxAttributes)
         {
-            throw new ArgumentException($"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
+            throw new ArgumentException(
+                $"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
         }
 
         foreach (var (name, value) in attributes)
@@ -109,7 +120,8 @@ public sealed partial class MessageQueue
             if (string.IsNullOrEmpty(name) || Encoding.UTF8.GetByteCount(name) > 255 || value is null
                 || string.IsNullOrEmpty(value.DataType) || Encoding.UTF8.GetByteCount(value.DataType) > 255)
             {
-                throw new ArgumentException($"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
+                throw new ArgumentException(
+                    $"Message {index} has an attribute with an empty or over-long name or data type.", nameof(attributes));
             }
         }
     }

@@ -64,7 +64,8 @@ public sealed partial class MessageQueue
         var queue = new MessageQueue(engine, definition, directory);
         var options = new SegmentLogOptions { SegmentSize = engine.Options.SegmentSize };
         var now = queue.Now();
-        queue.log = SegmentLog.Open(engine.Device, directory, (position, type, payload) => queue.Replay(position, type, payload, now), options, queue.time);
+        queue.log = SegmentLog.Open(
+            engine.Device, directory, (position, type, payload) => queue.Replay(position, type, payload, now), options, queue.time);
         queue.FinishRecovery(now);
         return queue;
     }
@@ -148,7 +149,8 @@ public sealed partial class MessageQueue
         {
             var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[offset..]);
             offset += 4;
-            RecordCodec.ReadEntryHead(payload.Slice(offset, length), out var id, out var entrySentAt, out var visibleAt, out var receiveCount);
+            RecordCodec.ReadEntryHead(
+                payload.Slice(offset, length), out var id, out var entrySentAt, out var visibleAt, out var receiveCount);
             var seq = firstSeq + i;
             ref var slot = ref table[seq];
             slot = new MessageSlot
@@ -212,6 +214,13 @@ public sealed partial class MessageQueue
         keys[key] = entry;
         keyExpiry.Enqueue((key, entry.SentAtMs));
         keyFloor = Math.Min(keyFloor, entry.Position);
+        while (keys.Count > engine.Options.MaxIdempotencyKeys && keyExpiry.TryDequeue(out var oldest))
+        {
+            if (keys.TryGetValue(oldest.Key, out var old) && old.SentAtMs == oldest.SentAtMs && old.Pending is null)
+            {
+                keys.Remove(oldest.Key);
+            }
+        }
     }
 
     private void SetState(ref MessageSlot slot, SlotState state)

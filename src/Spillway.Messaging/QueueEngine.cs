@@ -246,7 +246,8 @@ public sealed class QueueEngine : IAsyncDisposable
         if (free < Options.MinimumFreeDiskBytes)
         {
             throw new StorageFullException(
-                $"The disk holding the data directory is nearly full ({free} bytes free, {Options.MinimumFreeDiskBytes} required); sends are refused.");
+                $"The disk holding the data directory is nearly full ({free} bytes free, {Options.MinimumFreeDiskBytes} required); "
+                + "sends are refused.");
         }
     }
 

@@ -8,6 +8,7 @@ public sealed class QueueEngineOptions
     private readonly long minimumFreeDiskBytes = 256L * 1024 * 1024;
     private readonly long segmentSize = 64L * 1024 * 1024;
     private readonly long bodyCacheBytes = 32L * 1024 * 1024;
+    private readonly int maxIdempotencyKeys = 250_000;
 
     /// <summary>Directory that holds every queue's segments. Required.</summary>
     public required string DataDirectory { get; init; }
@@ -56,6 +57,22 @@ public sealed class QueueEngineOptions
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 16L * 1024 * 1024 * 1024);
             bodyCacheBytes = value;
+        }
+    }
+
+    /// <summary>
+    /// Most idempotency keys each queue remembers; past it the oldest are forgotten before their 24 hours. Each costs
+    /// about 250 bytes of memory. 0–100,000,000; defaults to 250,000 (about 60 MB per queue at the limit), which covers
+    /// a day of keyed sends at about 3 per second, or the last minute at 4,000 per second.
+    /// </summary>
+    public int MaxIdempotencyKeys
+    {
+        get => maxIdempotencyKeys;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100_000_000);
+            maxIdempotencyKeys = value;
         }
     }
 

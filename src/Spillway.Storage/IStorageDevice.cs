@@ -18,7 +18,9 @@ public interface IStorageDevice
     /// <summary>Atomically replaces <paramref name="destination"/> with <paramref name="source"/>, then makes the rename durable.</summary>
     void Rename(string source, string destination);
 
-    /// <summary>Names (not paths) of the files in <paramref name="directory"/> that end in <paramref name="suffix"/>, sorted ordinally.</summary>
+    /// <summary>
+    /// Names (not paths) of the files in <paramref name="directory"/> that end in <paramref name="suffix"/>, sorted ordinally.
+    /// </summary>
     IReadOnlyList<string> ListFiles(string directory, string suffix);
 
     /// <summary>Names of the sub-directories of <paramref name="directory"/>, sorted ordinally.</summary>

@@ -13,7 +13,11 @@ public sealed partial class SegmentLog
     /// segment and reports damaged ranges found before it (skipping them, so the rest is recovered).
     /// </summary>
     public static SegmentLog Open(
-        IStorageDevice device, string directory, LogRecordHandler replay, SegmentLogOptions? options = null, TimeProvider? timeProvider = null)
+        IStorageDevice device,
+        string directory,
+        LogRecordHandler replay,
+        SegmentLogOptions? options = null,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(replay);

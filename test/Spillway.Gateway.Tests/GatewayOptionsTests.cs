@@ -32,6 +32,15 @@ public sealed class GatewayOptionsTests
     }
 
     [Fact]
+    public void Route_without_fields_that_refuses_unknown_fields_names_the_key()
+    {
+        var route = new IngestRouteOptions { Path = "/x", QueueName = "x" };
+        Assert.Equal("Spillway:Routes:0:Fields", Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0")).Key);
+        route.AllowUnknownFields = true;
+        route.Validate("Spillway:Routes:0");
+    }
+
+    [Fact]
     public void Max_length_on_a_number_field_names_the_field()
     {
         var route = IngestRouteOptions.CreateSubmitRoute();
@@ -45,7 +54,8 @@ public sealed class GatewayOptionsTests
     {
         var route = IngestRouteOptions.CreateSubmitRoute();
         route.Fields["x"] = new FieldSchema { Type = "date" };
-        Assert.Equal("Spillway:Routes:0:Fields:x:Type", Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0")).Key);
+        var e = Assert.Throws<GatewayConfigurationException>(() => route.Validate("Spillway:Routes:0"));
+        Assert.Equal("Spillway:Routes:0:Fields:x:Type", e.Key);
     }
 
     [Fact]

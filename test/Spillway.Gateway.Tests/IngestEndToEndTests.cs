@@ -72,7 +72,8 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
     public async Task Array_is_stored_as_one_batch_and_answered_with_every_id_in_order()
     {
         await using var server = await GatewayServer.StartAsync(engine);
-        const string body = """[{"name":"a","email":"a@example.com"},{"name":"b","email":"b@example.com"},{"name":"c","email":"c@example.com"}]""";
+        const string body =
+            """[{"name":"a","email":"a@example.com"},{"name":"b","email":"b@example.com"},{"name":"c","email":"c@example.com"}]""";
 
         using var response = await server.Client.PostAsync("/submit", Json(body));
 
@@ -158,7 +159,8 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
     public async Task Chunked_ndjson_under_the_limit_is_read_to_its_end_and_stored()
     {
         await using var server = await GatewayServer.StartAsync(engine);
-        var body = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"name\":\"n{i}\",\"email\":\"u{i}@example.com\"}}\n")));
+        var lines = Enumerable.Range(0, 500).Select(i => $"{{\"name\":\"n{i}\",\"email\":\"u{i}@example.com\"}}\n");
+        var body = Encoding.UTF8.GetBytes(string.Concat(lines));
         using var content = new StreamContent(new MemoryStream(body), bufferSize: 1000);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit") { Content = content };

@@ -268,7 +268,8 @@ public sealed class RecordValidatorTests
     [Fact]
     public void Every_bad_record_of_a_batch_is_reported()
     {
-        var problem = Fails(Submit, """[{"name":"a"},{"name":"b","email":"x"},{"name":"c","email":"c@example.com"},{"email":"d@example.com"}]""");
+        var problem = Fails(
+            Submit, """[{"name":"a"},{"name":"b","email":"x"},{"name":"c","email":"c@example.com"},{"email":"d@example.com"}]""");
         Assert.Equal(400, problem.Status);
         Assert.Equal(["/0/email", "/1/email", "/3/name"], problem.Errors!.Keys.Order().ToArray());
     }

@@ -58,13 +58,18 @@ public sealed class StorageFaultTests
         var (status, retryAfter, detail) = await PostAsync(new FaultyTarget { Send = () => throw new StorageFaultedException("fsync failed") });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.NotNull(retryAfter);
-        Assert.Contains("Nothing was stored", detail, StringComparison.Ordinal);
+        Assert.Contains("not acknowledged", detail, StringComparison.Ordinal);
+        Assert.Contains("Idempotency-Key", detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Storage_that_is_not_writable_is_503_and_nothing_is_sent()
     {
-        var target = new FaultyTarget { StorageStatus = new StorageStatus(false, 1024, "disk nearly full"), Send = () => throw new InvalidOperationException() };
+        var target = new FaultyTarget
+        {
+            StorageStatus = new StorageStatus(false, 1024, "disk nearly full"),
+            Send = () => throw new InvalidOperationException(),
+        };
         var (status, _, detail) = await PostAsync(target);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains("disk nearly full", detail, StringComparison.Ordinal);

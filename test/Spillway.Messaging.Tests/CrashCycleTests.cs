@@ -71,7 +71,9 @@ public sealed class CrashCycleTests : EngineTestBase
             var missing = acknowledged.Keys.Where(k => !deleted.ContainsKey(k) && !present.Contains(k)).ToList();
             var resurrected = deleted.Keys.Where(present.Contains).ToList();
             Assert.True(missing.Count == 0, $"cycle {cycle}: {missing.Count} acknowledged messages lost, e.g. {missing.FirstOrDefault()}");
-            Assert.True(resurrected.Count == 0, $"cycle {cycle}: {resurrected.Count} deleted messages came back, e.g. {resurrected.FirstOrDefault()}");
+            Assert.True(
+                resurrected.Count == 0,
+                $"cycle {cycle}: {resurrected.Count} deleted messages came back, e.g. {resurrected.FirstOrDefault()}");
         }
 
         Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} sends were acknowledged across the cycles");

@@ -22,6 +22,8 @@ public abstract class EngineTestBase : IAsyncLifetime
 
     protected virtual long BodyCacheBytes => 32L * 1024 * 1024;
 
+    protected virtual int MaxIdempotencyKeys => 250_000;
+
     public async Task InitializeAsync() => Engine = await OpenEngine();
 
     public async Task DisposeAsync()
@@ -38,6 +40,7 @@ public abstract class EngineTestBase : IAsyncLifetime
         MinimumFreeDiskBytes = 1024 * 1024,
         SegmentSize = SegmentSize,
         BodyCacheBytes = BodyCacheBytes,
+        MaxIdempotencyKeys = MaxIdempotencyKeys,
     });
 
     /// <summary>Closes the engine cleanly and opens it again.</summary>
@@ -54,7 +57,8 @@ public abstract class EngineTestBase : IAsyncLifetime
         Engine = await OpenEngine();
     }
 
-    protected MessageQueue Queue(string name) => Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException(name);
+    protected MessageQueue Queue(string name) =>
+        Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException(name);
 
     protected static OutgoingMessage Message(string text, TimeSpan? delay = null) => new(Encoding.UTF8.GetBytes(text), delay);
 

@@ -48,7 +48,8 @@ public sealed class KillNineTests : IDisposable
             await child.WaitForExitAsync();
             child.WaitForExit(); // drains the redirected output: every line printed before the kill is counted
 
-            await using var engine = await QueueEngine.OpenAsync(new QueueEngineOptions { DataDirectory = temp.Path, MinimumFreeDiskBytes = 0 });
+            await using var engine = await QueueEngine.OpenAsync(
+                new QueueEngineOptions { DataDirectory = temp.Path, MinimumFreeDiskBytes = 0 });
             Assert.True(engine.TryGetQueue(CrashWriter.QueueName, out var queue));
             var present = queue.Peek(10_000_000).Select(p => Encoding.UTF8.GetString(p.Body.Span)).ToHashSet();
             var lost = sent.Keys.Where(k => !deleteAsked.ContainsKey(k) && !present.Contains(k)).ToList();

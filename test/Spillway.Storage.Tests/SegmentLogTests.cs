@@ -11,7 +11,8 @@ public sealed class SegmentLogTests : IDisposable
 
     private static byte[] Payload(int i, int size = 40) => Encoding.UTF8.GetBytes($"record-{i:D6}-".PadRight(size, 'x'));
 
-    private (SegmentLog Log, List<(long Position, byte Type, byte[] Payload)> Records) Open(IStorageDevice? device = null, long segmentSize = 64L * 1024 * 1024)
+    private (SegmentLog Log, List<(long Position, byte Type, byte[] Payload)> Records) Open(
+        IStorageDevice? device = null, long segmentSize = 64L * 1024 * 1024)
     {
         var records = new List<(long, byte, byte[])>();
         var log = SegmentLog.Open(
@@ -38,7 +39,9 @@ public sealed class SegmentLogTests : IDisposable
         var (reopened, records) = Open();
         await using var _ = reopened;
         Assert.Equal(100, records.Count);
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => Encoding.UTF8.GetString(Payload(i))), records.Select(r => Encoding.UTF8.GetString(r.Payload)));
+        Assert.Equal(
+            Enumerable.Range(0, 100).Select(i => Encoding.UTF8.GetString(Payload(i))),
+            records.Select(r => Encoding.UTF8.GetString(r.Payload)));
         Assert.True(reopened.Recovery.Clean);
         Assert.Equal(records[5].Payload, reopened.ReadRecord(records[5].Position, out var type));
         Assert.Equal(1, type);

@@ -24,6 +24,7 @@ internal sealed class IngestEndpoint(
 {
     private const string ProblemContentType = "application/problem+json";
     private const string JsonContentType = "application/json; charset=utf-8";
+    private const string RetryAdvice = " Retry later, with an Idempotency-Key so a retry cannot store the records twice.";
 
     private readonly string path = route.Path;
     private readonly string queueName = route.QueueName;
@@ -34,9 +35,57 @@ internal sealed class IngestEndpoint(
 
     public async Task HandleAsync(HttpContext context)
     {
+        // One async method for the checks and the catch-all, so a request costs as few state machines as possible.
+        byte[]? buffer = null;
         try
         {
-            await HandleCoreAsync(context);
+            var request = context.Request;
+            if (!authenticator.IsAuthorized(request))
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"spillway\"";
+                await WriteProblemAsync(context, IngestProblem.Unauthorized());
+                return;
+            }
+
+            if (!ContentTypes.TryParse(request.ContentType, out var format))
+            {
+                await WriteProblemAsync(context, IngestProblem.UnsupportedMediaType(request.ContentType));
+                return;
+            }
+
+            string? idempotencyKey = null;
+            if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
+            {
+                idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
+                if (!IsValidIdempotencyKey(idempotencyKey))
+                {
+                    await WriteProblemAsync(
+                        context,
+                        IngestProblem.InvalidHeader("Idempotency-Key", "must be one value of 1–255 printable ASCII characters."));
+                    return;
+                }
+            }
+
+            if (request.ContentLength > maxBodyBytes)
+            {
+                await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
+                return;
+            }
+
+            var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (sizeFeature is { IsReadOnly: false })
+            {
+                sizeFeature.MaxRequestBodySize = maxBodyBytes;
+            }
+
+            (buffer, var length, var readProblem) = await ReadBodyAsync(request, context.RequestAborted);
+            if (readProblem is not null)
+            {
+                await WriteProblemAsync(context, readProblem);
+                return;
+            }
+
+            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
         }
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -46,61 +95,7 @@ internal sealed class IngestEndpoint(
         {
             logger.UnexpectedFailure(path, e);
             context.Response.Clear();
-            await WriteUnavailableAsync(context, "An unexpected error occurred; nothing was stored.");
-        }
-    }
-
-    private async Task HandleCoreAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (!authenticator.IsAuthorized(request))
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"spillway\"";
-            await WriteProblemAsync(context, IngestProblem.Unauthorized());
-            return;
-        }
-
-        if (!ContentTypes.TryParse(request.ContentType, out var format))
-        {
-            await WriteProblemAsync(context, IngestProblem.UnsupportedMediaType(request.ContentType));
-            return;
-        }
-
-        string? idempotencyKey = null;
-        if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
-        {
-            idempotencyKey = keyValues.Count == 1 ? keyValues[0] : null;
-            if (!IsValidIdempotencyKey(idempotencyKey))
-            {
-                await WriteProblemAsync(
-                    context,
-                    IngestProblem.InvalidHeader("Idempotency-Key", "must be one value of 1–255 printable ASCII characters."));
-                return;
-            }
-        }
-
-        if (request.ContentLength > maxBodyBytes)
-        {
-            await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
-            return;
-        }
-
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = maxBodyBytes;
-        }
-
-        var (buffer, length, readProblem) = await ReadBodyAsync(request, context.RequestAborted);
-        try
-        {
-            if (readProblem is not null)
-            {
-                await WriteProblemAsync(context, readProblem);
-                return;
-            }
-
-            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
+            await WriteUnavailableAsync(context, "An unexpected error occurred; the records were not acknowledged." + RetryAdvice);
         }
         finally
         {
@@ -116,7 +111,7 @@ internal sealed class IngestEndpoint(
         if (!target.IsAvailable)
         {
             logger.QueueMissing(path, queueName);
-            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available.");
+            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available; nothing was stored.");
             return;
         }
 
@@ -132,7 +127,8 @@ internal sealed class IngestEndpoint(
         if (!status.Writable)
         {
             logger.StorageNotWritable(path, status.Reason);
-            await WriteUnavailableAsync(context, $"Storage does not accept writes: {status.Reason ?? "unknown reason"}.");
+            await WriteUnavailableAsync(
+                context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
             return;
         }
 
@@ -140,7 +136,7 @@ internal sealed class IngestEndpoint(
         if (backlog >= maxBacklog && (backlog = target.Backlog) >= maxBacklog)
         {
             logger.BacklogFull(path, backlog, maxBacklog);
-            await WriteUnavailableAsync(context, "The queue's backlog is at its limit; retry after the delay.");
+            await WriteUnavailableAsync(context, "The queue's backlog is at its limit; nothing was stored. Retry after the delay.");
             return;
         }
 
@@ -159,14 +155,16 @@ internal sealed class IngestEndpoint(
         catch (Exception e) when (e is StorageFullException or StorageFaultedException or ObjectDisposedException or IOException)
         {
             logger.SendFailed(path, e);
+            // Not acknowledged is all that is known: a write cut short by a fault may still be recovered on restart,
+            // which is why the answer points at the idempotency key rather than promising nothing was stored.
             var reason = e switch
             {
-                StorageFullException => "The disk is nearly full.",
-                StorageFaultedException => "Storage failed and stopped accepting writes.",
-                ObjectDisposedException => "The server is shutting down.",
-                _ => "Storage could not complete the write.",
+                StorageFullException => "The disk is nearly full; nothing was stored.",
+                StorageFaultedException => "Storage failed and stopped accepting writes; the records were not acknowledged.",
+                ObjectDisposedException => "The server is shutting down; the records were not acknowledged.",
+                _ => "Storage could not complete the write; the records were not acknowledged.",
             };
-            await WriteUnavailableAsync(context, reason + " Nothing was stored.");
+            await WriteUnavailableAsync(context, reason + RetryAdvice);
             return;
         }
 
@@ -222,7 +220,8 @@ internal sealed class IngestEndpoint(
 
                 if (length + data.Length > buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length)));
+                    var size = Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)size);
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;

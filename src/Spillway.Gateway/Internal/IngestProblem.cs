@@ -65,7 +65,9 @@ internal sealed class IngestProblem
 
     public static IngestProblem TooManyRecords(int maxRecords)
         => Create(413, "too-many-records", "The request carries too many records.",
-            $"A request may carry at most {maxRecords} records; split it into several requests.", "$", $"has more than {maxRecords} records");
+            $"A request may carry at most {maxRecords} records; split it into several requests.",
+            "$",
+            $"has more than {maxRecords} records");
 
     public static IngestProblem RecordTooLarge(string path, int maxRecordBytes)
         => Create(413, "record-too-large", "A record is larger than the queue's maximum message size.",
@@ -89,7 +91,7 @@ internal sealed class IngestProblem
     public static IngestProblem Unavailable(string detail) => new()
     {
         Type = "urn:spillway:problem:unavailable",
-        Title = "The records cannot be stored right now; nothing was stored.",
+        Title = "The records cannot be stored right now.",
         Status = 503,
         Detail = detail,
     };

@@ -30,8 +30,6 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
         MaxDepth = 64,
     };
 
-    public int MaxRecords => maxRecords;
-
     /// <summary>
     /// Validates <paramref name="body"/>. Returns null when every record is valid, with their byte ranges in
     /// <paramref name="records"/> and <paramref name="isBatch"/> telling whether the body was an array or NDJSON;
@@ -396,6 +394,11 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             return name ?? "$";
         }
 
-        return name is null ? $"/{index}" : $"/{index}/{name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
+        if (name is null)
+        {
+            return $"/{index}";
+        }
+
+        return $"/{index}/{name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
     }
 }

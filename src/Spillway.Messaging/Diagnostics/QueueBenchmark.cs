@@ -119,7 +119,8 @@ public static class QueueBenchmark
             reopenSeconds);
     }
 
-    private static async Task SendAll(MessageQueue queue, byte[] body, int total, int senders, double[]? latencies, CancellationToken cancellationToken)
+    private static async Task SendAll(
+        MessageQueue queue, byte[] body, int total, int senders, double[]? latencies, CancellationToken cancellationToken)
     {
         var next = -1;
         var batch = new[] { new OutgoingMessage(body) };

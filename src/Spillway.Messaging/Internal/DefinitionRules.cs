@@ -42,7 +42,11 @@ internal static class DefinitionRules
 
         Range(definition.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, nameof(QueueDefinition.VisibilityTimeout));
         Range(definition.DeliveryDelay, TimeSpan.Zero, MaxDelay, nameof(QueueDefinition.DeliveryDelay));
-        Range(definition.MessageRetentionPeriod, TimeSpan.FromSeconds(60), TimeSpan.FromDays(14), nameof(QueueDefinition.MessageRetentionPeriod));
+        Range(
+            definition.MessageRetentionPeriod,
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromDays(14),
+            nameof(QueueDefinition.MessageRetentionPeriod));
         if (definition.MaximumMessageSize is < 1024 or > 1024 * 1024)
         {
             throw new ArgumentException("MaximumMessageSize must be 1,024-1,048,576 bytes.", nameof(definition));

@@ -81,7 +81,8 @@ internal static class QueueCatalog
         RedrivePolicy? redrive = null;
         if (root.TryGetProperty("redrivePolicy", out var policy))
         {
-            redrive = new RedrivePolicy(policy.GetProperty("deadLetterQueue").GetString()!, policy.GetProperty("maxReceiveCount").GetInt32());
+            redrive = new RedrivePolicy(
+                policy.GetProperty("deadLetterQueue").GetString()!, policy.GetProperty("maxReceiveCount").GetInt32());
         }
 
         return new QueueDefinition

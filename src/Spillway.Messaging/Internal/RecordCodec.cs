@@ -298,7 +298,8 @@ internal static class RecordCodec
             size += 1;
             foreach (var (name, value) in attributes)
             {
-                size += 1 + Encoding.UTF8.GetByteCount(name) + 1 + Encoding.UTF8.GetByteCount(value.DataType) + 1 + 4 + AttributeValueSize(value);
+                size += 1 + Encoding.UTF8.GetByteCount(name) + 1 + Encoding.UTF8.GetByteCount(value.DataType)
+                    + 1 + 4 + AttributeValueSize(value);
             }
         }
 
