@@ -96,6 +96,8 @@ cleanup() {
     rm -rf "$WORK"
     exit "$status"
 }
+# bash runs a trap once the command in progress returns: Ctrl-C reaches that command too (it is in the foreground
+# process group), while a TERM sent to this script alone waits for the current step (a build, a benchmark) to end.
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
