@@ -16,12 +16,12 @@ if ! [[ "$MESSAGES" =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RABBIT_HOME=/usr/lib/rabbitmq/bin
+RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 log() { printf '[queue-vs-rabbitmq] %s\n' "$*" >&2; }
 
 # --- RabbitMQ from Debian --------------------------------------------------------------------------------------------
-if [[ ! -x "$RABBIT_HOME/rabbitmq-server" ]]; then
+if [[ ! -x "$RABBIT_BIN/rabbitmq-server" ]]; then
     if [[ "$(id -u)" -ne 0 ]]; then
         echo "rabbitmq-server is not installed; run as root (apt-get) or install it first: apt-get install rabbitmq-server" >&2
         exit 1
@@ -34,10 +34,17 @@ if [[ ! -x "$RABBIT_HOME/rabbitmq-server" ]]; then
         chmod 755 /usr/sbin/policy-rc.d
         policy_added=1
     fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
+    installed=""
+    if apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null; then
+        installed=1
+    fi
     if [[ -n "$policy_added" ]]; then
         rm -f /usr/sbin/policy-rc.d
+    fi
+    if [[ -z "$installed" ]]; then
+        echo "apt-get could not install rabbitmq-server" >&2
+        exit 1
     fi
 fi
 
@@ -62,6 +69,10 @@ EPMD_PORT="$(free_port)"
 while [[ "$DIST_PORT" == "$AMQP_PORT" ]]; do DIST_PORT="$(free_port)"; done
 while [[ "$EPMD_PORT" == "$AMQP_PORT" || "$EPMD_PORT" == "$DIST_PORT" ]]; do EPMD_PORT="$(free_port)"; done
 
+# RabbitMQ's tools, with HOME in $WORK so the Erlang cookie the node creates and the CLI reads is private to this
+# run. Only they get that HOME: dotnet below keeps the real one (its package cache and settings live there).
+rabbit() { HOME="$WORK/home" "$RABBIT_BIN/$1" "${@:2}"; }
+
 SERVER_PID=""
 EPMD_PID=""
 cleanup() {
@@ -69,9 +80,13 @@ cleanup() {
     trap - EXIT INT TERM
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         log "stopping RabbitMQ node $NODE"
-        timeout 60 "$RABBIT_HOME/rabbitmqctl" -n "$NODE" stop >/dev/null 2>&1 || true
+        timeout 60 env HOME="$WORK/home" "$RABBIT_BIN/rabbitmqctl" -n "$NODE" stop >/dev/null 2>&1 || true
         for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 1; done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            # A node that would not stop: kill the Erlang VM (its pid is in the pid file) and the wrapper script.
+            if [[ -s "$RABBITMQ_PID_FILE" ]]; then kill -KILL "$(cat "$RABBITMQ_PID_FILE")" 2>/dev/null || true; fi
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
         wait "$SERVER_PID" 2>/dev/null || true
     fi
     if [[ -n "$EPMD_PID" ]]; then
@@ -81,6 +96,8 @@ cleanup() {
     rm -rf "$WORK"
     exit "$status"
 }
+# bash runs a trap once the command in progress returns: Ctrl-C reaches that command too (it is in the foreground
+# process group), while a TERM sent to this script alone waits for the current step (a build, a benchmark) to end.
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -94,8 +111,7 @@ EOF
 echo "[]." > "$WORK/enabled_plugins"
 : > "$WORK/rabbitmq-env.conf"
 
-# Everything the node and its CLI tools read points into $WORK; HOME too, so the Erlang cookie is private.
-export HOME="$WORK/home"
+# Everything the node and its CLI tools read points into $WORK.
 export RABBITMQ_NODENAME="$NODE"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$AMQP_PORT"
@@ -116,13 +132,13 @@ export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 epmd -address 127.0.0.1 -port "$EPMD_PORT" >/dev/null 2>&1 &
 EPMD_PID=$!
 log "starting RabbitMQ node $NODE (AMQP 127.0.0.1:$AMQP_PORT, distribution $DIST_PORT, epmd $EPMD_PORT)"
-"$RABBIT_HOME/rabbitmq-server" > "$WORK/log/stdout.log" 2>&1 &
+rabbit rabbitmq-server > "$WORK/log/stdout.log" 2>&1 &
 SERVER_PID=$!
 # await_startup gives up at once while the node is not registered with epmd yet, hence the loop around it.
 started=""
 for _ in $(seq 1 120); do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
-    if "$RABBIT_HOME/rabbitmqctl" -n "$NODE" await_startup --timeout 60 >/dev/null 2>&1; then started=1; break; fi
+    if rabbit rabbitmqctl -n "$NODE" await_startup --timeout 60 >/dev/null 2>&1; then started=1; break; fi
     sleep 1
 done
 if [[ -z "$started" ]]; then
@@ -130,7 +146,7 @@ if [[ -z "$started" ]]; then
     tail -n 40 "$WORK/log/"*.log >&2 || true
     exit 1
 fi
-log "RabbitMQ $("$RABBIT_HOME/rabbitmqctl" -n "$NODE" version 2>/dev/null) is up"
+log "RabbitMQ $(rabbit rabbitmqctl -n "$NODE" version 2>/dev/null) is up"
 
 # --- build once, then both benchmarks back to back ---------------------------------------------------------------------
 log "building Spillway (Release)"
