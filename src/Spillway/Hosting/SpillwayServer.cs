@@ -33,7 +33,12 @@ internal static class SpillwayServer
     internal static async Task<(WebApplication App, SpillwayRuntime Runtime)> BuildAsync(
         ServeArguments arguments, HandlerRegistry? registry, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = arguments.Extra });
+        // No configuration reload: its file watcher would watch the working directory, where ./data lives, and wake
+        // on every segment write.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. arguments.Extra],
+        });
         ConfigureSources(builder.Configuration, arguments);
 
         var options = new SpillwayOptions();
