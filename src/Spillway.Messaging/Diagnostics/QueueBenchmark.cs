@@ -53,7 +53,10 @@ public sealed record QueueBenchmarkResult(
 /// </summary>
 public static class QueueBenchmark
 {
-    /// <summary>Runs the benchmark; the engine it opens is deleted afterwards.</summary>
+    /// <summary>
+    /// Runs the benchmark in <see cref="QueueBenchmarkOptions.DataDirectory"/>; the engine is closed afterwards and its
+    /// files are left to the caller.
+    /// </summary>
     public static async Task<QueueBenchmarkResult> RunAsync(QueueBenchmarkOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
