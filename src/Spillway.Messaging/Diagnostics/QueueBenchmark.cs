@@ -148,12 +148,24 @@ public static class QueueBenchmark
     {
         var remaining = total;
         var receive = new ReceiveOptions { MaxMessages = batchSize, WaitTime = TimeSpan.FromSeconds(1) };
+
+        // Once the last message is deleted, the other consumers' long polls are cut short: their wait is not work.
+        using var finished = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = Enumerable.Range(0, consumers).Select(async _ =>
         {
             await Task.Yield();
             while (Volatile.Read(ref remaining) > 0)
             {
-                var messages = await queue.ReceiveAsync(receive, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<ReceivedMessage> messages;
+                try
+                {
+                    messages = await queue.ReceiveAsync(receive, finished.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (finished.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 if (messages.Count == 0)
                 {
                     continue;
@@ -166,7 +178,10 @@ public static class QueueBenchmark
                 }
 
                 await queue.DeleteBatchAsync(handles, cancellationToken).ConfigureAwait(false);
-                Interlocked.Add(ref remaining, -messages.Count);
+                if (Interlocked.Add(ref remaining, -messages.Count) <= 0)
+                {
+                    await finished.CancelAsync().ConfigureAwait(false);
+                }
             }
         });
         await Task.WhenAll(tasks).ConfigureAwait(false);
