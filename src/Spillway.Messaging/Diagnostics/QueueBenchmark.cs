@@ -77,16 +77,16 @@ public static class QueueBenchmark
         if (options.Backlog > 0)
         {
             await SendAll(queue, body, options.Backlog, options.Senders, null, cancellationToken).ConfigureAwait(false);
+
+            // Steady state with the backlog waiting: index, visible ring and a full body cache.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            resident = Environment.WorkingSet;
+
             await engine.DisposeAsync().ConfigureAwait(false);
             var reopen = Stopwatch.StartNew();
             engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
             reopenSeconds = reopen.Elapsed.TotalSeconds;
-            engine.TryGetQueue("bench", out queue);
-
-            // Read back the newest part of the backlog once, so the body cache is as full as in steady state.
-            queue!.Peek(1);
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            resident = Environment.WorkingSet;
+            queue = engine.TryGetQueue("bench", out var reopened) ? reopened : throw new InvalidOperationException("The queue is gone.");
         }
 
         await using var owned = engine;
