@@ -96,15 +96,16 @@ public sealed partial class MessageQueue
     /// Moves messages past the receive limit to the dead-letter queue: durable there first, then deleted here (durably),
     /// so a crash in between leaves a copy in both queues rather than in neither.
     /// </summary>
-    private async ValueTask DeadLetterAsync(MessageQueue deadLetterQueue, List<long> seqs)
+    private async ValueTask<int> DeadLetterAsync(MessageQueue deadLetterQueue, List<long> seqs)
     {
         var now = Now();
-        await MoveAsync(seqs, _ => deadLetterQueue, entry =>
+        var (moved, _) = await MoveAsync(seqs, _ => deadLetterQueue, entry =>
         {
             entry.SourceQueue = Name;
             entry.VisibleAtMs = now;
             return entry;
         }).ConfigureAwait(false);
+        return moved;
     }
 
     /// <summary>

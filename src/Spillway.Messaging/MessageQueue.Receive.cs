@@ -30,9 +30,10 @@ public sealed partial class MessageQueue
             cancellationToken.ThrowIfCancellationRequested();
             var picks = TakeVisible(
                 options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
+            var moved = 0;
             if (moves is not null)
             {
-                await DeadLetterAsync(deadLetterQueue!, moves).ConfigureAwait(false);
+                moved = await DeadLetterAsync(deadLetterQueue!, moves).ConfigureAwait(false);
             }
 
             if (picks.Length > 0)
@@ -42,9 +43,9 @@ public sealed partial class MessageQueue
             }
 
             var now = Now();
-            if (moves is not null && now < deadline)
+            if (moved > 0 && now < deadline)
             {
-                continue;
+                continue; // the dead-lettered ones made room: look again (a failed move must not spin)
             }
 
             if (now >= deadline || signal is null)

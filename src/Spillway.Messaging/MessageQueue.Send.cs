@@ -198,12 +198,12 @@ public sealed partial class MessageQueue
             var now = Now();
             for (var seq = pending.FirstSeq; seq < pending.FirstSeq + pending.Sent.Length; seq++)
             {
-                ref var slot = ref table[seq];
-                if (slot.State != SlotState.Pending)
+                if (!table.Contains(seq) || table[seq].State != SlotState.Pending)
                 {
-                    continue; // purged while it was being written
+                    continue; // purged while it was being written (and maybe trimmed away since)
                 }
 
+                ref var slot = ref table[seq];
                 if (slot.DueAtMs > now)
                 {
                     SetState(ref slot, SlotState.Delayed);

@@ -61,7 +61,7 @@ public sealed class CrashCycleTests : EngineTestBase
                 }
             });
 
-            await Task.Delay(random.Next(1, 40));
+            await Task.Delay(random.Next(5, 60));
             Engine.Crash();
             await stop.CancelAsync();
             await Task.WhenAll(senders.Append(consumer));
@@ -76,7 +76,7 @@ public sealed class CrashCycleTests : EngineTestBase
                 $"cycle {cycle}: {resurrected.Count} deleted messages came back, e.g. {resurrected.FirstOrDefault()}");
         }
 
-        Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} sends were acknowledged across the cycles");
+        Assert.True(acknowledged.Count > 20, $"only {acknowledged.Count} sends were acknowledged across the cycles");
         Assert.NotEmpty(deleted);
     }
 }

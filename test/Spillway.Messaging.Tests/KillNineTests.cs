@@ -64,7 +64,11 @@ public sealed class KillNineTests : IDisposable
 
     private Process StartWriter()
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        // The test host usually runs under the dotnet muxer; when it is an app host of its own, use the SDK's muxer.
+        var muxer = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
+            ? Environment.ProcessPath!
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(muxer)
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,

@@ -151,6 +151,28 @@ public sealed class QueueBasicsTests : EngineTestBase
     }
 
     [Fact]
+    public async Task A_purge_while_a_send_waits_for_its_fsync_purges_that_send_too()
+    {
+        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "racing" });
+        await Send(queue, "before");
+        using var gate = new ManualResetEventSlim(false);
+        Device.SyncEntered.Reset();
+        Device.SyncGate = gate;
+        // Big enough that the purge lets the index release the chunk that holds the batch's slots.
+        var send = Send(queue, Enumerable.Range(0, 5000).Select(i => $"during-{i}").ToArray());
+        Assert.True(Device.SyncEntered.Wait(TimeSpan.FromSeconds(10)));
+        var purge = queue.PurgeAsync().AsTask();
+        Device.SyncGate = null;
+        gate.Set();
+        await send;
+        await purge;
+
+        Assert.Equal(new QueueCounts(0, 0, 0, null), queue.GetCounts());
+        await Send(queue, "after");
+        Assert.Equal(["after"], (await Receive(queue)).Select(Text));
+    }
+
+    [Fact]
     public async Task Peek_shows_messages_oldest_first_without_receiving_them()
     {
         var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "peeked" });

@@ -53,7 +53,10 @@ public sealed record QueueBenchmarkResult(
 /// </summary>
 public static class QueueBenchmark
 {
-    /// <summary>Runs the benchmark; the engine it opens is deleted afterwards.</summary>
+    /// <summary>
+    /// Runs the benchmark in <see cref="QueueBenchmarkOptions.DataDirectory"/>; the engine is closed afterwards and its
+    /// files are left to the caller.
+    /// </summary>
     public static async Task<QueueBenchmarkResult> RunAsync(QueueBenchmarkOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -74,16 +77,16 @@ public static class QueueBenchmark
         if (options.Backlog > 0)
         {
             await SendAll(queue, body, options.Backlog, options.Senders, null, cancellationToken).ConfigureAwait(false);
+
+            // Steady state with the backlog waiting: index, visible ring and a full body cache.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            resident = Environment.WorkingSet;
+
             await engine.DisposeAsync().ConfigureAwait(false);
             var reopen = Stopwatch.StartNew();
             engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
             reopenSeconds = reopen.Elapsed.TotalSeconds;
-            engine.TryGetQueue("bench", out queue);
-
-            // Read back the newest part of the backlog once, so the body cache is as full as in steady state.
-            queue!.Peek(1);
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            resident = Environment.WorkingSet;
+            queue = engine.TryGetQueue("bench", out var reopened) ? reopened : throw new InvalidOperationException("The queue is gone.");
         }
 
         await using var owned = engine;
@@ -145,12 +148,24 @@ public static class QueueBenchmark
     {
         var remaining = total;
         var receive = new ReceiveOptions { MaxMessages = batchSize, WaitTime = TimeSpan.FromSeconds(1) };
+
+        // Once the last message is deleted, the other consumers' long polls are cut short: their wait is not work.
+        using var finished = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = Enumerable.Range(0, consumers).Select(async _ =>
         {
             await Task.Yield();
             while (Volatile.Read(ref remaining) > 0)
             {
-                var messages = await queue.ReceiveAsync(receive, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<ReceivedMessage> messages;
+                try
+                {
+                    messages = await queue.ReceiveAsync(receive, finished.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (finished.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 if (messages.Count == 0)
                 {
                     continue;
@@ -163,7 +178,10 @@ public static class QueueBenchmark
                 }
 
                 await queue.DeleteBatchAsync(handles, cancellationToken).ConfigureAwait(false);
-                Interlocked.Add(ref remaining, -messages.Count);
+                if (Interlocked.Add(ref remaining, -messages.Count) <= 0)
+                {
+                    await finished.CancelAsync().ConfigureAwait(false);
+                }
             }
         });
         await Task.WhenAll(tasks).ConfigureAwait(false);
