@@ -27,11 +27,7 @@ public static class QueueAdminEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(engine);
-        var authenticator = new ApiKeyAuthenticator((options ?? new GatewayOptions()).ResolveApiKeys());
-        var group = endpoints.MapGroup("/v1/queues");
-        group.AddEndpointFilter(async (context, next) => authenticator.IsAuthorized(context.HttpContext.Request)
-            ? await next(context).ConfigureAwait(false)
-            : Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key> or X-Api-Key)."));
+        var group = endpoints.MapGroup("/v1/queues").RequireApiKey(options);
 
         group.MapGet("/", () => TypedResults.Json(
             new QueueList([.. engine.ListQueues().Select(q => Summarize(q))]), AdminJsonContext.Default.QueueList));
@@ -103,6 +99,20 @@ public static class QueueAdminEndpoints
         });
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// Requires one of the gateway's API keys (when any are configured) on every endpoint of <paramref name="group"/>:
+    /// 401 with a problem body otherwise.
+    /// </summary>
+    public static RouteGroupBuilder RequireApiKey(this RouteGroupBuilder group, GatewayOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var authenticator = new ApiKeyAuthenticator((options ?? new GatewayOptions()).ResolveApiKeys());
+        group.AddEndpointFilter(async (context, next) => authenticator.IsAuthorized(context.HttpContext.Request)
+            ? await next(context).ConfigureAwait(false)
+            : Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key> or X-Api-Key)."));
+        return group;
     }
 
     private static QueueSummary Summarize(MessageQueue queue)

@@ -9,9 +9,7 @@ namespace Spillway.Hosting;
 /// <summary>What a running server owns: the queue engine, the sinks, the handlers and the workers feeding them.</summary>
 internal sealed class SpillwayRuntime : IAsyncDisposable
 {
-    private readonly List<EventSourceMapping> mappings = [];
-    private readonly Dictionary<EventSourceMapping, string?> mappingSinks = [];
-    private readonly List<IDisposable> ownedHandlers = [];
+    private readonly Dictionary<string, Worker> workers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger logger;
 
     private SpillwayRuntime(QueueEngine engine, Dictionary<string, ISqlSink> sinks, ILogger logger)
@@ -25,7 +23,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     public IReadOnlyDictionary<string, ISqlSink> Sinks { get; }
 
-    public IReadOnlyList<EventSourceMapping> Mappings => mappings;
+    public IReadOnlyDictionary<string, Worker> Workers => workers;
 
     /// <summary>Opens storage, creates every configured queue and builds the sinks and workers (not started yet).</summary>
     public static async Task<SpillwayRuntime> OpenAsync(
@@ -70,6 +68,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     {
         app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
         app.MapQueueAdmin(Engine, gateway);
+        app.MapWorkerAdmin(this, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => _ = StartWorkersAsync(lifetime.ApplicationStopping));
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
@@ -77,15 +76,9 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopWorkersAsync().ConfigureAwait(false);
-        foreach (var mapping in mappings)
+        foreach (var worker in workers.Values)
         {
-            await mapping.DisposeAsync().ConfigureAwait(false);
-        }
-
-        foreach (var handler in ownedHandlers)
-        {
-            handler.Dispose();
+            await worker.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var sink in Sinks.Values)
@@ -140,11 +133,6 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             throw new ConfigurationException(key + ":Handler", e.Message);
         }
 
-        if (handler is IDisposable disposable)
-        {
-            ownedHandlers.Add(disposable);
-        }
-
         var options = new EventSourceMappingOptions
         {
             BatchSize = config.BatchSize,
@@ -153,9 +141,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Enabled = config.Enabled,
         };
-        var mapping = new EventSourceMapping(queue, handler, options, loggerFactory.CreateLogger<EventSourceMapping>());
-        mappings.Add(mapping);
-        mappingSinks[mapping] = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
+        var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
+        workers[worker.Name] = new Worker(worker.Name, queue, handler, options, sink, loggerFactory);
     }
 
     private async Task StartWorkersAsync(CancellationToken stopping)
@@ -163,14 +150,14 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         // A worker that writes into a sink starts once the sink's table exists: a batch written before that would
         // fail and burn receive counts. The database may be down at start-up; ingest goes on meanwhile.
         var schemas = Sinks.Values.ToDictionary(s => s.Name, s => EnsureSchemaAsync(s, stopping), StringComparer.OrdinalIgnoreCase);
-        var starts = mappings.Select(async mapping =>
+        var starts = workers.Values.Where(w => w.Options.Enabled).Select(async worker =>
         {
-            if (mappingSinks[mapping] is { } sink && schemas.TryGetValue(sink, out var schema) && !await schema.ConfigureAwait(false))
+            if (worker.Sink is { } sink && schemas.TryGetValue(sink, out var schema) && !await schema.ConfigureAwait(false))
             {
                 return;
             }
 
-            await mapping.StartAsync(stopping).ConfigureAwait(false);
+            await worker.EnableAsync(stopping).ConfigureAwait(false);
         });
         await Task.WhenAll(starts).ConfigureAwait(false);
     }
@@ -217,9 +204,6 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     private async Task StopWorkersAsync()
     {
-        foreach (var mapping in mappings)
-        {
-            await mapping.StopAsync().ConfigureAwait(false);
-        }
+        await Task.WhenAll(workers.Values.Select(w => w.DisableAsync(CancellationToken.None))).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spillway.Gateway;
+using Spillway.Gateway.Admin;
+
+namespace Spillway.Hosting;
+
+/// <summary>
+/// Workers seen and switched by an operator, as a Lambda event-source mapping is enabled or disabled:
+/// <c>GET /v1/workers</c>, <c>POST /v1/workers/{name}/enable</c>, <c>POST /v1/workers/{name}/disable</c>.
+/// Disabling lets the batches in flight finish; messages keep arriving in the queue meanwhile.
+/// </summary>
+internal static class WorkerAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapWorkerAdmin(this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, GatewayOptions gateway)
+    {
+        var group = endpoints.MapGroup("/v1/workers").RequireApiKey(gateway);
+        group.MapGet("/", () => TypedResults.Json(
+            new WorkerList([.. runtime.Workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(Describe)]),
+            WorkerJsonContext.Default.WorkerList));
+        group.MapPost("/{name}/enable", (string name, CancellationToken cancellationToken) =>
+            SwitchAsync(runtime, name, (w, ct) => w.EnableAsync(ct), cancellationToken));
+        group.MapPost("/{name}/disable", (string name, CancellationToken cancellationToken) =>
+            SwitchAsync(runtime, name, (w, ct) => w.DisableAsync(ct), cancellationToken));
+        return endpoints;
+    }
+
+    private static async Task<IResult> SwitchAsync(
+        SpillwayRuntime runtime, string name, Func<Worker, CancellationToken, Task<bool>> change, CancellationToken cancellationToken)
+    {
+        if (!runtime.Workers.TryGetValue(name, out var worker))
+        {
+            return TypedResults.Problem(
+                detail: $"There is no worker named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown worker");
+        }
+
+        await change(worker, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(Describe(worker), WorkerJsonContext.Default.WorkerView);
+    }
+
+    private static WorkerView Describe(Worker worker)
+    {
+        var statistics = worker.Statistics;
+        return new WorkerView(
+            worker.Name,
+            worker.QueueName,
+            worker.Enabled,
+            worker.Options.BatchSize,
+            worker.Options.MaximumConcurrency,
+            statistics?.CurrentConcurrency ?? 0,
+            statistics?.Batches ?? 0,
+            statistics?.SucceededMessages ?? 0,
+            statistics?.FailedMessages ?? 0,
+            statistics?.Paused ?? false);
+    }
+}
+
+internal sealed record WorkerList(IReadOnlyList<WorkerView> Workers);
+
+/// <summary>A worker as the API shows it; the counters are those of its current run since it was last enabled.</summary>
+internal sealed record WorkerView(
+    string Name,
+    string Queue,
+    bool Enabled,
+    int BatchSize,
+    int MaxConcurrency,
+    int CurrentConcurrency,
+    long Batches,
+    long SucceededMessages,
+    long FailedMessages,
+    bool PausedBySinkOutage);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(WorkerList))]
+[JsonSerializable(typeof(WorkerView))]
+internal sealed partial class WorkerJsonContext : JsonSerializerContext;
