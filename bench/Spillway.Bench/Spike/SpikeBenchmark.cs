@@ -167,13 +167,19 @@ public static class SpikeBenchmark
         return (rows, perSecond, peak);
     }
 
-    // The spike runs the seed's default worker settings; the drain gives the worker large batches and most of the
-    // pool (8 of its 10 connections), as an operator tuning for a fast drain would.
+    // The spike runs the seed's default worker settings; the drain gives the worker large batches and 4 concurrent
+    // writers, as an operator tuning for a fast drain would. More writers were slower here: time-ordered ids send
+    // every COPY to the same right-hand index page, so 8 writers mostly wait on each other. Both can be overridden
+    // with SPILLWAY_BENCH_DRAIN_BATCH and SPILLWAY_BENCH_DRAIN_CONCURRENCY.
     private static string[] ServeArguments(Uri baseAddress, string dataDirectory, string databaseUrl, string table, bool drainTuned) =>
     [
         "serve", "--urls", baseAddress.ToString(), "--data-dir", dataDirectory, "--database", databaseUrl,
         $"--Spillway:Sinks:users:Table={table}",
-        .. drainTuned ? (string[])["--Spillway:Workers:submit:BatchSize=5000", "--Spillway:Workers:submit:MaxConcurrency=8"] : [],
+        .. drainTuned
+            ? (string[])[
+                $"--Spillway:Workers:submit:BatchSize={Environment.GetEnvironmentVariable("SPILLWAY_BENCH_DRAIN_BATCH") ?? "10000"}",
+                $"--Spillway:Workers:submit:MaxConcurrency={Environment.GetEnvironmentVariable("SPILLWAY_BENCH_DRAIN_CONCURRENCY") ?? "4"}"]
+            : [],
         "--Logging:LogLevel:Default=Warning",
     ];
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Spillway.Messaging.Diagnostics;
+using Spillway.Bench.Queue;
 using Spillway.Bench.Spike;
 using Spillway.Bench.Support;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Spillway.Messaging;
 
-namespace Spillway.Messaging.Diagnostics;
+namespace Spillway.Bench.Queue;
 
 /// <summary>What <see cref="QueueBenchmark.RunAsync"/> measures.</summary>
 public sealed record QueueBenchmarkOptions
