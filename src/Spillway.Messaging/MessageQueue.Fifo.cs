@@ -204,7 +204,7 @@ public sealed partial class MessageQueue
             var now = Now();
             nextDue = PromoteDue(now);
             ExpireOldest(now, ref expired);
-            visible.Clear(); // a FIFO receive finds its messages by walking the index, not through the ring
+            CompactVisibleRing();
             state.PruneGroups(table.Head);
             var picks = new List<Pick>(Math.Min(max, 16));
             var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
@@ -284,6 +284,28 @@ public sealed partial class MessageQueue
             }
 
             return [.. picks];
+        }
+    }
+
+    /// <summary>
+    /// A FIFO receive finds its messages by walking the index, so nothing dequeues the ring of visible messages (which
+    /// only a redrive out of this queue reads, skipping stale entries). Rebuilt in sequence order once mostly stale, so it
+    /// stays within twice the visible count. Under the lock.
+    /// </summary>
+    private void CompactVisibleRing()
+    {
+        if (visible.Count <= (2 * visibleCount) + 4096)
+        {
+            return;
+        }
+
+        visible.Clear();
+        for (var seq = table.Head; seq < table.End; seq++)
+        {
+            if (table[seq].State == SlotState.Visible)
+            {
+                visible.Enqueue(seq);
+            }
         }
     }
 

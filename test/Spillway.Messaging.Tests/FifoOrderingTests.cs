@@ -153,5 +153,12 @@ public sealed class FifoOrderingTests : FifoTestBase
         var dead = await Receive(Queue("orders-dlq.fifo"));
         Assert.Equal(["a1", "b1", "a2", "a3"], dead.Select(Text));
         Assert.Equal(["A", "B", "A", "A"], dead.Select(m => m.MessageGroupId));
+
+        // A redrive back to the source keeps the order and the groups too.
+        Assert.All(dead, m => Assert.True(Queue("orders-dlq.fifo").ChangeVisibility(m.ReceiptHandle, TimeSpan.Zero)));
+        Assert.Equal(4, await Engine.RedriveAsync("orders-dlq.fifo", null, 100));
+        var back = await Receive(queue);
+        Assert.Equal(["a1", "b1", "a2", "a3"], back.Select(Text));
+        Assert.Equal(["A", "B", "A", "A"], back.Select(m => m.MessageGroupId));
     }
 }
