@@ -247,6 +247,11 @@ public sealed partial class MessageQueue
     {
         table.TrimHead();
         var low = table.Head < table.End ? table[table.Head].Position : Log.AppendedPosition;
+        if (fifo is not null)
+        {
+            // FIFO deduplication ids outlive their messages by up to 5 minutes and are rebuilt from the send records.
+            low = Math.Min(low, fifo.RetainFrom(Now()));
+        }
         if (low - releasedBefore < releaseStep)
         {
             return;

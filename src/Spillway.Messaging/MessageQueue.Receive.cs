@@ -25,11 +25,30 @@ public sealed partial class MessageQueue
         DefinitionRules.Range(options.WaitTime, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
         var deadline = Now() + (long)options.WaitTime.TotalMilliseconds;
         var deadLetterQueue = ResolveDeadLetterQueue();
+        var attemptId = fifo is null ? null : options.ReceiveRequestAttemptId;
+        if (attemptId is not null)
+        {
+            if (!FifoRules.IsValidId(attemptId))
+            {
+                throw new ArgumentException(
+                    $"ReceiveRequestAttemptId must be 1-{FifoRules.MaxIdLength} ASCII letters, digits or punctuation.", nameof(options));
+            }
+
+            if (TryReplayAttempt(attemptId, (long)visibility.TotalMilliseconds) is { } replayed)
+            {
+                LoadEntries(replayed);
+                return Materialize(replayed);
+            }
+        }
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var picks = TakeVisible(
-                options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue);
+            var picks = fifo is null
+                ? TakeVisible(
+                    options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, out var moves, out var signal, out var nextDue)
+                : TakeFifo(
+                    options.MaxMessages, (long)visibility.TotalMilliseconds, deadLetterQueue, attemptId, out moves, out signal, out nextDue);
             var moved = 0;
             if (moves is not null)
             {
@@ -109,6 +128,10 @@ public sealed partial class MessageQueue
             if (deleted > 0)
             {
                 ReleaseDeadSegments();
+                if (fifo is not null)
+                {
+                    SignalArrival(); // a deleted FIFO message may unblock its group for a long-poller
+                }
             }
         }
 
@@ -337,6 +360,8 @@ public sealed partial class MessageQueue
             {
                 Attributes = entry.Attributes ?? (IReadOnlyDictionary<string, MessageAttributeValue>)
                     System.Collections.ObjectModel.ReadOnlyDictionary<string, MessageAttributeValue>.Empty,
+                MessageGroupId = entry.GroupId,
+                MessageDeduplicationId = entry.DeduplicationId,
             };
         }
 

@@ -24,6 +24,11 @@ public sealed partial class MessageQueue
     public async ValueTask<SendResult> SendBatchAsync(
         IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
+        if (fifo is not null)
+        {
+            return await SendFifoAsync(messages, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+
         var entries = PrepareSend(messages, idempotencyKey);
         cancellationToken.ThrowIfCancellationRequested();
         engine.EnsureWritable(this);
@@ -86,6 +91,13 @@ public sealed partial class MessageQueue
                 throw new ArgumentException($"A send carries at most {MaxBatchBodyBytes} bytes of bodies.", nameof(messages));
             }
 
+            if (fifo is null && (message.MessageGroupId is not null || message.MessageDeduplicationId is not null))
+            {
+                throw new ArgumentException(
+                    $"Message {i}: MessageGroupId and MessageDeduplicationId apply to FIFO queues only; '{Name}' is a standard queue.",
+                    nameof(messages));
+            }
+
             var delay = message.Delay ?? Definition.DeliveryDelay;
             DefinitionRules.Range(delay, TimeSpan.Zero, DefinitionRules.MaxDelay, nameof(OutgoingMessage.Delay));
             ValidateAttributes(message.Attributes, i);
@@ -135,7 +147,6 @@ public sealed partial class MessageQueue
     {
         var offsets = new int[entries.Length];
         var payload = RecordCodec.EncodeSend(entries, key, entries[0].SentAtMs, offsets);
-        var sent = new SentMessage[entries.Length];
         lock (gate)
         {
             var now = Now();
@@ -149,33 +160,48 @@ public sealed partial class MessageQueue
             }
 
             replay = null;
-            var firstSeq = nextSeq;
-            RecordCodec.PatchFirstSeq(payload, firstSeq);
-            var append = Log.Append(RecordType.Send, payload);
-            nextSeq += entries.Length;
-            table.Grow(firstSeq, nextSeq);
+            return AppendLocked(entries, payload, offsets, key, now);
+        }
+    }
+
+    /// <summary>Gives the encoded entries sequence numbers and pending slots and hands the record to the log. Under the lock.</summary>
+    private PendingAppend AppendLocked(EntryData[] entries, byte[] payload, int[] offsets, string? key, long now)
+    {
+        var sent = new SentMessage[entries.Length];
+        var firstSeq = nextSeq;
+        RecordCodec.PatchFirstSeq(payload, firstSeq);
+        var append = Log.Append(RecordType.Send, payload);
+        nextSeq += entries.Length;
+        table.Grow(firstSeq, nextSeq);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            table[firstSeq + i] = new MessageSlot
+            {
+                Position = append.Position,
+                SentAtMs = entries[i].SentAtMs,
+                DueAtMs = entries[i].VisibleAtMs,
+                EntryOffset = offsets[i],
+                EntryLength = (i + 1 < entries.Length ? offsets[i + 1] - 4 : payload.Length) - offsets[i],
+                ReceiveCount = entries[i].ReceiveCount,
+                State = SlotState.Pending,
+            };
+            sent[i] = new SentMessage(entries[i].Id, firstSeq + i);
+        }
+
+        if (fifo is not null)
+        {
             for (var i = 0; i < entries.Length; i++)
             {
-                table[firstSeq + i] = new MessageSlot
-                {
-                    Position = append.Position,
-                    SentAtMs = entries[i].SentAtMs,
-                    DueAtMs = entries[i].VisibleAtMs,
-                    EntryOffset = offsets[i],
-                    EntryLength = (i + 1 < entries.Length ? offsets[i + 1] - 4 : payload.Length) - offsets[i],
-                    ReceiveCount = entries[i].ReceiveCount,
-                    State = SlotState.Pending,
-                };
-                sent[i] = new SentMessage(entries[i].Id, firstSeq + i);
+                fifo.SetGroup(firstSeq + i, entries[i].GroupId ?? string.Empty);
             }
-
-            if (key is not null)
-            {
-                RememberKey(key, new KeyEntry(sent, entries[0].SentAtMs, append.Position) { Pending = append.Durable }, now);
-            }
-
-            return new PendingAppend(append, firstSeq, payload, sent);
         }
+
+        if (key is not null)
+        {
+            RememberKey(key, new KeyEntry(sent, entries[0].SentAtMs, append.Position) { Pending = append.Durable }, now);
+        }
+
+        return new PendingAppend(append, firstSeq, payload, sent);
     }
 
     /// <summary>The covering fsync failed: nothing was stored, so the idempotency key must not answer for it.</summary>
@@ -228,6 +254,12 @@ public sealed partial class MessageQueue
     /// <summary>Stores messages moved from another queue (dead-lettered or redriven) with their ids; durable on return.</summary>
     internal async ValueTask AppendMovedAsync(EntryData[] entries)
     {
+        for (var i = 0; i < entries.Length; i++)
+        {
+            // A moved message keeps its group (FIFO order in the destination) but its deduplication id stays behind.
+            entries[i].Deduplicates = false;
+        }
+
         var pending = BeginAppend(entries, key: null, out _);
         await pending.Append.Durable.ConfigureAwait(false);
         CompleteAppend(pending, key: null);

@@ -23,6 +23,9 @@ public sealed partial class MessageQueue
     private readonly Queue<(string Key, long SentAtMs)> keyExpiry = new();
     private readonly int incarnation = Random.Shared.Next();
     private readonly long releaseStep;
+
+    // FIFO queues only (null on standard queues, so their paths do no FIFO work).
+    private readonly FifoState? fifo;
     private long lastFifoDue = long.MinValue;
     private long nextSeq = 1;
     private long visibleCount;
@@ -41,6 +44,7 @@ public sealed partial class MessageQueue
         Directory = directory;
         cache = new BodyCache(engine.Options.BodyCacheBytes);
         releaseStep = Math.Max(4096, engine.Options.SegmentSize / 8);
+        fifo = definition.FifoQueue ? new FifoState(definition) : null;
     }
 
     /// <summary>The queue's name.</summary>
@@ -166,6 +170,11 @@ public sealed partial class MessageQueue
             if (messages is not null)
             {
                 messages[i] = new SentMessage(id, seq);
+            }
+
+            if (fifo is not null)
+            {
+                ReplayFifoEntry(seq, id, entrySentAt, position, payload.Slice(offset, length), now);
             }
 
             offset += length;

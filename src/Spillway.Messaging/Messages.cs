@@ -2,11 +2,20 @@ namespace Spillway.Messaging;
 
 /// <summary>A message to send.</summary>
 /// <param name="Body">The message body (UTF-8 text for SQS clients; Spillway's ingest stores JSON).</param>
-/// <param name="Delay">Per-message delay; null uses the queue's delivery delay.</param>
+/// <param name="Delay">Per-message delay; null uses the queue's delivery delay. Refused on FIFO queues (as in SQS, they
+/// only have the queue's delay).</param>
 public sealed record OutgoingMessage(ReadOnlyMemory<byte> Body, TimeSpan? Delay = null)
 {
     /// <summary>Message attributes (at most 10); null for none.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue>? Attributes { get; init; }
+
+    /// <summary>FIFO only, and required there: the group within which order is strict. 1-128 characters of ASCII letters,
+    /// digits and punctuation.</summary>
+    public string? MessageGroupId { get; init; }
+
+    /// <summary>FIFO only: a send with an id seen in the last 5 minutes stores nothing and answers with the original
+    /// message. Required unless the queue has content-based deduplication. 1-128 characters like a group id.</summary>
+    public string? MessageDeduplicationId { get; init; }
 }
 
 /// <summary>An SQS-style message attribute.</summary>
@@ -30,6 +39,11 @@ public sealed record ReceiveOptions
 
     /// <summary>Long-poll wait: return as soon as a message is available, or empty after this. 0–20 s; defaults to 0.</summary>
     public TimeSpan WaitTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>FIFO only (ignored on standard queues, as in SQS): a retried receive with the same id within 5 minutes
+    /// returns the same messages and receipt handles, provided none was deleted or had its visibility changed, and
+    /// restarts their visibility timeout. 1-128 characters of ASCII letters, digits and punctuation; null for none.</summary>
+    public string? ReceiveRequestAttemptId { get; init; }
 }
 
 /// <summary>A message handed to a consumer; hidden from others until its visibility timeout passes.</summary>
@@ -45,6 +59,12 @@ public sealed record ReceivedMessage(
     /// <summary>Message attributes; empty when none were sent.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; init; } =
         System.Collections.ObjectModel.ReadOnlyDictionary<string, MessageAttributeValue>.Empty;
+
+    /// <summary>FIFO: the message's group; null on standard queues.</summary>
+    public string? MessageGroupId { get; init; }
+
+    /// <summary>FIFO: the deduplication id (given, or the SHA-256 of the body in hex); null on standard queues.</summary>
+    public string? MessageDeduplicationId { get; init; }
 }
 
 /// <summary>A message looked at without receiving it (for listing a dead-letter queue or tailing a queue).</summary>

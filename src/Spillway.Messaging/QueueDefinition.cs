@@ -18,8 +18,22 @@ public sealed record QueueDefinition
     /// <summary>Largest message body accepted, in bytes. 1 KiB–1 MiB; defaults to 1 MiB.</summary>
     public int MaximumMessageSize { get; init; } = 1024 * 1024;
 
-    /// <summary>Where messages go after too many receives; null for none.</summary>
+    /// <summary>Where messages go after too many receives; null for none. A FIFO queue's dead-letter queue is a FIFO
+    /// queue, a standard queue's a standard queue.</summary>
     public RedrivePolicy? RedrivePolicy { get; init; }
+
+    /// <summary>True for a FIFO queue; must agree with the name (a FIFO queue's name ends in ".fifo"). Defaults to false.</summary>
+    public bool FifoQueue { get; init; }
+
+    /// <summary>FIFO only: a send without a deduplication id is deduplicated by the SHA-256 of its body. Defaults to false.</summary>
+    public bool ContentBasedDeduplication { get; init; }
+
+    /// <summary>FIFO only: whether deduplication ids are unique per queue or per message group. Defaults to queue.</summary>
+    public DeduplicationScope DeduplicationScope { get; init; } = DeduplicationScope.Queue;
+
+    /// <summary>FIFO only: the unit of the throughput quota; perMessageGroupId needs messageGroup deduplication scope.
+    /// Recorded for SQS compatibility (the engine does not throttle). Defaults to perQueue.</summary>
+    public FifoThroughputLimit FifoThroughputLimit { get; init; } = FifoThroughputLimit.PerQueue;
 }
 
 /// <summary>Moves a message to <paramref name="DeadLetterQueue"/> once it has been received more than

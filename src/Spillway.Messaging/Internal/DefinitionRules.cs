@@ -10,6 +10,11 @@ internal static class DefinitionRules
     public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(900);
     public static readonly TimeSpan MaxWaitTime = TimeSpan.FromSeconds(20);
 
+    public const string FifoSuffix = ".fifo";
+
+    public static bool IsFifoName(string? name) => name?.EndsWith(FifoSuffix, StringComparison.Ordinal) == true;
+
+    /// <summary>1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in ".fifo", which counts toward the 80.</summary>
     public static bool IsValidName(string? name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 80)
@@ -17,7 +22,13 @@ internal static class DefinitionRules
             return false;
         }
 
-        foreach (var c in name)
+        var stem = IsFifoName(name) ? name[..^FifoSuffix.Length] : name;
+        if (stem.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in stem)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             {
@@ -34,11 +45,11 @@ internal static class DefinitionRules
         if (!IsValidName(definition.Name))
         {
             throw new ArgumentException(
-                definition.Name?.EndsWith(".fifo", StringComparison.Ordinal) == true
-                    ? "FIFO queues are not supported yet."
-                    : $"Queue name '{definition.Name}' must be 1-80 letters, digits, '-' or '_'.",
+                $"Queue name '{definition.Name}' must be 1-80 letters, digits, '-' or '_' (a FIFO queue's ending in '.fifo').",
                 nameof(definition));
         }
+
+        FifoRules.ValidateDefinition(definition);
 
         Range(definition.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, nameof(QueueDefinition.VisibilityTimeout));
         Range(definition.DeliveryDelay, TimeSpan.Zero, MaxDelay, nameof(QueueDefinition.DeliveryDelay));

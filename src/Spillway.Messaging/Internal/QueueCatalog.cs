@@ -61,6 +61,18 @@ internal static class QueueCatalog
                 json.WriteEndObject();
             }
 
+            if (definition.FifoQueue)
+            {
+                // Written only for FIFO queues, so a standard queue's file is unchanged.
+                json.WriteStartObject("fifo");
+                json.WriteBoolean("contentBasedDeduplication", definition.ContentBasedDeduplication);
+                json.WriteString("deduplicationScope", definition.DeduplicationScope == DeduplicationScope.MessageGroup ? "messageGroup" : "queue");
+                json.WriteString(
+                    "fifoThroughputLimit",
+                    definition.FifoThroughputLimit == FifoThroughputLimit.PerMessageGroupId ? "perMessageGroupId" : "perQueue");
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 
@@ -85,8 +97,17 @@ internal static class QueueCatalog
                 policy.GetProperty("deadLetterQueue").GetString()!, policy.GetProperty("maxReceiveCount").GetInt32());
         }
 
+        var fifo = root.TryGetProperty("fifo", out var fifoElement);
         return new QueueDefinition
         {
+            FifoQueue = fifo,
+            ContentBasedDeduplication = fifo && fifoElement.GetProperty("contentBasedDeduplication").GetBoolean(),
+            DeduplicationScope = fifo && fifoElement.GetProperty("deduplicationScope").GetString() == "messageGroup"
+                ? DeduplicationScope.MessageGroup
+                : DeduplicationScope.Queue,
+            FifoThroughputLimit = fifo && fifoElement.GetProperty("fifoThroughputLimit").GetString() == "perMessageGroupId"
+                ? FifoThroughputLimit.PerMessageGroupId
+                : FifoThroughputLimit.PerQueue,
             Name = root.GetProperty("name").GetString()!,
             VisibilityTimeout = TimeSpan.FromMilliseconds(root.GetProperty("visibilityTimeoutMs").GetInt64()),
             DeliveryDelay = TimeSpan.FromMilliseconds(root.GetProperty("deliveryDelayMs").GetInt64()),

@@ -23,6 +23,15 @@ internal struct EntryData
     public string? SourceQueue;
     public IReadOnlyDictionary<string, MessageAttributeValue>? Attributes;
     public ReadOnlyMemory<byte> Body;
+
+    /// <summary>FIFO: the message group; null on standard queues.</summary>
+    public string? GroupId;
+
+    /// <summary>FIFO: the deduplication id (given or content hash).</summary>
+    public string? DeduplicationId;
+
+    /// <summary>FIFO: the entry was sent (not moved) here, so recovery rebuilds its deduplication id.</summary>
+    public bool Deduplicates;
 }
 
 /// <summary>
@@ -39,12 +48,14 @@ internal static class RecordCodec
     private const int EntryFixedSize = 16 + 8 + 8 + 4 + 1 + 4;
     private const byte HasAttributes = 1;
     private const byte HasSource = 2;
+    private const byte HasFifo = 4;
+    private const byte DeduplicatesFlag = 8;
     private const byte StringAttribute = 0;
     private const byte BinaryAttribute = 1;
 
     // ---- send: u8 version, i64 firstSeq, i64 sentAtMs, u16 keyLength, key, i32 count, then per message
     //      i32 entryLength + entry (guid id, i64 sentAtMs, i64 visibleAtMs, i32 receiveCount, u8 flags,
-    //      [u8 len + source], [u8 count + attributes], i32 bodyLength, body).
+    //      [u8 len + source], [FIFO: u8 len + group id, u8 len + deduplication id], [u8 count + attributes], i32 bodyLength, body).
 
     public static byte[] EncodeSend(ReadOnlySpan<EntryData> entries, string? key, long sentAtMs, Span<int> entryOffsets)
     {
@@ -122,6 +133,14 @@ internal static class RecordCodec
             offset += 1 + length;
         }
 
+        string? groupId = null;
+        string? deduplicationId = null;
+        if ((flags & HasFifo) != 0)
+        {
+            groupId = ReadShortString(span, ref offset);
+            deduplicationId = ReadShortString(span, ref offset);
+        }
+
         Dictionary<string, MessageAttributeValue>? attributes = null;
         if ((flags & HasAttributes) != 0)
         {
@@ -152,7 +171,32 @@ internal static class RecordCodec
             SourceQueue = source,
             Attributes = attributes,
             Body = entry.Slice(offset + 4, bodyLength),
+            GroupId = groupId,
+            DeduplicationId = deduplicationId,
+            Deduplicates = (flags & DeduplicatesFlag) != 0,
         };
+    }
+
+    /// <summary>Reads only the FIFO fields of an entry (what recovery needs); false for an entry without them.</summary>
+    public static bool ReadFifoFields(ReadOnlySpan<byte> entry, out string groupId, out string deduplicationId, out bool deduplicates)
+    {
+        var flags = entry[36];
+        groupId = deduplicationId = string.Empty;
+        deduplicates = (flags & DeduplicatesFlag) != 0;
+        if ((flags & HasFifo) == 0)
+        {
+            return false;
+        }
+
+        var offset = 37;
+        if ((flags & HasSource) != 0)
+        {
+            offset += 1 + entry[offset];
+        }
+
+        groupId = ReadShortString(entry, ref offset);
+        deduplicationId = ReadShortString(entry, ref offset);
+        return true;
     }
 
     // ---- delete: u8 version, i32 count, i64 seq...
@@ -293,6 +337,11 @@ internal static class RecordCodec
             size += 1 + Encoding.UTF8.GetByteCount(entry.SourceQueue);
         }
 
+        if (entry.GroupId is not null)
+        {
+            size += 2 + entry.GroupId.Length + (entry.DeduplicationId?.Length ?? 0); // ASCII only (validated)
+        }
+
         if (entry.Attributes is { Count: > 0 } attributes)
         {
             size += 1;
@@ -316,11 +365,18 @@ internal static class RecordCodec
         BinaryPrimitives.WriteInt64LittleEndian(span[24..], entry.VisibleAtMs);
         BinaryPrimitives.WriteInt32LittleEndian(span[32..], entry.ReceiveCount);
         var hasAttributes = entry.Attributes is { Count: > 0 };
-        span[36] = (byte)((hasAttributes ? HasAttributes : 0) | (entry.SourceQueue is null ? 0 : HasSource));
+        span[36] = (byte)((hasAttributes ? HasAttributes : 0) | (entry.SourceQueue is null ? 0 : HasSource)
+            | (entry.GroupId is null ? 0 : HasFifo) | (entry.Deduplicates ? DeduplicatesFlag : 0));
         var offset = 37;
         if (entry.SourceQueue is not null)
         {
             WriteShortString(span, ref offset, entry.SourceQueue);
+        }
+
+        if (entry.GroupId is not null)
+        {
+            WriteShortString(span, ref offset, entry.GroupId);
+            WriteShortString(span, ref offset, entry.DeduplicationId ?? string.Empty);
         }
 
         if (hasAttributes)
