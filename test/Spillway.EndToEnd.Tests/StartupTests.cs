@@ -63,6 +63,27 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task Fifo_queues_come_from_configuration_and_a_route_into_one_is_refused_naming_the_key()
+    {
+        await using (var server = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "data"),
+            ["--Spillway:Queues:orders.fifo:ContentBasedDeduplication=true", "--Spillway:Queues:orders.fifo:DeadLetterQueue=orders-dlq.fifo"]))
+        {
+            var queues = await server.Client.GetStringAsync(new Uri("/v1/queues", UriKind.Relative));
+            Assert.Contains("\"orders.fifo\"", queues, StringComparison.Ordinal);
+            Assert.Contains("\"orders-dlq.fifo\"", queues, StringComparison.Ordinal);
+        }
+
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+        [
+            "serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", Path.Combine(work.FullName, "other"),
+            "--Spillway:Routes:submit:QueueName=orders.fifo",
+        ]);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Spillway:Routes:submit:QueueName", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Healthz_answers_while_serving()
     {
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"));

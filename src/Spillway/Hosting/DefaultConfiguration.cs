@@ -25,7 +25,7 @@ internal static class DefaultConfiguration
     public static void Seed(SpillwayOptions options)
     {
         options.Routes[RouteName] = IngestRouteOptions.CreateSubmitRoute();
-        options.Queues[RouteName] = new QueueConfig { DeadLetterQueue = RouteName + "-dlq" };
+        options.Queues[RouteName] = new QueueConfig { DeadLetterQueue = DeadLetterQueueOf(RouteName) };
         options.Sinks[SinkName] = new SinkConfig { Table = SinkName };
         options.Workers[RouteName] = new WorkerConfig
         {
@@ -43,7 +43,7 @@ internal static class DefaultConfiguration
             var queue = QueueOf(name, route);
             if (!options.Queues.ContainsKey(queue))
             {
-                options.Queues[queue] = new QueueConfig { DeadLetterQueue = queue + "-dlq" };
+                options.Queues[queue] = new QueueConfig { DeadLetterQueue = DeadLetterQueueOf(queue) };
             }
 
             if (options.Sinks.Count == 1 && !options.Workers.Values.Any(w => (w.Queue ?? "") == queue) && !options.Workers.ContainsKey(queue))
@@ -52,6 +52,11 @@ internal static class DefaultConfiguration
             }
         }
     }
+
+    /// <summary>The dead-letter queue a queue gets by default: "name-dlq", or "name-dlq.fifo" for a FIFO queue, whose
+    /// dead-letter queue must be FIFO too.</summary>
+    public static string DeadLetterQueueOf(string queue) =>
+        queue.EndsWith(".fifo", StringComparison.Ordinal) ? queue[..^".fifo".Length] + "-dlq.fifo" : queue + "-dlq";
 
     /// <summary>A route's queue: its QueueName, or the route's own name when left out.</summary>
     public static string QueueOf(string routeName, IngestRouteOptions route) =>

@@ -44,6 +44,12 @@ internal sealed class QueueConfig
     /// <summary>Defaults to 1 MiB.</summary>
     public int MaximumMessageSize { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// FIFO queues only (names ending in ".fifo"): deduplicate by a SHA-256 of the body when a message carries no
+    /// deduplication id. Defaults to false (SQS).
+    /// </summary>
+    public bool ContentBasedDeduplication { get; set; }
+
     /// <summary>Dead-letter queue name; null for none. Created when missing.</summary>
     public string? DeadLetterQueue { get; set; }
 
