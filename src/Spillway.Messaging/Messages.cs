@@ -28,8 +28,9 @@ public sealed record ReceiveOptions
     /// <summary>Visibility timeout for the returned messages; null uses the queue's.</summary>
     public TimeSpan? VisibilityTimeout { get; init; }
 
-    /// <summary>Long-poll wait: return as soon as a message is available, or empty after this. 0–20 s; defaults to 0.</summary>
-    public TimeSpan WaitTime { get; init; } = TimeSpan.Zero;
+    /// <summary>Long-poll wait: return as soon as a message is available, or empty after this. 0–20 s; null (the
+    /// default) uses the queue's <see cref="QueueDefinition.ReceiveMessageWaitTime"/>, as SQS does.</summary>
+    public TimeSpan? WaitTime { get; init; }
 }
 
 /// <summary>A message handed to a consumer; hidden from others until its visibility timeout passes.</summary>

@@ -8,7 +8,7 @@ namespace Spillway.Messaging;
 /// Opens and owns every queue kept in one data directory. Queue definitions and messages are durable:
 /// a restart brings back every queue and every message that was not deleted.
 /// </summary>
-public sealed class QueueEngine : IAsyncDisposable
+public sealed partial class QueueEngine : IAsyncDisposable
 {
     private const long FreeSpaceRefreshMs = 250;
     private const string LockFileName = "spillway.lock";
@@ -109,6 +109,8 @@ public sealed class QueueEngine : IAsyncDisposable
                     return existing;
                 }
             }
+
+            EnsureRedriveAllowed(definition);
 
             var directory = Path.Combine(QueuesDirectory, definition.Name);
             QueueCatalog.Write(Device, directory, definition);
