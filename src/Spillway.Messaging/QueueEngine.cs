@@ -62,6 +62,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
                 }
 
                 engine.queues[name] = MessageQueue.Open(engine, definition, directory);
+                engine.LoadMoveTasks(name, directory);
             }
         }
         catch
@@ -161,6 +162,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
                 }
             }
 
+            await StopMoveTasksAsync(name).ConfigureAwait(false);
             await queue.CloseAsync().ConfigureAwait(false);
 
             // The definition goes first, so a crash half-way leaves a directory that the next open discards.
@@ -212,6 +214,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
             all = [.. queues.Values];
         }
 
+        await StopMoveTasksAsync(null).ConfigureAwait(false);
         foreach (var queue in all)
         {
             await queue.CloseAsync().ConfigureAwait(false);
@@ -224,6 +227,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
     /// <summary>Stops every writer without flushing and closes the files, as a crash would. For crash tests.</summary>
     internal void Crash()
     {
+        AbandonMoveTasks();
         lock (gate)
         {
             disposed = true;
