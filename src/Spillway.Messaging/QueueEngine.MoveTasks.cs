@@ -107,14 +107,9 @@ public sealed partial class QueueEngine
     {
         ArgumentNullException.ThrowIfNull(taskHandle);
         var task = FindMoveTask(taskHandle) ?? throw new ArgumentException($"No message move task has handle '{taskHandle}'.", nameof(taskHandle));
-        lock (moveGate)
+        if (!task.TryCancel())
         {
-            if (task.Status.Status != MessageMoveTaskState.Running)
-            {
-                throw new InvalidOperationException($"Only a running task can be cancelled; this one is {task.Status.Status}.");
-            }
-
-            task.Cancel();
+            throw new InvalidOperationException($"Only a running task can be cancelled; this one is {task.Status.Status}.");
         }
 
         PersistMoveTasks(task);
@@ -139,6 +134,10 @@ public sealed partial class QueueEngine
         }
     }
 
+    /// <summary>
+    /// Records a task's progress or end. A failure to write only leaves the recorded status behind (the next open then
+    /// reports the task FAILED); the messages themselves are safe either way.
+    /// </summary>
     private void PersistMoveTasks(MoveTask task)
     {
         lock (moveGate)
@@ -146,7 +145,13 @@ public sealed partial class QueueEngine
             var source = task.Status.SourceQueue;
             if (moveTasks.TryGetValue(source, out var tasks) && TryGetQueue(source, out var queue))
             {
-                MoveTaskStore.Write(Device, queue.Directory, tasks.Select(t => t.Status));
+                try
+                {
+                    MoveTaskStore.Write(Device, queue.Directory, tasks.Select(t => t.Status));
+                }
+                catch (IOException)
+                {
+                }
             }
         }
     }

@@ -52,11 +52,28 @@ internal sealed class MoveTask
     public void Start(MessageQueue source, TimeProvider time, Action<MoveTask> persist) =>
         Completion = Task.Run(() => RunAsync(source, time, persist));
 
-    /// <summary>Asks the loop to stop after the chunk it is moving; the task ends CANCELLED.</summary>
-    public void Cancel()
+    /// <summary>
+    /// Asks the loop to stop after the chunk it is moving; the task ends CANCELLED. False when it is no longer running
+    /// (checked and changed under the same lock as the loop's final state, so a task that just completed stays so).
+    /// </summary>
+    public bool TryCancel()
     {
-        Update(s => s with { Status = MessageMoveTaskState.Cancelling });
+        TaskCompletionSource wake;
+        lock (gate)
+        {
+            if (status.Status != MessageMoveTaskState.Running)
+            {
+                return false;
+            }
+
+            status = status with { Status = MessageMoveTaskState.Cancelling };
+            wake = changed;
+            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        wake.TrySetResult();
         stop.Cancel();
+        return true;
     }
 
     /// <summary>Stops the loop without recording an end: the engine is closing, and the next open reports it FAILED.</summary>
