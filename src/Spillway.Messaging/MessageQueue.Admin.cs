@@ -118,41 +118,9 @@ public sealed partial class MessageQueue
         while (moved < maxMessages)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var seqs = new List<long>();
-            lock (gate)
-            {
-                PromoteDue(Now());
-                while (seqs.Count < Math.Min(MoveChunk, maxMessages - moved) && visible.Count > 0)
-                {
-                    var seq = visible.Dequeue();
-                    if (table.Contains(seq) && table[seq].State == SlotState.Visible)
-                    {
-                        SetState(ref table[seq], SlotState.Moving);
-                        seqs.Add(seq);
-                    }
-                }
-            }
-
-            if (seqs.Count == 0)
-            {
-                break;
-            }
-
-            var now = Now();
-            var (done, _) = await MoveAsync(
-                seqs,
-                entry => engine.TryGetQueue(destinationQueue ?? entry.SourceQueue ?? string.Empty, out var target) && target != this
-                    ? target
-                    : null,
-                entry =>
-                {
-                    entry.SourceQueue = null;
-                    entry.ReceiveCount = 0;
-                    entry.VisibleAtMs = now;
-                    return entry;
-                }).ConfigureAwait(false);
-            moved += done;
-            if (done == 0)
+            var chunk = await RedriveChunkAsync(destinationQueue, Math.Min(MoveChunk, maxMessages - moved)).ConfigureAwait(false);
+            moved += chunk.Moved;
+            if (chunk.Moved == 0)
             {
                 break;
             }

@@ -22,8 +22,9 @@ public sealed partial class MessageQueue
 
         var visibility = options.VisibilityTimeout ?? Definition.VisibilityTimeout;
         DefinitionRules.Range(visibility, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
-        DefinitionRules.Range(options.WaitTime, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
-        var deadline = Now() + (long)options.WaitTime.TotalMilliseconds;
+        var wait = options.WaitTime ?? Definition.ReceiveMessageWaitTime;
+        DefinitionRules.Range(wait, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
+        var deadline = Now() + (long)wait.TotalMilliseconds;
         var deadLetterQueue = ResolveDeadLetterQueue();
         var attemptId = fifo is null ? null : options.ReceiveRequestAttemptId;
         if (attemptId is not null)

@@ -51,7 +51,7 @@ public sealed partial class MessageQueue
     public string Name => Definition.Name;
 
     /// <summary>The queue's definition.</summary>
-    public QueueDefinition Definition { get; }
+    public QueueDefinition Definition { get; internal set; }
 
     /// <summary>What recovery found in the queue's log when it was opened (dropped torn tail, damaged ranges).</summary>
     public RecoveryReport Recovery => Log.Recovery;

@@ -37,8 +37,9 @@ public sealed record ReceiveOptions
     /// <summary>Visibility timeout for the returned messages; null uses the queue's.</summary>
     public TimeSpan? VisibilityTimeout { get; init; }
 
-    /// <summary>Long-poll wait: return as soon as a message is available, or empty after this. 0–20 s; defaults to 0.</summary>
-    public TimeSpan WaitTime { get; init; } = TimeSpan.Zero;
+    /// <summary>Long-poll wait: return as soon as a message is available, or empty after this. 0–20 s; null (the
+    /// default) uses the queue's <see cref="QueueDefinition.ReceiveMessageWaitTime"/>, as SQS does.</summary>
+    public TimeSpan? WaitTime { get; init; }
 
     /// <summary>FIFO only (ignored on standard queues, as in SQS): a retried receive with the same id within 5 minutes
     /// returns the same messages and receipt handles, provided none was deleted or had its visibility changed, and

@@ -1,7 +1,7 @@
 namespace Spillway.Messaging;
 
 /// <summary>A queue's durable definition. Ranges and defaults follow Amazon SQS.</summary>
-public sealed record QueueDefinition
+public sealed partial record QueueDefinition
 {
     /// <summary>Queue name: 1–80 characters of letters, digits, '-' and '_' (a FIFO queue ends in ".fifo").</summary>
     public required string Name { get; init; }

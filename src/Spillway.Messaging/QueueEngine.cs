@@ -8,7 +8,7 @@ namespace Spillway.Messaging;
 /// Opens and owns every queue kept in one data directory. Queue definitions and messages are durable:
 /// a restart brings back every queue and every message that was not deleted.
 /// </summary>
-public sealed class QueueEngine : IAsyncDisposable
+public sealed partial class QueueEngine : IAsyncDisposable
 {
     private const long FreeSpaceRefreshMs = 250;
     private const string LockFileName = "spillway.lock";
@@ -62,6 +62,7 @@ public sealed class QueueEngine : IAsyncDisposable
                 }
 
                 engine.queues[name] = MessageQueue.Open(engine, definition, directory);
+                engine.LoadMoveTasks(name, directory);
             }
         }
         catch
@@ -109,6 +110,8 @@ public sealed class QueueEngine : IAsyncDisposable
                     return existing;
                 }
             }
+
+            EnsureRedriveAllowed(definition);
 
             var directory = Path.Combine(QueuesDirectory, definition.Name);
             QueueCatalog.Write(Device, directory, definition);
@@ -159,6 +162,7 @@ public sealed class QueueEngine : IAsyncDisposable
                 }
             }
 
+            await StopMoveTasksAsync(name).ConfigureAwait(false);
             await queue.CloseAsync().ConfigureAwait(false);
 
             // The definition goes first, so a crash half-way leaves a directory that the next open discards.
@@ -187,12 +191,28 @@ public sealed class QueueEngine : IAsyncDisposable
             throw new ArgumentException($"Queue '{deadLetterQueue}' does not exist.", nameof(deadLetterQueue));
         }
 
-        if (destinationQueue is not null && !TryGetQueue(destinationQueue, out _))
+        if (destinationQueue is not null)
         {
-            throw new ArgumentException($"Queue '{destinationQueue}' does not exist.", nameof(destinationQueue));
+            if (!TryGetQueue(destinationQueue, out var destination))
+            {
+                throw new ArgumentException($"Queue '{destinationQueue}' does not exist.", nameof(destinationQueue));
+            }
+
+            EnsureSameKind(source, destination);
         }
 
         return await source.RedriveAsync(destinationQueue, maxMessages, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A FIFO message carries its group, which a standard queue has no place for, and a standard message has none to
+    // give a FIFO queue: moves stay within one kind, as dead-letter queues do.
+    private static void EnsureSameKind(MessageQueue source, MessageQueue destination)
+    {
+        if (source.Definition.FifoQueue != destination.Definition.FifoQueue)
+        {
+            throw new ArgumentException(
+                $"Messages cannot move between a FIFO and a standard queue ('{source.Name}' to '{destination.Name}').", "destinationQueue");
+        }
     }
 
     /// <inheritdoc />
@@ -210,6 +230,7 @@ public sealed class QueueEngine : IAsyncDisposable
             all = [.. queues.Values];
         }
 
+        await StopMoveTasksAsync(null).ConfigureAwait(false);
         foreach (var queue in all)
         {
             await queue.CloseAsync().ConfigureAwait(false);
@@ -222,6 +243,7 @@ public sealed class QueueEngine : IAsyncDisposable
     /// <summary>Stops every writer without flushing and closes the files, as a crash would. For crash tests.</summary>
     internal void Crash()
     {
+        AbandonMoveTasks();
         lock (gate)
         {
             disposed = true;

@@ -46,6 +46,31 @@ public sealed class FifoValidationTests : FifoTestBase
         Assert.Equal(definition, Queue("fast.fifo").Definition);
     }
 
+    [Fact]
+    public async Task A_queue_cannot_switch_between_fifo_and_standard_or_change_its_deduplication_scope()
+    {
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "kind.fifo", FifoQueue = true });
+
+        await Assert.ThrowsAsync<ArgumentException>(
+            () => Engine.SetQueueAttributesAsync("kind.fifo", d => d with { FifoQueue = false }).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(
+            () => Engine.SetQueueAttributesAsync("kind.fifo", d => d with { DeduplicationScope = DeduplicationScope.MessageGroup }).AsTask());
+        await Restart();
+        Assert.True(Queue("kind.fifo").Definition.FifoQueue);
+        Assert.Equal(DeduplicationScope.Queue, Queue("kind.fifo").Definition.DeduplicationScope);
+    }
+
+    [Fact]
+    public async Task Messages_do_not_move_between_a_fifo_and_a_standard_queue()
+    {
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "dlq.fifo", FifoQueue = true });
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "src.fifo", FifoQueue = true, RedrivePolicy = new RedrivePolicy("dlq.fifo", 1) });
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "plain" });
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Engine.RedriveAsync("dlq.fifo", "plain", 10).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => Engine.StartMessageMoveTaskAsync("dlq.fifo", "plain").AsTask());
+    }
+
     public static TheoryData<string, OutgoingMessage> BadFifoSends() => new()
     {
         { "missing group id", new OutgoingMessage(Encoding.UTF8.GetBytes("x")) { MessageDeduplicationId = "d" } },

@@ -16,14 +16,23 @@ public sealed class KillNineTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    /// <summary>Cycles to run: 20 in the suite; <c>scripts/kill9-soak.sh</c> asks for more through this variable.</summary>
+    public const string CyclesVariable = "SPILLWAY_KILL9_CYCLES";
+
+    /// <summary>When set, a file that receives the run's figures (one "name value" line each) as the cycles go.</summary>
+    public const string ReportVariable = "SPILLWAY_KILL9_REPORT";
+
     [Fact]
     public async Task Acknowledged_messages_survive_sigkill_of_the_writing_process()
     {
+        var cycles = int.TryParse(Environment.GetEnvironmentVariable(CyclesVariable), out var asked) && asked > 0 ? asked : 20;
+        var report = Environment.GetEnvironmentVariable(ReportVariable);
         var random = new Random(9);
         var sent = new ConcurrentDictionary<string, bool>();
         var deleted = new ConcurrentDictionary<string, bool>();
         var deleteAsked = new ConcurrentDictionary<string, bool>();
-        for (var cycle = 0; cycle < 20; cycle++)
+        long recovered = 0;
+        for (var cycle = 0; cycle < cycles; cycle++)
         {
             var killAfter = random.Next(20, 1500);
             var acknowledged = 0;
@@ -54,6 +63,16 @@ public sealed class KillNineTests : IDisposable
             var present = queue.Peek(10_000_000).Select(p => Encoding.UTF8.GetString(p.Body.Span)).ToHashSet();
             var lost = sent.Keys.Where(k => !deleteAsked.ContainsKey(k) && !present.Contains(k)).ToList();
             var resurrected = deleted.Keys.Where(present.Contains).ToList();
+            recovered = sent.Keys.Count(k => !deleteAsked.ContainsKey(k) && present.Contains(k));
+            if (report is not null)
+            {
+                await File.WriteAllTextAsync(
+                    report,
+                    $"cycles {cycle + 1}\nacknowledged_sends {sent.Count}\nacknowledged_deletes {deleted.Count}\n"
+                    + $"expected_present {recovered + lost.Count}\nrecovered {recovered}\nlost {lost.Count}\n"
+                    + $"resurrected {resurrected.Count}\n");
+            }
+
             Assert.True(lost.Count == 0, $"cycle {cycle}: {lost.Count} acknowledged sends lost, e.g. {lost.FirstOrDefault()}");
             Assert.True(resurrected.Count == 0, $"cycle {cycle}: {resurrected.Count} acknowledged deletes undone");
         }

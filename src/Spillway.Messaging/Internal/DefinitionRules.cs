@@ -1,7 +1,7 @@
 namespace Spillway.Messaging.Internal;
 
 /// <summary>SQS's ranges for queue definitions and requests; a violation is an <see cref="ArgumentException"/> naming the field.</summary>
-internal static class DefinitionRules
+internal static partial class DefinitionRules
 {
     public const int MaxAttributes = 10;
     public const int MaxReceiveBatch = 10_000;
@@ -75,6 +75,8 @@ internal static class DefinitionRules
                 throw new ArgumentException("RedrivePolicy.MaxReceiveCount must be 1-1000.", nameof(definition));
             }
         }
+
+        ValidatePolicies(definition);
     }
 
     public static void Range(TimeSpan value, TimeSpan min, TimeSpan max, string name)

@@ -7,7 +7,7 @@ namespace Spillway.Messaging.Internal;
 /// Durable queue definitions: one <c>queue.json</c> per queue directory, replaced atomically (write a temporary file,
 /// fsync it, rename it over the old one, fsync the directory), so a crash leaves the old or the new definition.
 /// </summary>
-internal static class QueueCatalog
+internal static partial class QueueCatalog
 {
     public const string FileName = "queue.json";
     private const int FormatVersion = 1;
@@ -15,8 +15,13 @@ internal static class QueueCatalog
     public static void Write(IStorageDevice device, string queueDirectory, QueueDefinition definition)
     {
         device.CreateDirectory(queueDirectory);
-        var bytes = Serialize(definition);
-        var temporary = Path.Combine(queueDirectory, FileName + ".tmp");
+        WriteAtomically(device, queueDirectory, FileName, Serialize(definition));
+    }
+
+    /// <summary>Replaces a small file so that a crash leaves the old or the new content (the rename fsyncs the directory).</summary>
+    public static void WriteAtomically(IStorageDevice device, string directory, string fileName, byte[] bytes)
+    {
+        var temporary = Path.Combine(directory, fileName + ".tmp");
         using (var file = device.Open(temporary, create: true))
         {
             file.Truncate(0);
@@ -24,7 +29,7 @@ internal static class QueueCatalog
             file.Sync();
         }
 
-        device.Rename(temporary, Path.Combine(queueDirectory, FileName));
+        device.Rename(temporary, Path.Combine(directory, fileName));
     }
 
     public static QueueDefinition? TryRead(IStorageDevice device, string queueDirectory)
@@ -73,6 +78,7 @@ internal static class QueueCatalog
                 json.WriteEndObject();
             }
 
+            WritePolicies(json, definition);
             json.WriteEndObject();
         }
 
@@ -98,7 +104,7 @@ internal static class QueueCatalog
         }
 
         var fifo = root.TryGetProperty("fifo", out var fifoElement);
-        return new QueueDefinition
+        return ReadPolicies(root, new QueueDefinition
         {
             FifoQueue = fifo,
             ContentBasedDeduplication = fifo && fifoElement.GetProperty("contentBasedDeduplication").GetBoolean(),
@@ -114,6 +120,6 @@ internal static class QueueCatalog
             MessageRetentionPeriod = TimeSpan.FromMilliseconds(root.GetProperty("messageRetentionPeriodMs").GetInt64()),
             MaximumMessageSize = root.GetProperty("maximumMessageSize").GetInt32(),
             RedrivePolicy = redrive,
-        };
+        });
     }
 }
