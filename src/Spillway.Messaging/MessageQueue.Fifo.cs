@@ -208,7 +208,7 @@ public sealed partial class MessageQueue
             state.PruneGroups(table.Head);
             var picks = new List<Pick>(Math.Min(max, 16));
             var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
-            var maxReceives = Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
+            var maxReceives = deadLetterQueue is null ? int.MaxValue : Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
             HashSet<string>? blocked = null;
             var scanned = 0;
             for (var seq = table.Head; seq < table.End && picks.Count < max && scanned < MaxFifoScan; seq++)
@@ -232,25 +232,18 @@ public sealed partial class MessageQueue
                     continue;
                 }
 
-                if (now - slot.SentAtMs >= retentionMs)
+                var movesBefore = moves?.Count ?? 0;
+                if (!TryClaim(seq, ref slot, now, retentionMs, maxReceives, visibilityMs, ref expired, ref moves))
                 {
-                    SetState(ref slot, SlotState.Deleted);
-                    (expired ??= []).Add(seq);
+                    // A message leaving for the dead-letter queue holds its group back until it has gone.
+                    if ((moves?.Count ?? 0) > movesBefore)
+                    {
+                        (blocked ??= new HashSet<string>(StringComparer.Ordinal)).Add(group);
+                    }
+
                     continue;
                 }
 
-                if (deadLetterQueue is not null && slot.ReceiveCount >= maxReceives)
-                {
-                    SetState(ref slot, SlotState.Moving);
-                    (moves ??= []).Add(seq);
-                    (blocked ??= new HashSet<string>(StringComparer.Ordinal)).Add(group);
-                    continue;
-                }
-
-                slot.ReceiveCount++;
-                slot.FirstReceiveMs = slot.FirstReceiveMs == 0 ? now : slot.FirstReceiveMs;
-                SetState(ref slot, SlotState.InFlight);
-                ArmTimer(seq, ref slot, now + visibilityMs);
                 picks.Add(new Pick(seq, slot, cache.Get(slot.Position)));
             }
 

@@ -204,7 +204,7 @@ public sealed partial class MessageQueue
             var received = take == 0 ? [] : new (long, int)[take];
             var count = 0;
             var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
-            var maxReceives = Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
+            var maxReceives = deadLetterQueue is null ? int.MaxValue : Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
             while (count < take && visible.Count > 0)
             {
                 var seq = visible.Dequeue();
@@ -219,24 +219,11 @@ public sealed partial class MessageQueue
                     continue;
                 }
 
-                if (now - slot.SentAtMs >= retentionMs)
+                if (!TryClaim(seq, ref slot, now, retentionMs, maxReceives, visibilityMs, ref expired, ref moves))
                 {
-                    SetState(ref slot, SlotState.Deleted);
-                    (expired ??= []).Add(seq);
                     continue;
                 }
 
-                if (deadLetterQueue is not null && slot.ReceiveCount >= maxReceives)
-                {
-                    SetState(ref slot, SlotState.Moving);
-                    (moves ??= []).Add(seq);
-                    continue;
-                }
-
-                slot.ReceiveCount++;
-                slot.FirstReceiveMs = slot.FirstReceiveMs == 0 ? now : slot.FirstReceiveMs;
-                SetState(ref slot, SlotState.InFlight);
-                ArmTimer(seq, ref slot, now + visibilityMs);
                 picks[count] = new Pick(seq, slot, cache.Get(slot.Position));
                 received[count] = (seq, slot.ReceiveCount);
                 count++;
@@ -263,6 +250,35 @@ public sealed partial class MessageQueue
 
             return count == picks.Length ? picks : picks[..count];
         }
+    }
+
+    /// <summary>
+    /// Under the lock, for a visible message about to be received: one past the retention period is deleted, one past
+    /// the redrive policy's receive count is set aside for the dead-letter queue, any other is put in flight (true).
+    /// </summary>
+    private bool TryClaim(
+        long seq, ref MessageSlot slot, long now, long retentionMs, int maxReceives, long visibilityMs,
+        ref List<long>? expired, ref List<long>? moves)
+    {
+        if (now - slot.SentAtMs >= retentionMs)
+        {
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(seq);
+            return false;
+        }
+
+        if (slot.ReceiveCount >= maxReceives)
+        {
+            SetState(ref slot, SlotState.Moving);
+            (moves ??= []).Add(seq);
+            return false;
+        }
+
+        slot.ReceiveCount++;
+        slot.FirstReceiveMs = slot.FirstReceiveMs == 0 ? now : slot.FirstReceiveMs;
+        SetState(ref slot, SlotState.InFlight);
+        ArmTimer(seq, ref slot, now + visibilityMs);
+        return true;
     }
 
     /// <summary>
