@@ -16,7 +16,9 @@ internal static class QueueCommands
             Console.WriteLine($"{"QUEUE",-32} {"VISIBLE",10} {"IN FLIGHT",10} {"DELAYED",10} {"OLDEST (s)",11}  DLQ");
             foreach (var queue in document.RootElement.GetProperty("queues").EnumerateArray())
             {
-                var oldest = queue.TryGetProperty("oldestMessageAgeSeconds", out var age) ? age.GetDouble().ToString("F1", CultureInfo.InvariantCulture) : "-";
+                var oldest = queue.TryGetProperty("oldestMessageAgeSeconds", out var age)
+                    ? age.GetDouble().ToString("F1", CultureInfo.InvariantCulture)
+                    : "-";
                 var dlq = queue.TryGetProperty("deadLetterQueue", out var d) ? d.GetString() : "";
                 Console.WriteLine(
                     $"{queue.GetProperty("name").GetString(),-32} {queue.GetProperty("visible").GetInt64(),10} " +

@@ -102,7 +102,7 @@ internal static partial class ConfigurationResolver
             }
             catch (GatewayConfigurationException e)
             {
-                throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
+                throw ConfigurationException.From(e);
             }
 
             if (!paths.Add(route.Path))
@@ -153,14 +153,16 @@ internal static partial class ConfigurationResolver
                 case "sql":
                     if (string.IsNullOrEmpty(config.Handler.Sink) || !options.Sinks.ContainsKey(config.Handler.Sink))
                     {
-                        throw new ConfigurationException(handlerKey + ":Sink", $"sink '{config.Handler.Sink}' is not defined under {Root}:Sinks");
+                        throw new ConfigurationException(
+                            handlerKey + ":Sink", $"sink '{config.Handler.Sink}' is not defined under {Root}:Sinks");
                     }
 
                     break;
                 case "http":
                     if (!Uri.TryCreate(config.Handler.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
                     {
-                        throw new ConfigurationException(handlerKey + ":Url", $"must be an absolute http(s) URL (got '{config.Handler.Url}')");
+                        throw new ConfigurationException(
+                            handlerKey + ":Url", $"must be an absolute http(s) URL (got '{config.Handler.Url}')");
                     }
 
                     break;
@@ -185,7 +187,9 @@ internal static partial class ConfigurationResolver
     private static string? DefaultSinkName(SpillwayOptions options, List<ResolvedRoute> routes, List<ResolvedWorker> workers)
     {
         var route = routes.FirstOrDefault(r => r.Name == DefaultConfiguration.RouteName) ?? routes.FirstOrDefault();
-        var worker = route is null ? null : workers.FirstOrDefault(w => w.Queue == route.Options.QueueName && w.Config.Handler.Kind == "sql");
+        var worker = route is null
+            ? null
+            : workers.FirstOrDefault(w => w.Queue == route.Options.QueueName && w.Config.Handler.Kind == "sql");
         return worker?.Config.Handler.Sink ?? (options.Sinks.Count == 1 ? options.Sinks.Keys.Single() : null);
     }
 
@@ -274,7 +278,8 @@ internal static partial class ConfigurationResolver
         {
             if (!IdentifierPattern().IsMatch(field))
             {
-                throw new ConfigurationException($"{key}:Columns", $"field '{field}' of route '{route.Name}' is not a plain identifier; map it under Columns");
+                throw new ConfigurationException(
+                    $"{key}:Columns", $"field '{field}' of route '{route.Name}' is not a plain identifier; map it under Columns");
             }
 
             var type = schema.Type.ToLowerInvariant() switch

@@ -46,9 +46,14 @@ internal static class DefaultConfiguration
                 options.Queues[queue] = new QueueConfig { DeadLetterQueue = DeadLetterQueueOf(queue) };
             }
 
-            if (options.Sinks.Count == 1 && !options.Workers.Values.Any(w => (w.Queue ?? "") == queue) && !options.Workers.ContainsKey(queue))
+            // A worker's queue defaults to the worker's name.
+            if (options.Sinks.Count == 1 && !options.Workers.Any(w => (w.Value.Queue ?? w.Key) == queue))
             {
-                options.Workers[name] = new WorkerConfig { Queue = queue, Handler = new HandlerConfig { Kind = "sql", Sink = options.Sinks.Keys.Single() } };
+                options.Workers[name] = new WorkerConfig
+                {
+                    Queue = queue,
+                    Handler = new HandlerConfig { Kind = "sql", Sink = options.Sinks.Keys.Single() },
+                };
             }
         }
     }

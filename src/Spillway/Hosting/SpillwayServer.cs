@@ -67,7 +67,7 @@ internal static class SpillwayServer
         }
         catch (GatewayConfigurationException e)
         {
-            throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
+            throw ConfigurationException.From(e);
         }
 
         builder.WebHost.UseUrls(urls);
@@ -96,7 +96,7 @@ internal static class SpillwayServer
         {
             await runtime.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new ConfigurationException(e.Key, e.Message[e.Key.Length..].Trim());
+            throw ConfigurationException.From(e);
         }
 
         LogMessages.Serving(loggerFactory.CreateLogger("Spillway"), string.Join(", ", urls), resolved.DataDirectory);
@@ -117,7 +117,8 @@ internal static class SpillwayServer
         }
         else
         {
-            configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "spillway.json"), optional: true, reloadOnChange: false);
+            var defaultFile = Path.Combine(Directory.GetCurrentDirectory(), "spillway.json");
+            configuration.AddJsonFile(defaultFile, optional: true, reloadOnChange: false);
         }
 
         configuration.AddEnvironmentVariables();

@@ -12,7 +12,8 @@ namespace Spillway.Hosting;
 /// </summary>
 internal static class WorkerAdminEndpoints
 {
-    public static IEndpointRouteBuilder MapWorkerAdmin(this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, GatewayOptions gateway)
+    public static IEndpointRouteBuilder MapWorkerAdmin(
+        this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, GatewayOptions gateway)
     {
         var group = endpoints.MapGroup("/v1/workers").RequireApiKey(gateway);
         group.MapGet("/", () => TypedResults.Json(
