@@ -90,7 +90,7 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved.Routes, options.Gateway);
+            runtime.Attach(app, resolved.Routes, options.Gateway, options.Metrics);
         }
         catch (GatewayConfigurationException e)
         {
