@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spillway.Hosting;
+using Spillway.Operations.Internal;
 
 namespace Spillway.Operations;
 
@@ -31,6 +32,14 @@ internal static class ReadinessEndpoint
         checks.Add(new ReadinessCheck("storage", storage.Writable, storage.Writable ? null : storage.Reason ?? "not writable"));
         var pings = runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(async sink =>
         {
+            var pool = sink.PoolStatistics;
+            if (pool.InUse >= pool.MaxConnections && sink is InstrumentedSqlSink { ConsecutiveFailures: 0 })
+            {
+                // Every connection is busy writing, successfully: a ping would only queue behind the drain, and a
+                // readiness probe must not take a server out of rotation in the middle of a burst.
+                return new ReadinessCheck("sink:" + sink.Name, true, "pool busy");
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(SinkTimeout);
             try
