@@ -94,6 +94,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapWorkerAdmin(this, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
+        Dashboard.DashboardEndpoints.MapDashboard(app, this, routes, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {
