@@ -34,7 +34,8 @@ internal static class DashboardEndpoints
     {
         var assets = LoadAssets();
         var routeViews = routes
-            .Select(r => new RouteView(r.Name, r.Options.Path, r.Options.QueueName, r.Options.MaxRecordsPerRequest, r.Options.MaxBacklog))
+            .Select(r => new RouteView(
+                r.Name, r.Options.Path, r.Options.QueueName, r.Options.MaxRecordsPerRequest, r.Options.MaxBodyBytes, r.Options.MaxBacklog))
             .OrderBy(r => r.Name, StringComparer.Ordinal)
             .ToList();
 

@@ -15,7 +15,7 @@ internal sealed record Overview(
     IReadOnlyList<WorkerView> Workers,
     IReadOnlyList<SinkView> Sinks);
 
-internal sealed record RouteView(string Name, string Path, string Queue, int MaxRecordsPerRequest, long MaxBacklog);
+internal sealed record RouteView(string Name, string Path, string Queue, int MaxRecordsPerRequest, int MaxBodyBytes, long MaxBacklog);
 
 /// <param name="Sent">Messages stored in the queue since it was created (see <c>QueueActivity.Sent</c>).</param>
 /// <param name="Deleted">Messages deleted after handling since the server started.</param>
