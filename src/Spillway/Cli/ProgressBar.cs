@@ -53,7 +53,7 @@ internal sealed class ProgressBar(long total, string unit)
         var rate = seconds > 0 ? done / seconds : 0;
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{done:N0}/{total:N0} {unit} ({fraction:P0}), accepted {accepted:N0}, rejected {rejected:N0}, {rate:N0}/s");
+            $"{done:N0}/{total:N0} {unit} ({fraction * 100:F0}%), accepted {accepted:N0}, rejected {rejected:N0}, {rate:N0}/s");
         if (live)
         {
             var now = clock.ElapsedTicks;

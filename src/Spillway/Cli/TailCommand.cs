@@ -62,7 +62,11 @@ internal static class TailCommand
 
                     // Only what is still in the queue can come back into view; the rest is forgotten.
                     seen = current;
-                    first = false;
+                    if (first)
+                    {
+                        await Console.Error.WriteLineAsync($"watching {result.GetValue(queue)} (Ctrl-C stops)").ConfigureAwait(false);
+                        first = false;
+                    }
                     if (limit is null || shown < limit)
                     {
                         await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);

@@ -65,19 +65,10 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Waits until stdout satisfies <paramref name="condition"/> (the process keeps running).</summary>
-    public async Task WaitForOutputAsync(Func<string, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition(Output))
-        {
-            if (DateTime.UtcNow > deadline || process.HasExited)
-            {
-                throw new TimeoutException($"output never matched; stdout:\n{Output}\nstderr:\n{Errors}");
-            }
+    public Task WaitForOutputAsync(Func<string, bool> condition, TimeSpan timeout) => WaitForAsync(() => condition(Output), timeout);
 
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Waits until stderr satisfies <paramref name="condition"/>.</summary>
+    public Task WaitForErrorsAsync(Func<string, bool> condition, TimeSpan timeout) => WaitForAsync(() => condition(Errors), timeout);
 
     /// <summary>SIGINT, as Ctrl-C in a terminal.</summary>
     public async Task InterruptAsync()
@@ -101,6 +92,20 @@ public sealed class CliProcess : IDisposable
         }
 
         process.Dispose();
+    }
+
+    private async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline || process.HasExited)
+            {
+                throw new TimeoutException($"output never matched; stdout:\n{Output}\nstderr:\n{Errors}");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     private static void Append(StringBuilder builder, string? line)
