@@ -195,20 +195,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 TimeSpan.FromSeconds(config.TargetOldestMessageAgeSeconds),
                 TimeSpan.FromSeconds(config.ScaleIntervalSeconds),
                 TimeSpan.FromSeconds(config.MaxBatchLatencySeconds));
-            _ = new WorkerAutoscaler(added, settings, () => Observe(added, queue), Time);
+            _ = new WorkerAutoscaler(added, settings, () => WorkerAutoscaler.Observe(added, queue, Time), Time);
         }
-    }
-
-    private ScalingObservation Observe(Worker worker, MessageQueue queue)
-    {
-        var counts = queue.GetCounts();
-        var age = counts.OldestSentTimestamp is { } sent ? Time.GetUtcNow() - sent : TimeSpan.Zero;
-        var statistics = worker.Statistics;
-        return new ScalingObservation(
-            counts.Visible,
-            age < TimeSpan.Zero ? TimeSpan.Zero : age,
-            statistics?.LastBatchDuration ?? TimeSpan.Zero,
-            statistics?.Paused ?? false);
     }
 
     private async Task StartWorkersAsync(CancellationToken stopping)
