@@ -3,6 +3,7 @@ using Spillway.Gateway.Admin;
 using OpenTelemetry.Metrics;
 using Spillway.Messaging;
 using Spillway.Operations;
+using Spillway.Operations.Alarms;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -30,6 +31,9 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public SpillwayMetrics Metrics { get; } = new();
+
+    /// <summary>The alarm monitor; null when no rule is configured.</summary>
+    public AlarmMonitor? Alarms { get; private set; }
 
     public QueueEngine Engine { get; }
 
@@ -84,8 +88,15 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     }
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
-    public void Attach(WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics)
+    public void Attach(
+        WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics, ResolvedAlarms? alarms = null)
     {
+        Alarms = alarms?.CreateMonitor(this, logger);
+        if (Alarms is { } monitor)
+        {
+            Metrics.ObserveAlarms(monitor);
+        }
+
         exporter = new PrometheusExporter(Metrics.Meter, Metrics.Invalidate);
         otlp = OtlpExport.Start(metrics);
         app.UseIngestMetrics(routes.ToDictionary(r => r.Options.Path, r => r.Name, StringComparer.OrdinalIgnoreCase), Metrics);
@@ -102,6 +113,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 worker.Autoscaler?.Start();
             }
 
+            Alarms?.Start();
             _ = StartWorkersAsync(lifetime.ApplicationStopping);
         });
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
@@ -115,6 +127,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             await worker.DisposeAsync().ConfigureAwait(false);
         }
 
+        Alarms?.Dispose();
         otlp?.Dispose();
         exporter?.Dispose();
         Metrics.Dispose();
