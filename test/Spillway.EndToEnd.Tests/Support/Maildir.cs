@@ -25,7 +25,7 @@ internal static class Maildir
         {
             foreach (var file in Directory.EnumerateFiles(Path.Combine(directory, "new")))
             {
-                var text = DecodeQuotedPrintable(await File.ReadAllTextAsync(file));
+                var text = await File.ReadAllTextAsync(file);
                 if (needles.All(n => text.Contains(n, StringComparison.Ordinal)))
                 {
                     return text;
@@ -41,11 +41,4 @@ internal static class Maildir
         }
     }
 
-    // Enough of RFC 2045 for the notices: soft line breaks and =XX escapes (headers never contain '=' here).
-    private static string DecodeQuotedPrintable(string text)
-    {
-        var joined = text.Replace("=\r\n", string.Empty, StringComparison.Ordinal).Replace("=\n", string.Empty, StringComparison.Ordinal);
-        return System.Text.RegularExpressions.Regex.Replace(
-            joined, "=([0-9A-F]{2})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString());
-    }
 }

@@ -46,14 +46,16 @@ internal sealed class EmailNotifier(EmailConfig config, string? password) : IAla
             client.Credentials = new NetworkCredential(config.UserName, password);
         }
 
+        var body = Body(notification);
+        var ascii = Ascii.IsValid(body);
         using var message = new MailMessage
         {
             From = new MailAddress(config.From),
             Subject = Subject(notification),
-            Body = Body(notification),
-            BodyEncoding = Encoding.UTF8,
-            // Readable as it travels (in a mail log, a raw mailbox), unlike base64.
-            BodyTransferEncoding = System.Net.Mime.TransferEncoding.QuotedPrintable,
+            Body = body,
+            // Plain 7-bit text stays readable as it travels (a mail log, a raw mailbox); anything else goes as base64.
+            BodyEncoding = ascii ? Encoding.ASCII : Encoding.UTF8,
+            BodyTransferEncoding = ascii ? System.Net.Mime.TransferEncoding.SevenBit : System.Net.Mime.TransferEncoding.Base64,
             SubjectEncoding = Encoding.UTF8,
         };
         foreach (var to in config.To)
