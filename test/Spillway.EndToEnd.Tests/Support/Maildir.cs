@@ -40,5 +40,4 @@ internal static class Maildir
             await Task.Delay(50);
         }
     }
-
 }
