@@ -193,7 +193,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             Enabled = config.Enabled,
         };
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
-        var instrumented = new InstrumentedHandler(handler, worker.Name, Metrics);
+        var instrumented = new InstrumentedHandler(
+            handler, worker.Name, sink, Metrics, loggerFactory.CreateLogger(InstrumentedHandler.TraceCategory));
         var added = new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory);
         workers[worker.Name] = added;
         if (config.MinConcurrency is { } minimum)

@@ -77,6 +77,7 @@ internal static class SpillwayServer
 
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
+        options.Logging.Apply(builder.Logging, $"{SpillwayOptions.SectionName}:Logging");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
