@@ -15,6 +15,7 @@ internal static class SpillwayCli
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
             TailCommand.Create(),
+            TraceCommand.Create(),
             BenchCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

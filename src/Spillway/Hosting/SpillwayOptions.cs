@@ -31,6 +31,12 @@ internal sealed class SpillwayOptions
 
     /// <summary>The Prometheus endpoint and the OTLP export.</summary>
     public Operations.MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The console log's format and message tracing.</summary>
+    public Operations.LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Alarm rules over the metrics and where their notices go.</summary>
+    public Operations.Alarms.AlarmOptions Alarms { get; set; } = new();
 }
 
 internal sealed class QueueConfig

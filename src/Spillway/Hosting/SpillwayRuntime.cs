@@ -3,6 +3,7 @@ using Spillway.Gateway.Admin;
 using OpenTelemetry.Metrics;
 using Spillway.Messaging;
 using Spillway.Operations;
+using Spillway.Operations.Alarms;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -30,6 +31,9 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public SpillwayMetrics Metrics { get; } = new();
+
+    /// <summary>The alarm monitor; null when no rule is configured.</summary>
+    public AlarmMonitor? Alarms { get; private set; }
 
     public QueueEngine Engine { get; }
 
@@ -84,8 +88,15 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     }
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
-    public void Attach(WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics)
+    public void Attach(
+        WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics, ResolvedAlarms? alarms = null)
     {
+        Alarms = alarms?.CreateMonitor(this, logger);
+        if (Alarms is { } monitor)
+        {
+            Metrics.ObserveAlarms(monitor);
+        }
+
         exporter = new PrometheusExporter(Metrics.Meter, Metrics.Invalidate);
         otlp = OtlpExport.Start(metrics);
         app.UseIngestMetrics(routes.ToDictionary(r => r.Options.Path, r => r.Name, StringComparer.OrdinalIgnoreCase), Metrics);
@@ -103,6 +114,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 worker.Autoscaler?.Start();
             }
 
+            Alarms?.Start();
             _ = StartWorkersAsync(lifetime.ApplicationStopping);
         });
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
@@ -116,6 +128,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             await worker.DisposeAsync().ConfigureAwait(false);
         }
 
+        Alarms?.Dispose();
         otlp?.Dispose();
         exporter?.Dispose();
         Metrics.Dispose();
@@ -181,7 +194,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             Enabled = config.Enabled,
         };
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
-        var instrumented = new InstrumentedHandler(handler, worker.Name, Metrics);
+        var instrumented = new InstrumentedHandler(
+            handler, worker.Name, sink, Metrics, loggerFactory.CreateLogger(InstrumentedHandler.TraceCategory));
         var added = new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory);
         workers[worker.Name] = added;
         if (config.MinConcurrency is { } minimum)
@@ -196,20 +210,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 TimeSpan.FromSeconds(config.TargetOldestMessageAgeSeconds),
                 TimeSpan.FromSeconds(config.ScaleIntervalSeconds),
                 TimeSpan.FromSeconds(config.MaxBatchLatencySeconds));
-            _ = new WorkerAutoscaler(added, settings, () => Observe(added, queue), Time);
+            _ = new WorkerAutoscaler(added, settings, () => WorkerAutoscaler.Observe(added, queue, Time), Time);
         }
-    }
-
-    private ScalingObservation Observe(Worker worker, MessageQueue queue)
-    {
-        var counts = queue.GetCounts();
-        var age = counts.OldestSentTimestamp is { } sent ? Time.GetUtcNow() - sent : TimeSpan.Zero;
-        var statistics = worker.Statistics;
-        return new ScalingObservation(
-            counts.Visible,
-            age < TimeSpan.Zero ? TimeSpan.Zero : age,
-            statistics?.LastBatchDuration ?? TimeSpan.Zero,
-            statistics?.Paused ?? false);
     }
 
     private async Task StartWorkersAsync(CancellationToken stopping)

@@ -12,9 +12,6 @@ namespace Spillway.Operations;
 /// </summary>
 internal static class ReadinessEndpoint
 {
-    /// <summary>How long one sink may take to answer before it counts as unreachable.</summary>
-    private static readonly TimeSpan SinkTimeout = TimeSpan.FromSeconds(2);
-
     public static void MapReadiness(this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, string path = "/readyz") =>
         endpoints.MapGet(path, async (CancellationToken cancellationToken) =>
         {
@@ -32,30 +29,8 @@ internal static class ReadinessEndpoint
         checks.Add(new ReadinessCheck("storage", storage.Writable, storage.Writable ? null : storage.Reason ?? "not writable"));
         var pings = runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(async sink =>
         {
-            var pool = sink.PoolStatistics;
-            if (pool.InUse >= pool.MaxConnections && sink is InstrumentedSqlSink { ConsecutiveFailures: 0 })
-            {
-                // Every connection is busy writing, successfully: a ping would only queue behind the drain, and a
-                // readiness probe must not take a server out of rotation in the middle of a burst.
-                return new ReadinessCheck("sink:" + sink.Name, true, "pool busy");
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(SinkTimeout);
-            try
-            {
-                var answered = await sink.PingAsync(timeout.Token).ConfigureAwait(false);
-                return new ReadinessCheck("sink:" + sink.Name, answered, answered ? null : "database unreachable");
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return new ReadinessCheck("sink:" + sink.Name, false, $"no answer within {SinkTimeout.TotalSeconds:0} s");
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The exception's message may carry a host name; the type is enough to start looking.
-                return new ReadinessCheck("sink:" + sink.Name, false, "database unreachable (" + e.GetType().Name + ")");
-            }
+            var (healthy, detail) = await SinkProbe.CheckAsync(sink, cancellationToken).ConfigureAwait(false);
+            return new ReadinessCheck("sink:" + sink.Name, healthy, detail);
         });
         checks.AddRange(await Task.WhenAll(pings).ConfigureAwait(false));
         var failing = checks.Where(c => !c.Healthy).Select(c => c.Name).ToList();

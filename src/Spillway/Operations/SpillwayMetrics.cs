@@ -123,6 +123,14 @@ internal sealed class SpillwayMetrics : IDisposable
             "Borrows that waited for a free connection.");
     }
 
+    /// <summary>Each alarm rule's state: 1 while in ALARM.</summary>
+    public void ObserveAlarms(Alarms.AlarmMonitor monitor) =>
+        meter.CreateObservableGauge(
+            "spillway.alarm.firing",
+            () => monitor.States.Select(s => Tagged(s.Value == Alarms.AlarmState.ALARM ? 1 : 0, "alarm", s.Key)),
+            "{alarm}",
+            "1 while the alarm rule is in ALARM.");
+
     /// <summary>Makes the next <see cref="Readings"/> read the queues afresh (a scrape starts).</summary>
     public void Invalidate()
     {

@@ -1,4 +1,5 @@
 using Spillway.Hosting;
+using Spillway.Messaging;
 
 namespace Spillway.Operations;
 
@@ -77,6 +78,19 @@ internal sealed class WorkerAutoscaler : IDisposable
 
     /// <summary>Why the last decision was taken; null before the first.</summary>
     public string? LastReason { get; private set; }
+
+    /// <summary>What a worker's autoscaler sees: its queue's backlog and oldest message, its last batch, its pause.</summary>
+    public static ScalingObservation Observe(Worker worker, MessageQueue queue, TimeProvider time)
+    {
+        var counts = queue.GetCounts();
+        var age = counts.OldestSentTimestamp is { } sent ? time.GetUtcNow() - sent : TimeSpan.Zero;
+        var statistics = worker.Statistics;
+        return new ScalingObservation(
+            counts.Visible,
+            age < TimeSpan.Zero ? TimeSpan.Zero : age,
+            statistics?.LastBatchDuration ?? TimeSpan.Zero,
+            statistics?.Paused ?? false);
+    }
 
     public void Start()
     {
