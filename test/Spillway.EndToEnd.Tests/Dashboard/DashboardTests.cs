@@ -96,6 +96,51 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_shows_a_burst_absorbed_and_drained_live_while_it_happens()
+    {
+        // One writer taking two-record batches: the burst outruns it, so a backlog builds while the page watches.
+        await using var server = await StartAsync(submitBatchSize: 2, submitConcurrency: 1);
+        await WaitForWorkersEnabledAsync(server);
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        browser.WaitForText(Cell("workers", "submit", 2), "enabled");
+
+        using var stopBurst = new CancellationTokenSource();
+        var sent = 0;
+        var burst = Task.WhenAll(Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            while (!stopBurst.IsCancellationRequested)
+            {
+                var i = Interlocked.Increment(ref sent);
+                await PostAsync(server, "/submit", $$"""{"name": "live{{i}}", "email": "live{{i}}@example.com"}""");
+            }
+        })));
+
+        // While the burst runs, the page shows records arriving faster than they drain, and the backlog they leave.
+        browser.WaitFor("an ingest rate above 0", d => Number(d, "ingest-rate") > 0);
+        browser.WaitFor("a drain rate above 0", d => Number(d, "drain-rate") > 0);
+        browser.WaitFor("a backlog of 100 or more", d => Number(d, "backlog") >= 100);
+        browser.WaitFor("both rate lines drawn over 3 points", d => d.FindElement(By.Id("rate-chart")).GetDomAttribute("data-points")!
+            .Split(' ').All(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) >= 3));
+        Report("live burst", browser.Screenshot("dashboard-live-burst"));
+        await stopBurst.CancelAsync();
+        await burst;
+        output.WriteLine($"burst: {Volatile.Read(ref sent)} records");
+
+        // After the burst, the estimate turns into a time, then the backlog drains to 0.
+        browser.WaitFor("a time until drained", d => d.FindElement(By.Id("eta")).Text.EndsWith(" s", StringComparison.Ordinal)
+            || d.FindElement(By.Id("eta")).Text == "drained", TimeSpan.FromSeconds(60));
+        browser.WaitForText(By.Id("backlog"), "0", TimeSpan.FromSeconds(120));
+        browser.WaitForText(By.Id("eta"), "drained");
+        var total = Volatile.Read(ref sent);
+        browser.WaitFor("every record deleted", d => Number(d, Cell("queues", "submit", 6)) == total);
+        Report("live burst drained", browser.Screenshot("dashboard-live-drained"));
+    }
+
+    [Fact]
     public async Task Overview_needs_the_api_key_and_the_page_itself_does_not()
     {
         await using var server = await StartAsync();
@@ -131,7 +176,14 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     private static By Cell(string table, string key, int column) =>
         By.CssSelector($"#{table} tbody tr[data-key='{key}'] td:nth-child({column + 1})");
 
-    private async Task<SpillwayProcess> StartAsync()
+    private static double Number(IWebDriver driver, string id) => Number(driver, By.Id(id));
+
+    private static double Number(IWebDriver driver, By by) =>
+        double.TryParse(driver.FindElement(by).Text.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : -1;
+
+    private async Task<SpillwayProcess> StartAsync(int submitBatchSize = 20, int submitConcurrency = 2)
     {
         var config = Path.Combine(work.FullName, "spillway.json");
         var database = "sqlite:///" + Path.Combine(work.FullName, "data", "spillway.db").TrimStart('/');
@@ -150,8 +202,8 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
                 },
                 "Sinks": { "users": { "DatabaseUrl": "{{database}}", "Table": "users" } },
                 "Workers": {
-                  "submit": { "Queue": "submit", "Handler": { "Kind": "sql", "Sink": "users" }, "BatchSize": 20, "MaxConcurrency": 2,
-                    "MinConcurrency": 1 },
+                  "submit": { "Queue": "submit", "Handler": { "Kind": "sql", "Sink": "users" }, "BatchSize": {{submitBatchSize}},
+                    "MaxConcurrency": {{submitConcurrency}}, "MinConcurrency": 1 },
                   "poison": { "Queue": "poison", "Handler": { "Kind": "http", "Url": "http://127.0.0.1:{{SpillwayProcess.FreePort()}}/",
                     "TimeoutSeconds": 2 } }
                 },
