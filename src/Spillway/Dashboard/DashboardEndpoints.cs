@@ -49,7 +49,7 @@ internal static class DashboardEndpoints
 
     internal static Overview Read(SpillwayRuntime runtime, IReadOnlyList<RouteView> routes)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = runtime.Time.GetUtcNow();
         var queues = runtime.Engine.ListQueues();
         var sources = queues
             .Where(q => q.Definition.RedrivePolicy is not null)
