@@ -12,8 +12,8 @@ internal sealed record ResolvedAlarms(
 
     public static ResolvedAlarms Resolve(AlarmOptions options, IReadOnlySet<string> queues, IReadOnlySet<string> sinks)
     {
-        Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
-        Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
+        ConfigurationResolver.Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
+        ConfigurationResolver.Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
         var rules = new List<AlarmRule>();
         foreach (var (name, rule) in options.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -42,12 +42,12 @@ internal sealed record ResolvedAlarms(
 
             if (kind == AlarmKind.OldestMessageAge)
             {
-                Range(key + ":ThresholdSeconds", rule.ThresholdSeconds, 1, 1_209_600);
+                ConfigurationResolver.Range(key + ":ThresholdSeconds", rule.ThresholdSeconds, 1, 1_209_600);
                 rules.Add(new AlarmRule(name, kind, rule.Queue, rule.ThresholdSeconds));
             }
             else
             {
-                Range(key + ":Threshold", rule.Threshold, 0, long.MaxValue);
+                ConfigurationResolver.Range(key + ":Threshold", rule.Threshold, 0, long.MaxValue);
                 rules.Add(new AlarmRule(name, kind, rule.Queue, rule.Threshold));
             }
         }
@@ -61,15 +61,15 @@ internal sealed record ResolvedAlarms(
                 throw new ConfigurationException(Key + ":Webhook:Url", "must be an absolute http(s) URL");
             }
 
-            Range(Key + ":Webhook:TimeoutSeconds", options.Webhook.TimeoutSeconds, 1, 300);
+            ConfigurationResolver.Range(Key + ":Webhook:TimeoutSeconds", options.Webhook.TimeoutSeconds, 1, 300);
         }
 
         string? password = null;
         var email = options.Email;
         if (!string.IsNullOrWhiteSpace(email.Host))
         {
-            Range(Key + ":Email:Port", email.Port, 1, 65_535);
-            Range(Key + ":Email:TimeoutSeconds", email.TimeoutSeconds, 1, 300);
+            ConfigurationResolver.Range(Key + ":Email:Port", email.Port, 1, 65_535);
+            ConfigurationResolver.Range(Key + ":Email:TimeoutSeconds", email.TimeoutSeconds, 1, 300);
             if (email.To.Count == 0)
             {
                 throw new ConfigurationException(Key + ":Email:To", "needs at least one address when Email:Host is set");
@@ -166,12 +166,4 @@ internal sealed record ResolvedAlarms(
         runtime.Engine.TryGetQueue(rule.Subject, out var queue)
             ? queue
             : throw new InvalidOperationException($"queue '{rule.Subject}' no longer exists");
-
-    private static void Range(string key, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new ConfigurationException(key, $"must be between {min} and {max} (got {value})");
-        }
-    }
 }
