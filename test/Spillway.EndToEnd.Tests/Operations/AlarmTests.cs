@@ -31,10 +31,7 @@ public sealed class AlarmTests : IDisposable
         };
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
         await MetricsTests.WaitForWorkerAsync(server, enabled: true);
-        using (var disabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/disable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: false);
 
         var (status, _) = await SeedPipelineTests.CurlAsync(server.Port, """{"name": "stuck", "email": "stuck@example.com"}""");
         Assert.Equal("202", status);
@@ -51,10 +48,7 @@ public sealed class AlarmTests : IDisposable
         var firing = await MetricsTests.ScrapeAsync(server);
         Assert.Equal(1, firing.Value("spillway_alarm_firing", ("alarm", alarm)));
 
-        using (var enabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/enable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: true);
 
         var recovered = await webhook.NextAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(alarm, recovered.GetProperty("alarm").GetString());
