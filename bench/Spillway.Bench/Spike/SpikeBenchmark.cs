@@ -119,10 +119,11 @@ public static class SpikeBenchmark
             .ConfigureAwait(false))
         {
             load = await LoadGenerator.RunAsync(
-                target, options.Records, options.Clients, Body, new Progress<int>(n => Volatile.Write(ref sent, Math.Max(sent, n))), cancellationToken)
-                .ConfigureAwait(false);
+                target, options.Records, options.Clients, Body, new Progress<int>(n => Volatile.Write(ref sent, Math.Max(sent, n))),
+                cancellationToken).ConfigureAwait(false);
             var drainClock = Stopwatch.StartNew();
-            rows = await WaitForRowsAsync(database, table, load.Accepted + WarmupRecords, TimeSpan.FromMinutes(10), null).ConfigureAwait(false);
+            rows = await WaitForRowsAsync(database, table, load.Accepted + WarmupRecords, TimeSpan.FromMinutes(10), null)
+                .ConfigureAwait(false);
             drainSeconds = drainClock.Elapsed.TotalSeconds;
         }
 

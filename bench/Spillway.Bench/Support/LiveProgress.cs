@@ -67,11 +67,14 @@ public sealed class LiveProgress : IAsyncDisposable
     {
         var (backlog, deleted) = await ReadQueuesAsync(cancellationToken).ConfigureAwait(false);
         var now = clock.Elapsed;
-        var drain = lastDeleted is { } before && deleted is { } after && now > lastAt ? (after - before) / (now - lastAt).TotalSeconds : (double?)null;
+        var drain = lastDeleted is { } before && deleted is { } after && now > lastAt
+            ? (after - before) / (now - lastAt).TotalSeconds
+            : (double?)null;
         (lastDeleted, lastAt) = (deleted, now);
         var backlogText = backlog is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "?";
         var drainText = drain is { } d ? string.Create(CultureInfo.InvariantCulture, $", draining {d:N0}/s") : "";
-        var line = string.Create(CultureInfo.InvariantCulture, $"  [{phase} {now.TotalSeconds:F0}s] {sent()}, backlog {backlogText}{drainText}");
+        var line = string.Create(
+            CultureInfo.InvariantCulture, $"  [{phase} {now.TotalSeconds:F0}s] {sent()}, backlog {backlogText}{drainText}");
         if (inPlace)
         {
             output.Write("\r" + line.PadRight(lastWidth));
@@ -87,20 +90,23 @@ public sealed class LiveProgress : IAsyncDisposable
     {
         try
         {
-            using var overview = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v1/overview", UriKind.Relative), cancellationToken).ConfigureAwait(false));
+            var json = await http.GetStringAsync(new Uri("/v1/overview", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            using var overview = JsonDocument.Parse(json);
             long backlog = 0, deleted = 0;
             foreach (var queue in overview.RootElement.GetProperty("queues").EnumerateArray())
             {
                 if (queue.GetProperty("deadLetterSources").GetArrayLength() == 0)
                 {
-                    backlog += queue.GetProperty("visible").GetInt64() + queue.GetProperty("inFlight").GetInt64() + queue.GetProperty("delayed").GetInt64();
+                    backlog += queue.GetProperty("visible").GetInt64() + queue.GetProperty("inFlight").GetInt64()
+                        + queue.GetProperty("delayed").GetInt64();
                     deleted += queue.GetProperty("deleted").GetInt64();
                 }
             }
 
             return (backlog, deleted);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
+            when (e is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return (null, null); // a busy server answers late; the next tick tries again
         }

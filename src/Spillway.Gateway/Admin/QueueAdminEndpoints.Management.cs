@@ -56,7 +56,8 @@ public static partial class QueueAdminEndpoints
                         : Problem(
                             StatusCodes.Status409Conflict,
                             "Queue exists",
-                            $"A queue named '{definition.Name}' exists with other attributes; change them with PATCH /v1/queues/{definition.Name}/attributes.");
+                            $"A queue named '{definition.Name}' exists with other attributes; "
+                            + $"change them with PATCH /v1/queues/{definition.Name}/attributes.");
                 }
 
                 var created = await engine.CreateQueueAsync(definition, request.HttpContext.RequestAborted).ConfigureAwait(false);

@@ -11,12 +11,12 @@ internal sealed class QueueAttributeOptions
 {
     private readonly (Option<int?> Option, string Field)[] numbers =
     [
-        (new("--visibility-timeout") { Description = "Seconds a received message stays hidden (0-43200; default 30)." }, "visibilityTimeoutSeconds"),
-        (new("--delay") { Description = "Seconds before a new message becomes visible (0-900; default 0)." }, "delaySeconds"),
-        (new("--retention") { Description = "Seconds a message is kept (60-1209600; default 345600, 4 days)." }, "messageRetentionPeriodSeconds"),
-        (new("--max-message-size") { Description = "Largest message in bytes (1024-1048576; default 1048576)." }, "maximumMessageSize"),
-        (new("--receive-wait") { Description = "Long-poll seconds of a receive that names none (0-20; default 0)." }, "receiveMessageWaitTimeSeconds"),
-        (new("--max-receive-count") { Description = "Receives before a message goes to the dead-letter queue (1-1000; default 5)." }, "maxReceiveCount"),
+        Number("--visibility-timeout", "Seconds a received message stays hidden (0-43200; default 30).", "visibilityTimeoutSeconds"),
+        Number("--delay", "Seconds before a new message becomes visible (0-900; default 0).", "delaySeconds"),
+        Number("--retention", "Seconds a message is kept (60-1209600; default 345600, 4 days).", "messageRetentionPeriodSeconds"),
+        Number("--max-message-size", "Largest message in bytes (1024-1048576; default 1048576).", "maximumMessageSize"),
+        Number("--receive-wait", "Long-poll seconds of a receive that names none (0-20; default 0).", "receiveMessageWaitTimeSeconds"),
+        Number("--max-receive-count", "Receives before a message is dead-lettered (1-1000; default 5).", "maxReceiveCount"),
     ];
 
     private readonly Option<string?> deadLetterQueue = new("--dead-letter-queue")
@@ -71,4 +71,7 @@ internal sealed class QueueAttributeOptions
 
         return JsonSerializer.Serialize(body);
     }
+
+    private static (Option<int?> Option, string Field) Number(string name, string description, string field) =>
+        (new Option<int?>(name) { Description = description }, field);
 }

@@ -9,7 +9,10 @@ internal static class QueueCommands
 {
     public static Command Queues()
     {
-        var list = new Command("list", "List queues with their approximate counts.") { ServerClient.ServerOption, ServerClient.ApiKeyOption };
+        var list = new Command("list", "List queues with their approximate counts.")
+        {
+            ServerClient.ServerOption, ServerClient.ApiKeyOption,
+        };
         list.SetAction((result, cancellationToken) => ServerClient.RunAsync(result, async client =>
         {
             using var document = await client.SendAsync(HttpMethod.Get, "/v1/queues", null, cancellationToken).ConfigureAwait(false);
@@ -18,8 +21,12 @@ internal static class QueueCommands
             {
                 double? oldest = queue.TryGetProperty("oldestMessageAgeSeconds", out var age) ? age.GetDouble() : null;
                 table.Add(
-                    queue.GetProperty("name").GetString(), queue.GetProperty("visible").GetInt64(), queue.GetProperty("inFlight").GetInt64(),
-                    queue.GetProperty("delayed").GetInt64(), oldest, queue.TryGetProperty("deadLetterQueue", out var d) ? d.GetString() : "");
+                    queue.GetProperty("name").GetString(),
+                    queue.GetProperty("visible").GetInt64(),
+                    queue.GetProperty("inFlight").GetInt64(),
+                    queue.GetProperty("delayed").GetInt64(),
+                    oldest,
+                    queue.TryGetProperty("deadLetterQueue", out var d) ? d.GetString() : "");
             }
 
             table.Write(Console.Out);
@@ -38,7 +45,10 @@ internal static class QueueCommands
 
         var purgeName = new Argument<string>("name") { Description = "The queue to empty." };
         var yes = new Option<bool>("--yes") { Description = "Confirm: every message in the queue is deleted." };
-        var purge = new Command("purge", "Delete every message in a queue.") { purgeName, yes, ServerClient.ServerOption, ServerClient.ApiKeyOption };
+        var purge = new Command("purge", "Delete every message in a queue.")
+        {
+            purgeName, yes, ServerClient.ServerOption, ServerClient.ApiKeyOption,
+        };
         purge.SetAction((result, cancellationToken) => ServerClient.RunAsync(result, async client =>
         {
             var name = result.GetValue(purgeName)!;

@@ -16,7 +16,8 @@ internal static class RecordReader
         }
 
         var records = new List<byte[]>();
-        var reader = new Utf8JsonReader(input, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        var reader = new Utf8JsonReader(
+            input, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
         try
         {
             var values = 0;

@@ -271,7 +271,9 @@ internal static class SendCommand
                 return (null, null);
             }
 
-            var field = slash < 0 ? null : path[(slash + 1)..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            var field = slash < 0
+                ? null
+                : path[(slash + 1)..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             return (position, field);
         }
     }

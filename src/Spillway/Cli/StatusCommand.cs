@@ -33,7 +33,9 @@ internal static class StatusCommand
         var routes = new TextTable("ROUTE", "PATH", "QUEUE", "MAX RECORDS", "MAX BACKLOG");
         foreach (var route in overview.GetProperty("routes").EnumerateArray())
         {
-            routes.Add(Text(route, "name"), Text(route, "path"), Text(route, "queue"), Long(route, "maxRecordsPerRequest"), Long(route, "maxBacklog"));
+            routes.Add(
+                Text(route, "name"), Text(route, "path"), Text(route, "queue"), Long(route, "maxRecordsPerRequest"),
+                Long(route, "maxBacklog"));
         }
 
         var queues = new TextTable("QUEUE", "VISIBLE", "IN FLIGHT", "DELAYED", "OLDEST (s)", "SENT", "DELETED", "DEAD-LETTER QUEUE");
@@ -54,7 +56,8 @@ internal static class StatusCommand
             var state = worker.GetProperty("pausedBySinkOutage").GetBoolean() ? "paused (sink down)"
                 : worker.GetProperty("enabled").GetBoolean() ? "enabled" : "disabled";
             var concurrency = string.Create(
-                CultureInfo.InvariantCulture, $"{worker.GetProperty("concurrencyLimit").GetInt32()}/{worker.GetProperty("maxConcurrency").GetInt32()}");
+                CultureInfo.InvariantCulture,
+                $"{worker.GetProperty("concurrencyLimit").GetInt32()}/{worker.GetProperty("maxConcurrency").GetInt32()}");
             if (worker.TryGetProperty("autoscaling", out var scaling) && scaling.ValueKind == JsonValueKind.Object)
             {
                 concurrency += string.Create(

@@ -21,8 +21,10 @@ public sealed class CliCommandTests : IDisposable
         var lines = output.Split('\n');
         Assert.Contains(lines, l => l.StartsWith("ROUTE", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("submit", StringComparison.Ordinal) && l.Contains("/submit", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("submit-dlq", StringComparison.Ordinal) && l.Contains("dead letters of submit", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("WORKER", StringComparison.Ordinal) && l.Contains("CONCURRENCY", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("submit-dlq", StringComparison.Ordinal)
+            && l.Contains("dead letters of submit", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("WORKER", StringComparison.Ordinal)
+            && l.Contains("CONCURRENCY", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("submit", StringComparison.Ordinal) && l.Contains("disabled", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("users", StringComparison.Ordinal) && l.Contains("sqlite", StringComparison.Ordinal));
 
@@ -80,7 +82,8 @@ public sealed class CliCommandTests : IDisposable
         var (again, _, _) = await CliProcess.RunAsync(
             ["queues", "create", "orders", "--visibility-timeout", "45", "--dead-letter-queue", "submit-dlq", .. Server(server)]);
         Assert.Equal(0, again); // an identical queue exists: nothing to do
-        var (conflict, _, conflictErrors) = await CliProcess.RunAsync(["queues", "create", "orders", "--visibility-timeout", "5", .. Server(server)]);
+        var (conflict, _, conflictErrors) = await CliProcess.RunAsync(
+            ["queues", "create", "orders", "--visibility-timeout", "5", .. Server(server)]);
         Assert.Equal(1, conflict);
         Assert.Contains("exists with other attributes", conflictErrors, StringComparison.Ordinal);
 
@@ -91,7 +94,8 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal(0, shown);
         Assert.Matches(@"delaySeconds\s+7", showOutput);
         Assert.Matches(@"visibilityTimeoutSeconds\s+45", showOutput);
-        var (invalid, _, invalidErrors) = await CliProcess.RunAsync(["queues", "attributes", "orders", "--delay", "5000", .. Server(server)]);
+        var (invalid, _, invalidErrors) = await CliProcess.RunAsync(
+            ["queues", "attributes", "orders", "--delay", "5000", .. Server(server)]);
         Assert.Equal(1, invalid);
         Assert.Contains("DeliveryDelay", invalidErrors, StringComparison.Ordinal);
 
@@ -100,7 +104,8 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains(listing.Split('\n'), l => l.StartsWith("orders", StringComparison.Ordinal));
 
         var (sent, _, _) = await CliProcess.RunAsync(
-            ["send", "submit", .. Server(server)], """{"name": "a", "email": "a@example.com"}""" + "\n" + """{"name": "b", "email": "b@example.com"}""");
+            ["send", "submit", .. Server(server)],
+            """{"name": "a", "email": "a@example.com"}""" + "\n" + """{"name": "b", "email": "b@example.com"}""");
         Assert.Equal(0, sent);
         var (unconfirmed, _, unconfirmedErrors) = await CliProcess.RunAsync(["queues", "purge", "submit", .. Server(server)]);
         Assert.Equal(1, unconfirmed);
@@ -161,7 +166,8 @@ public sealed class CliCommandTests : IDisposable
         var (refused, _, refusedErrors) = await CliProcess.RunAsync(["status", .. Server(server)]);
         Assert.Equal(1, refused);
         Assert.Contains("needs an API key", refusedErrors, StringComparison.Ordinal);
-        var (allowed, _, _) = await CliProcess.RunAsync(["status", .. Server(server)], environment: new Dictionary<string, string> { ["SPILLWAY_API_KEY"] = key });
+        var (allowed, _, _) = await CliProcess.RunAsync(
+            ["status", .. Server(server)], environment: new Dictionary<string, string> { ["SPILLWAY_API_KEY"] = key });
         Assert.Equal(0, allowed);
 
         string[] authorized = [.. Server(server), "--api-key", key];
@@ -182,7 +188,8 @@ public sealed class CliCommandTests : IDisposable
         var (malformed, _, malformedErrors) = await CliProcess.RunAsync(["send", "submit", .. authorized], "{\"name\": ");
         Assert.Equal(1, malformed);
         Assert.Contains("not JSON or NDJSON", malformedErrors, StringComparison.Ordinal);
-        var (missing, _, missingErrors) = await CliProcess.RunAsync(["send", "submit", Path.Combine(work.FullName, "absent.json"), .. authorized]);
+        var (missing, _, missingErrors) = await CliProcess.RunAsync(
+            ["send", "submit", Path.Combine(work.FullName, "absent.json"), .. authorized]);
         Assert.Equal(1, missing);
         Assert.Contains("cannot read", missingErrors, StringComparison.Ordinal);
     }
@@ -200,7 +207,8 @@ public sealed class CliCommandTests : IDisposable
     {
         foreach (var name in names)
         {
-            var (status, body) = await SeedPipelineTests.CurlAsync(server.Port, $$"""{"name": "{{name}}", "email": "{{name}}@example.com"}""");
+            var (status, body) = await SeedPipelineTests.CurlAsync(
+                server.Port, $$"""{"name": "{{name}}", "email": "{{name}}@example.com"}""");
             Assert.True(status == "202", body);
         }
     }
@@ -208,6 +216,8 @@ public sealed class CliCommandTests : IDisposable
     private static async Task<long> VisibleAsync(SpillwayProcess server, string queue)
     {
         var list = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/queues", UriKind.Relative));
-        return list.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == queue).GetProperty("visible").GetInt64();
+        return list.GetProperty("queues").EnumerateArray()
+            .Single(q => q.GetProperty("name").GetString() == queue)
+            .GetProperty("visible").GetInt64();
     }
 }

@@ -60,7 +60,8 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith("1–2", browser.Driver.FindElement(Cell("workers", "submit", 9)).Text, StringComparison.Ordinal); // autoscaled
 
         // The burst: concurrent single-record POSTs, all acknowledged, none handled.
-        var posts = Enumerable.Range(0, Burst).Select(i => PostAsync(server, "/submit", $$"""{"name": "burst{{i}}", "email": "b{{i}}@example.com"}"""));
+        var posts = Enumerable.Range(0, Burst)
+            .Select(i => PostAsync(server, "/submit", $$"""{"name": "burst{{i}}", "email": "b{{i}}@example.com"}"""));
         await Task.WhenAll(posts);
 
         browser.WaitForText(By.Id("backlog"), Burst.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
@@ -84,12 +85,11 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
             d.FindElement(deadLetters).FindElements(By.CssSelector("tr[data-message-id]")).Count == 3);
         Assert.Contains("poison1", browser.Driver.FindElement(deadLetters).Text, StringComparison.Ordinal);
         browser.Driver.FindElement(deadLetters).FindElement(By.CssSelector("button.redrive")).Click();
-        browser.WaitFor("the redrive result", d => d.FindElement(By.Id("action-status")).Text.Contains("moved 3 message(s)", StringComparison.Ordinal)
-           );
+        browser.WaitFor(
+            "the redrive result", d => d.FindElement(By.Id("action-status")).Text.Contains("moved 3 message(s)", StringComparison.Ordinal));
         browser.WaitForText(Cell("queues", "poison-dlq", 1), "0");
         browser.WaitForText(Cell("queues", "poison", 1), "3");
-        browser.WaitFor("the emptied dead-letter queue", d => d.FindElement(deadLetters).Text.Contains("Empty.", StringComparison.Ordinal)
-           );
+        browser.WaitFor("the emptied dead-letter queue", d => d.FindElement(deadLetters).Text.Contains("Empty.", StringComparison.Ordinal));
 
         Report("drained and redriven", browser.Screenshot("dashboard-drained"));
         Assert.Equal(3, await VisibleAsync(server, "poison"));
@@ -179,7 +179,10 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     private static double Number(IWebDriver driver, string id) => Number(driver, By.Id(id));
 
     private static double Number(IWebDriver driver, By by) =>
-        double.TryParse(driver.FindElement(by).Text.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture, out var n)
+        double.TryParse(
+            driver.FindElement(by).Text.Replace(",", "", StringComparison.Ordinal),
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var n)
             ? n
             : -1;
 
@@ -231,14 +234,17 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
 
     private static async Task SwitchAsync(SpillwayProcess server, string worker, bool enable)
     {
-        using var response = await server.Client.PostAsync(new Uri($"/v1/workers/{worker}/{(enable ? "enable" : "disable")}", UriKind.Relative), null);
+        var path = $"/v1/workers/{worker}/{(enable ? "enable" : "disable")}";
+        using var response = await server.Client.PostAsync(new Uri(path, UriKind.Relative), null);
         response.EnsureSuccessStatusCode();
     }
 
     private static async Task<long> VisibleAsync(SpillwayProcess server, string queue)
     {
         var list = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/queues", UriKind.Relative));
-        return list.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == queue).GetProperty("visible").GetInt64();
+        return list.GetProperty("queues").EnumerateArray()
+            .Single(q => q.GetProperty("name").GetString() == queue)
+            .GetProperty("visible").GetInt64();
     }
 
     private static async Task WaitForQueueAsync(SpillwayProcess server, string queue, Func<long, bool> condition)

@@ -35,7 +35,10 @@ public sealed class Browser : IDisposable
         return new Browser(new ChromeDriver(service, options, TimeSpan.FromSeconds(60)));
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds, re-reading the page; fails naming <paramref name="what"/> with the page's text.</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, re-reading the page; fails naming <paramref name="what"/>, with the
+    /// page's text.
+    /// </summary>
     public void WaitFor(string what, Func<IWebDriver, bool> condition, TimeSpan? timeout = null)
     {
         var wait = new WebDriverWait(Driver, timeout ?? DefaultWait) { PollingInterval = TimeSpan.FromMilliseconds(100) };

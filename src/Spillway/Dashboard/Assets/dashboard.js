@@ -149,9 +149,8 @@
         act(toggle, 'POST', `/v1/workers/${encodeURIComponent(w.name)}/${w.enabled ? 'disable' : 'enable'}`,
           () => `worker ${w.name} ${w.enabled ? 'disabled' : 'enabled'}`));
       const state = w.pausedBySinkOutage ? 'paused (sink down)' : w.enabled ? 'enabled' : 'disabled';
-      const scaling = w.autoscaling
-        ? `${w.autoscaling.minConcurrency}–${w.autoscaling.maxConcurrency}${w.autoscaling.lastDecision ? ': ' + w.autoscaling.lastDecision : ''}`
-        : 'off';
+      const range = w.autoscaling && `${w.autoscaling.minConcurrency}–${w.autoscaling.maxConcurrency}`;
+      const scaling = !w.autoscaling ? 'off' : w.autoscaling.lastDecision ? `${range}: ${w.autoscaling.lastDecision}` : range;
       return [w.name, w.queue, { text: state, className: w.enabled ? 'state-on' : 'state-off', field: 'state' },
         num(w.currentConcurrency), num(`${w.concurrencyLimit} / ${w.maxConcurrency}`), num(w.batchSize),
         num(w.batches), num(w.succeededMessages), num(w.failedMessages), scaling, toggle];
