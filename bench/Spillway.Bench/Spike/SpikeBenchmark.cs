@@ -11,8 +11,9 @@ namespace Spillway.Bench.Spike;
 /// </summary>
 public static class SpikeBenchmark
 {
-    // Enough requests for tiered compilation to settle in both servers before anything is measured.
-    private const int WarmupRecords = 30_000;
+    // Enough requests for tiered compilation to settle in both servers before anything is measured. A smoke run (the
+    // end-to-end test of the command) lowers it with SPILLWAY_BENCH_WARMUP; its figures then mean nothing.
+    private static readonly int WarmupRecords = PositiveFromEnvironment("SPILLWAY_BENCH_WARMUP") ?? 30_000;
 
     public static async Task<int> RunAsync(SpikeOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -234,6 +235,9 @@ public static class SpikeBenchmark
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         return at < 0 || scheme < 0 ? url : url[..(scheme + 3)] + "***" + url[at..];
     }
+
+    private static int? PositiveFromEnvironment(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 
     private static int FreePort()
     {

@@ -194,6 +194,21 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("cannot read", missingErrors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Bench_spike_prints_live_progress_and_the_dashboard_address()
+    {
+        // A smoke run: small enough for a test, so its figures mean nothing; the progress and the end check do.
+        var (exit, output, errors) = await CliProcess.RunAsync(
+            ["bench", "spike", "--records", "3000", "--clients", "8"],
+            environment: new Dictionary<string, string> { ["SPILLWAY_BENCH_WARMUP"] = "500" });
+
+        Assert.True(exit == 0, output + errors);
+        Assert.Matches(@"watch it live: http://127\.0\.0\.1:\d+/dashboard", output);
+        Assert.Matches(@"\[spike \d+s\] sent [\d,]+/3,000, backlog \d+", output);
+        Assert.Matches(@"\[drain \d+s\] built a 3,000 backlog, backlog \d+", output);
+        Assert.Contains("every accepted record is in the table", output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => work.Delete(recursive: true);
 
     private static string[] Server(SpillwayProcess server) => ["--server", server.BaseAddress.ToString()];
