@@ -45,8 +45,17 @@ internal static class SendCommand
             var records = RecordReader.Read(await ReadInputAsync(result.GetValue(file), cancellationToken).ConfigureAwait(false));
             var target = await ResolveRouteAsync(client, result.GetValue(route)!, cancellationToken).ConfigureAwait(false);
             var sender = new BatchSender(client, target.Path, records, new ProgressBar(records.Count, "records"));
-            await sender.SendAsync(Math.Min(result.GetValue(batch), target.MaxRecords), target.MaxBodyBytes, cancellationToken)
-                .ConfigureAwait(false);
+            try
+            {
+                await sender.SendAsync(Math.Min(result.GetValue(batch), target.MaxRecords), target.MaxBodyBytes, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (CliException e)
+            {
+                // What was acknowledged before the failure is stored; say how much, so a rerun can skip it.
+                throw new CliException(
+                    $"{e.Message} (after {sender.Accepted:N0} of {records.Count:N0} records were accepted)", e.ExitCode);
+            }
 
             foreach (var (index, reason) in sender.Rejected.Take(MaxReasonsShown))
             {
@@ -70,6 +79,11 @@ internal static class SendCommand
     {
         if (file is null or "-")
         {
+            if (file is null && !Console.IsInputRedirected)
+            {
+                throw new CliException("give a file, or pipe the records in: spillway send <route> records.ndjson");
+            }
+
             using var copy = new MemoryStream();
             await Console.OpenStandardInput().CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
             return copy.ToArray();
