@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Spillway.EndToEnd.Tests.Support;
@@ -53,7 +52,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("record 5 rejected: email:", errors, StringComparison.Ordinal);
         Assert.Contains("record 900 rejected: email:", errors, StringComparison.Ordinal);
         Assert.Contains("1,200/1,200 records (100%)", errors, StringComparison.Ordinal); // the progress line
-        Assert.Equal(1198, await VisibleAsync(server, "submit"));
+        Assert.Equal(1198, await AdminApi.VisibleAsync(server, "submit"));
 
         var file = Path.Combine(work.FullName, "records.json");
         await File.WriteAllTextAsync(file, """
@@ -65,7 +64,7 @@ public sealed class CliCommandTests : IDisposable
         var (fileExit, fileOutput, fileErrors) = await CliProcess.RunAsync(["send", "/submit", file, .. Server(server)]);
         Assert.True(fileExit == 0, fileErrors);
         Assert.Contains("accepted 2, rejected 0", fileOutput, StringComparison.Ordinal);
-        Assert.Equal(1200, await VisibleAsync(server, "submit"));
+        Assert.Equal(1200, await AdminApi.VisibleAsync(server, "submit"));
     }
 
     [Fact]
@@ -110,12 +109,12 @@ public sealed class CliCommandTests : IDisposable
         var (unconfirmed, _, unconfirmedErrors) = await CliProcess.RunAsync(["queues", "purge", "submit", .. Server(server)]);
         Assert.Equal(1, unconfirmed);
         Assert.Contains("--yes", unconfirmedErrors, StringComparison.Ordinal);
-        Assert.Equal(2, await VisibleAsync(server, "submit"));
+        Assert.Equal(2, await AdminApi.VisibleAsync(server, "submit"));
 
         var (purged, purgeOutput, _) = await CliProcess.RunAsync(["queues", "purge", "submit", "--yes", .. Server(server)]);
         Assert.Equal(0, purged);
         Assert.Contains("about 2 message(s) deleted", purgeOutput, StringComparison.Ordinal);
-        Assert.Equal(0, await VisibleAsync(server, "submit"));
+        Assert.Equal(0, await AdminApi.VisibleAsync(server, "submit"));
     }
 
     [Fact]
@@ -133,7 +132,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("new2@example.com", tail.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("before", tail.Output, StringComparison.Ordinal); // already waiting when tail started
         Assert.Equal(3, tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Equal(5, await VisibleAsync(server, "submit")); // looked at, not received
+        Assert.Equal(5, await AdminApi.VisibleAsync(server, "submit")); // looked at, not received
     }
 
     [Fact]
@@ -147,7 +146,7 @@ public sealed class CliCommandTests : IDisposable
         await tail.InterruptAsync();
 
         Assert.Equal(130, await tail.WaitForExitAsync(TimeSpan.FromSeconds(30))); // as shells report a SIGINT
-        Assert.Equal(1, await VisibleAsync(server, "submit"));
+        Assert.Equal(1, await AdminApi.VisibleAsync(server, "submit"));
     }
 
     [Fact]
@@ -226,13 +225,5 @@ public sealed class CliCommandTests : IDisposable
                 server.Port, $$"""{"name": "{{name}}", "email": "{{name}}@example.com"}""");
             Assert.True(status == "202", body);
         }
-    }
-
-    private static async Task<long> VisibleAsync(SpillwayProcess server, string queue)
-    {
-        var list = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/queues", UriKind.Relative));
-        return list.GetProperty("queues").EnumerateArray()
-            .Single(q => q.GetProperty("name").GetString() == queue)
-            .GetProperty("visible").GetInt64();
     }
 }

@@ -57,8 +57,8 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         }
 
         browser.WaitForText(Cell("workers", "submit", 2), "disabled");
-        Assert.Matches(@"^\d / 2$", browser.Driver.FindElement(Cell("workers", "submit", 4)).Text); // concurrency now / max
-        Assert.StartsWith("1–2", browser.Driver.FindElement(Cell("workers", "submit", 9)).Text, StringComparison.Ordinal); // autoscaled
+        Assert.Matches(@"^\d / 2$", browser.Text(Cell("workers", "submit", 4))); // concurrency now / max
+        Assert.StartsWith("1–2", browser.Text(Cell("workers", "submit", 9)), StringComparison.Ordinal); // autoscaled
 
         // The burst: concurrent single-record POSTs, all acknowledged, none handled.
         var posts = Enumerable.Range(0, Burst)
@@ -72,21 +72,22 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         Report("backlog", backlogShot);
 
         // Enable the worker from the page; the backlog drains to 0 and the page says so.
-        browser.Driver.FindElement(Row("workers", "submit")).FindElement(By.CssSelector("button.toggle")).Click();
+        browser.Click(By.CssSelector("#workers tbody tr[data-key='submit'] button.toggle"));
         browser.WaitForText(Cell("workers", "submit", 2), "enabled");
+        // The rate is averaged over 5 s, so it stays above 0 for at least that long once the first batch is deleted.
+        browser.WaitFor("a drain rate above 0", d => Number(d, "drain-rate") > 0);
         browser.WaitForText(By.Id("backlog"), "0", TimeSpan.FromSeconds(60));
         browser.WaitForText(By.Id("eta"), "drained");
         browser.WaitForText(Cell("queues", "submit", 6), "600"); // deleted
-        browser.WaitFor("a drain rate above 0", d => d.FindElement(By.Id("drain-rate")).Text is not ("0" or "–"));
         Assert.Equal(Burst, (await database.ReadUsersAsync()).Count(r => r.Name.StartsWith("burst", StringComparison.Ordinal)));
 
         // The dead-letter queue's messages, then the redrive button.
         var deadLetters = By.CssSelector("[data-dlq='poison-dlq']");
         browser.WaitFor("3 dead letters listed", d =>
             d.FindElement(deadLetters).FindElements(By.CssSelector("tr[data-message-id]")).Count == 3);
-        Assert.Contains("<b>poison1</b>", browser.Driver.FindElement(deadLetters).Text, StringComparison.Ordinal);
-        Assert.Empty(browser.Driver.FindElement(deadLetters).FindElements(By.TagName("b")));
-        browser.Driver.FindElement(deadLetters).FindElement(By.CssSelector("button.redrive")).Click();
+        Assert.Contains("<b>poison1</b>", browser.Text(deadLetters), StringComparison.Ordinal);
+        Assert.Empty(browser.Driver.FindElements(By.CssSelector("[data-dlq='poison-dlq'] b")));
+        browser.Click(By.CssSelector("[data-dlq='poison-dlq'] button.redrive"));
         browser.WaitFor(
             "the redrive result", d => d.FindElement(By.Id("action-status")).Text.Contains("moved 3 message(s)", StringComparison.Ordinal));
         browser.WaitForText(Cell("queues", "poison-dlq", 1), "0");
@@ -94,7 +95,7 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         browser.WaitFor("the emptied dead-letter queue", d => d.FindElement(deadLetters).Text.Contains("Empty.", StringComparison.Ordinal));
 
         Report("drained and redriven", browser.Screenshot("dashboard-drained"));
-        Assert.Equal(3, await VisibleAsync(server, "poison"));
+        Assert.Equal(3, await AdminApi.VisibleAsync(server, "poison"));
     }
 
     [Fact]
@@ -241,18 +242,10 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task<long> VisibleAsync(SpillwayProcess server, string queue)
-    {
-        var list = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/queues", UriKind.Relative));
-        return list.GetProperty("queues").EnumerateArray()
-            .Single(q => q.GetProperty("name").GetString() == queue)
-            .GetProperty("visible").GetInt64();
-    }
-
     private static async Task WaitForQueueAsync(SpillwayProcess server, string queue, Func<long, bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition(await VisibleAsync(server, queue)))
+        while (!condition(await AdminApi.VisibleAsync(server, queue)))
         {
             Assert.True(DateTime.UtcNow < deadline, $"queue {queue} never reached the expected count");
             await Task.Delay(50);

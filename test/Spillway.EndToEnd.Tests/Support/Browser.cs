@@ -53,6 +53,28 @@ public sealed class Browser : IDisposable
         }
     }
 
+    /// <summary>
+    /// The element's text. The page rebuilds its tables on every poll, so an element found may be replaced before it is
+    /// read: reading retries until it succeeds.
+    /// </summary>
+    public string Text(By by)
+    {
+        var text = "";
+        WaitFor($"{by} to be readable", d =>
+        {
+            text = d.FindElement(by).Text;
+            return true;
+        });
+        return text;
+    }
+
+    /// <summary>Clicks the element, finding it again when the page replaced it in between.</summary>
+    public void Click(By by) => WaitFor($"{by} to be clickable", d =>
+    {
+        d.FindElement(by).Click();
+        return true;
+    });
+
     /// <summary>Waits until the element's text is <paramref name="expected"/>.</summary>
     public void WaitForText(By by, string expected, TimeSpan? timeout = null) =>
         WaitFor($"'{expected}' in {by}", d => d.FindElement(by).Text.Trim() == expected, timeout);
