@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 using Spillway.Messaging;
 using Spillway.Operations;
 using Spillway.Operations.Alarms;
+using Spillway.Operations.Dashboard;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -105,6 +106,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapWorkerAdmin(this, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
+        app.MapDashboard(this, routes, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {
