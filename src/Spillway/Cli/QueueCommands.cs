@@ -73,7 +73,7 @@ internal static class QueueCommands
         return new Command("dlq", "List and redrive dead-letter queues on a running server.") { list, redrive };
     }
 
-    private static async Task<int> RunAsync(ParseResult result, Func<ServerClient, Task> action)
+    internal static async Task<int> RunAsync(ParseResult result, Func<ServerClient, Task> action)
     {
         try
         {

@@ -12,6 +12,8 @@ internal static class SpillwayCli
             ServeCommand.Create(),
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
+            StatusCommand.Create(),
+            SendCommand.Create(),
             TraceCommand.Create(),
             BenchCommand.Create(),
         };
