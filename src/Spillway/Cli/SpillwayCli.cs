@@ -13,6 +13,7 @@ internal static class SpillwayCli
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
             StatusCommand.Create(),
+            QueueCommands.Tail(),
             SendCommand.Create(),
             TraceCommand.Create(),
             BenchCommand.Create(),

@@ -104,6 +104,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
         app.MapQueueAdmin(Engine, gateway);
         app.MapWorkerAdmin(this, gateway);
+        app.MapQueueOperations(Engine, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
         app.MapDashboard(this, routes, gateway);

@@ -2,7 +2,7 @@ using Spillway.EndToEnd.Tests.Support;
 
 namespace Spillway.EndToEnd.Tests.Operations;
 
-/// <summary><c>spillway send</c> and <c>spillway status</c> against the real server, and their errors.</summary>
+/// <summary>The client commands against the real server, and their errors.</summary>
 public sealed class CliTests : IDisposable
 {
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-");
@@ -57,6 +57,49 @@ public sealed class CliTests : IDisposable
         Assert.Contains("cannot reach", down, StringComparison.Ordinal);
         Assert.Equal(1, notJsonExit);
         Assert.Contains("does not exist", notJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queues_can_be_created_inspected_tailed_and_purged_and_a_wrong_name_is_exit_code_1()
+    {
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"));
+        var at = new[] { "--server", server.BaseAddress.ToString() };
+        Assert.Equal(0, (await SpillwayProcess.RunToExitAsync(["queues", "create", "orders-dlq", .. at])).ExitCode);
+        var created = await SpillwayProcess.RunToExitAsync(
+            ["queues", "create", "orders", "--dlq", "orders-dlq", "--visibility-timeout", "45", "--max-receive-count", "3", .. at]);
+        var again = await SpillwayProcess.RunToExitAsync(["queues", "create", "orders", .. at]);
+        var attributes = await SpillwayProcess.RunToExitAsync(["queues", "attributes", "orders", .. at]);
+
+        Assert.Equal((0, "created orders"), (created.ExitCode, created.Output.Trim()));
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("exists already", again.Output, StringComparison.Ordinal);
+        Assert.Matches(@"visibilityTimeoutSeconds\s+45", attributes.Output);
+        Assert.Matches(@"deadLetterQueue\s+orders-dlq", attributes.Output);
+        Assert.Matches(@"maxReceiveCount\s+3", attributes.Output);
+
+        await MetricsTests.WaitForWorkerAsync(server, enabled: true);
+        await MetricsTests.SwitchWorkerAsync(server, enable: false);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, body) = await SeedPipelineTests.CurlAsync(server.Port, $$"""{"name": "tail{{i}}", "email": "tail{{i}}@example.com"}""");
+            Assert.Equal("202", status);
+            ids.Add(System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("messageId").GetString()!);
+        }
+
+        var tail = await SpillwayProcess.RunToExitAsync(["tail", "submit", "--count", "3", .. at]);
+        var purge = await SpillwayProcess.RunToExitAsync(["queues", "purge", "submit", .. at]);
+        var afterPurge = await SpillwayProcess.RunToExitAsync(["queues", "attributes", "submit", .. at]);
+        var unknown = await SpillwayProcess.RunToExitAsync(["tail", "nope", "--count", "1", .. at]);
+
+        Assert.Equal(0, tail.ExitCode);
+        var lines = tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(ids, lines.Select(l => l.Split("  ")[1]));
+        Assert.Contains("\"name\": \"tail0\"", lines[0], StringComparison.Ordinal);
+        Assert.Equal(0, purge.ExitCode);
+        Assert.Matches(@"visible\s+0", afterPurge.Output);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("There is no queue named 'nope'", unknown.Output, StringComparison.Ordinal);
     }
 
     public void Dispose() => work.Delete(recursive: true);
