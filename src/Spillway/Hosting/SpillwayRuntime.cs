@@ -4,7 +4,6 @@ using OpenTelemetry.Metrics;
 using Spillway.Messaging;
 using Spillway.Operations;
 using Spillway.Operations.Alarms;
-using Spillway.Operations.Dashboard;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -104,10 +103,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
         app.MapQueueAdmin(Engine, gateway);
         app.MapWorkerAdmin(this, gateway);
-        app.MapQueueOperations(Engine, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
-        app.MapDashboard(this, routes, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {
