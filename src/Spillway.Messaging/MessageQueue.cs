@@ -26,6 +26,7 @@ public sealed partial class MessageQueue
 
     // FIFO queues only (null on standard queues, so their paths do no FIFO work).
     private readonly FifoState? fifo;
+    private readonly SendQuota? sendQuota;
     private long lastFifoDue = long.MinValue;
     private long nextSeq = 1;
     private long visibleCount;
@@ -45,6 +46,7 @@ public sealed partial class MessageQueue
         cache = new BodyCache(engine.Options.BodyCacheBytes);
         releaseStep = Math.Max(4096, engine.Options.SegmentSize / 8);
         fifo = definition.FifoQueue ? new FifoState(definition) : null;
+        sendQuota = definition.FifoQueue && engine.Options.FifoSendRateLimit is { } rate ? new SendQuota(rate) : null;
     }
 
     /// <summary>The queue's name.</summary>
@@ -74,14 +76,15 @@ public sealed partial class MessageQueue
         return queue;
     }
 
-    internal ValueTask CloseAsync()
+    internal async ValueTask CloseAsync()
     {
         lock (gate)
         {
             arrival?.TrySetResult();
         }
 
-        return Log.DisposeAsync();
+        await compaction.ConfigureAwait(false);
+        await Log.DisposeAsync().ConfigureAwait(false);
     }
 
     internal void Crash() => Log.Abandon();
@@ -130,6 +133,9 @@ public sealed partial class MessageQueue
                     table[seq].State = SlotState.Deleted;
                 }
 
+                break;
+            case RecordType.Relocate:
+                ReplayRelocate(position, payload);
                 break;
             case RecordType.KeyCheckpoint:
                 foreach (var (key, sentAtMs, messages) in RecordCodec.ReadKeyCheckpoint(payload))
@@ -189,6 +195,8 @@ public sealed partial class MessageQueue
     private void FinishRecovery(long now)
     {
         table.StartAt(nextSeq);
+        var relocations = new SortedSet<long>();
+        var newestSentMs = long.MinValue;
         for (var seq = table.Head; seq < table.End; seq++)
         {
             ref var slot = ref table[seq];
@@ -196,6 +204,14 @@ public sealed partial class MessageQueue
             {
                 continue;
             }
+
+            if ((slot.Flags & SlotFlags.Relocated) != 0)
+            {
+                relocatedLive[slot.Position] = relocatedLive.GetValueOrDefault(slot.Position) + 1;
+                relocations.Add(slot.Position);
+            }
+
+            TrackExpiryAtRecovery(seq, ref slot, ref newestSentMs);
 
             // In-flight state is not persisted: a message received before the crash is visible again at once.
             if (slot.DueAtMs > now && slot.ReceiveCount == 0)
@@ -207,6 +223,11 @@ public sealed partial class MessageQueue
             {
                 MakeVisible(seq, ref slot);
             }
+        }
+
+        foreach (var position in relocations)
+        {
+            relocationOrder.Enqueue(position);
         }
 
         table.TrimHead();
@@ -237,6 +258,10 @@ public sealed partial class MessageQueue
         Count(slot.State, -1);
         slot.State = state;
         Count(state, 1);
+        if (state == SlotState.Deleted && (slot.Flags & SlotFlags.Relocated) != 0)
+        {
+            ReleaseRelocated(slot.Position);
+        }
     }
 
     private void Count(SlotState state, int delta)

@@ -32,7 +32,11 @@ internal sealed class SlotTable
         }
     }
 
-    /// <summary>Makes slots exist up to <paramref name="endExclusive"/>; the new ones are <see cref="SlotState.Empty"/>.</summary>
+    /// <summary>
+    /// Makes slots exist from <paramref name="firstSeq"/> up to <paramref name="endExclusive"/>; the new ones are
+    /// <see cref="SlotState.Empty"/>. Recovery may grow the table below its head: a relocation record (compaction) holds
+    /// messages older than the send records before it.
+    /// </summary>
     public void Grow(long firstSeq, long endExclusive)
     {
         if (baseSeq < 0)
@@ -41,6 +45,16 @@ internal sealed class SlotTable
             Head = End = firstSeq;
             baseSeq = firstSeq & ~(long)ChunkMask;
         }
+
+        if (firstSeq < baseSeq)
+        {
+            var newBase = firstSeq & ~(long)ChunkMask;
+            var added = (int)((baseSeq - newBase) >> ChunkShift);
+            chunks.InsertRange(0, Enumerable.Range(0, added).Select(_ => new MessageSlot[ChunkSize]));
+            baseSeq = newBase;
+        }
+
+        Head = Math.Min(Head, firstSeq);
 
         while (baseSeq + ((long)chunks.Count << ChunkShift) < endExclusive)
         {
