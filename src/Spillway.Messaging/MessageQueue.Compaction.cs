@@ -35,7 +35,8 @@ public sealed partial class MessageQueue
         lock (gate)
         {
             lastCompactionCheck = long.MinValue / 2;
-            MaybeStartCompaction();
+            ReleaseDeadSegments(force: true);
+            MaybeStartCompaction(asked: true);
         }
 
         await compaction.ConfigureAwait(false);
@@ -97,10 +98,10 @@ public sealed partial class MessageQueue
     /// Under the lock, at most once per half segment appended: measures the live bytes of the closed segments and, when a
     /// prefix of them is live below the threshold, starts copying its live messages forward in the background.
     /// </summary>
-    private void MaybeStartCompaction()
+    private void MaybeStartCompaction(bool asked = false)
     {
         var threshold = engine.Options.CompactionThreshold;
-        if (threshold <= 0 || compacting || Log.AppendedPosition - lastCompactionCheck < engine.Options.SegmentSize / 2)
+        if (threshold <= 0 || compacting || !(asked || engine.Options.CompactAutomatically) || Log.AppendedPosition - lastCompactionCheck < engine.Options.SegmentSize / 2)
         {
             return;
         }

@@ -230,8 +230,12 @@ public sealed partial class MessageQueue
             relocationOrder.Enqueue(position);
         }
 
-        table.TrimHead();
         releasedBefore = Log.FirstPosition;
+        lock (gate)
+        {
+            // A crash may have left segments that were about to go (a compaction's originals): they go now.
+            ReleaseDeadSegments();
+        }
     }
 
     private void RememberKey(string key, KeyEntry entry, long now)

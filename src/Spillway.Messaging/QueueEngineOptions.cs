@@ -121,6 +121,9 @@ public sealed class QueueEngineOptions
         }
     }
 
+    /// <summary>Whether compaction starts by itself as segments fill. Defaults to true; tests turn it off to run each step.</summary>
+    internal bool CompactAutomatically { get; init; } = true;
+
     /// <summary>The disk. Defaults to the real file system; tests pass a fault-injecting device.</summary>
     public IStorageDevice Device { get; init; } = FileStorageDevice.Instance;
 }

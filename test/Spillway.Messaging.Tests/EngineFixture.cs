@@ -24,6 +24,10 @@ public abstract class EngineTestBase : IAsyncLifetime
 
     protected virtual int MaxIdempotencyKeys => 250_000;
 
+    protected virtual bool CompactAutomatically => true;
+
+    protected virtual double? FifoSendRateLimit => null;
+
     public async Task InitializeAsync() => Engine = await OpenEngine();
 
     public async Task DisposeAsync()
@@ -41,6 +45,8 @@ public abstract class EngineTestBase : IAsyncLifetime
         SegmentSize = SegmentSize,
         BodyCacheBytes = BodyCacheBytes,
         MaxIdempotencyKeys = MaxIdempotencyKeys,
+        CompactAutomatically = CompactAutomatically,
+        FifoSendRateLimit = FifoSendRateLimit,
     });
 
     /// <summary>Closes the engine cleanly and opens it again.</summary>
