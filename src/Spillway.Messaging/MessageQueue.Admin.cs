@@ -76,18 +76,19 @@ public sealed partial class MessageQueue
                 ReleaseDeadSegments();
             }
 
-            DateTimeOffset? oldest = null;
+            var oldestMs = OldestMovedInSentMs();
             for (var seq = table.Head; seq < table.End; seq++)
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive)
                 {
-                    oldest = DateTimeOffset.FromUnixTimeMilliseconds(slot.SentAtMs);
+                    oldestMs = Math.Min(oldestMs, slot.SentAtMs);
                     break;
                 }
             }
 
-            return new QueueCounts(visibleCount, inFlightCount, delayedCount, oldest);
+            return new QueueCounts(
+                visibleCount, inFlightCount, delayedCount, oldestMs == long.MaxValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(oldestMs));
         }
     }
 

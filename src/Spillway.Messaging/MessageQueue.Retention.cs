@@ -64,6 +64,22 @@ public sealed partial class MessageQueue
         }
     }
 
+    /// <summary>Under the lock: the sent time of the oldest live message the expiry heap holds; long.MaxValue when none.</summary>
+    private long OldestMovedInSentMs()
+    {
+        while (expiryHeap.TryPeek(out var seq, out var sentAtMs))
+        {
+            if (table.Contains(seq) && table[seq].IsLive)
+            {
+                return sentAtMs;
+            }
+
+            expiryHeap.Dequeue();
+        }
+
+        return long.MaxValue;
+    }
+
     /// <summary>Messages just moved in from another queue: retention finds them through the heap.</summary>
     private void TrackMovedIn(long firstSeq, int count)
     {

@@ -136,14 +136,4 @@ public sealed class CompactionCrashTests : EngineTestBase
         Assert.Equal(live.Order(), present.Order());
         Assert.Equal(new QueueCounts(live.Count, 0, 0, queue.GetCounts().OldestSentTimestamp), queue.GetCounts());
     }
-
-    private static async Task WaitFor(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(10);
-        }
-    }
 }

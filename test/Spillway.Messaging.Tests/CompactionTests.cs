@@ -11,11 +11,6 @@ public sealed class CompactionTests : EngineTestBase
 
     protected override long BodyCacheBytes => 0;
 
-    private string QueueDirectory(string name) => Path.Combine(DataDirectory, "queues", name);
-
-    private long SegmentBytes(string name) =>
-        Directory.GetFiles(QueueDirectory(name), "*.seg").Sum(f => new FileInfo(f).Length);
-
     [Fact]
     public async Task Disk_use_stays_bounded_behind_a_message_in_flight_for_hours()
     {
@@ -86,15 +81,5 @@ public sealed class CompactionTests : EngineTestBase
         Assert.Equal(kept, back.Select(m => m.MessageId));
         Assert.All(back, m => Assert.Equal("keep", m.Attributes["kind"].StringValue));
         Assert.All(back, m => Assert.Equal(2, m.ReceiveCount));
-    }
-
-    private static async Task WaitFor(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(10);
-        }
     }
 }

@@ -63,6 +63,35 @@ public abstract class EngineTestBase : IAsyncLifetime
         Engine = await OpenEngine();
     }
 
+    /// <summary>Bytes of a queue's segment files on disk (a file deleted while they are counted counts nothing).</summary>
+    protected long SegmentBytes(string queueName)
+    {
+        long total = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(DataDirectory, "queues", queueName), "*.seg"))
+        {
+            try
+            {
+                total += new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Waits up to 10 s for something the engine does in the background (a writer deleting segments).</summary>
+    protected static async Task WaitFor(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(10);
+        }
+    }
+
     protected MessageQueue Queue(string name) =>
         Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException(name);
 
