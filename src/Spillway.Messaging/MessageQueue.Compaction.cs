@@ -209,6 +209,7 @@ public sealed partial class MessageQueue
     private async Task CompactAsync(Pick[] picks)
     {
         var relocated = new List<(long Seq, long OldPosition, int OldOffset, long NewPosition, int NewOffset)>();
+        var applied = false;
         try
         {
             picks = LoadEntries(picks);
@@ -263,6 +264,7 @@ public sealed partial class MessageQueue
                 }
 
                 compacting = false;
+                applied = true;
                 lastCompactionCheck = long.MinValue / 2; // more may be waiting: look again at the next release
                 ReleaseDeadSegments(force: true);
             }
@@ -271,9 +273,15 @@ public sealed partial class MessageQueue
         {
             // The log stopped (fail-stop) or closed, or a segment was deleted under the read: the index still points at
             // the originals, which stay until their messages die. A stopped log is reported by every later append.
-            lock (gate)
+        }
+        finally
+        {
+            if (!applied)
             {
-                compacting = false;
+                lock (gate)
+                {
+                    compacting = false;
+                }
             }
         }
     }

@@ -83,7 +83,7 @@ public sealed partial class MessageQueue
             arrival?.TrySetResult();
         }
 
-        await compaction.ConfigureAwait(false);
+        await compaction.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Log.DisposeAsync().ConfigureAwait(false);
     }
 
