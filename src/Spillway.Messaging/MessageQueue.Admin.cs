@@ -15,7 +15,7 @@ public sealed partial class MessageQueue
         lock (gate)
         {
             PromoteDue(Now());
-            for (var seq = table.Head; seq < table.End && picks.Count < maxMessages; seq++)
+            for (var seq = table.Head; seq < table.End && picks.Count < maxMessages; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive && slot.State != SlotState.Moving)
@@ -43,7 +43,7 @@ public sealed partial class MessageQueue
         Task durable;
         lock (gate)
         {
-            for (var seq = table.Head; seq < table.End; seq++)
+            for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.State is not (SlotState.Deleted or SlotState.Empty or SlotState.Moving))
@@ -77,7 +77,7 @@ public sealed partial class MessageQueue
             }
 
             var oldestMs = OldestMovedInSentMs();
-            for (var seq = table.Head; seq < table.End; seq++)
+            for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive)

@@ -28,14 +28,17 @@ public sealed partial class MessageQueue
     private bool compacting;
     private Task compaction = Task.CompletedTask;
 
+    /// <summary>Chunks of index slots the queue holds in memory. For tests.</summary>
+    internal int IndexChunks => table.HeldChunks;
+
     /// <summary>Runs a compaction check now, whatever was appended since the last one, and waits for it. For tests.</summary>
     internal async Task CompactNowAsync()
     {
         await compaction.ConfigureAwait(false);
         lock (gate)
         {
-            lastCompactionCheck = long.MinValue / 2;
             ReleaseDeadSegments(force: true);
+            lastCompactionCheck = long.MinValue / 2;
             MaybeStartCompaction(asked: true);
         }
 
@@ -54,7 +57,7 @@ public sealed partial class MessageQueue
                 break;
             }
 
-            lowSeq++;
+            lowSeq = table.Next(lowSeq);
         }
 
         var low = lowSeq < table.End ? table[lowSeq].Position : Log.AppendedPosition;
@@ -100,13 +103,21 @@ public sealed partial class MessageQueue
     /// </summary>
     private void MaybeStartCompaction(bool asked = false)
     {
-        var threshold = engine.Options.CompactionThreshold;
-        if (threshold <= 0 || compacting || !(asked || engine.Options.CompactAutomatically) || Log.AppendedPosition - lastCompactionCheck < engine.Options.SegmentSize / 2)
+        if (compacting || Log.AppendedPosition - lastCompactionCheck < engine.Options.SegmentSize / 2)
         {
             return;
         }
 
         lastCompactionCheck = Log.AppendedPosition;
+
+        // The index's counterpart of compaction: chunks of dead slots behind a long-lived head go as well.
+        table.ReleaseDeadChunks();
+        var threshold = engine.Options.CompactionThreshold;
+        if (threshold <= 0 || !(asked || engine.Options.CompactAutomatically))
+        {
+            return;
+        }
+
         var closed = Log.ClosedSegments;
         if (closed.Count == 0)
         {
@@ -115,7 +126,7 @@ public sealed partial class MessageQueue
 
         var live = new long[closed.Count];
         var closedEnd = closed[^1].End;
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             ref var slot = ref table[seq];
             if (slot.State is SlotState.Deleted or SlotState.Empty)
@@ -161,7 +172,7 @@ public sealed partial class MessageQueue
         }
 
         var moving = new List<Pick>();
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             ref var slot = ref table[seq];
             if (slot.State is SlotState.Deleted or SlotState.Empty)

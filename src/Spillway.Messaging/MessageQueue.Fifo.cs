@@ -229,7 +229,7 @@ public sealed partial class MessageQueue
             var maxReceives = deadLetterQueue is null ? int.MaxValue : Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
             HashSet<string>? blocked = null;
             var scanned = 0;
-            for (var seq = table.Head; seq < table.End && picks.Count < max && scanned < MaxFifoScan; seq++)
+            for (var seq = table.Head; seq < table.End && picks.Count < max && scanned < MaxFifoScan; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.State is SlotState.Deleted or SlotState.Empty)
@@ -311,7 +311,7 @@ public sealed partial class MessageQueue
         }
 
         visible.Clear();
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             if (table[seq].State == SlotState.Visible)
             {

@@ -21,7 +21,7 @@ public sealed partial class MessageQueue
     private void ExpireDue(long now, ref List<long>? expired)
     {
         var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
-        for (expirySeq = Math.Max(expirySeq, table.Head); expirySeq < table.End; expirySeq++)
+        for (expirySeq = Math.Max(expirySeq, table.Head); expirySeq < table.End; expirySeq = table.Next(expirySeq))
         {
             ref var slot = ref table[expirySeq];
             if (slot.State is SlotState.Deleted or SlotState.Empty || (slot.Flags & SlotFlags.ExpiryTracked) != 0)

@@ -128,7 +128,7 @@ public sealed partial class MessageQueue
             case RecordType.Purge:
                 var below = RecordCodec.ReadPurge(payload);
                 nextSeq = Math.Max(nextSeq, below);
-                for (var seq = table.Head; seq < Math.Min(below, table.End); seq++)
+                for (var seq = table.Head; seq < Math.Min(below, table.End); seq = table.Next(seq))
                 {
                     table[seq].State = SlotState.Deleted;
                 }
@@ -197,7 +197,7 @@ public sealed partial class MessageQueue
         table.StartAt(nextSeq);
         var relocations = new SortedSet<long>();
         var newestSentMs = long.MinValue;
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             ref var slot = ref table[seq];
             if (slot.State != SlotState.Pending)

@@ -51,6 +51,28 @@ public sealed class CompactionTests : EngineTestBase
     }
 
     [Fact]
+    public async Task Index_memory_stays_bounded_behind_a_message_in_flight_for_hours()
+    {
+        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "index" });
+        await Send(queue, "in-flight");
+        Assert.Single(await Receive(queue, visibility: TimeSpan.FromHours(12)));
+        for (var round = 0; round < 400; round++)
+        {
+            await Send(queue, [.. Enumerable.Range(0, 100).Select(i => $"{round}-{i}")]);
+            var received = await Receive(queue, max: 100);
+            Assert.All(await queue.DeleteBatchAsync([.. received.Select(m => m.ReceiptHandle)]), Assert.True);
+        }
+
+        // 40,000 messages went by (about 10 chunks of 4,096 slots); the head's chunk and the current ones remain.
+        Assert.InRange(queue.IndexChunks, 1, 3);
+        Assert.Equal(new QueueCounts(0, 1, 0, Clock.GetUtcNow()), queue.GetCounts());
+        Assert.Equal(["in-flight"], queue.Peek(10).Select(p => Encoding.UTF8.GetString(p.Body.Span)));
+        await CrashAndRestart();
+        Assert.Equal(["in-flight"], Queue("index").Peek(10).Select(p => Encoding.UTF8.GetString(p.Body.Span)));
+        Assert.InRange(Queue("index").IndexChunks, 1, 3);
+    }
+
+    [Fact]
     public async Task Relocated_messages_keep_their_order_ids_and_attributes()
     {
         var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "order" });
