@@ -12,8 +12,8 @@ public sealed class RetentionTests : EngineTestBase
 
     protected override long BodyCacheBytes => 0;
 
-    [Fact]
-    public async Task Expired_messages_behind_a_younger_long_lived_head_are_not_received_not_counted_and_their_space_is_freed()
+    /// <summary>A source queue whose messages move on their second receive to a dead-letter queue keeping them 1 hour.</summary>
+    private async Task<(MessageQueue Source, MessageQueue DeadLetters)> CreatePair()
     {
         var deadLetters = await Engine.CreateQueueAsync(
             new QueueDefinition { Name = "late-dlq", MessageRetentionPeriod = TimeSpan.FromHours(1) });
@@ -23,6 +23,13 @@ public sealed class RetentionTests : EngineTestBase
             VisibilityTimeout = TimeSpan.FromSeconds(10),
             RedrivePolicy = new RedrivePolicy("late-dlq", 1),
         });
+        return (source, deadLetters);
+    }
+
+    [Fact]
+    public async Task Expired_messages_behind_a_younger_long_lived_head_are_not_received_not_counted_and_their_space_is_freed()
+    {
+        var (source, deadLetters) = await CreatePair();
         var body = new string('o', 1000);
         await Send(source, [.. Enumerable.Range(0, 200).Select(i => $"old-{i}-{body}")]);
         Clock.Advance(TimeSpan.FromMinutes(50));
@@ -63,14 +70,7 @@ public sealed class RetentionTests : EngineTestBase
     [Fact]
     public async Task Moved_messages_expire_after_a_restart_even_when_their_delete_was_not_flushed()
     {
-        var deadLetters = await Engine.CreateQueueAsync(
-            new QueueDefinition { Name = "late-dlq", MessageRetentionPeriod = TimeSpan.FromHours(1) });
-        var source = await Engine.CreateQueueAsync(new QueueDefinition
-        {
-            Name = "late",
-            VisibilityTimeout = TimeSpan.FromSeconds(10),
-            RedrivePolicy = new RedrivePolicy("late-dlq", 1),
-        });
+        var (source, deadLetters) = await CreatePair();
         await Send(source, "old");
         Clock.Advance(TimeSpan.FromMinutes(50));
         await Send(deadLetters, "young");
