@@ -87,8 +87,8 @@ public sealed partial class MessageQueue
                 }
             }
 
-            return new QueueCounts(
-                visibleCount, inFlightCount, delayedCount, oldestMs == long.MaxValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(oldestMs));
+            var oldest = oldestMs == long.MaxValue ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(oldestMs);
+            return new QueueCounts(visibleCount, inFlightCount, delayedCount, oldest);
         }
     }
 

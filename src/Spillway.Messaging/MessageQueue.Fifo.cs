@@ -175,7 +175,8 @@ public sealed partial class MessageQueue
             retryAfter == TimeSpan.MaxValue
                 ? $"A send of {messages} messages to '{Name}' exceeds one second of its quota ({rate} messages per second); "
                     + "send fewer at a time."
-                : $"Send quota of '{Name}' exceeded: {rate} messages per second for {scope}; retry in {retryAfter.TotalMilliseconds:F0} ms.",
+                : $"Send quota of '{Name}' exceeded: {rate} messages per second for {scope}; "
+                    + $"retry in {retryAfter.TotalMilliseconds:F0} ms.",
             retryAfter);
     }
 

@@ -45,7 +45,8 @@ public sealed class FaultInjectingDevice : IStorageDevice
     /// <summary>Set when an fsync starts waiting on <see cref="SyncGate"/>.</summary>
     public ManualResetEventSlim SyncEntered { get; } = new();
 
-    public IStorageFile Open(string path, bool create) => new FaultyFile(this, inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
+    public IStorageFile Open(string path, bool create) =>
+        new FaultyFile(this, inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
 
     public bool FileExists(string path) => inner.FileExists(path);
 

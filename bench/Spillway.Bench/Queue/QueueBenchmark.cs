@@ -29,7 +29,8 @@ public sealed record QueueBenchmarkOptions
 }
 
 /// <summary>Figures of one benchmark run.</summary>
-/// <param name="MessagesPerSecond">Durable send + receive + delete on an empty queue, end to end, with senders and consumers concurrent.</param>
+/// <param name="MessagesPerSecond">Durable send + receive + delete on an empty queue, end to end, with senders and consumers
+/// concurrent.</param>
 /// <param name="SendOnlyPerSecond">Durable single-message sends per second before any consumer runs.</param>
 /// <param name="DrainPerSecond">Receive + durable delete per second of the messages the send-only phase left.</param>
 /// <param name="FsyncsPerSecond">fsyncs per second during the concurrent phase.</param>
@@ -111,7 +112,9 @@ public static class QueueBenchmark
                 var reopen = Stopwatch.StartNew();
                 engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
                 reopenSeconds = reopen.Elapsed.TotalSeconds;
-                queue = engine.TryGetQueue("bench", out var reopened) ? reopened : throw new InvalidOperationException("The queue is gone.");
+                queue = engine.TryGetQueue("bench", out var reopened)
+                    ? reopened
+                    : throw new InvalidOperationException("The queue is gone.");
 
                 // Phase 4: phase 1 again with the backlog waiting.
                 backlogSeconds = await Concurrent(queue, body, options, null, cancellationToken).ConfigureAwait(false);

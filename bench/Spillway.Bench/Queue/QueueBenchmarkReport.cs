@@ -17,7 +17,8 @@ public static class QueueBenchmarkReport
         ArgumentNullException.ThrowIfNull(figures);
         var culture = CultureInfo.InvariantCulture;
         var residentMegabytes = figures.ResidentBytesWithBacklog / (1024.0 * 1024.0);
-        output.WriteLine(string.Format(culture, "messages/s (send + receive + delete, concurrent, empty queue): {0:N0}", figures.MessagesPerSecond));
+        output.WriteLine(string.Format(
+            culture, "messages/s (send + receive + delete, concurrent, empty queue): {0:N0}", figures.MessagesPerSecond));
         output.WriteLine(string.Format(
             culture, "send-only messages/s: {0:N0}; drain-only messages/s: {1:N0}", figures.SendOnlyPerSecond, figures.DrainPerSecond));
         output.WriteLine(string.Format(

@@ -28,7 +28,8 @@ internal static class RelocationCodec
     }
 
     /// <summary>Writes one item at <paramref name="offset"/>; returns the offset of its entry inside the payload.</summary>
-    public static int WriteItem(Span<byte> payload, ref int offset, long seq, int receiveCount, long firstReceiveMs, ReadOnlySpan<byte> entry)
+    public static int WriteItem(
+        Span<byte> payload, ref int offset, long seq, int receiveCount, long firstReceiveMs, ReadOnlySpan<byte> entry)
     {
         BinaryPrimitives.WriteInt64LittleEndian(payload[offset..], seq);
         BinaryPrimitives.WriteInt32LittleEndian(payload[(offset + 8)..], receiveCount);

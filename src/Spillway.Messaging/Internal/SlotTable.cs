@@ -91,7 +91,8 @@ internal sealed class SlotTable
             chunks.Add(null);
         }
 
-        for (var chunk = (int)((firstSeq - baseSeq) >> ChunkShift); chunk <= (int)((endExclusive - 1 - baseSeq) >> ChunkShift); chunk++)
+        var lastChunk = (int)((endExclusive - 1 - baseSeq) >> ChunkShift);
+        for (var chunk = (int)((firstSeq - baseSeq) >> ChunkShift); chunk <= lastChunk; chunk++)
         {
             chunks[chunk] ??= new MessageSlot[ChunkSize];
         }
