@@ -110,8 +110,10 @@ public sealed partial class MessageQueue
 
         lastCompactionCheck = Log.AppendedPosition;
 
-        // The index's counterpart of compaction: chunks of dead slots behind a long-lived head go as well.
+        // The index's counterpart of compaction: chunks of dead slots behind a long-lived head go as well, and so do the
+        // FIFO group names of dead messages.
         table.ReleaseDeadChunks();
+        fifo?.PruneDeadGroups(seq => !table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty);
         var threshold = engine.Options.CompactionThreshold;
         if (threshold <= 0 || !(asked || engine.Options.CompactAutomatically))
         {
