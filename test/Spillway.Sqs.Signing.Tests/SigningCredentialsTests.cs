@@ -5,34 +5,18 @@ namespace Spillway.Sqs.Signing.Tests;
 public sealed class SigningCredentialsTests
 {
     [Fact]
-    public void Environment_pair_and_configured_keys_are_merged()
+    public void Configured_key_pair_becomes_the_accepted_key()
     {
-        var environment = new Dictionary<string, string?>
-        {
-            [SigningCredentials.AccessKeyIdVariable] = "ENVKEY",
-            [SigningCredentials.SecretAccessKeyVariable] = "env-secret",
-        };
+        var credentials = SigningCredentials.From(new SqsOptions { AccessKeyId = "ENVKEY", SecretAccessKey = "env-secret" });
 
-        var credentials = SigningCredentials.Load(name => environment.GetValueOrDefault(name), [KeyValuePair.Create("FILEKEY", "file-secret")]);
-
-        Assert.Equal(["ENVKEY", "FILEKEY"], credentials.AccessKeyIds.Order());
+        Assert.Equal(["ENVKEY"], credentials.AccessKeyIds);
         Assert.False(credentials.IsEmpty);
     }
 
     [Fact]
     public void Nothing_configured_means_no_credentials()
     {
-        Assert.True(SigningCredentials.Load(_ => null, null).IsEmpty);
-    }
-
-    [Fact]
-    public void Half_of_the_environment_pair_is_an_error_that_does_not_print_the_secret()
-    {
-        var error = Assert.Throws<ArgumentException>(() => SigningCredentials.Load(
-            name => name == SigningCredentials.SecretAccessKeyVariable ? "very-secret-value" : null, null));
-
-        Assert.Contains(SigningCredentials.AccessKeyIdVariable, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("very-secret-value", error.Message, StringComparison.Ordinal);
+        Assert.True(SigningCredentials.From(new SqsOptions()).IsEmpty);
     }
 
     [Fact]

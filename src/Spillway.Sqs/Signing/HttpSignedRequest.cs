@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -8,9 +9,10 @@ internal static class HttpSignedRequest
 {
     /// <summary>
     /// Reads the method, the raw target as it came over the wire (the signature covers the encoded form, which the
-    /// decoded <see cref="HttpRequest.Path"/> has lost) and every header; <paramref name="body"/> is the buffered body.
+    /// decoded <see cref="HttpRequest.Path"/> has lost) and every header; <paramref name="body"/> is the buffered body,
+    /// hashed here so the request need not keep a copy.
     /// </summary>
-    public static SignedRequest From(HttpRequest request, ReadOnlyMemory<byte> body)
+    public static SignedRequest From(HttpRequest request, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(request);
         var rawTarget = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
@@ -37,6 +39,13 @@ internal static class HttpSignedRequest
             }
         }
 
-        return new SignedRequest { Method = request.Method, RawPath = rawPath, RawQuery = rawQuery, Headers = headers, Body = body };
+        return new SignedRequest
+        {
+            Method = request.Method,
+            RawPath = rawPath,
+            RawQuery = rawQuery,
+            Headers = headers,
+            PayloadHash = Convert.ToHexStringLower(SHA256.HashData(body)),
+        };
     }
 }

@@ -1,8 +1,9 @@
 namespace Spillway.Sqs.Signing;
 
 /// <summary>
-/// The error SQS answers for a request whose signature fails, with the code, message and HTTP status SQS uses. The
-/// protocol layer renders it in the request's wire protocol (query XML, or JSON with <c>x-amzn-query-error</c>).
+/// The error SQS answers for a request whose signature fails, with the code, message and HTTP status SQS uses; always a
+/// sender fault. <see cref="SignatureV4Authenticator"/> hands it to the protocol layer, which writes it in the request's
+/// wire protocol (query XML, or JSON with <c>x-amzn-query-error</c>).
 /// </summary>
 internal sealed class SignatureError
 {
@@ -21,12 +22,6 @@ internal sealed class SignatureError
 
     /// <summary>400 for a malformed signature, 403 for one that is refused.</summary>
     public int StatusCode { get; }
-
-    /// <summary>Always a client fault ("Sender" in query XML and in <c>x-amzn-query-error</c>).</summary>
-    public string Type => "Sender";
-
-    /// <summary>The JSON protocol's <c>__type</c>; JSON clients that are query compatible read the code from the header.</summary>
-    public string JsonType => "com.amazon.coral.service#" + Code + "Exception";
 
     public static SignatureError MissingAuthenticationToken { get; } =
         new("MissingAuthenticationToken", "Request is missing Authentication Token", 403);

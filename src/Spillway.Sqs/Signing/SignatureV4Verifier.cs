@@ -86,7 +86,7 @@ internal sealed class SignatureV4Verifier
             return SignatureResult.Failure(timeError);
         }
 
-        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
+        var bodyHash = request.PayloadHash ?? Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
         var claimed = presigned ? null : request.Header("x-amz-content-sha256");
         if (claimed is not null && claimed != UnsignedPayload && !claimed.Equals(bodyHash, StringComparison.OrdinalIgnoreCase))
         {

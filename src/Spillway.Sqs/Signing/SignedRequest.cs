@@ -21,6 +21,10 @@ internal sealed class SignedRequest
     /// <summary>The body bytes (hashed unless the client signed <c>UNSIGNED-PAYLOAD</c>). Defaults to empty.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }
 
+    /// <summary>The lower-case hex SHA-256 of the body when the caller has hashed it already (then <see cref="Body"/> is
+    /// not read). Defaults to null: the verifier hashes <see cref="Body"/>.</summary>
+    public string? PayloadHash { get; init; }
+
     internal string? Header(string name)
     {
         string? found = null;

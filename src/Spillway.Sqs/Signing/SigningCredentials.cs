@@ -7,15 +7,12 @@ namespace Spillway.Sqs.Signing;
 /// Empty means signatures are not checked (the host then serves the SQS API on loopback only unless told otherwise).
 /// </summary>
 /// <remarks>
-/// Sources, merged: the environment pair <c>SPILLWAY_ACCESS_KEY_ID</c> + <c>SPILLWAY_SECRET_ACCESS_KEY</c>, and the
-/// configuration map <c>Spillway:Sqs:Credentials:&lt;access key id&gt; = &lt;secret&gt;</c>. Secrets never appear in
-/// <see cref="ToString"/> or in exception messages.
+/// The host fills <see cref="SqsOptions"/> from <c>Spillway:Sqs:AccessKeyId</c> + <c>SecretAccessKey</c> or the environment
+/// pair <c>SPILLWAY_ACCESS_KEY_ID</c> + <c>SPILLWAY_SECRET_ACCESS_KEY</c>; the set holds several keys so a key can be rotated
+/// without a window where clients of the old one fail. Secrets never appear in <see cref="ToString"/> or in exception messages.
 /// </remarks>
 internal sealed class SigningCredentials
 {
-    public const string AccessKeyIdVariable = "SPILLWAY_ACCESS_KEY_ID";
-    public const string SecretAccessKeyVariable = "SPILLWAY_SECRET_ACCESS_KEY";
-
     // The key-derivation chain starts from "AWS4" + secret; kept ready so a request costs no string building.
     private readonly Dictionary<string, byte[]> signingSecrets;
 
@@ -30,17 +27,18 @@ internal sealed class SigningCredentials
     public IReadOnlyCollection<string> AccessKeyIds => signingSecrets.Keys;
 
     /// <summary>Builds the set from access key id → secret pairs.</summary>
-    /// <exception cref="ArgumentException">An id or secret is empty, an id has characters outside [A-Za-z0-9_-] or
-    /// more than 128, or an id is given twice with different secrets. The message names the id, never the secret.</exception>
+    /// <exception cref="ArgumentException">An id or secret is empty, an id is longer than 128 characters or has
+    /// whitespace or '/', or an id is given twice with different secrets. The message names the id, never the secret.</exception>
     public static SigningCredentials Create(IEnumerable<KeyValuePair<string, string>> pairs)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var secrets = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (id, secret) in pairs)
         {
-            if (string.IsNullOrEmpty(id) || id.Length > 128 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            // '/' separates the credential scope's parts, and whitespace cannot survive the Authorization header.
+            if (string.IsNullOrEmpty(id) || id.Length > 128 || id.Any(c => c == '/' || char.IsWhiteSpace(c)))
             {
-                throw new ArgumentException("an access key id must be 1 to 128 characters of [A-Za-z0-9_-]");
+                throw new ArgumentException("an access key id must be 1 to 128 characters without whitespace or '/'");
             }
 
             if (string.IsNullOrEmpty(secret))
@@ -60,27 +58,12 @@ internal sealed class SigningCredentials
         return secrets.Count == 0 ? None : new SigningCredentials(secrets);
     }
 
-    /// <summary>
-    /// Merges the environment pair with the configured map. <paramref name="environment"/> reads a variable (normally
-    /// <see cref="Environment.GetEnvironmentVariable(string)"/>); one variable of the pair without the other is an error.
-    /// </summary>
-    public static SigningCredentials Load(Func<string, string?> environment, IEnumerable<KeyValuePair<string, string>>? configured)
+    /// <summary>The access key of <see cref="SqsOptions"/> (<c>Spillway:Sqs:AccessKeyId</c> and <c>SecretAccessKey</c>, or
+    /// the environment pair the host copies there); <see cref="None"/> when it has none.</summary>
+    public static SigningCredentials From(SqsOptions options)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        var pairs = new List<KeyValuePair<string, string>>(configured ?? []);
-        var id = environment(AccessKeyIdVariable);
-        var secret = environment(SecretAccessKeyVariable);
-        if (!string.IsNullOrEmpty(id) || !string.IsNullOrEmpty(secret))
-        {
-            if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
-            {
-                throw new ArgumentException($"{AccessKeyIdVariable} and {SecretAccessKeyVariable} must be set together");
-            }
-
-            pairs.Add(new(id, secret));
-        }
-
-        return Create(pairs);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.HasCredentials ? Create([new(options.AccessKeyId!, options.SecretAccessKey!)]) : None;
     }
 
     internal bool TryGetSigningSecret(string accessKeyId, out byte[] material) =>
