@@ -17,7 +17,8 @@ now() { date +%s.%N; }
 # since T: seconds elapsed since the time T; at_least A B: A >= B. Fractions, without bc.
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-create() { sqs create-queue --queue-name "$(unique "$1")$3" ${2:+--attributes "$2"} | jq -r .QueueUrl; }
+# create PREFIX [ATTRIBUTES [SUFFIX]]: a new queue named PREFIX-<random>SUFFIX; prints its URL.
+create() { sqs create-queue --queue-name "$(unique "$1")${3:-}" ${2:+--attributes "$2"} | jq -r .QueueUrl; }
 approximate() {
   sqs get-queue-attributes --queue-url "$1" --attribute-names "${2:-ApproximateNumberOfMessages}" \
     | jq -r ".Attributes.${2:-ApproximateNumberOfMessages}"
@@ -137,15 +138,17 @@ long_polling() {
 }
 
 delays() {
+  # Each aws CLI call takes a second or two to start, so the delay is long enough to outlast the check made before it.
   local url sent_at received delay
   url=$(create delay)
   sent_at=$(now)
-  sqs send-message --queue-url "$url" --message-body later --delay-seconds 2 >/dev/null
+  sqs send-message --queue-url "$url" --message-body later --delay-seconds 8 >/dev/null
   [[ -z $(sqs receive-message --queue-url "$url" --wait-time-seconds 0) ]] || fail "delayed message visible at once"
-  received=$(sqs receive-message --queue-url "$url" --wait-time-seconds 10)
+  [[ $(approximate "$url" ApproximateNumberOfMessagesDelayed) == 1 ]] || fail "not counted as delayed"
+  received=$(sqs receive-message --queue-url "$url" --wait-time-seconds 20)
   delay=$(since "$sent_at")
   [[ $(jq -r '.Messages[0].Body' <<<"$received") == later ]] || fail "delayed message: $received"
-  at_least "$delay" 1.5 || fail "delivered after $delay s"
+  at_least "$delay" 7.5 || fail "delivered after $delay s"
   OBSERVED=$(jq -n --arg d "$delay" '{delaySeconds: ($d|tonumber)}')
 }
 
