@@ -31,6 +31,20 @@ public sealed class MessageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unescaped_utf8_in_a_json_body_is_checked_and_kept_exactly()
+    {
+        var refused = await server.JsonAsync("SendMessage", "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"bad \uFFFF\"}");
+        refused.AssertError(HttpStatusCode.BadRequest, "InvalidMessageContents", "InvalidMessageContents");
+
+        const string body = "田中太郎 😀 tab\t";
+        var sent = await server.JsonAsync("SendMessage", "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"田中太郎 😀 tab\\t\"}");
+        sent.AssertOk();
+        Assert.Equal(Spillway.Sqs.Internal.Md5Digests.OfBody(System.Text.Encoding.UTF8.GetBytes(body)), sent.String("MD5OfMessageBody"));
+        var received = await ReceiveOneAsync();
+        Assert.Equal(body, received!.Value.GetProperty("Body").GetString());
+    }
+
+    [Fact]
     public async Task Size_counts_the_body_and_the_attributes_against_the_queue_maximum()
     {
         (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = new string('x', 2048) })).AssertOk();

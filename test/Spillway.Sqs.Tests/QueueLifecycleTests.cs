@@ -237,6 +237,18 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queue_created_outside_the_api_keeps_the_creation_time_first_reported()
+    {
+        await server.Engine.CreateQueueAsync(new Spillway.Messaging.QueueDefinition { Name = "from-config" });
+        var first = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
+        var created = first.Body.GetProperty("Attributes").GetProperty("CreatedTimestamp").GetString();
+        server.Clock.Advance(TimeSpan.FromHours(1));
+        await server.RestartAsync();
+        var again = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
+        Assert.Equal(created, again.Body.GetProperty("Attributes").GetProperty("CreatedTimestamp").GetString());
+    }
+
+    [Fact]
     public async Task PurgeQueue_deletes_every_message_and_allows_one_purge_every_60_seconds()
     {
         var url = await server.CreateQueueAsync("purged");

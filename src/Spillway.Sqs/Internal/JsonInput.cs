@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Spillway.Sqs.Internal;
@@ -21,6 +22,19 @@ internal sealed class JsonInput(JsonElement element) : SqsInput
             JsonValueKind.Null => null,
             _ => throw SqsException.Invalid(name, value.GetRawText(), "Must be a scalar value."),
         };
+    }
+
+    public override byte[]? Utf8(string name)
+    {
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return base.Utf8(name);
+        }
+
+        // Without escapes the raw token (between its quotes) is the UTF-8 text itself: copy it instead of decoding to
+        // UTF-16 and back.
+        var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+        return raw.IndexOf((byte)'\\') < 0 ? raw.ToArray() : base.Utf8(name);
     }
 
     public override List<string>? List(string queryMember, string jsonName)

@@ -9,6 +9,9 @@ namespace Spillway.Sqs.Internal;
 /// <summary>The digests SQS clients check: MD5OfMessageBody and MD5OfMessageAttributes, as lowercase hex.</summary>
 internal static class Md5Digests
 {
+    private static readonly byte[] StringTransport = [1];
+    private static readonly byte[] BinaryTransport = [2];
+
     public static string OfBody(ReadOnlySpan<byte> utf8Body)
     {
         Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
@@ -34,12 +37,12 @@ internal static class Md5Digests
                 AppendString(md5, ref buffer, value.DataType);
                 if (value.BinaryValue is { } binary)
                 {
-                    md5.AppendData([2]);
+                    md5.AppendData(BinaryTransport);
                     AppendBytes(md5, binary.Span);
                 }
                 else
                 {
-                    md5.AppendData([1]);
+                    md5.AppendData(StringTransport);
                     AppendString(md5, ref buffer, value.StringValue ?? string.Empty);
                 }
             }

@@ -40,10 +40,40 @@ internal static class MessageRules
         return true;
     }
 
-    public static string Body(SqsInput input)
+    /// <summary>The same check on UTF-8 text; malformed UTF-8 fails it.</summary>
+    public static bool HasOnlyAllowedCharacters(ReadOnlySpan<byte> utf8)
     {
-        var body = input.String("MessageBody");
-        if (string.IsNullOrEmpty(body))
+        while (!utf8.IsEmpty)
+        {
+            var b = utf8[0];
+            if (b < 0x80)
+            {
+                if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r'))
+                {
+                    return false;
+                }
+
+                utf8 = utf8[1..];
+                continue;
+            }
+
+            if (Rune.DecodeFromUtf8(utf8, out var rune, out var consumed) != System.Buffers.OperationStatus.Done
+                || rune.Value is >= 0xFFFE and <= 0xFFFF)
+            {
+                return false;
+            }
+
+            utf8 = utf8[consumed..];
+        }
+
+        return true;
+    }
+
+    /// <summary>The message body as UTF-8, checked: present and of allowed characters only.</summary>
+    public static byte[] Body(SqsInput input)
+    {
+        var body = input.Utf8("MessageBody");
+        if (body is null || body.Length == 0)
         {
             throw SqsException.Missing("MessageBody");
         }

@@ -33,7 +33,10 @@ internal sealed class QueueMetadataStore
         }
     }
 
-    /// <summary>A queue's metadata; a queue never seen before (created by configuration) counts as created now.</summary>
+    /// <summary>
+    /// A queue's metadata. A queue never seen before (one the configuration created) counts as created now, and that
+    /// is recorded, so its CreatedTimestamp stays put across restarts.
+    /// </summary>
     public QueueMetadata Get(string queue)
     {
         lock (gate)
@@ -42,6 +45,7 @@ internal sealed class QueueMetadataStore
             {
                 var now = time.GetUtcNow().ToUnixTimeSeconds();
                 queues[queue] = metadata = new QueueMetadata { CreatedTimestamp = now, LastModifiedTimestamp = now };
+                Save();
             }
 
             return metadata;
@@ -53,7 +57,7 @@ internal sealed class QueueMetadataStore
     {
         lock (gate)
         {
-            var updated = change(Get(queue));
+            var updated = change(queues.TryGetValue(queue, out var current) ? current : Get(queue));
             queues[queue] = updated;
             Save();
         }

@@ -217,8 +217,7 @@ internal sealed partial class SqsApi
     /// <summary>Checks one message of a send and shapes it for the engine; throws the SQS error that refuses it.</summary>
     private static Prepared Prepare(SqsInput input, QueueDefinition queue)
     {
-        var body = MessageRules.Body(input);
-        var utf8 = Encoding.UTF8.GetBytes(body);
+        var utf8 = MessageRules.Body(input);
         var attributes = MessageRules.Attributes(input.MessageAttributes("MessageAttribute", "MessageAttributes"), out var attributeBytes);
         var system = MessageRules.SystemAttributes(input.MessageAttributes("MessageSystemAttribute", "MessageSystemAttributes"));
         var size = utf8.Length + attributeBytes;
@@ -318,7 +317,7 @@ internal sealed partial class SqsApi
         response.String("MessageId", message.MessageId.ToString());
         response.String("ReceiptHandle", message.ReceiptHandle);
         response.String("MD5OfBody", Md5Digests.OfBody(body));
-        response.String("Body", Encoding.UTF8.GetString(body));
+        response.Utf8String("Body", body);
         if (systemNames is { Count: > 0 })
         {
             var all = systemNames.Contains("All");

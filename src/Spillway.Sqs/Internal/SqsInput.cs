@@ -23,6 +23,9 @@ internal abstract class SqsInput
     /// <summary>Batch entries: <c>queryMember.N.*</c> or the JSON array <paramref name="jsonName"/>.</summary>
     public abstract List<SqsInput>? Entries(string queryMember, string jsonName);
 
+    /// <summary>A string parameter as UTF-8 bytes, or null when absent. JSON overrides it to skip a UTF-16 round trip.</summary>
+    public virtual byte[]? Utf8(string name) => String(name) is { } text ? System.Text.Encoding.UTF8.GetBytes(text) : null;
+
     public string Required(string name) =>
         String(name) is { Length: > 0 } value ? value : throw SqsException.Missing(name);
 

@@ -29,6 +29,9 @@ internal abstract class SqsResponse(PooledBuffer buffer)
 
     public abstract void String(string name, string? value);
 
+    /// <summary>A string member given as UTF-8 (a message body as stored), written without a UTF-16 round trip.</summary>
+    public abstract void Utf8String(string name, ReadOnlySpan<byte> utf8);
+
     public abstract void Number(string name, long value);
 
     public abstract void Bool(string name, bool value);
@@ -110,6 +113,32 @@ internal sealed class XmlResponse(PooledBuffer buffer) : SqsResponse(buffer)
         {
             Element(name, value);
         }
+    }
+
+    public override void Utf8String(string name, ReadOnlySpan<byte> utf8)
+    {
+        Open(name);
+        var start = 0;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var escape = utf8[i] switch
+            {
+                (byte)'&' => "&amp;",
+                (byte)'<' => "&lt;",
+                (byte)'>' => "&gt;",
+                (byte)'\r' => "&#xD;",
+                _ => null,
+            };
+            if (escape is not null)
+            {
+                Bytes(utf8[start..i]);
+                Raw(escape);
+                start = i + 1;
+            }
+        }
+
+        Bytes(utf8[start..]);
+        Close(name);
     }
 
     public override void Number(string name, long value)
@@ -244,6 +273,12 @@ internal sealed class XmlResponse(PooledBuffer buffer) : SqsResponse(buffer)
         Utf8(text.AsSpan(start));
     }
 
+    private void Bytes(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Buffer.GetSpan(bytes.Length));
+        Buffer.Advance(bytes.Length);
+    }
+
     private void Utf8(ReadOnlySpan<char> chars)
     {
         if (chars.IsEmpty)
@@ -312,6 +347,8 @@ internal sealed class JsonResponse : SqsResponse
             json.WriteString(name, value);
         }
     }
+
+    public override void Utf8String(string name, ReadOnlySpan<byte> utf8) => json.WriteString(name, utf8);
 
     public override void Number(string name, long value) => json.WriteNumber(name, value);
 
