@@ -1,8 +1,8 @@
 # Sourced by bench/queue-vs-rabbitmq.sh and bench/sqs-vs-rabbitmq.sh, after they define log() and ROOT: installs Debian's
 # rabbitmq-server if it is missing (needs root for apt-get), starts a private RabbitMQ node in a temp directory $WORK
 # (never the system service), bound to 127.0.0.1 on free ports with its own epmd, and sets AMQP_PORT. An EXIT trap
-# stops the node and deletes $WORK. build_spillway then builds the executable once into $WORK (SPILLWAY array);
-# figure reads a benchmark's JSON summary.
+# stops the node and deletes $WORK. build_spillway then builds the executable once into $WORK (SPILLWAY array), and
+# compare_with_rabbitmq runs one Spillway benchmark and the RabbitMQ baseline and prints both with their ratio.
 # shellcheck shell=bash
 
 RABBIT_BIN=/usr/lib/rabbitmq/bin
@@ -144,3 +144,33 @@ build_spillway() {
 
 # figure FILE KEY: a number from the JSON object a `spillway bench … --json` printed as its last line.
 figure() { tail -n 1 "$1" | sed -n 's/.*"'"$2"'":\([0-9.]*\).*/\1/p'; }
+
+# compare_with_rabbitmq NAME LABEL TARGET ISSUE BENCH-ARGS...: runs `spillway bench BENCH-ARGS` and then the RabbitMQ
+# baseline on the node, both with $MESSAGES, and prints both headline figures, the ratio against the issue's target,
+# and a JSON line ("<NAME>MessagesPerSecond", "rabbitMqMessagesPerSecond", "ratio").
+compare_with_rabbitmq() {
+    local name=$1 label=$2 target=$3 issue=$4
+    shift 4
+    log "spillway bench $* --messages $MESSAGES"
+    "${SPILLWAY[@]}" bench "$@" --messages "$MESSAGES" --json | tee "$WORK/$name.out" >&2
+    log "spillway bench rabbitmq --messages $MESSAGES (quorum queue)"
+    "${SPILLWAY[@]}" bench rabbitmq --amqp "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" --messages "$MESSAGES" --json \
+        | tee "$WORK/rabbitmq.out" >&2
+
+    local ours rabbit ratio verdict
+    ours="$(figure "$WORK/$name.out" messagesPerSecond)"
+    rabbit="$(figure "$WORK/rabbitmq.out" messagesPerSecond)"
+    if [[ -z "$ours" || -z "$rabbit" ]]; then
+        echo "could not read messagesPerSecond from both benchmarks" >&2
+        exit 1
+    fi
+    ratio="$(awk -v e="$ours" -v r="$rabbit" 'BEGIN { printf "%.2f", e / r }')"
+    verdict="$(awk -v x="$ratio" -v t="$target" 'BEGIN { print (x >= t ? "meets" : "misses") }')"
+
+    echo
+    echo "send + receive + delete, concurrent, $MESSAGES messages of 100 bytes:"
+    printf '  %-46s %12.0f msg/s\n' "$label:" "$ours" "RabbitMQ quorum queue (confirms, acks):" "$rabbit"
+    echo "  ratio / RabbitMQ: ${ratio}x ($verdict issue $issue's target of >= ${target}x)"
+    printf '{"messages":%s,"%sMessagesPerSecond":%s,"rabbitMqMessagesPerSecond":%s,"ratio":%s}\n' \
+        "$MESSAGES" "$name" "$ours" "$rabbit" "$ratio"
+}

@@ -23,25 +23,4 @@ log() { printf '[sqs-vs-rabbitmq] %s\n' "$*" >&2; }
 source "$ROOT/bench/rabbitmq-node.sh"
 
 build_spillway
-log "spillway bench sqs --messages $MESSAGES"
-"${SPILLWAY[@]}" bench sqs --messages "$MESSAGES" --json | tee "$WORK/sqs.out" >&2
-log "spillway bench rabbitmq --messages $MESSAGES (quorum queue)"
-"${SPILLWAY[@]}" bench rabbitmq --amqp "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" --messages "$MESSAGES" --json \
-    | tee "$WORK/rabbitmq.out" >&2
-
-SQS="$(figure "$WORK/sqs.out" messagesPerSecond)"
-RABBIT="$(figure "$WORK/rabbitmq.out" messagesPerSecond)"
-if [[ -z "$SQS" || -z "$RABBIT" ]]; then
-    echo "could not read messagesPerSecond from both benchmarks" >&2
-    exit 1
-fi
-RATIO="$(awk -v e="$SQS" -v r="$RABBIT" 'BEGIN { printf "%.2f", e / r }')"
-VERDICT="$(awk -v x="$RATIO" 'BEGIN { print (x >= 1 ? "meets" : "misses") }')"
-
-echo
-echo "send + receive + delete, concurrent, $MESSAGES messages of 100 bytes:"
-printf '  spillway SQS API (HTTP, JSON, batches of 10):  %12.0f msg/s\n' "$SQS"
-printf '  RabbitMQ quorum queue (confirms, acks):        %12.0f msg/s\n' "$RABBIT"
-echo "  ratio SQS API / RabbitMQ:  ${RATIO}x ($VERDICT issue 4's target of >= 1x)"
-printf '{"messages":%s,"sqsMessagesPerSecond":%s,"rabbitMqMessagesPerSecond":%s,"ratio":%s}\n' \
-    "$MESSAGES" "$SQS" "$RABBIT" "$RATIO"
+compare_with_rabbitmq sqs "spillway SQS API (HTTP, JSON, batches of 10)" 1 4 sqs

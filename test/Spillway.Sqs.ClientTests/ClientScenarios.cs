@@ -63,7 +63,8 @@ public abstract class ClientScenarios(SqsServer server, SqsClient client)
     {
         var observed = await RunAsync("long_polling");
 
-        Assert.InRange((double)observed["wakeSeconds"]!, -1, 3);
+        // The aws CLI measures from the end of its send command, which the poll can beat: a figure below zero.
+        Assert.True((double)observed["wakeSeconds"]! < 3, observed.ToJsonString());
         Assert.True((double)observed["emptyWaitSeconds"]! >= 0.9);
     }
 

@@ -20,6 +20,12 @@ public sealed class SignatureScenarios(SignedSqsServer server) : IClassFixture<S
         var observed = result.Observed;
         Assert.Contains("SignatureDoesNotMatch", (string)observed["wrongSecret"]!, StringComparison.Ordinal);
         Assert.Contains("InvalidClientTokenId", (string)observed["unknownKey"]!, StringComparison.Ordinal);
+        if (client == SqsClient.Boto3)
+        {
+            Assert.Equal("accepted", (string)observed["presigned"]!);
+            Assert.Equal("MissingAuthenticationToken", (string)observed["unsigned"]!);
+        }
+
         Assert.DoesNotContain(server.SecretAccessKey, server.Process.Output, StringComparison.Ordinal);
     }
 }

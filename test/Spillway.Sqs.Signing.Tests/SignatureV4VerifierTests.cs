@@ -84,6 +84,7 @@ public sealed class SignatureV4VerifierTests
         AssertRefused(Verify(request, Botocore.SignedAt.AddSeconds(601)), "RequestExpired", 400);
         AssertRefused(Verify(request.With(rawQuery: request.RawQuery.Replace("QueueNamePrefix=o", "QueueNamePrefix=p", StringComparison.Ordinal))),
             "SignatureDoesNotMatch", 403);
+        AssertRefused(Verify(request.With(body: "Action=DeleteQueue&QueueUrl=x")), "SignatureDoesNotMatch", 403);
     }
 
     [Fact]
@@ -182,17 +183,28 @@ public sealed class SignatureV4VerifierTests
     }
 
     [Fact]
-    public void Content_sha256_header_must_match_the_body_unless_unsigned()
+    public void Content_sha256_header_must_match_the_body()
     {
         var body = "{\"QueueName\":\"q\"}";
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+        var request = Botocore.Sign(new SignSpec { Headers = new() { ["X-Amz-Content-Sha256"] = hash }, Body = body });
+
+        Assert.True(Verify(request).Succeeded, Verify(request).Error?.ToString());
+        AssertRefused(Verify(request.With(body: "{\"QueueName\":\"r\"}")), "SignatureDoesNotMatch", 403);
+    }
+
+    [Fact]
+    public void Unsigned_payload_is_accepted_only_for_an_empty_body()
+    {
         var signed = Botocore.SignAll(
-            new SignSpec { Headers = new() { ["X-Amz-Content-Sha256"] = hash }, Body = body },
-            new SignSpec { Headers = new() { ["X-Amz-Content-Sha256"] = "UNSIGNED-PAYLOAD" }, Body = body });
+            new SignSpec { Headers = new() { ["X-Amz-Content-Sha256"] = "UNSIGNED-PAYLOAD" }, Body = string.Empty },
+            new SignSpec { Headers = new() { ["X-Amz-Content-Sha256"] = "UNSIGNED-PAYLOAD" }, Body = "Action=DeleteQueue" });
 
         Assert.True(Verify(signed[0]).Succeeded, Verify(signed[0]).Error?.ToString());
-        AssertRefused(Verify(signed[0].With(body: "{\"QueueName\":\"r\"}")), "SignatureDoesNotMatch", 403);
-        Assert.True(Verify(signed[1]).Succeeded, Verify(signed[1]).Error?.ToString());
+
+        // The body is the whole SQS request: a signature that does not cover it must not authorise it.
+        AssertRefused(Verify(signed[1]), "SignatureDoesNotMatch", 403);
+        AssertRefused(Verify(signed[0].With(body: "Action=DeleteQueue")), "SignatureDoesNotMatch", 403);
     }
 
     [Fact]

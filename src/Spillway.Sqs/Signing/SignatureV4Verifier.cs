@@ -19,6 +19,7 @@ internal sealed class SignatureV4Verifier
     public static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(5);
 
     private const string DateFormat = "yyyyMMdd'T'HHmmss'Z'";
+    private const string EmptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     private const string Service = "sqs";
     private const string Terminator = "aws4_request";
 
@@ -46,18 +47,17 @@ internal sealed class SignatureV4Verifier
                 "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."));
         }
 
-        var parse = presigned ? SignatureParts.FromQuery(query) : authorization is null ? null : SignatureParts.FromHeader(authorization);
-        if (parse is null)
+        var parts = presigned ? SignatureParts.FromQuery(query) : authorization is null ? null : SignatureParts.FromHeader(authorization);
+        if (parts is null)
         {
             return SignatureResult.Failure(SignatureError.MissingAuthenticationToken);
         }
 
-        if (parse.Problem is { } problem)
+        if (parts.Problem is { } problem)
         {
             return SignatureResult.Failure(SignatureError.IncompleteSignature(problem));
         }
 
-        var parts = parse;
         if (!credentials.TryGetSigningSecret(parts.AccessKeyId, out var secret))
         {
             return SignatureResult.Failure(SignatureError.InvalidClientTokenId);
@@ -86,28 +86,26 @@ internal sealed class SignatureV4Verifier
             return SignatureResult.Failure(timeError);
         }
 
+        // An SQS request's body is the request itself (action and parameters), so a signature that leaves the body out
+        // (UNSIGNED-PAYLOAD) is only good for an empty one: otherwise a captured signature could carry any action.
         var bodyHash = request.PayloadHash ?? Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
+        var emptyBody = bodyHash == EmptyBodyHash;
         var claimed = presigned ? null : request.Header("x-amz-content-sha256");
-        if (claimed is not null && claimed != UnsignedPayload && !claimed.Equals(bodyHash, StringComparison.OrdinalIgnoreCase))
+        if (claimed is not null && !(claimed == UnsignedPayload ? emptyBody : claimed.Equals(bodyHash, StringComparison.OrdinalIgnoreCase)))
         {
-            // The client signed a hash of another body: the body was changed on the way.
             return SignatureResult.Failure(SignatureError.SignatureDoesNotMatch);
         }
 
-        var payloadHash = claimed ?? bodyHash;
         var excluded = presigned ? "X-Amz-Signature" : null;
-        if (Matches(request, query, excluded, parts, dateText, payloadHash, secret))
+        if (Matches(request, query, excluded, parts, dateText, claimed ?? bodyHash, secret))
         {
             return SignatureResult.Success(parts.AccessKeyId);
         }
 
-        // A presigned URL carries no payload hash of its own: signers sign the body's hash or UNSIGNED-PAYLOAD.
-        if (presigned && Matches(request, query, excluded, parts, dateText, UnsignedPayload, secret))
-        {
-            return SignatureResult.Success(parts.AccessKeyId);
-        }
-
-        return SignatureResult.Failure(SignatureError.SignatureDoesNotMatch);
+        // A presigned URL carries no payload hash: signers sign the body's hash (tried above) or UNSIGNED-PAYLOAD.
+        return presigned && emptyBody && Matches(request, query, excluded, parts, dateText, UnsignedPayload, secret)
+            ? SignatureResult.Success(parts.AccessKeyId)
+            : SignatureResult.Failure(SignatureError.SignatureDoesNotMatch);
     }
 
     /// <summary>The canonical request for <paramref name="request"/>, as a signer computes it; for diagnostics and tests.</summary>

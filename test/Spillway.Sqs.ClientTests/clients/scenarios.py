@@ -13,6 +13,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -378,17 +379,39 @@ def errors():
 
 
 def signature():
-    """Against a server with credentials: the right key works, a wrong secret and an unknown key are refused."""
+    """Against a server with credentials: the right key works, a wrong secret and an unknown key are refused, in the
+    header form; a presigned URL (the query-string form) works until its query is changed; an unsigned request is refused."""
     name = unique("signed")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     assert url in sqs.list_queues(QueueNamePrefix=name)["QueueUrls"]
-    wrong = client(secret=os.environ["WRONG_SECRET"])
-    code = error_code(wrong.list_queues)
-    assert code == "SignatureDoesNotMatch", code
-    unknown = client(access_key=os.environ["UNKNOWN_KEY"])
-    code2 = error_code(unknown.list_queues)
-    assert code2 == "InvalidClientTokenId", code2
-    observed.update(wrongSecret=code, unknownKey=code2)
+    wrong = error_code(client(secret=os.environ["WRONG_SECRET"]).list_queues)
+    assert wrong == "SignatureDoesNotMatch", wrong
+    unknown = error_code(client(access_key=os.environ["UNKNOWN_KEY"]).list_queues)
+    assert unknown == "InvalidClientTokenId", unknown
+
+    # botocore presigns the operation's own method, POST for the query protocol, with everything in the URL.
+    presigned = sqs.generate_presigned_url("list_queues", Params={"QueueNamePrefix": name}, ExpiresIn=60)
+    assert "X-Amz-Signature=" in presigned, presigned
+    with urllib.request.urlopen(urllib.request.Request(presigned, data=b"", method="POST"), timeout=30) as response:
+        assert url in response.read().decode(), "presigned ListQueues did not list the queue"
+    tampered = presigned.replace("QueueNamePrefix=" + name, "QueueNamePrefix=other")
+    assert tampered != presigned
+    assert http_error(urllib.request.Request(tampered, data=b"", method="POST")) == (403, "SignatureDoesNotMatch")
+    unsigned = urllib.request.Request(ENDPOINT + "/", data=b"Action=ListQueues&Version=2012-11-05", method="POST",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert http_error(unsigned) == (403, "MissingAuthenticationToken")
+    observed.update(wrongSecret=wrong, unknownKey=unknown, presigned="accepted", unsigned="MissingAuthenticationToken")
+
+
+def http_error(request):
+    """Sends a raw request that must fail; returns its HTTP status and the query-protocol error code."""
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        root = ElementTree.fromstring(error.read())
+        code = next(e.text for e in root.iter() if e.tag.endswith("Code"))
+        return error.code, code
+    raise AssertionError("the request succeeded but should have failed")
 
 
 SCENARIOS = {f.__name__: f for f in [seed, lifecycle, messages, visibility, long_polling, delays, fifo, dead_letters, attributes,

@@ -126,8 +126,10 @@ long_polling() {
   # The aws CLI takes about a second to start; give the poll that long to reach the server. If the send wins the race
   # the poll still gets the message, so the checks below hold either way.
   sleep 2
-  sent_at=$(now)
   sqs send-message --queue-url "$url" --message-body "wake up" >/dev/null
+  # Measured from the end of the send command: its own start-up takes seconds on a busy machine, and the poll may
+  # even return before the sending CLI has exited (a negative figure).
+  sent_at=$(now)
   wait "$poller"
   returned=$(cat "$out.at")
   [[ $(jq -r '.Messages[0].Body' "$out") == "wake up" ]] || fail "poll got: $(cat "$out")"
