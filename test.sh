@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB), runs every test, stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, the SQS clients), runs every test,
+# stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,7 @@ cleanup() { scripts/services.sh stop "$state" || true; rm -rf "$state"; }
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
+scripts/clients.sh
 # shellcheck disable=SC1091
 source "$state/env"
 

@@ -13,6 +13,7 @@ internal static class BenchCommand
         Spike(),
         Queue(),
         Spillway.Bench.RabbitMq.RabbitMqCommand.Create(),
+        Spillway.Bench.Sqs.SqsCommand.Create(),
         BareKestrelServer(),
     };
 
