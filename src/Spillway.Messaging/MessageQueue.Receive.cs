@@ -57,7 +57,9 @@ public sealed partial class MessageQueue
 
             if (picks.Length > 0)
             {
-                return Materialize(LoadEntries(picks));
+                var loaded = LoadEntries(picks);
+                CountReceived(loaded.Length);
+                return Materialize(loaded);
             }
 
             var now = Now();
@@ -135,6 +137,7 @@ public sealed partial class MessageQueue
         }
 
         await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CountDeleted(deleted);
         return results;
     }
 

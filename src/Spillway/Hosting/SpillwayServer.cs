@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Spillway.Cli;
 using Spillway.Gateway;
+using Spillway.Operations.Alarms;
 using Spillway.Processing;
 using Spillway.Sqs;
 
@@ -59,6 +60,10 @@ internal static class SpillwayServer
         }
 
         var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl));
+        var alarms = ResolvedAlarms.Resolve(
+            options.Alarms,
+            resolved.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal),
+            resolved.Sinks.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var urls = (arguments.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         options.Gateway.AllowUnauthenticatedRemote |= arguments.AllowUnauthenticatedRemote;
@@ -74,6 +79,7 @@ internal static class SpillwayServer
         var sqsRefusal = ConfigureSqs(options, urls);
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
+        options.Logging.Apply(builder.Logging, $"{SpillwayOptions.SectionName}:Logging");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -92,7 +98,7 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal);
+            runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal, options.Metrics, alarms);
         }
         catch (GatewayConfigurationException e)
         {
