@@ -1,4 +1,5 @@
 using Spillway.Gateway;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -28,6 +29,9 @@ internal sealed class SpillwayOptions
 
     /// <summary>Workers (event-source mappings) by name.</summary>
     public Dictionary<string, WorkerConfig> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The SQS-compatible API on the main listener (<c>Spillway:Sqs</c>).</summary>
+    public SqsOptions Sqs { get; set; } = new();
 
     /// <summary>The Prometheus endpoint and the OTLP export.</summary>
     public Operations.MetricsOptions Metrics { get; set; } = new();

@@ -33,7 +33,7 @@ public sealed class CliProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Paths.SpillwayDll);
+        start.ArgumentList.Add(SpillwayPaths.SpillwayDll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
