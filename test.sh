@@ -18,7 +18,7 @@ source "$state/env"
 
 dotnet build Spillway.slnx -c Release -warnaserror -nologo -v q
 status=0
-dotnet test Spillway.slnx -c Release --no-build -nologo -v q "$@" 2>&1 | tee "$state/test.log" || status=$?
+dotnet test Spillway.slnx -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$state/test.log" || status=$?
 
 # One closing line over every test project: "N passed, N failed".
 passed=$(grep -oE 'Passed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
