@@ -103,7 +103,7 @@ public sealed partial class MessageQueue
             ValidateAttributes(message.Attributes, i);
             entries[i] = new EntryData
             {
-                Id = Guid.CreateVersion7(now),
+                Id = MessageIds.Create(now),
                 SentAtMs = nowMs,
                 VisibleAtMs = nowMs + (long)delay.TotalMilliseconds,
                 Attributes = message.Attributes,

@@ -33,6 +33,27 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task A_full_disk_is_ServiceUnavailable_from_the_receiver_never_a_500()
+    {
+        await using var server = await SqsTestServer.StartAsync(minimumFreeDiskBytes: long.MaxValue / 2);
+        var url = await server.CreateQueueAsync("full");
+
+        var json = await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = "b" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, json.Status);
+        Assert.Equal("com.amazonaws.sqs#ServiceUnavailable", json.String("__type"));
+        Assert.Equal("ServiceUnavailable;Receiver", json.QueryError);
+        Assert.Contains("nearly full", json.String("message"));
+
+        var query = await server.QueryAsync("Action", "SendMessageBatch", "QueueUrl", url,
+            "SendMessageBatchRequestEntry.1.Id", "a", "SendMessageBatchRequestEntry.1.MessageBody", "b");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, query.Status);
+        Assert.Equal("Receiver", query.Value("Type"));
+        Assert.Equal("ServiceUnavailable", query.ErrorCode);
+        Assert.True(server.Engine.TryGetQueue("full", out var queue));
+        Assert.Equal(0, queue.GetCounts().Visible);
+    }
+
+    [Fact]
     public async Task A_disabled_api_is_not_mapped()
     {
         await using var server = await SqsTestServer.StartAsync(new SqsOptions { Enabled = false });

@@ -24,13 +24,15 @@ internal sealed class SqsTestServer : IAsyncDisposable
     private readonly string directory;
     private readonly SqsOptions options;
     private readonly Func<SqsApiSettings, SqsApiSettings> settings;
+    private readonly long minimumFreeDiskBytes;
     private WebApplication app = null!;
 
-    private SqsTestServer(string directory, SqsOptions options, Func<SqsApiSettings, SqsApiSettings> settings)
+    private SqsTestServer(string directory, SqsOptions options, Func<SqsApiSettings, SqsApiSettings> settings, long minimumFreeDiskBytes)
     {
         this.directory = directory;
         this.options = options;
         this.settings = settings;
+        this.minimumFreeDiskBytes = minimumFreeDiskBytes;
     }
 
     public ManualTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
@@ -41,11 +43,14 @@ internal sealed class SqsTestServer : IAsyncDisposable
 
     public string BaseUrl => Client.BaseAddress!.ToString().TrimEnd('/');
 
+    /// <param name="options">The API's options; the defaults when null.</param>
+    /// <param name="settings">Changes the settings the fixture makes (state directory, manual clock).</param>
+    /// <param name="minimumFreeDiskBytes">The engine's free-space floor; a huge one makes every send fail as on a full disk.</param>
     public static async Task<SqsTestServer> StartAsync(
-        SqsOptions? options = null, Func<SqsApiSettings, SqsApiSettings>? settings = null)
+        SqsOptions? options = null, Func<SqsApiSettings, SqsApiSettings>? settings = null, long minimumFreeDiskBytes = 1024 * 1024)
     {
         var server = new SqsTestServer(
-            Directory.CreateTempSubdirectory("spillway-sqs-").FullName, options ?? new SqsOptions(), settings ?? (s => s));
+            Directory.CreateTempSubdirectory("spillway-sqs-").FullName, options ?? new SqsOptions(), settings ?? (s => s), minimumFreeDiskBytes);
         await server.OpenAsync();
         return server;
     }
@@ -105,7 +110,7 @@ internal sealed class SqsTestServer : IAsyncDisposable
         {
             DataDirectory = Path.Combine(directory, "queues"),
             TimeProvider = Clock,
-            MinimumFreeDiskBytes = 1024 * 1024,
+            MinimumFreeDiskBytes = minimumFreeDiskBytes,
         });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

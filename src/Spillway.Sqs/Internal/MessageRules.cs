@@ -8,7 +8,6 @@ internal static class MessageRules
 {
     public const int MaxAttributes = 10;
     public const int MaxBatchEntries = 10;
-    public const int MaxBatchEntryIdLength = 80;
     public const int MaxAttributeNameLength = 256;
     public const int MaxDataTypeLength = 256;
 
@@ -160,7 +159,7 @@ internal static class MessageRules
                 throw SqsException.Missing("Id");
             }
 
-            if (!IsValidBatchEntryId(id))
+            if (!SqsNames.IsIdentifier(id))
             {
                 throw new SqsException(
                     SqsError.InvalidBatchEntryId,
@@ -191,24 +190,6 @@ internal static class MessageRules
 
         CheckBatchEntryIds(entries);
         return entries;
-    }
-
-    public static bool IsValidBatchEntryId(string id)
-    {
-        if (id.Length is 0 or > MaxBatchEntryIdLength)
-        {
-            return false;
-        }
-
-        foreach (var c in id)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static void CheckName(string name)

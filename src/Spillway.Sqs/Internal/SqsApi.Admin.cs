@@ -78,7 +78,7 @@ internal sealed partial class SqsApi
     {
         var queue = Queue(call);
         var label = call.Input.Required("Label");
-        if (!MessageRules.IsValidBatchEntryId(label))
+        if (!SqsNames.IsIdentifier(label))
         {
             throw SqsException.Invalid("Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }

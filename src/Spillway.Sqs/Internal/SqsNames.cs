@@ -5,6 +5,8 @@ namespace Spillway.Sqs.Internal;
 /// <summary>Queue ARNs and URLs for one account and region.</summary>
 internal sealed class SqsNames(string accountId, string region)
 {
+    private const int MaxIdentifierLength = 80;
+
     private readonly string arnPrefix = $"arn:aws:sqs:{region}:{accountId}:";
 
     public string AccountId { get; } = accountId;
@@ -19,20 +21,19 @@ internal sealed class SqsNames(string accountId, string region)
     }
 
     /// <summary>1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in ".fifo", which counts toward the 80.</summary>
-    public static bool IsValidQueueName(string name)
+    public static bool IsValidQueueName(string name) =>
+        name.Length <= MaxIdentifierLength
+        && IsIdentifier(name.EndsWith(".fifo", StringComparison.Ordinal) ? name.AsSpan(0, name.Length - 5) : name.AsSpan());
+
+    /// <summary>1-80 letters, digits, '-' or '_': SQS's rule for queue names, batch entry ids and permission labels.</summary>
+    public static bool IsIdentifier(ReadOnlySpan<char> text)
     {
-        if (name.Length is 0 or > 80)
+        if (text.Length is 0 or > MaxIdentifierLength)
         {
             return false;
         }
 
-        var stem = name.EndsWith(".fifo", StringComparison.Ordinal) ? name.AsSpan(0, name.Length - 5) : name.AsSpan();
-        if (stem.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var c in stem)
+        foreach (var c in text)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             {
