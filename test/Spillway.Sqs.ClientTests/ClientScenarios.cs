@@ -40,6 +40,15 @@ public abstract class ClientScenarios(SqsServer server, SqsClient client)
         var observed = await RunAsync("lifecycle");
 
         Assert.StartsWith("arn:aws:sqs:", (string)observed["arn"]!, StringComparison.Ordinal);
+        if (client == SqsClient.JavaScript)
+        {
+            Assert.Equal("application/x-amz-json-1.0", (string)observed["contentType"]!);
+        }
+        else
+        {
+            Assert.Equal("query", (string)observed["protocol"]!);
+        }
+
         var errors = observed["errors"]!.AsArray().Select(e => (string)e!).ToList();
         Assert.Contains(errors, e => Names(e, "QueueAlreadyExists", "QueueNameExists"));
         Assert.Contains(errors, e => Names(e, "NonExistentQueue", "QueueDoesNotExist"));
