@@ -13,8 +13,8 @@ public static class SqsEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the SQS API, both wire protocols, on <c>/</c> and on queue URL paths <c>/&lt;account&gt;/&lt;name&gt;</c>
-    /// (GET and POST), over the queues of <paramref name="engine"/>. Throws <see cref="ArgumentException"/> for invalid
-    /// options.
+    /// (GET and POST), over the queues of <paramref name="engine"/>. Throws <see cref="SqsConfigurationException"/> for
+    /// invalid options.
     /// </summary>
     public static IEndpointRouteBuilder MapSqsApi(
         this IEndpointRouteBuilder endpoints, QueueEngine engine, SqsOptions options, SqsApiSettings? settings = null)

@@ -39,24 +39,26 @@ public sealed class SqsOptions
     /// <summary>Whether <see cref="AccessKeyId"/> and <see cref="SecretAccessKey"/> are both set.</summary>
     public bool HasCredentials => !string.IsNullOrEmpty(AccessKeyId) && !string.IsNullOrEmpty(SecretAccessKey);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting (under <paramref name="configurationKey"/>)
+    /// <summary>Throws <see cref="SqsConfigurationException"/> naming the setting (under <paramref name="configurationKey"/>)
     /// when a value is out of range; the message never contains the secret.</summary>
     public void Validate(string configurationKey = "Spillway:Sqs")
     {
         if (AccountId is not { Length: 12 } || !AccountId.All(char.IsAsciiDigit))
         {
-            throw new ArgumentException($"{configurationKey}:AccountId must be 12 digits (got '{AccountId}').");
+            throw new SqsConfigurationException($"{configurationKey}:AccountId", $"must be 12 digits (got '{AccountId}')");
         }
 
         if (string.IsNullOrEmpty(Region) || Region.Length > 64
             || !Region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
         {
-            throw new ArgumentException($"{configurationKey}:Region must be a region name such as us-east-1 (got '{Region}').");
+            throw new SqsConfigurationException($"{configurationKey}:Region", $"must be a region name such as us-east-1 (got '{Region}')");
         }
 
         if (string.IsNullOrEmpty(AccessKeyId) != string.IsNullOrEmpty(SecretAccessKey))
         {
-            throw new ArgumentException($"{configurationKey}: AccessKeyId and SecretAccessKey are set together or not at all.");
+            throw new SqsConfigurationException(
+                $"{configurationKey}:{(string.IsNullOrEmpty(AccessKeyId) ? "AccessKeyId" : "SecretAccessKey")}",
+                "AccessKeyId and SecretAccessKey are set together or not at all");
         }
     }
 

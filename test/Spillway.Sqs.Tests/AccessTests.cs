@@ -67,8 +67,8 @@ public sealed class AccessTests
     public void Invalid_options_are_refused_naming_the_setting(string account, string region)
     {
         var options = new SqsOptions { AccountId = account, Region = region };
-        var error = Assert.Throws<ArgumentException>(() => options.Validate());
-        Assert.Contains("Spillway:Sqs", error.Message);
+        var error = Assert.Throws<SqsConfigurationException>(() => options.Validate());
+        Assert.StartsWith("Spillway:Sqs:", error.Key);
     }
 
     [Fact]

@@ -70,16 +70,26 @@ internal sealed class QueryInput(Dictionary<string, string> parameters, string p
 
     public override List<SqsInput>? Entries(string queryMember, string jsonName)
     {
-        List<SqsInput>? result = null;
-        for (var i = 1; i <= MaxListLength; i++)
+        // One pass over the keys finds which entry numbers occur ("Member.3.Id" gives 3); entries are numbered from 1.
+        var memberPrefix = prefix + queryMember + ".";
+        HashSet<int>? present = null;
+        foreach (var key in parameters.Keys)
         {
-            var entryPrefix = Key(queryMember, i) + ".";
-            if (!HasPrefix(entryPrefix))
+            if (key.StartsWith(memberPrefix, StringComparison.Ordinal))
             {
-                break;
+                var rest = key.AsSpan(memberPrefix.Length);
+                var dot = rest.IndexOf('.');
+                if (dot > 0 && int.TryParse(rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    (present ??= []).Add(index);
+                }
             }
+        }
 
-            (result ??= []).Add(new QueryInput(parameters, entryPrefix));
+        List<SqsInput>? result = null;
+        for (var i = 1; present is not null && present.Contains(i); i++)
+        {
+            (result ??= []).Add(new QueryInput(parameters, prefix + Key(queryMember, i) + "."));
         }
 
         return result;
@@ -98,20 +108,6 @@ internal sealed class QueryInput(Dictionary<string, string> parameters, string p
     }
 
     private static string Key(string member, int index) => member + "." + index.ToString(CultureInfo.InvariantCulture);
-
-    private bool HasPrefix(string entryPrefix)
-    {
-        var full = prefix + entryPrefix;
-        foreach (var key in parameters.Keys)
-        {
-            if (key.StartsWith(full, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>
     /// Adds the pairs of an <c>application/x-www-form-urlencoded</c> text (a body or a query string without its '?') to

@@ -3,7 +3,6 @@ using Spillway.Gateway.Admin;
 using Spillway.Messaging;
 using Spillway.Processing;
 using Spillway.Sinks;
-using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -65,43 +64,14 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     }
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
-    public void Attach(
-        WebApplication app, ResolvedConfiguration configuration, GatewayOptions gateway, SqsOptions sqs, string? sqsRefusal)
+    public void Attach(WebApplication app, IEnumerable<ResolvedRoute> routes, GatewayOptions gateway)
     {
-        app.MapIngestRoutes(Engine, configuration.Routes.Select(r => r.Options), gateway);
+        app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
         app.MapQueueAdmin(Engine, gateway);
         app.MapWorkerAdmin(this, gateway);
-        app.MapSqsApi(Engine, sqs, new SqsApiSettings
-        {
-            ConfiguredQueues = ConfiguredQueues(configuration),
-            StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
-            RefusalReason = sqsRefusal,
-        });
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() => _ = StartWorkersAsync(lifetime.ApplicationStopping));
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
-    }
-
-    /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
-    private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
-    {
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var queue in configuration.Queues)
-        {
-            owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
-        }
-
-        foreach (var worker in configuration.Workers)
-        {
-            owners[worker.Queue] = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
-        }
-
-        foreach (var route in configuration.Routes)
-        {
-            owners[route.Options.QueueName] = $"{SpillwayOptions.SectionName}:Routes:{route.Name}";
-        }
-
-        return owners;
     }
 
     public async ValueTask DisposeAsync()
