@@ -106,6 +106,14 @@ public sealed class QueryProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_over_16_MiB_is_RequestEntityTooLarge()
+    {
+        var url = await server.CreateQueueAsync("huge");
+        var answer = await server.QueryAsync("Action", "SendMessage", "QueueUrl", url, "MessageBody", new string('x', 17 * 1024 * 1024));
+        answer.AssertError(HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge");
+    }
+
+    [Fact]
     public async Task Missing_queue_is_NonExistentQueue_with_status_400()
     {
         (await server.QueryAsync("Action", "GetQueueUrl", "QueueName", "nope"))

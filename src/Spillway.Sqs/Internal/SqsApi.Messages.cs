@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
