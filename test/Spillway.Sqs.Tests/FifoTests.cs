@@ -93,4 +93,26 @@ public sealed class FifoTests : IAsyncLifetime
         var c = await server.JsonAsync("SendMessage", new { QueueUrl = content, MessageBody = "other", MessageGroupId = "g" });
         Assert.NotEqual(a.String("MessageId"), c.String("MessageId"));
     }
+
+    [Fact]
+    public async Task A_send_over_the_fifo_quota_is_RequestThrottled_in_both_protocols_and_stores_nothing()
+    {
+        await using var limited = await SqsTestServer.StartAsync(fifoSendRateLimit: 1);
+        var queue = await limited.CreateQueueAsync("quota.fifo", new() { ["FifoQueue"] = "true" });
+        var first = await limited.JsonAsync("SendMessage", new { QueueUrl = queue, MessageBody = "a", MessageGroupId = "g", MessageDeduplicationId = "1" });
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+
+        (await limited.JsonAsync("SendMessage", new { QueueUrl = queue, MessageBody = "b", MessageGroupId = "g", MessageDeduplicationId = "2" }))
+            .AssertError(HttpStatusCode.BadRequest, "RequestThrottled", "RequestThrottled");
+        var query = await limited.QueryAsync("Action", "SendMessage", "QueueUrl", queue, "MessageBody", "c",
+            "MessageGroupId", "g", "MessageDeduplicationId", "3");
+        query.AssertError(HttpStatusCode.BadRequest, "RequestThrottled");
+        Assert.True(limited.Engine.TryGetQueue("quota.fifo", out var stored));
+        Assert.Equal(1, stored.GetCounts().Visible);
+
+        // The quota refills on the clock.
+        limited.Clock.Advance(TimeSpan.FromSeconds(1));
+        var later = await limited.JsonAsync("SendMessage", new { QueueUrl = queue, MessageBody = "d", MessageGroupId = "g", MessageDeduplicationId = "4" });
+        Assert.Equal(HttpStatusCode.OK, later.Status);
+    }
 }

@@ -25,6 +25,7 @@ internal sealed class SqsTestServer : IAsyncDisposable
     private readonly SqsOptions options;
     private readonly Func<SqsApiSettings, SqsApiSettings> settings;
     private readonly long minimumFreeDiskBytes;
+    private double? fifoSendRateLimit;
     private WebApplication app = null!;
 
     private SqsTestServer(string directory, SqsOptions options, Func<SqsApiSettings, SqsApiSettings> settings, long minimumFreeDiskBytes)
@@ -47,10 +48,16 @@ internal sealed class SqsTestServer : IAsyncDisposable
     /// <param name="settings">Changes the settings the fixture makes (state directory, manual clock).</param>
     /// <param name="minimumFreeDiskBytes">The engine's free-space floor; a huge one makes every send fail as on a full disk.</param>
     public static async Task<SqsTestServer> StartAsync(
-        SqsOptions? options = null, Func<SqsApiSettings, SqsApiSettings>? settings = null, long minimumFreeDiskBytes = 1024 * 1024)
+        SqsOptions? options = null,
+        Func<SqsApiSettings, SqsApiSettings>? settings = null,
+        long minimumFreeDiskBytes = 1024 * 1024,
+        double? fifoSendRateLimit = null)
     {
         var server = new SqsTestServer(
-            Directory.CreateTempSubdirectory("spillway-sqs-").FullName, options ?? new SqsOptions(), settings ?? (s => s), minimumFreeDiskBytes);
+            Directory.CreateTempSubdirectory("spillway-sqs-").FullName, options ?? new SqsOptions(), settings ?? (s => s), minimumFreeDiskBytes)
+        {
+            fifoSendRateLimit = fifoSendRateLimit,
+        };
         await server.OpenAsync();
         return server;
     }
@@ -111,6 +118,7 @@ internal sealed class SqsTestServer : IAsyncDisposable
             DataDirectory = Path.Combine(directory, "queues"),
             TimeProvider = Clock,
             MinimumFreeDiskBytes = minimumFreeDiskBytes,
+            FifoSendRateLimit = fifoSendRateLimit,
         });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -144,6 +144,9 @@ internal sealed partial class SqsApi
             case ArgumentException argument:
                 // The engine's own validation (SQS's ranges); its message names the field.
                 return (SqsError.InvalidParameterValue, argument.Message);
+            case QueueThrottledException throttled:
+                // The FIFO send quota (FifoThroughputLimit's scope); clients back off and retry on this code.
+                return (SqsError.RequestThrottled, throttled.Message);
             case StorageFullException full:
                 return (SqsError.ServiceUnavailable, full.Message);
             case StorageFaultedException faulted:

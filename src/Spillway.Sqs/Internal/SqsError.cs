@@ -47,6 +47,7 @@ internal sealed class SqsError
     public static readonly SqsError BatchRequestTooLong = new("AWS.SimpleQueueService.BatchRequestTooLong", "BatchRequestTooLong", 400);
     public static readonly SqsError UnsupportedOperation = new("AWS.SimpleQueueService.UnsupportedOperation", "UnsupportedOperation", 400);
     public static readonly SqsError OverLimit = new("OverLimit", "OverLimit", 403);
+    public static readonly SqsError RequestThrottled = new("RequestThrottled", "RequestThrottled", 400);
     public static readonly SqsError ResourceNotFound = new("ResourceNotFoundException", "ResourceNotFoundException", 404);
 
     // Errors common to AWS query services.
