@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, the SQS clients), runs every test,
-# stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, an SMTP server, the SQS
+# clients, Chromium), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
-cleanup() { scripts/services.sh stop "$state" || true; rm -rf "$state"; }
+cleanup() { scripts/smtp.sh stop "$state" || true; scripts/services.sh stop "$state" || true; rm -rf "$state"; }
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
 scripts/clients.sh
+scripts/smtp.sh start "$state"
+scripts/browser.sh
 # shellcheck disable=SC1091
 source "$state/env"
 
