@@ -1,9 +1,17 @@
-# Sourced by bench/queue-vs-rabbitmq.sh and bench/sqs-vs-rabbitmq.sh, after they define log() and ROOT: installs Debian's
-# rabbitmq-server if it is missing (needs root for apt-get), starts a private RabbitMQ node in a temp directory $WORK
-# (never the system service), bound to 127.0.0.1 on free ports with its own epmd, and sets AMQP_PORT. An EXIT trap
-# stops the node and deletes $WORK. build_spillway then builds the executable once into $WORK (SPILLWAY array), and
-# compare_with_rabbitmq runs one Spillway benchmark and the RabbitMQ baseline and prints both with their ratio.
+# Sourced by bench/queue-vs-rabbitmq.sh and bench/sqs-vs-rabbitmq.sh with their arguments, after they define log() and
+# ROOT: reads the message count (MESSAGES), installs Debian's rabbitmq-server if it is missing (needs root for apt-get),
+# starts a private RabbitMQ node in a temp directory $WORK (never the system service), bound to 127.0.0.1 on free
+# ports with its own epmd, and sets AMQP_PORT. An EXIT trap stops the node and deletes $WORK. build_spillway then
+# builds the executable once into $WORK (SPILLWAY array), and compare_with_rabbitmq runs one Spillway benchmark and the
+# RabbitMQ baseline and prints both with their ratio.
 # shellcheck shell=bash
+
+# The message count, the comparison scripts' one argument.
+MESSAGES="${1:-200000}"
+if ! [[ "$MESSAGES" =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: $0 [MESSAGES]  (a positive whole number, default 200000)" >&2
+    exit 2
+fi
 
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 

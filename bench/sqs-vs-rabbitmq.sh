@@ -9,18 +9,12 @@
 # and the ratio against issue 4's target of >= 1x.
 set -euo pipefail
 
-MESSAGES="${1:-200000}"
-if ! [[ "$MESSAGES" =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: $0 [MESSAGES]  (a positive whole number, default 200000)" >&2
-    exit 2
-fi
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[sqs-vs-rabbitmq] %s\n' "$*" >&2; }
 
 # shellcheck source=bench/rabbitmq-node.sh
-source "$ROOT/bench/rabbitmq-node.sh"
+source "$ROOT/bench/rabbitmq-node.sh" "$@"
 
 build_spillway
 compare_with_rabbitmq sqs "spillway SQS API (HTTP, JSON, batches of 10)" 1 4 sqs

@@ -13,7 +13,8 @@ internal sealed record SignSpec
 
     public string Url { get; init; } = "http://127.0.0.1:9324/";
 
-    public Dictionary<string, string> Headers { get; init; } = new() { ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" };
+    public Dictionary<string, string> Headers { get; init; } =
+        new() { ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" };
 
     public string Body { get; init; } = "Action=ListQueues&Version=2012-11-05";
 

@@ -82,8 +82,8 @@ public sealed class SignatureV4VerifierTests
         Assert.True(Verify(request).Succeeded, Verify(request).Error?.ToString());
         Assert.True(Verify(request, Botocore.SignedAt.AddSeconds(600)).Succeeded);
         AssertRefused(Verify(request, Botocore.SignedAt.AddSeconds(601)), "RequestExpired", 400);
-        AssertRefused(Verify(request.With(rawQuery: request.RawQuery.Replace("QueueNamePrefix=o", "QueueNamePrefix=p", StringComparison.Ordinal))),
-            "SignatureDoesNotMatch", 403);
+        var otherPrefix = request.RawQuery.Replace("QueueNamePrefix=o", "QueueNamePrefix=p", StringComparison.Ordinal);
+        AssertRefused(Verify(request.With(rawQuery: otherPrefix)), "SignatureDoesNotMatch", 403);
         AssertRefused(Verify(request.With(body: "Action=DeleteQueue&QueueUrl=x")), "SignatureDoesNotMatch", 403);
     }
 

@@ -9,7 +9,8 @@ namespace Spillway.Bench.Sqs;
 /// <param name="SendOnlyPerSecond">Messages per second of SendMessageBatch with no receiver running.</param>
 /// <param name="DrainPerSecond">Messages per second received and deleted from the backlog the send-only phase left.</param>
 /// <param name="P99SendBatchMilliseconds">99th percentile SendMessageBatch round trip in the concurrent phase.</param>
-public sealed record SqsBenchmarkResult(double MessagesPerSecond, double SendOnlyPerSecond, double DrainPerSecond, double P99SendBatchMilliseconds);
+public sealed record SqsBenchmarkResult(
+    double MessagesPerSecond, double SendOnlyPerSecond, double DrainPerSecond, double P99SendBatchMilliseconds);
 
 /// <summary>
 /// The SQS API over HTTP, measured as the RabbitMQ baseline is: a warm-up, senders and receivers together (the headline),
@@ -21,14 +22,15 @@ public static class SqsBenchmark
     private const int BatchSize = 10;
     private const int WaitSeconds = 1;
 
-    public static async Task<SqsBenchmarkResult> RunAsync(SqsBenchmarkOptions options, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<SqsBenchmarkResult> RunAsync(
+        SqsBenchmarkOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         options.Validate();
         if (options.Endpoint is { } endpoint)
         {
-            return await MeasureAsync(endpoint, options, output, cancellationToken).ConfigureAwait(false);
+            return await MeasureAsync(endpoint, options, cancellationToken).ConfigureAwait(false);
         }
 
         var work = options.DataDirectory is { } given
@@ -42,7 +44,7 @@ public static class SqsBenchmark
             await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             try
             {
-                return await MeasureAsync(baseAddress, options, output, cancellationToken).ConfigureAwait(false);
+                return await MeasureAsync(baseAddress, options, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException)
             {
@@ -56,10 +58,12 @@ public static class SqsBenchmark
         }
     }
 
-    private static async Task<SqsBenchmarkResult> MeasureAsync(Uri endpoint, SqsBenchmarkOptions options, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<SqsBenchmarkResult> MeasureAsync(
+        Uri endpoint, SqsBenchmarkOptions options, CancellationToken cancellationToken)
     {
         using var client = new SqsJsonClient(endpoint, options.Senders + options.Receivers);
-        var queueUrl = await client.CreateQueueAsync("bench-" + Guid.NewGuid().ToString("N")[..16], cancellationToken).ConfigureAwait(false);
+        var queueName = "bench-" + Guid.NewGuid().ToString("N")[..16];
+        var queueUrl = await client.CreateQueueAsync(queueName, cancellationToken).ConfigureAwait(false);
         var body = new string('x', options.BodyBytes);
         try
         {
@@ -97,7 +101,8 @@ public static class SqsBenchmark
     }
 
     private static async Task SendAsync(
-        SqsJsonClient client, string queueUrl, string body, int total, int senders, double[]? latencies, CancellationToken cancellationToken)
+        SqsJsonClient client, string queueUrl, string body, int total, int senders, double[]? latencies,
+        CancellationToken cancellationToken)
     {
         var batches = (total + BatchSize - 1) / BatchSize;
         var next = -1;

@@ -9,14 +9,18 @@ public static class SqsCommand
     public static Command Create()
     {
         var defaults = new SqsBenchmarkOptions();
-        var endpoint = new Option<string?>("--endpoint") { Description = "A running Spillway (default: start `spillway serve` on loopback)." };
+        var endpoint = new Option<string?>("--endpoint")
+        {
+            Description = "A running Spillway (default: start `spillway serve` on loopback).",
+        };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the started server keeps its data (default: a temp dir)." };
         var messages = Int("--messages", "Messages to send, receive and delete per phase.", defaults.Messages);
         var senders = Int("--senders", "Concurrent senders, one SendMessageBatch of 10 in flight each.", defaults.Senders);
         var receivers = Int("--receivers", "Concurrent receivers (ReceiveMessage of 10, then DeleteMessageBatch).", defaults.Receivers);
         var bodyBytes = Int("--body-bytes", "Message body size in bytes.", defaults.BodyBytes);
         var json = new Option<bool>("--json") { Description = "Print a JSON object with messagesPerSecond as the last line." };
-        var command = new Command("sqs", "SendMessageBatch + ReceiveMessage + DeleteMessageBatch over HTTP (JSON protocol), concurrent clients.")
+        var command = new Command(
+            "sqs", "SendMessageBatch + ReceiveMessage + DeleteMessageBatch over HTTP (JSON protocol), concurrent clients.")
         {
             endpoint, dataDir, messages, senders, receivers, bodyBytes, json,
         };
@@ -49,7 +53,8 @@ public static class SqsCommand
             }
 
             Console.WriteLine(
-                $"sqs: {(address is null ? "spillway serve on loopback" : address.ToString())}, standard queue, {options.Messages:N0} messages of " +
+                $"sqs: {(address is null ? "spillway serve on loopback" : address.ToString())}, standard queue, " +
+                $"{options.Messages:N0} messages of " +
                 $"{options.BodyBytes} bytes; {options.Senders} senders (SendMessageBatch of 10); {options.Receivers} receivers " +
                 "(ReceiveMessage of 10, long poll 1 s, DeleteMessageBatch); JSON protocol over HTTP/1.1");
             SqsBenchmarkResult figures;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -128,10 +129,11 @@ internal sealed class SqsJsonClient : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ReadOnlyMemoryContent(buffer.WrittenMemory) };
         request.Content.Headers.ContentType = JsonType;
         request.Headers.TryAddWithoutValidation("X-Amz-Target", "AmazonSQS." + action);
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        var now = DateTime.UtcNow;
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(
             "Authorization",
-            $"AWS4-HMAC-SHA256 Credential=bench/{DateTime.UtcNow:yyyyMMdd}/us-east-1/sqs/aws4_request, " +
+            $"AWS4-HMAC-SHA256 Credential=bench/{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}/us-east-1/sqs/aws4_request, " +
             "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + new string('0', 64));
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);

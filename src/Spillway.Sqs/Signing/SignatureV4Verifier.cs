@@ -70,7 +70,8 @@ internal sealed class SignatureV4Verifier
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."));
         }
 
-        if (!DateTimeOffset.TryParseExact(dateText, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
+        if (!DateTimeOffset.TryParseExact(
+            dateText, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
         {
             return SignatureResult.Failure(SignatureError.IncompleteSignature(
                 $"Date must be in ISO-8601 'basic format'. Got '{dateText}'. See http://en.wikipedia.org/wiki/ISO_8601"));
@@ -153,7 +154,8 @@ internal sealed class SignatureV4Verifier
         }
 
         return parts.Terminator != Terminator
-            ? SignatureError.ScopeMismatch($"Credential should be scoped with a valid terminator: '{Terminator}', not '{parts.Terminator}'. ")
+            ? SignatureError.ScopeMismatch(
+                $"Credential should be scoped with a valid terminator: '{Terminator}', not '{parts.Terminator}'. ")
             : null;
     }
 

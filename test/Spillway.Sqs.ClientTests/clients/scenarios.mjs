@@ -17,6 +17,12 @@ function client(accessKeyId = process.env.AWS_ACCESS_KEY_ID, secretAccessKey = p
 
 const sqs = client();
 const observed = { client: "@aws-sdk/client-sqs" };
+
+// Records the wire protocol the SDK really speaks (its Content-Type), for the calling test to check.
+sqs.middlewareStack.add((next) => async (args) => {
+  observed.contentType = args.request.headers["content-type"];
+  return next(args);
+}, { step: "finalizeRequest" });
 const call = (name, input, via = sqs) => via.send(new Sqs[`${name}Command`](input));
 const unique = (prefix) => `${prefix}-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 const md5 = (text) => createHash("md5").update(text, "utf8").digest("hex");

@@ -62,7 +62,11 @@ lifecycle() {
   [[ $(approximate "$url" VisibilityTimeout) == 10 && $(approximate "$url" DelaySeconds) == 3 ]] || fail "set-queue-attributes"
   sqs delete-queue --queue-url "$url"
   expect_error "AWS.SimpleQueueService.NonExistentQueue" get-queue-url --queue-name "$name"
-  OBSERVED=$(jq -n --arg u "$url" --arg a "$arn" '{queueUrl: $u, arn: $a}')
+  # The wire protocol this CLI really speaks: its debug log shows the form-encoded content type of the query protocol.
+  local protocol=json debug
+  debug=$("$AWS_CLI" --debug --endpoint-url "$SQS_ENDPOINT" sqs list-queues 2>&1 >/dev/null)
+  [[ $debug == *application/x-www-form-urlencoded* ]] && protocol=query
+  OBSERVED=$(jq -n --arg u "$url" --arg a "$arn" --arg p "$protocol" '{queueUrl: $u, arn: $a, protocol: $p}')
 }
 
 messages() {

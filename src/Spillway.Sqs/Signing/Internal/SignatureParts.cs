@@ -40,7 +40,8 @@ internal sealed class SignatureParts
         }
 
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var field in authorization[(space + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var split = StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries;
+        foreach (var field in authorization[(space + 1)..].Split(',', split))
         {
             var equals = field.IndexOf('=', StringComparison.Ordinal);
             if (equals > 0)
@@ -90,7 +91,8 @@ internal sealed class SignatureParts
             expires = seconds;
         }
 
-        return Build(Get("X-Amz-Credential")!, Get("X-Amz-SignedHeaders")!, Get("X-Amz-Signature")!, Get("X-Amz-Date"), expires, "X-Amz-Credential");
+        return Build(
+            Get("X-Amz-Credential")!, Get("X-Amz-SignedHeaders")!, Get("X-Amz-Signature")!, Get("X-Amz-Date"), expires, "X-Amz-Credential");
     }
 
     private static SignatureParts Build(string credential, string signedHeaders, string signature, string? date, int? expires, string where)
@@ -116,7 +118,9 @@ internal sealed class SignatureParts
             Region = scope[2],
             Service = scope[3],
             Terminator = scope[4],
-            SignedHeaders = signedHeaders.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(h => h.Trim().ToLowerInvariant()).ToArray(),
+            SignedHeaders = signedHeaders.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .Select(h => h.Trim().ToLowerInvariant())
+                .ToArray(),
             Signature = signature,
             Date = date,
             ExpiresSeconds = expires,
