@@ -24,7 +24,8 @@ public sealed class SqsOptions
     /// "000000000000", the id local SQS emulators use, so existing client configuration keeps working.</summary>
     public string AccountId { get; set; } = "000000000000";
 
-    /// <summary>The region in queue ARNs (<c>arn:aws:sqs:&lt;region&gt;:&lt;account&gt;:&lt;name&gt;</c>). Defaults to "us-east-1".</summary>
+    /// <summary>The region in queue ARNs (<c>arn:aws:sqs:&lt;region&gt;:&lt;account&gt;:&lt;name&gt;</c>).
+    /// Defaults to "us-east-1".</summary>
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>

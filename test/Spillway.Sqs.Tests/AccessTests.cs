@@ -25,7 +25,8 @@ public sealed class AccessTests
     [Fact]
     public async Task Configured_credentials_refuse_an_unsigned_request()
     {
-        await using var server = await SqsTestServer.StartAsync(new SqsOptions { AccessKeyId = "AKIDEXAMPLE", SecretAccessKey = "secret-key-value" });
+        await using var server = await SqsTestServer.StartAsync(
+            new SqsOptions { AccessKeyId = "AKIDEXAMPLE", SecretAccessKey = "secret-key-value" });
         var answer = await server.JsonAsync("CreateQueue", new { QueueName = "q" });
         Assert.True((int)answer.Status is >= 400 and < 500, answer.RawBody);
         Assert.NotNull(answer.QueryError);

@@ -57,7 +57,8 @@ public sealed class AdminTests : IAsyncLifetime
             Assert.Equal(Arn("shared"), statement.GetProperty("Resource").GetString());
         }
 
-        (await server.JsonAsync("AddPermission", new { QueueUrl = url, Label = "senders", AWSAccountIds = new[] { "111122223333" }, Actions = new[] { "ReceiveMessage" } }))
+        (await server.JsonAsync("AddPermission",
+            new { QueueUrl = url, Label = "senders", AWSAccountIds = new[] { "111122223333" }, Actions = new[] { "ReceiveMessage" } }))
             .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
         (await server.JsonAsync("AddPermission", new
         {
@@ -66,7 +67,8 @@ public sealed class AdminTests : IAsyncLifetime
             AWSAccountIds = new[] { "111122223333" },
             Actions = new[] { "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "PurgeQueue", "ListDeadLetterSourceQueues" },
         })).AssertError(HttpStatusCode.Forbidden, "OverLimit", "OverLimit");
-        (await server.JsonAsync("AddPermission", new { QueueUrl = url, Label = "x", AWSAccountIds = new[] { "111122223333" }, Actions = new[] { "Explode" } }))
+        (await server.JsonAsync("AddPermission",
+            new { QueueUrl = url, Label = "x", AWSAccountIds = new[] { "111122223333" }, Actions = new[] { "Explode" } }))
             .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
         (await server.JsonAsync("AddPermission", new { QueueUrl = url, Label = "x", Actions = new[] { "SendMessage" } }))
             .AssertError(HttpStatusCode.BadRequest, "MissingParameter", "MissingParameter");
@@ -85,7 +87,8 @@ public sealed class AdminTests : IAsyncLifetime
         var dlq = await server.CreateQueueAsync("dlq");
         foreach (var name in new[] { "src-a", "src-b", "src-c" })
         {
-            await server.CreateQueueAsync(name, new() { ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{Arn("dlq")}\",\"maxReceiveCount\":3}}" });
+            await server.CreateQueueAsync(name,
+                new() { ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{Arn("dlq")}\",\"maxReceiveCount\":3}}" });
         }
 
         await server.CreateQueueAsync("unrelated");
@@ -94,7 +97,8 @@ public sealed class AdminTests : IAsyncLifetime
 
         var page = await server.JsonAsync("ListDeadLetterSourceQueues", new { QueueUrl = dlq, MaxResults = 2 });
         Assert.Equal(2, page.Body.GetProperty("queueUrls").GetArrayLength());
-        var rest = await server.JsonAsync("ListDeadLetterSourceQueues", new { QueueUrl = dlq, MaxResults = 2, NextToken = page.String("NextToken") });
+        var rest = await server.JsonAsync("ListDeadLetterSourceQueues",
+            new { QueueUrl = dlq, MaxResults = 2, NextToken = page.String("NextToken") });
         Assert.Equal(server.QueueUrl("src-c"), Assert.Single(rest.Body.GetProperty("queueUrls").EnumerateArray()).GetString());
         Assert.Null(rest.String("NextToken"));
     }
@@ -140,7 +144,8 @@ public sealed class AdminTests : IAsyncLifetime
     public async Task A_rate_limited_move_task_can_be_cancelled()
     {
         await server.CreateQueueAsync("slow-dlq");
-        await server.CreateQueueAsync("slow", new() { ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{Arn("slow-dlq")}\",\"maxReceiveCount\":1}}" });
+        await server.CreateQueueAsync("slow",
+            new() { ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{Arn("slow-dlq")}\",\"maxReceiveCount\":1}}" });
         var destination = await server.CreateQueueAsync("elsewhere");
         Assert.True(server.Engine.TryGetQueue("slow-dlq", out var dlq));
         await dlq.SendBatchAsync([.. Enumerable.Range(0, 5).Select(i => new Spillway.Messaging.OutgoingMessage(new byte[] { (byte)'a' }))]);

@@ -27,7 +27,8 @@ public sealed class BatchTests : IAsyncLifetime
                 .AssertError(HttpStatusCode.BadRequest, "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest");
             (await server.JsonAsync(action, new { QueueUrl = url }))
                 .AssertError(HttpStatusCode.BadRequest, "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest");
-            (await server.JsonAsync(action, new { QueueUrl = url, Entries = Enumerable.Range(0, 11).Select(i => Entry("e" + i)).ToArray() }))
+            (await server.JsonAsync(
+                action, new { QueueUrl = url, Entries = Enumerable.Range(0, 11).Select(i => Entry("e" + i)).ToArray() }))
                 .AssertError(HttpStatusCode.BadRequest, "TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
             (await server.JsonAsync(action, new { QueueUrl = url, Entries = new[] { Entry("same"), Entry("same") } }))
                 .AssertError(HttpStatusCode.BadRequest, "BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");

@@ -23,9 +23,11 @@ public sealed class FifoTests : IAsyncLifetime
             .AssertError(HttpStatusCode.BadRequest, "MissingParameter", "MissingParameter");
         (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = "b", MessageGroupId = "g" }))
             .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
-        (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = "b", MessageGroupId = "g g", MessageDeduplicationId = "d" }))
+        (await server.JsonAsync("SendMessage",
+            new { QueueUrl = url, MessageBody = "b", MessageGroupId = "g g", MessageDeduplicationId = "d" }))
             .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
-        (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = "b", MessageGroupId = "g", MessageDeduplicationId = "d", DelaySeconds = 1 }))
+        (await server.JsonAsync("SendMessage",
+            new { QueueUrl = url, MessageBody = "b", MessageGroupId = "g", MessageDeduplicationId = "d", DelaySeconds = 1 }))
             .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
         var standard = await server.CreateQueueAsync("standard");
         (await server.JsonAsync("SendMessage", new { QueueUrl = standard, MessageBody = "b", MessageDeduplicationId = "d" }))
@@ -67,7 +69,8 @@ public sealed class FifoTests : IAsyncLifetime
 
         var held = await server.JsonAsync("ReceiveMessage", new { QueueUrl = url });
         Assert.False(held.Body.TryGetProperty("Messages", out _));
-        (await server.JsonAsync("DeleteMessage", new { QueueUrl = url, ReceiptHandle = message.GetProperty("ReceiptHandle").GetString() })).AssertOk();
+        (await server.JsonAsync("DeleteMessage",
+            new { QueueUrl = url, ReceiptHandle = message.GetProperty("ReceiptHandle").GetString() })).AssertOk();
         var next = await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, MaxNumberOfMessages = 10 });
         Assert.Equal(["m1", "m2"], next.Body.GetProperty("Messages").EnumerateArray().Select(m => m.GetProperty("Body").GetString()));
     }
@@ -75,7 +78,8 @@ public sealed class FifoTests : IAsyncLifetime
     [Fact]
     public async Task A_retried_receive_with_the_same_attempt_id_returns_the_same_messages()
     {
-        (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = "once", MessageGroupId = "g", MessageDeduplicationId = "x" })).AssertOk();
+        (await server.JsonAsync("SendMessage",
+            new { QueueUrl = url, MessageBody = "once", MessageGroupId = "g", MessageDeduplicationId = "x" })).AssertOk();
         var first = await server.QueryAsync("Action", "ReceiveMessage", "QueueUrl", url, "ReceiveRequestAttemptId", "attempt-1");
         var retry = await server.QueryAsync("Action", "ReceiveMessage", "QueueUrl", url, "ReceiveRequestAttemptId", "attempt-1");
         Assert.NotNull(first.Value("ReceiptHandle"));
@@ -86,7 +90,8 @@ public sealed class FifoTests : IAsyncLifetime
     [Fact]
     public async Task Content_based_deduplication_uses_the_body()
     {
-        var content = await server.CreateQueueAsync("content.fifo", new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" });
+        var content = await server.CreateQueueAsync("content.fifo",
+            new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" });
         var a = await server.JsonAsync("SendMessage", new { QueueUrl = content, MessageBody = "same", MessageGroupId = "g" });
         var b = await server.JsonAsync("SendMessage", new { QueueUrl = content, MessageBody = "same", MessageGroupId = "g" });
         Assert.Equal(a.String("MessageId"), b.String("MessageId"));

@@ -24,7 +24,8 @@ public sealed class HostTests : IDisposable
         var url = answer.GetProperty("QueueUrl").GetString()!;
         Assert.Equal($"{host.BaseUrl}/000000000000/submit", url);
 
-        var sent = await host.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = """{"name": "田中太郎", "email": "tanaka@example.com"}""" });
+        var sent = await host.JsonAsync("SendMessage",
+            new { QueueUrl = url, MessageBody = """{"name": "田中太郎", "email": "tanaka@example.com"}""" });
         var id = sent.GetProperty("MessageId").GetString();
 
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(work.FullName, "data", "spillway.db")}");
@@ -87,8 +88,10 @@ public sealed class HostTests : IDisposable
     [Fact]
     public async Task Sqs_settings_come_from_the_Sqs_section()
     {
-        await using var host = await StartAsync("http://127.0.0.1:0", "--Spillway:Sqs:AccountId=123456789012", "--Spillway:Sqs:Region=eu-west-1");
-        var answer = await host.JsonAsync("GetQueueAttributes", new { QueueUrl = $"{host.BaseUrl}/123456789012/submit", AttributeNames = new[] { "QueueArn" } });
+        await using var host = await StartAsync("http://127.0.0.1:0",
+            "--Spillway:Sqs:AccountId=123456789012", "--Spillway:Sqs:Region=eu-west-1");
+        var answer = await host.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = $"{host.BaseUrl}/123456789012/submit", AttributeNames = new[] { "QueueArn" } });
         Assert.Equal("arn:aws:sqs:eu-west-1:123456789012:submit", answer.GetProperty("Attributes").GetProperty("QueueArn").GetString());
     }
 

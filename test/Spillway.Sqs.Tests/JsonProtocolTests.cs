@@ -51,7 +51,8 @@ public sealed class JsonProtocolTests : IAsyncLifetime
         Assert.Equal("user", message.GetProperty("MessageAttributes").GetProperty("kind").GetProperty("StringValue").GetString());
         Assert.Equal(sent.String("MD5OfMessageAttributes"), message.GetProperty("MD5OfMessageAttributes").GetString());
 
-        var deleted = await server.JsonAsync("DeleteMessage", new { QueueUrl = url, ReceiptHandle = message.GetProperty("ReceiptHandle").GetString() });
+        var deleted = await server.JsonAsync("DeleteMessage",
+            new { QueueUrl = url, ReceiptHandle = message.GetProperty("ReceiptHandle").GetString() });
         deleted.AssertOk();
         Assert.Equal(string.Empty, deleted.RawBody);
 

@@ -81,7 +81,8 @@ public sealed class Md5DigestTests
             json.String("MD5OfMessageSystemAttributes"));
 
         // The receive reports the same digests for the same attributes.
-        var received = await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, MaxNumberOfMessages = 10, MessageAttributeNames = new[] { "All" } });
+        var received = await server.JsonAsync("ReceiveMessage",
+            new { QueueUrl = url, MaxNumberOfMessages = 10, MessageAttributeNames = new[] { "All" } });
         var digests = received.Body.GetProperty("Messages").EnumerateArray().Select(m => m.GetProperty("MD5OfMessageAttributes").GetString()).ToList();
         Assert.Equal(["c932db14a896c663f83c260297d594ff", "19e27d4e946b072f3f58da80d94fd778"], digests);
     }

@@ -147,10 +147,12 @@ public sealed class MessageTests : IAsyncLifetime
         Assert.NotEqual(first!.Value.GetProperty("ReceiptHandle").GetString(), second.Value.GetProperty("ReceiptHandle").GetString());
 
         // A stale handle succeeds without deleting (as SQS); the latest one deletes.
-        (await server.JsonAsync("DeleteMessage", new { QueueUrl = url, ReceiptHandle = first.Value.GetProperty("ReceiptHandle").GetString() })).AssertOk();
+        (await server.JsonAsync("DeleteMessage",
+            new { QueueUrl = url, ReceiptHandle = first.Value.GetProperty("ReceiptHandle").GetString() })).AssertOk();
         Assert.True(server.Engine.TryGetQueue("messages", out var queue));
         Assert.Equal(1, queue.GetCounts().InFlight);
-        (await server.JsonAsync("DeleteMessage", new { QueueUrl = url, ReceiptHandle = second.Value.GetProperty("ReceiptHandle").GetString() })).AssertOk();
+        (await server.JsonAsync("DeleteMessage",
+            new { QueueUrl = url, ReceiptHandle = second.Value.GetProperty("ReceiptHandle").GetString() })).AssertOk();
         Assert.Equal(0, queue.GetCounts().InFlight);
     }
 
@@ -161,12 +163,14 @@ public sealed class MessageTests : IAsyncLifetime
         var message = await ReceiveOneAsync(visibility: 30);
         var handle = message!.Value.GetProperty("ReceiptHandle").GetString()!;
 
-        (await server.QueryAsync("Action", "ChangeMessageVisibility", "QueueUrl", url, "ReceiptHandle", handle, "VisibilityTimeout", "0")).AssertOk();
+        (await server.QueryAsync("Action",
+            "ChangeMessageVisibility", "QueueUrl", url, "ReceiptHandle", handle, "VisibilityTimeout", "0")).AssertOk();
         var again = await ReceiveOneAsync(visibility: 30);
         Assert.NotNull(again);
 
         var newHandle = again.Value.GetProperty("ReceiptHandle").GetString()!;
-        (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 100 })).AssertOk();
+        (await server.JsonAsync("ChangeMessageVisibility",
+            new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 100 })).AssertOk();
         server.Clock.Advance(TimeSpan.FromSeconds(99));
         Assert.Null(await ReceiveOneAsync());
         server.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -221,7 +225,8 @@ public sealed class MessageTests : IAsyncLifetime
     {
         (await server.QueryAsync("Action", "SendMessage", "QueueUrl", url, "MessageBody", "later", "DelaySeconds", "30")).AssertOk();
         Assert.Null(await ReceiveOneAsync());
-        var counts = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = url, AttributeNames = new[] { "ApproximateNumberOfMessagesDelayed" } });
+        var counts = await server.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = url, AttributeNames = new[] { "ApproximateNumberOfMessagesDelayed" } });
         Assert.Equal("1", counts.Body.GetProperty("Attributes").GetProperty("ApproximateNumberOfMessagesDelayed").GetString());
         server.Clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal("later", (await ReceiveOneAsync())!.Value.GetProperty("Body").GetString());
@@ -230,7 +235,8 @@ public sealed class MessageTests : IAsyncLifetime
     private async Task<JsonElement?> ReceiveOneAsync(int? visibility = null)
     {
         var answer = visibility is { } seconds
-            ? await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, VisibilityTimeout = seconds, AttributeNames = new[] { "All" } })
+            ? await server.JsonAsync("ReceiveMessage",
+                new { QueueUrl = url, VisibilityTimeout = seconds, AttributeNames = new[] { "All" } })
             : await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, AttributeNames = new[] { "All" } });
         answer.AssertOk();
         return answer.Body.TryGetProperty("Messages", out var messages) ? messages[0] : null;

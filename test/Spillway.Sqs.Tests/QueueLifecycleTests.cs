@@ -52,7 +52,8 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
         var eighty = new string('a', 75) + ".fifo";
         var url = await server.CreateQueueAsync(eighty, new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" });
         Assert.EndsWith("/" + eighty, url);
-        var fifoOnStandard = await server.JsonAsync("CreateQueue", new { QueueName = "std", Attributes = new { ContentBasedDeduplication = "true" } });
+        var fifoOnStandard = await server.JsonAsync("CreateQueue",
+            new { QueueName = "std", Attributes = new { ContentBasedDeduplication = "true" } });
         fifoOnStandard.AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
     }
 
@@ -66,7 +67,8 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
             ("VisibilityTimeout", "-1"), ("VisibilityTimeout", "ten"), ("KmsDataKeyReusePeriodSeconds", "59"), ("Policy", "not json"),
         })
         {
-            var answer = await server.JsonAsync("CreateQueue", new { QueueName = "ranges", Attributes = new Dictionary<string, string> { [name] = value } });
+            var answer = await server.JsonAsync("CreateQueue",
+                new { QueueName = "ranges", Attributes = new Dictionary<string, string> { [name] = value } });
             answer.AssertError(HttpStatusCode.BadRequest, "InvalidAttributeValue", "InvalidAttributeValue");
         }
 
@@ -129,7 +131,8 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
 
         Assert.False(attributes.ContainsKey("FifoQueue"));
 
-        var one = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = dlq, AttributeNames = new[] { "RedriveAllowPolicy", "LastModifiedTimestamp" } });
+        var one = await server.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = dlq, AttributeNames = new[] { "RedriveAllowPolicy", "LastModifiedTimestamp" } });
         var dlqAttributes = one.Body.GetProperty("Attributes");
         Assert.Equal(2, dlqAttributes.EnumerateObject().Count());
         Assert.Contains("byQueue", dlqAttributes.GetProperty("RedriveAllowPolicy").GetString());
@@ -188,7 +191,8 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await server.JsonAsync("ListQueues", token is null ? new { MaxResults = 2 } : new { MaxResults = 2, NextToken = token });
+            var page = await server.JsonAsync("ListQueues",
+                token is null ? new { MaxResults = 2 } : new { MaxResults = 2, NextToken = token });
             page.AssertOk();
             urls.AddRange(page.Body.GetProperty("QueueUrls").EnumerateArray().Select(u => u.GetString()!));
             token = page.String("NextToken");
@@ -229,7 +233,8 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
         server.Clock.Advance(TimeSpan.FromMinutes(5));
         await server.RestartAsync();
 
-        var attributes = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = server.QueueUrl("durable"), AttributeNames = new[] { "All" } });
+        var attributes = await server.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = server.QueueUrl("durable"), AttributeNames = new[] { "All" } });
         var map = attributes.Body.GetProperty("Attributes");
         Assert.Equal("77", map.GetProperty("VisibilityTimeout").GetString());
         Assert.Equal(createdAt.ToString(), map.GetProperty("CreatedTimestamp").GetString());
@@ -240,11 +245,13 @@ public sealed class QueueLifecycleTests : IAsyncLifetime
     public async Task A_queue_created_outside_the_api_keeps_the_creation_time_first_reported()
     {
         await server.Engine.CreateQueueAsync(new Spillway.Messaging.QueueDefinition { Name = "from-config" });
-        var first = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
+        var first = await server.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
         var created = first.Body.GetProperty("Attributes").GetProperty("CreatedTimestamp").GetString();
         server.Clock.Advance(TimeSpan.FromHours(1));
         await server.RestartAsync();
-        var again = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
+        var again = await server.JsonAsync("GetQueueAttributes",
+            new { QueueUrl = server.QueueUrl("from-config"), AttributeNames = new[] { "CreatedTimestamp" } });
         Assert.Equal(created, again.Body.GetProperty("Attributes").GetProperty("CreatedTimestamp").GetString());
     }
 

@@ -58,7 +58,8 @@ internal static class Md5Digests
     }
 
     /// <summary>Sorts attributes by name (ordinal, as SQS does) into a list the digest and the answer share.</summary>
-    public static List<KeyValuePair<string, MessageAttributeValue>> Sorted(IEnumerable<KeyValuePair<string, MessageAttributeValue>> attributes)
+    public static List<KeyValuePair<string, MessageAttributeValue>> Sorted(
+        IEnumerable<KeyValuePair<string, MessageAttributeValue>> attributes)
     {
         var list = new List<KeyValuePair<string, MessageAttributeValue>>(attributes);
         list.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));

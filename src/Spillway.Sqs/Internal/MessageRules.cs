@@ -81,7 +81,8 @@ internal static class MessageRules
         {
             throw new SqsException(
                 SqsError.InvalidMessageContents,
-                "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
+                "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
+                + "#x10000 to #x10FFFF");
         }
 
         return body;
@@ -100,7 +101,9 @@ internal static class MessageRules
         if (attributes.Count > MaxAttributes)
         {
             throw SqsException.Invalid(
-                "MessageAttributes", null, $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{MaxAttributes}].");
+                "MessageAttributes",
+                null,
+                $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{MaxAttributes}].");
         }
 
         var result = new Dictionary<string, MessageAttributeValue>(attributes.Count, StringComparer.Ordinal);
@@ -163,7 +166,8 @@ internal static class MessageRules
             {
                 throw new SqsException(
                     SqsError.InvalidBatchEntryId,
-                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.");
+                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                    + "It can be at most 80 letters long.");
             }
 
             if (!seen.Add(id))
@@ -185,7 +189,8 @@ internal static class MessageRules
         if (entries.Count > MaxBatchEntries)
         {
             throw new SqsException(
-                SqsError.TooManyEntriesInBatchRequest, $"Maximum number of entries per request are {MaxBatchEntries}. You have sent {entries.Count}.");
+                SqsError.TooManyEntriesInBatchRequest,
+                $"Maximum number of entries per request are {MaxBatchEntries}. You have sent {entries.Count}.");
         }
 
         CheckBatchEntryIds(entries);
@@ -196,7 +201,8 @@ internal static class MessageRules
     {
         var valid = name.Length is > 0 and <= MaxAttributeNameLength
             && name[0] != '.' && name[^1] != '.' && !name.Contains("..", StringComparison.Ordinal)
-            && !name.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("Amazon.", StringComparison.OrdinalIgnoreCase);
+            && !name.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase)
+            && !name.StartsWith("Amazon.", StringComparison.OrdinalIgnoreCase);
         foreach (var c in name)
         {
             valid &= char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
@@ -216,12 +222,14 @@ internal static class MessageRules
         var type = input.DataType;
         if (string.IsNullOrEmpty(type))
         {
-            throw new SqsException(SqsError.InvalidParameterValue, $"The message attribute '{name}' must contain a non-empty attribute type.");
+            throw new SqsException(
+                SqsError.InvalidParameterValue, $"The message attribute '{name}' must contain a non-empty attribute type.");
         }
 
         if (type.Length > MaxDataTypeLength)
         {
-            throw new SqsException(SqsError.InvalidParameterValue, $"The message attribute '{name}' has a data type longer than 256 characters.");
+            throw new SqsException(
+                SqsError.InvalidParameterValue, $"The message attribute '{name}' has a data type longer than 256 characters.");
         }
 
         if (input.HasListValues)
@@ -238,12 +246,14 @@ internal static class MessageRules
                 if (string.IsNullOrEmpty(input.StringValue) || input.BinaryValue is not null)
                 {
                     throw new SqsException(
-                        SqsError.InvalidParameterValue, $"Message (user) attribute '{name}' must contain a non-empty value of type '{baseType}'.");
+                        SqsError.InvalidParameterValue,
+                        $"Message (user) attribute '{name}' must contain a non-empty value of type '{baseType}'.");
                 }
 
                 if (!HasOnlyAllowedCharacters(input.StringValue))
                 {
-                    throw new SqsException(SqsError.InvalidParameterValue, $"Message (user) attribute '{name}' contains invalid characters.");
+                    throw new SqsException(
+                        SqsError.InvalidParameterValue, $"Message (user) attribute '{name}' contains invalid characters.");
                 }
 
                 if (baseType == "Number" && !IsNumber(input.StringValue))
@@ -257,7 +267,8 @@ internal static class MessageRules
                 if (input.BinaryValue is not { Length: > 0 } || input.StringValue is not null)
                 {
                     throw new SqsException(
-                        SqsError.InvalidParameterValue, $"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.");
+                        SqsError.InvalidParameterValue,
+                        $"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.");
                 }
 
                 return new MessageAttributeValue(type, null, input.BinaryValue);

@@ -27,7 +27,9 @@ internal sealed class QueryInput(Dictionary<string, string> parameters, string p
     public override List<KeyValuePair<string, string>>? Map(string queryPrefix, string keyName, string valueName, string jsonName)
     {
         // The serializer uses the shape's location name ("Attribute", "Tag"); some clients use the member name.
-        var mapPrefix = String($"{queryPrefix}.1.{keyName}") is null && String($"{jsonName}.1.{keyName}") is not null ? jsonName : queryPrefix;
+        var mapPrefix = String($"{queryPrefix}.1.{keyName}") is null && String($"{jsonName}.1.{keyName}") is not null
+            ? jsonName
+            : queryPrefix;
         List<KeyValuePair<string, string>>? result = null;
         for (var i = 1; i <= MaxListLength; i++)
         {

@@ -4,7 +4,8 @@ using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
 
-/// <summary>SQS queue attributes: parsing those CreateQueue and SetQueueAttributes take, and naming those GetQueueAttributes returns.</summary>
+/// <summary>SQS queue attributes: parsing those CreateQueue and SetQueueAttributes take, and formatting those
+/// GetQueueAttributes returns.</summary>
 internal static class QueueAttributes
 {
     // The attributes that only report: refused by CreateQueue and SetQueueAttributes, as SQS does.
@@ -260,7 +261,8 @@ internal static class QueueAttributes
         _ => throw InvalidValue(name),
     };
 
-    private static SqsException InvalidValue(string name) => new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {name}.");
+    private static SqsException InvalidValue(string name) =>
+        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {name}.");
 
     private static SqsException InvalidRedrive(string value, string reason) =>
         new(SqsError.InvalidParameterValue, $"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}");

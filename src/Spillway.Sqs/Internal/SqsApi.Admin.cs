@@ -80,7 +80,8 @@ internal sealed partial class SqsApi
         var label = call.Input.Required("Label");
         if (!SqsNames.IsIdentifier(label))
         {
-            throw SqsException.Invalid("Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+            throw SqsException.Invalid(
+                "Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
         var accounts = call.Input.List("AWSAccountId", "AWSAccountIds");
@@ -295,6 +296,7 @@ internal sealed partial class SqsApi
         var name = QueueAttributes.QueueNameOfArn(arn) ?? throw SqsException.Invalid(parameter, arn, "Not a valid SQS queue ARN.");
         return engine.TryGetQueue(name, out _)
             ? name
-            : throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified for the {parameter} parameter doesn't exist.");
+            : throw new SqsException(
+                SqsError.ResourceNotFound, $"The resource that you specified for the {parameter} parameter doesn't exist.");
     }
 }

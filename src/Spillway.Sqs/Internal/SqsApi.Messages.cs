@@ -210,7 +210,9 @@ internal sealed partial class SqsApi
         return queue.ChangeVisibility(handle, TimeSpan.FromSeconds(timeoutSeconds))
             ? null
             : new SqsException(
-                SqsError.MessageNotInflight, "Value " + handle + " for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.");
+                SqsError.MessageNotInflight,
+                $"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for "
+                + "visibility timeout change.");
     }
 
     /// <summary>Checks one message of a send and shapes it for the engine; throws the SQS error that refuses it.</summary>
@@ -223,7 +225,9 @@ internal sealed partial class SqsApi
         if (size > queue.MaximumMessageSize)
         {
             throw SqsException.Invalid(
-                "MessageBody", null, $"Message must be shorter than {queue.MaximumMessageSize.ToString(CultureInfo.InvariantCulture)} bytes.");
+                "MessageBody",
+                null,
+                $"Message must be shorter than {queue.MaximumMessageSize.ToString(CultureInfo.InvariantCulture)} bytes.");
         }
 
         var delay = input.IntInRange("DelaySeconds", 0, 900);
@@ -283,17 +287,16 @@ internal sealed partial class SqsApi
 
     private static void CheckFifoId(string name, string value)
     {
-        if (value.Length is 0 or > 128)
-        {
-            throw SqsException.Invalid(name, value, $"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
-        }
-
+        var valid = value.Length is > 0 and <= 128;
         foreach (var c in value)
         {
-            if (c is < '!' or > '~')
-            {
-                throw SqsException.Invalid(name, value, $"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
-            }
+            valid &= c is >= '!' and <= '~';
+        }
+
+        if (!valid)
+        {
+            throw SqsException.Invalid(
+                name, value, $"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
         }
     }
 

@@ -22,8 +22,8 @@ internal sealed partial class SqsApi
             throw new SqsException(
                 SqsError.InvalidParameterValue,
                 requested.FifoQueue
-                    ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix "
-                      + "and be 1 to 80 in length."
+                    ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                      + "must end with .fifo suffix and be 1 to 80 in length."
                     : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
@@ -56,7 +56,8 @@ internal sealed partial class SqsApi
     private void EnsureSameAttributes(MessageQueue queue, List<KeyValuePair<string, string>> attributes, Dictionary<string, string> stored)
     {
         var current = queue.Definition;
-        var asRequested = QueueAttributes.Apply(current, attributes, creating: true, new Dictionary<string, string>(StringComparer.Ordinal));
+        var asRequested = QueueAttributes.Apply(
+            current, attributes, creating: true, new Dictionary<string, string>(StringComparer.Ordinal));
         var known = metadata.Get(queue.Name).Attributes;
         foreach (var (name, _) in attributes)
         {

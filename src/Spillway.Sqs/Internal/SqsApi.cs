@@ -66,7 +66,8 @@ internal sealed partial class SqsApi
                 var targetValue = target.ToString();
                 if (!targetValue.StartsWith(TargetPrefix, StringComparison.Ordinal))
                 {
-                    throw new SqsException(SqsError.InvalidAction, $"The action or operation requested is invalid: target '{targetValue}'.");
+                    throw new SqsException(
+                        SqsError.InvalidAction, $"The action or operation requested is invalid: target '{targetValue}'.");
                 }
 
                 action = targetValue[TargetPrefix.Length..];
@@ -77,7 +78,8 @@ internal sealed partial class SqsApi
             {
                 var parameters = ParseQuery(request, body.WrittenSpan);
                 action = parameters.TryGetValue("Action", out var named) ? named : throw new SqsException(
-                    SqsError.InvalidAction, "The request must name an Action (query protocol) or carry an X-Amz-Target header (JSON protocol).");
+                    SqsError.InvalidAction,
+                    "The request must name an Action (query protocol) or carry an X-Amz-Target header (JSON protocol).");
                 input = new QueryInput(parameters);
             }
 

@@ -17,7 +17,8 @@ internal abstract class SqsInput
     /// <summary>A string map: <c>queryPrefix.N.keyName</c>/<c>.valueName</c> or the JSON object <paramref name="jsonName"/>.</summary>
     public abstract List<KeyValuePair<string, string>>? Map(string queryPrefix, string keyName, string valueName, string jsonName);
 
-    /// <summary>Message attributes: <c>queryPrefix.N.Name</c> and <c>.Value.*</c>, or the JSON object <paramref name="jsonName"/>.</summary>
+    /// <summary>Message attributes: <c>queryPrefix.N.Name</c> and <c>.Value.*</c>, or the JSON object
+    /// <paramref name="jsonName"/>.</summary>
     public abstract List<KeyValuePair<string, AttributeInput>>? MessageAttributes(string queryPrefix, string jsonName);
 
     /// <summary>Batch entries: <c>queryMember.N.*</c> or the JSON array <paramref name="jsonName"/>.</summary>

@@ -97,8 +97,7 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved.Routes, options.Gateway, options.Metrics, alarms);
-            SqsHosting.Map(app, runtime.Engine, resolved, options.Sqs, sqsRefusal);
+            runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal, options.Metrics, alarms);
         }
         catch (GatewayConfigurationException e)
         {

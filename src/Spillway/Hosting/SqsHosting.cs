@@ -1,10 +1,9 @@
 using Spillway.Gateway;
-using Spillway.Messaging;
 using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
-/// <summary>The SQS API on the main listener: its settings (<c>Spillway:Sqs</c>), its listener rule and its mapping.</summary>
+/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>) and listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
 internal static class SqsHosting
 {
     /// <summary>
@@ -48,36 +47,5 @@ internal static class SqsHosting
             return "The SQS API is not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
                 + "SecretAccessKey (or SPILLWAY_ACCESS_KEY_ID and SPILLWAY_SECRET_ACCESS_KEY), or allow unauthenticated remote access.";
         }
-    }
-
-    /// <summary>Maps the API over the engine's queues, with the configuration's queues protected from DeleteQueue.</summary>
-    public static void Map(WebApplication app, QueueEngine engine, ResolvedConfiguration configuration, SqsOptions sqs, string? refusal) =>
-        app.MapSqsApi(engine, sqs, new SqsApiSettings
-        {
-            ConfiguredQueues = ConfiguredQueues(configuration),
-            StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
-            RefusalReason = refusal,
-        });
-
-    /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
-    private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
-    {
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var queue in configuration.Queues)
-        {
-            owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
-        }
-
-        foreach (var worker in configuration.Workers)
-        {
-            owners[worker.Queue] = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
-        }
-
-        foreach (var route in configuration.Routes)
-        {
-            owners[route.Options.QueueName] = $"{SpillwayOptions.SectionName}:Routes:{route.Name}";
-        }
-
-        return owners;
     }
 }
