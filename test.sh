@@ -5,10 +5,11 @@ cd "$(dirname "$0")"
 
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
-cleanup() { scripts/services.sh stop "$state" || true; rm -rf "$state"; }
+cleanup() { scripts/smtp.sh stop "$state" || true; scripts/services.sh stop "$state" || true; rm -rf "$state"; }
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
+scripts/smtp.sh start "$state"
 # shellcheck disable=SC1091
 source "$state/env"
 

@@ -105,6 +105,7 @@ public sealed partial class MessageQueue
             entry.VisibleAtMs = now;
             return entry;
         }).ConfigureAwait(false);
+        CountDeadLettered(moved);
         return moved;
     }
 

@@ -59,6 +59,7 @@ public sealed partial class MessageQueue
             if (picks.Length > 0)
             {
                 LoadEntries(picks);
+                CountReceived(picks.Length);
                 return Materialize(picks);
             }
 
@@ -137,6 +138,7 @@ public sealed partial class MessageQueue
         }
 
         await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CountDeleted(deleted);
         return results;
     }
 

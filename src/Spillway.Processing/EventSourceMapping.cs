@@ -19,7 +19,7 @@ namespace Spillway.Processing;
 /// <see cref="SinkUnavailableException"/>, the mapping keeps the batch, extends its visibility, retries it with capped
 /// exponential backoff and receives nothing more until the sink answers again.
 /// </remarks>
-public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
+public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposable
 {
     private readonly MessageQueue queue;
     private readonly IMessageHandler handler;
@@ -54,6 +54,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         time = options.TimeProvider;
         slots = new SemaphoreSlim(options.MaximumConcurrency, options.MaximumConcurrency);
+        concurrencyLimit = options.MaximumConcurrency;
     }
 
     /// <summary>The mapping's settings.</summary>
@@ -156,7 +157,10 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
             {
                 // Take the slot before receiving, so nothing is received that no invocation could take (as Lambda does
                 // at MaximumConcurrency).
-                await slots.WaitAsync(stop).ConfigureAwait(false);
+                if (!await TakeSlotWithinLimitAsync(stop).ConfigureAwait(false))
+                {
+                    continue;
+                }
             }
             catch (OperationCanceledException)
             {
@@ -346,6 +350,7 @@ public sealed class EventSourceMapping : IHostedService, IAsyncDisposable
 
             counters.Exit(time.GetElapsedTime(startedAt));
             slots.Release();
+            SignalCapacity();
         }
     }
 

@@ -174,6 +174,15 @@ internal sealed class IngestEndpoint(
         }
 
         var sent = result.Messages;
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            // One event per message, so a record can be followed from its POST to its row (spillway trace).
+            foreach (var message in sent)
+            {
+                logger.MessageAccepted(path, message.MessageId, queueName, result.Replayed ? ", an idempotent replay" : string.Empty);
+            }
+        }
+
         if (isBatch)
         {
             var ids = new Guid[sent.Count];

@@ -25,4 +25,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(7, LogLevel.Information, "API keys are required on every ingest route ({Count} configured)")]
     public static partial void ApiKeysEnabled(this ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Debug, "POST {Path}: message {MessageId} accepted into queue '{Queue}' (durable){Replayed}")]
+    public static partial void MessageAccepted(this ILogger logger, string path, Guid messageId, string queue, string replayed);
 }

@@ -12,6 +12,7 @@ internal static class SpillwayCli
             ServeCommand.Create(),
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
+            TraceCommand.Create(),
             BenchCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -23,6 +23,7 @@ internal static partial class ConfigurationResolver
         }
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        ValidateMetrics(options.Metrics);
         var queues = ResolveQueues(options);
         var routes = ResolveRoutes(options);
         var workers = ResolveWorkers(options);
@@ -142,6 +143,14 @@ internal static partial class ConfigurationResolver
             Range(key + ":BatchSize", config.BatchSize, 1, 10_000);
             Range(key + ":MaximumBatchingWindowMilliseconds", config.MaximumBatchingWindowMilliseconds, 0, 300_000);
             Range(key + ":MaxConcurrency", config.MaxConcurrency, 1, 1000);
+            if (config.MinConcurrency is { } minimum)
+            {
+                Range(key + ":MinConcurrency", minimum, 1, config.MaxConcurrency);
+                Range(key + ":TargetOldestMessageAgeSeconds", config.TargetOldestMessageAgeSeconds, 1, 86_400);
+                Range(key + ":MaxBatchLatencySeconds", config.MaxBatchLatencySeconds, 1, 3600);
+                Range(key + ":ScaleIntervalSeconds", config.ScaleIntervalSeconds, 1, 3600);
+            }
+
             if (config.VisibilityTimeoutSeconds is { } visibility)
             {
                 Range(key + ":VisibilityTimeoutSeconds", visibility, 0, 43_200);
@@ -308,6 +317,27 @@ internal static partial class ConfigurationResolver
         catch (UnauthorizedAccessException)
         {
             throw new ConfigurationException(key, $"cannot read '{path}': permission denied");
+        }
+    }
+
+    private static void ValidateMetrics(Operations.MetricsOptions metrics)
+    {
+        var key = $"{Root}:Metrics";
+        if (!metrics.Path.StartsWith('/') || metrics.Path.Length < 2)
+        {
+            throw new ConfigurationException(key + ":Path", $"must be a path starting with '/' (got '{metrics.Path}')");
+        }
+
+        Range(key + ":OtlpExportIntervalSeconds", metrics.OtlpExportIntervalSeconds, 1, 3600);
+        if (!string.IsNullOrWhiteSpace(metrics.OtlpEndpoint)
+            && (!Uri.TryCreate(metrics.OtlpEndpoint, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+        {
+            throw new ConfigurationException(key + ":OtlpEndpoint", $"must be an absolute http(s) URL (got '{metrics.OtlpEndpoint}')");
+        }
+
+        if (metrics.OtlpProtocol is { } protocol && protocol is not ("grpc" or "http/protobuf"))
+        {
+            throw new ConfigurationException(key + ":OtlpProtocol", $"must be grpc or http/protobuf (got '{protocol}')");
         }
     }
 

@@ -28,6 +28,15 @@ internal sealed class SpillwayOptions
 
     /// <summary>Workers (event-source mappings) by name.</summary>
     public Dictionary<string, WorkerConfig> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The Prometheus endpoint and the OTLP export.</summary>
+    public Operations.MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The console log's format and message tracing.</summary>
+    public Operations.LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Alarm rules over the metrics and where their notices go.</summary>
+    public Operations.Alarms.AlarmOptions Alarms { get; set; } = new();
 }
 
 internal sealed class QueueConfig
@@ -117,6 +126,21 @@ internal sealed class WorkerConfig
     public int? VisibilityTimeoutSeconds { get; set; }
 
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Fewest invocations at once when autoscaling; null (the default) keeps the concurrency fixed at MaxConcurrency.
+    /// Set below MaxConcurrency, the worker starts here and scales up to MaxConcurrency (never above its sink's pool).
+    /// </summary>
+    public int? MinConcurrency { get; set; }
+
+    /// <summary>Autoscaling adds invocations while the oldest message is older than this. Defaults to 10 s.</summary>
+    public int TargetOldestMessageAgeSeconds { get; set; } = 10;
+
+    /// <summary>Autoscaling steps down while a batch takes longer than this. Defaults to 10 s.</summary>
+    public int MaxBatchLatencySeconds { get; set; } = 10;
+
+    /// <summary>How often autoscaling decides. Defaults to 5 s.</summary>
+    public int ScaleIntervalSeconds { get; set; } = 5;
 }
 
 internal sealed class HandlerConfig

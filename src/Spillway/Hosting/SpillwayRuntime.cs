@@ -1,6 +1,10 @@
 using Spillway.Gateway;
 using Spillway.Gateway.Admin;
+using OpenTelemetry.Metrics;
 using Spillway.Messaging;
+using Spillway.Operations;
+using Spillway.Operations.Alarms;
+using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
 
@@ -10,14 +14,26 @@ namespace Spillway.Hosting;
 internal sealed class SpillwayRuntime : IAsyncDisposable
 {
     private readonly Dictionary<string, Worker> workers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, SqlSinkOptions> sinkOptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger logger;
+    private PrometheusExporter? exporter;
+    private MeterProvider? otlp;
 
-    private SpillwayRuntime(QueueEngine engine, Dictionary<string, ISqlSink> sinks, ILogger logger)
+    private SpillwayRuntime(QueueEngine engine, Dictionary<string, ISqlSink> sinks, ILogger logger, TimeProvider time)
     {
         Engine = engine;
         Sinks = sinks;
         this.logger = logger;
+        Time = time;
     }
+
+    /// <summary>The clock of autoscaling and alarms.</summary>
+    public TimeProvider Time { get; }
+
+    public SpillwayMetrics Metrics { get; } = new();
+
+    /// <summary>The alarm monitor; null when no rule is configured.</summary>
+    public AlarmMonitor? Alarms { get; private set; }
 
     public QueueEngine Engine { get; }
 
@@ -27,14 +43,18 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     /// <summary>Opens storage, creates every configured queue and builds the sinks and workers (not started yet).</summary>
     public static async Task<SpillwayRuntime> OpenAsync(
-        ResolvedConfiguration configuration, ILoggerFactory loggerFactory, HandlerRegistry? registry, CancellationToken cancellationToken)
+        ResolvedConfiguration configuration,
+        ILoggerFactory loggerFactory,
+        HandlerRegistry? registry,
+        CancellationToken cancellationToken,
+        TimeProvider? time = null)
     {
         Directory.CreateDirectory(configuration.DataDirectory);
         var engine = await QueueEngine.OpenAsync(
             new QueueEngineOptions { DataDirectory = Path.Combine(configuration.DataDirectory, "queues") }, cancellationToken)
             .ConfigureAwait(false);
         var sinks = new Dictionary<string, ISqlSink>(StringComparer.OrdinalIgnoreCase);
-        var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"));
+        var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"), time ?? TimeProvider.System);
         try
         {
             // Dead-letter queues first, so a redrive policy never names a queue that does not exist yet.
@@ -46,13 +66,17 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
             foreach (var options in configuration.Sinks)
             {
-                sinks[options.Name] = CreateSink(options);
+                sinks[options.Name] = new InstrumentedSqlSink(CreateSink(options), runtime.Metrics);
+                runtime.sinkOptions[options.Name] = options;
             }
 
             foreach (var worker in configuration.Workers)
             {
                 runtime.AddWorker(worker, loggerFactory, registry);
             }
+
+            // The engine keeps each queue's log under <engine directory>/queues/<name>.
+            runtime.Metrics.Observe(runtime, Path.Combine(configuration.DataDirectory, "queues", "queues"));
         }
         catch
         {
@@ -64,13 +88,34 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     }
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
-    public void Attach(WebApplication app, IEnumerable<ResolvedRoute> routes, GatewayOptions gateway)
+    public void Attach(
+        WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics, ResolvedAlarms? alarms = null)
     {
+        Alarms = alarms?.CreateMonitor(this, logger);
+        if (Alarms is { } monitor)
+        {
+            Metrics.ObserveAlarms(monitor);
+        }
+
+        exporter = new PrometheusExporter(Metrics.Meter, Metrics.Invalidate);
+        otlp = OtlpExport.Start(metrics);
+        app.UseIngestMetrics(routes.ToDictionary(r => r.Options.Path, r => r.Name, StringComparer.OrdinalIgnoreCase), Metrics);
         app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
         app.MapQueueAdmin(Engine, gateway);
         app.MapWorkerAdmin(this, gateway);
+        app.MapMetrics(exporter, metrics, gateway);
+        app.MapReadiness(this);
         var lifetime = app.Lifetime;
-        lifetime.ApplicationStarted.Register(() => _ = StartWorkersAsync(lifetime.ApplicationStopping));
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var worker in workers.Values)
+            {
+                worker.Autoscaler?.Start();
+            }
+
+            Alarms?.Start();
+            _ = StartWorkersAsync(lifetime.ApplicationStopping);
+        });
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
     }
 
@@ -78,8 +123,14 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     {
         foreach (var worker in workers.Values)
         {
+            worker.Autoscaler?.Dispose();
             await worker.DisposeAsync().ConfigureAwait(false);
         }
+
+        Alarms?.Dispose();
+        otlp?.Dispose();
+        exporter?.Dispose();
+        Metrics.Dispose();
 
         foreach (var sink in Sinks.Values)
         {
@@ -142,7 +193,24 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             Enabled = config.Enabled,
         };
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
-        workers[worker.Name] = new Worker(worker.Name, queue, handler, options, sink, loggerFactory);
+        var instrumented = new InstrumentedHandler(
+            handler, worker.Name, sink, Metrics, loggerFactory.CreateLogger(InstrumentedHandler.TraceCategory));
+        var added = new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory);
+        workers[worker.Name] = added;
+        if (config.MinConcurrency is { } minimum)
+        {
+            // Never more invocations than the sink has connections: the extra ones would only wait on the pool.
+            var maximum = sink is not null && sinkOptions.TryGetValue(sink, out var pool)
+                ? Math.Min(config.MaxConcurrency, pool.MaxConnections)
+                : config.MaxConcurrency;
+            var settings = new AutoscalingSettings(
+                Math.Min(minimum, maximum),
+                maximum,
+                TimeSpan.FromSeconds(config.TargetOldestMessageAgeSeconds),
+                TimeSpan.FromSeconds(config.ScaleIntervalSeconds),
+                TimeSpan.FromSeconds(config.MaxBatchLatencySeconds));
+            _ = new WorkerAutoscaler(added, settings, () => WorkerAutoscaler.Observe(added, queue, Time), Time);
+        }
     }
 
     private async Task StartWorkersAsync(CancellationToken stopping)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Spillway.Cli;
 using Spillway.Gateway;
+using Spillway.Operations.Alarms;
 using Spillway.Processing;
 
 namespace Spillway.Hosting;
@@ -58,6 +59,10 @@ internal static class SpillwayServer
         }
 
         var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl));
+        var alarms = ResolvedAlarms.Resolve(
+            options.Alarms,
+            resolved.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal),
+            resolved.Sinks.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var urls = (arguments.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         options.Gateway.AllowUnauthenticatedRemote |= arguments.AllowUnauthenticatedRemote;
@@ -72,6 +77,7 @@ internal static class SpillwayServer
 
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
+        options.Logging.Apply(builder.Logging, $"{SpillwayOptions.SectionName}:Logging");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -90,7 +96,7 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved.Routes, options.Gateway);
+            runtime.Attach(app, resolved.Routes, options.Gateway, options.Metrics, alarms);
         }
         catch (GatewayConfigurationException e)
         {

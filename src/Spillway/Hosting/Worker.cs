@@ -13,6 +13,7 @@ internal sealed class Worker(
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private EventSourceMapping? mapping;
+    private int concurrencyLimit = options.MaximumConcurrency;
 
     public string Name { get; } = name;
 
@@ -26,6 +27,24 @@ internal sealed class Worker(
     public bool Enabled => mapping?.IsRunning == true;
 
     public EventSourceMappingStatistics? Statistics => mapping?.GetStatistics();
+
+    /// <summary>The configured maximum concurrency.</summary>
+    public int MaxConcurrency => Options.MaximumConcurrency;
+
+    /// <summary>Invocations allowed at once now (the autoscaler moves it); the maximum unless autoscaled.</summary>
+    public int ConcurrencyLimit => Volatile.Read(ref concurrencyLimit);
+
+    /// <summary>The autoscaler's handle, set when the worker scales between a minimum and its maximum.</summary>
+    public Operations.WorkerAutoscaler? Autoscaler { get; set; }
+
+    /// <summary>Sets the concurrency limit (1..maximum), now and for every later run of the worker.</summary>
+    public int SetConcurrencyLimit(int limit)
+    {
+        var clamped = Math.Clamp(limit, 1, Options.MaximumConcurrency);
+        Volatile.Write(ref concurrencyLimit, clamped);
+        mapping?.SetConcurrencyLimit(clamped);
+        return clamped;
+    }
 
     /// <summary>Starts the mapping when it is not running. False when it was running already.</summary>
     public async Task<bool> EnableAsync(CancellationToken cancellationToken)
@@ -52,6 +71,7 @@ internal sealed class Worker(
                 Enabled = true,
             };
             mapping = new EventSourceMapping(queue, handler, enabled, loggerFactory.CreateLogger<EventSourceMapping>());
+            mapping.SetConcurrencyLimit(ConcurrencyLimit);
             await mapping.StartAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -52,7 +52,11 @@ internal static class WorkerAdminEndpoints
             statistics?.Batches ?? 0,
             statistics?.SucceededMessages ?? 0,
             statistics?.FailedMessages ?? 0,
-            statistics?.Paused ?? false);
+            statistics?.Paused ?? false,
+            worker.ConcurrencyLimit,
+            worker.Autoscaler is { } autoscaler
+                ? new AutoscalingView(autoscaler.Settings.Minimum, autoscaler.Settings.Maximum, autoscaler.LastReason)
+                : null);
     }
 }
 
@@ -69,7 +73,12 @@ internal sealed record WorkerView(
     long Batches,
     long SucceededMessages,
     long FailedMessages,
-    bool PausedBySinkOutage);
+    bool PausedBySinkOutage,
+    int ConcurrencyLimit,
+    AutoscalingView? Autoscaling);
+
+/// <summary>An autoscaled worker's range (the maximum already capped by its sink's pool) and its last decision.</summary>
+internal sealed record AutoscalingView(int MinConcurrency, int MaxConcurrency, string? LastDecision);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(WorkerList))]

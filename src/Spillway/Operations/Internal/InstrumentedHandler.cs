@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Spillway.Processing;
+using Spillway.Sinks;
+
+namespace Spillway.Operations.Internal;
+
+/// <summary>
+/// A worker's handler that measures each invocation (its size, its duration, how it ended) and, with message tracing
+/// on, logs each message's receipt and fate under the <c>Spillway.Trace</c> category.
+/// </summary>
+internal sealed partial class InstrumentedHandler(
+    IMessageHandler inner, string worker, string? sink, SpillwayMetrics metrics, ILogger trace) : IMessageHandler, IDisposable
+{
+    /// <summary>The category of the per-message events; Debug level.</summary>
+    public const string TraceCategory = "Spillway.Trace";
+
+    private readonly KeyValuePair<string, object?> tag = new("worker", worker);
+    private readonly string destination = sink is null ? $"handled by worker '{worker}'" : $"written to sink '{sink}'";
+
+    public IMessageHandler Inner => inner;
+
+    public async ValueTask<BatchOutcome> HandleAsync(MessageBatch batch, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        metrics.BatchSize.Record(batch.Messages.Count, tag);
+        var tracing = trace.IsEnabled(LogLevel.Debug);
+        if (tracing)
+        {
+            foreach (var message in batch.Messages)
+            {
+                LogReceived(trace, message.MessageId, worker, batch.QueueName, message.ReceiveCount);
+            }
+        }
+
+        var outcome = "error";
+        try
+        {
+            var result = await inner.HandleAsync(batch, cancellationToken).ConfigureAwait(false);
+            var failed = result?.FailedMessageIds ?? [];
+            outcome = failed.Count == 0 ? "success" : "partial";
+            if (failed.Count > 0)
+            {
+                metrics.FailedMessages.Add(failed.Count, tag);
+            }
+
+            if (tracing)
+            {
+                var failedSet = failed.Count == 0 ? null : failed.ToHashSet();
+                foreach (var message in batch.Messages)
+                {
+                    if (failedSet?.Contains(message.MessageId) == true)
+                    {
+                        LogFailed(trace, message.MessageId, worker, "reported failed by the handler");
+                    }
+                    else
+                    {
+                        LogHandled(trace, message.MessageId, destination, worker);
+                    }
+                }
+            }
+
+            return result!;
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            outcome = "unavailable";
+            TraceBatchFailure(batch, tracing, "sink unavailable, the batch is held and retried");
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.FailedMessages.Add(batch.Messages.Count, tag);
+            TraceBatchFailure(batch, tracing, "the handler failed: " + e.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
+            metrics.Batches.Add(1, tag, new("outcome", outcome));
+        }
+    }
+
+    public void Dispose() => (inner as IDisposable)?.Dispose();
+
+    private static bool IsUnavailable(Exception? e)
+    {
+        for (var depth = 0; e is not null && depth < 8; depth++, e = e.InnerException)
+        {
+            if (e is SinkUnavailableException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void TraceBatchFailure(MessageBatch batch, bool tracing, string reason)
+    {
+        if (!tracing)
+        {
+            return;
+        }
+
+        foreach (var message in batch.Messages)
+        {
+            LogFailed(trace, message.MessageId, worker, reason);
+        }
+    }
+
+    [LoggerMessage(6001, LogLevel.Debug, "message {MessageId} received by worker '{Worker}' from queue '{Queue}' (receive {ReceiveCount})")]
+    private static partial void LogReceived(ILogger logger, Guid messageId, string worker, string queue, int receiveCount);
+
+    [LoggerMessage(6002, LogLevel.Debug, "message {MessageId} {Destination} (worker '{Worker}'); its deletion from the queue follows")]
+    private static partial void LogHandled(ILogger logger, Guid messageId, string destination, string worker);
+
+    [LoggerMessage(6003, LogLevel.Debug, "message {MessageId} failed in worker '{Worker}': {Reason}; it reappears after its visibility timeout")]
+    private static partial void LogFailed(ILogger logger, Guid messageId, string worker, string reason);
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spillway.EndToEnd.Tests.Support;
+using Spillway.Operations.Alarms;
+using Spillway.TestKit;
+
+namespace Spillway.EndToEnd.Tests.Operations;
+
+/// <summary>Alarms fire and recover through a real SMTP server and a real webhook.</summary>
+public sealed class AlarmTests : IDisposable
+{
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-");
+
+    [Fact]
+    public async Task A_stale_backlog_alarm_fires_by_mail_and_webhook_and_recovers_once_the_worker_drains_it()
+    {
+        var (smtpHost, smtpPort, maildir) = Maildir.Server();
+        var alarm = "stale-" + Guid.NewGuid().ToString("N")[..8];
+        await using var webhook = new WebhookReceiver();
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Alarms__EvaluationIntervalSeconds"] = "1",
+            [$"Spillway__Alarms__Rules__{alarm}__Kind"] = "OldestMessageAge",
+            [$"Spillway__Alarms__Rules__{alarm}__Queue"] = "submit",
+            [$"Spillway__Alarms__Rules__{alarm}__ThresholdSeconds"] = "1",
+            ["Spillway__Alarms__Webhook__Url"] = webhook.Url.ToString(),
+            ["Spillway__Alarms__Email__Host"] = smtpHost,
+            ["Spillway__Alarms__Email__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Spillway__Alarms__Email__From"] = "spillway@example.com",
+            ["Spillway__Alarms__Email__To__0"] = "oncall@example.com",
+        };
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
+        await MetricsTests.WaitForWorkerAsync(server, enabled: true);
+        using (var disabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/disable", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
+        }
+
+        var (status, _) = await SeedPipelineTests.CurlAsync(server.Port, """{"name": "stuck", "email": "stuck@example.com"}""");
+        Assert.Equal("202", status);
+
+        var fired = await webhook.NextAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(alarm, fired.GetProperty("alarm").GetString());
+        Assert.Equal("ALARM", fired.GetProperty("state").GetString());
+        Assert.Equal("OldestMessageAge", fired.GetProperty("kind").GetString());
+        Assert.Equal("submit", fired.GetProperty("subject").GetString());
+        Assert.True(fired.GetProperty("value").GetDouble() > 1);
+        var mail = await Maildir.WaitForAsync(maildir, TimeSpan.FromSeconds(30), $"Subject: [Spillway] ALARM: {alarm}");
+        Assert.Contains("X-RcptTo: oncall@example.com", mail, StringComparison.Ordinal);
+        Assert.Contains("oldest message in 'submit'", mail, StringComparison.Ordinal);
+        var firing = await MetricsTests.ScrapeAsync(server);
+        Assert.Equal(1, firing.Value("spillway_alarm_firing", ("alarm", alarm)));
+
+        using (var enabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/enable", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        }
+
+        var recovered = await webhook.NextAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(alarm, recovered.GetProperty("alarm").GetString());
+        Assert.Equal("OK", recovered.GetProperty("state").GetString());
+        await Maildir.WaitForAsync(maildir, TimeSpan.FromSeconds(30), $"Subject: [Spillway] OK: {alarm} recovered");
+        await MetricsTests.WaitForAsync(server, m => m.Value("spillway_alarm_firing", ("alarm", alarm)) == 0);
+    }
+
+    [Fact]
+    public async Task Cooldown_holds_back_a_second_alarm_and_an_undelivered_notice_is_sent_at_the_next_evaluation()
+    {
+        await using var webhook = new WebhookReceiver();
+        using var notifier = new WebhookNotifier(webhook.Url, TimeSpan.FromSeconds(10));
+        var time = new ManualTimeProvider();
+        var firing = false;
+        var rule = new AlarmRule("dlq", AlarmKind.QueueNotEmpty, "submit-dlq", 0);
+        using var monitor = new AlarmMonitor(
+            [rule],
+            (_, _) => Task.FromResult(new AlarmReading(firing, firing ? 3 : 0, "test")),
+            [notifier],
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMinutes(5),
+            time,
+            NullLogger.Instance);
+        var timeout = TimeSpan.FromSeconds(10);
+
+        firing = true;
+        webhook.FailNext(1);
+        await monitor.EvaluateAsync(CancellationToken.None);
+        Assert.False(webhook.TryTake(out _)); // the webhook failed: nothing delivered, tried again next time
+        await monitor.EvaluateAsync(CancellationToken.None);
+        Assert.Equal("ALARM", (await webhook.NextAsync(timeout)).GetProperty("state").GetString());
+        await monitor.EvaluateAsync(CancellationToken.None);
+        Assert.False(webhook.TryTake(out _)); // still firing: no repeat
+
+        firing = false;
+        time.Advance(TimeSpan.FromSeconds(10));
+        await monitor.EvaluateAsync(CancellationToken.None);
+        Assert.Equal("OK", (await webhook.NextAsync(timeout)).GetProperty("state").GetString());
+
+        firing = true; // flapping back within the cooldown
+        time.Advance(TimeSpan.FromSeconds(10));
+        await monitor.EvaluateAsync(CancellationToken.None);
+        Assert.False(webhook.TryTake(out _));
+        Assert.Equal(AlarmState.ALARM, monitor.States["dlq"]);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await monitor.EvaluateAsync(CancellationToken.None);
+        var again = await webhook.NextAsync(timeout);
+        Assert.Equal("ALARM", again.GetProperty("state").GetString());
+        Assert.Equal(3, again.GetProperty("value").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_rule_naming_an_unknown_queue_stops_start_up_naming_the_key()
+    {
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+            ["serve", "--data-dir", Path.Combine(work.FullName, "data"), "--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string>
+            {
+                ["Spillway__Alarms__Rules__x__Kind"] = "OldestMessageAge",
+                ["Spillway__Alarms__Rules__x__Queue"] = "nope",
+                ["Spillway__Alarms__Webhook__Url"] = "http://127.0.0.1:9/",
+            });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Spillway:Alarms:Rules:x:Queue", output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => work.Delete(recursive: true);
+}
