@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Spillway.Gateway;
 using Spillway.Gateway.Reads;
+using Spillway.Sinks;
 
 namespace Spillway.Exports.Tests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Spillway.Gateway;
 using Spillway.Gateway.Reads;
+using Spillway.Sinks;
 using Spillway.Messaging;
 
 namespace Spillway.Exports.Tests;

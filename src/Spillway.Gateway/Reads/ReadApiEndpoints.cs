@@ -87,12 +87,12 @@ public static class ReadApiEndpoints
         }
 
         var filters = new List<TableFilter>();
-        if (FilterParser.TryParse(table, filterParameters, filters) is { } problem)
+        if (TableFilterSyntax.TryParse(table, filterParameters, filters) is { } error)
         {
-            return problem;
+            return ReadProblem.BadParameter(error.Parameter, error.Detail);
         }
 
-        var scope = FilterParser.Scope(table, filters);
+        var scope = TableFilterSyntax.Scope(table, filters);
         Guid? after = null;
         if (cursor is not null)
         {

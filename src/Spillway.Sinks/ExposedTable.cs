@@ -1,6 +1,4 @@
-using Spillway.Sinks;
-
-namespace Spillway.Gateway.Reads;
+namespace Spillway.Sinks;
 
 /// <summary>
 /// A sink table the configuration exposes (<c>Spillway:Tables:&lt;name&gt;</c>): readable at <c>/v1/tables/{name}</c>
