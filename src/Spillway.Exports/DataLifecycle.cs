@@ -46,7 +46,11 @@ public sealed class DataLifecycle : IDisposable
     internal Action<LifecycleResult>? RunCompleted { get; set; }
 
     /// <summary>Runs now and then every interval.</summary>
-    public void Start() => timer = time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.Zero, interval);
+    public void Start()
+    {
+        timer = time.CreateTimer(_ => _ = TickAsync(), null, interval, interval);
+        _ = TickAsync();
+    }
 
     /// <summary>One pass: expire export files, then apply every retention.</summary>
     public async Task<LifecycleResult> RunOnceAsync(CancellationToken cancellationToken = default)

@@ -98,6 +98,26 @@ public abstract class ExportTests(string provider) : IAsyncLifetime
         using var refused = await host.Client.SendAsync(outside);
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task Retention_deletes_the_rows_older_than_its_days_in_small_batches()
+    {
+        var clock = new Spillway.TestKit.ManualTimeProvider();
+        var now = clock.GetUtcNow();
+        await table.InsertAsync(250, createdAt: n => n < 200 ? now.AddDays(-40).AddMinutes(n) : now.AddDays(-1).AddMinutes(n));
+        using var lifecycle = new DataLifecycle(null, [new TableRetention(exposed.Reader, TimeSpan.FromDays(30), BatchSize: 64)], TimeSpan.FromHours(1), clock);
+        var result = await lifecycle.RunOnceAsync();
+        Assert.Equal(200, result.DeletedRows["users"]);
+        var left = new List<string>();
+        await exposed.Reader.ReadAsync(new TableQuery(), (row, _) =>
+        {
+            Assert.NotEqual(Guid.Empty, row.Id);
+            left.Add(row.GetString(1));
+            return ValueTask.CompletedTask;
+        });
+        Assert.Equal(Enumerable.Range(200, 50).Select(n => $"user{n}"), left);
+        Assert.Equal(0, (await lifecycle.RunOnceAsync()).DeletedRows["users"]);
+    }
 }
 
 public sealed class SqliteExportTests() : ExportTests("sqlite")
