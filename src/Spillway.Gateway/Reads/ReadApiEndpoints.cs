@@ -129,8 +129,9 @@ public static class ReadApiEndpoints
                     },
                     context.RequestAborted).ConfigureAwait(false);
             }
-            catch (SinkUnavailableException)
+            catch (Exception e) when (e is SinkUnavailableException or System.Data.Common.DbException)
             {
+                // Unreachable, or the table is not created yet (the database was down at start-up): try again later.
                 context.Response.Headers.RetryAfter = "5";
                 return new ReadProblem(
                     StatusCodes.Status503ServiceUnavailable, "unavailable", "The database cannot be reached right now.", "Try again shortly.");

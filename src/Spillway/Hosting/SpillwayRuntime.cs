@@ -119,8 +119,16 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
     }
 
+    /// <summary>The read API, exports and retention; null until attached.</summary>
+    public DataAccess.DataAccessRuntime? DataAccess { get; set; }
+
     public async ValueTask DisposeAsync()
     {
+        if (DataAccess is not null)
+        {
+            await DataAccess.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var worker in workers.Values)
         {
             worker.Autoscaler?.Dispose();
