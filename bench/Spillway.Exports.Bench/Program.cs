@@ -39,7 +39,7 @@ try
     }
 
     await using var reader = SqlSinkFactory.CreateReader(new TableReaderOptions { Sink = sinkOptions });
-    var tables = new Dictionary<string, ExposedTable> { ["users"] = new("users", reader, []) };
+    var tables = new Dictionary<string, ExposedTable> { ["users"] = new("users", reader, ["id"]) };
     await using var engine = await QueueEngine.OpenAsync(new QueueEngineOptions { DataDirectory = Path.Combine(work, "queues") });
     await engine.CreateQueueAsync(new QueueDefinition { Name = "spillway-exports", VisibilityTimeout = TimeSpan.FromHours(1) });
     engine.TryGetQueue("spillway-exports", out var queue);

@@ -50,6 +50,20 @@ public sealed class ExportJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_field_with_a_comma_quote_or_line_break_is_quoted_per_rfc_4180()
+    {
+        var id = Guid.CreateVersion7();
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"name":"Tanaka, \"Taro\"\r\n田中","email":"plain@example.com"}""");
+        await table.Sink.WriteAsync([new SinkRecord(id, body, DateTimeOffset.Parse("2026-05-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture))]);
+        await using var host = await ExportHost.StartAsync(directory, Tables);
+        var job = await host.SubmitAsync(new { table = "users", format = "csv", filters = new { email = "plain@example.com" } });
+        (await host.WaitEndedAsync(job)).Dispose();
+        var csv = await host.Client.GetStringAsync($"/v1/exports/{job}/download");
+        Assert.Equal(
+            $"id,name,email,created_at\r\n{id:D},\"Tanaka, \"\"Taro\"\"\r\n田中\",plain@example.com,2026-05-01T12:00:00Z\r\n", csv);
+    }
+
+    [Fact]
     public async Task A_finished_job_is_still_done_after_a_restart()
     {
         string id;
