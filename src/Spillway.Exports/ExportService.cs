@@ -113,7 +113,17 @@ public sealed partial class ExportService : IAsyncDisposable
         var now = time.GetUtcNow();
         var job = new ExportJob { Id = Guid.CreateVersion7(now).ToString("N"), Request = request, CreatedAt = now };
         Save(job);
-        await EnqueueAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnqueueAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The caller hears of the failure; a restart must not run a job whose requester was told it failed.
+            Save(job with { State = ExportState.Failed, Reason = "The job could not be queued: " + e.Message, FinishedAt = time.GetUtcNow() });
+            throw;
+        }
+
         return job;
     }
 

@@ -19,12 +19,7 @@ public static class SqlSinkFactory
             throw new ArgumentException("Name is required.", nameof(options.Name));
         }
 
-        if (options.MaxConnections is < 1 or > MaxConnectionsLimit)
-        {
-            throw new ArgumentException(
-                $"MaxConnections is {options.MaxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(options.MaxConnections));
-        }
-
+        RequireConnections(options.MaxConnections);
         RequirePositive(options.BorrowTimeout, nameof(options.BorrowTimeout));
         RequirePositive(options.ConnectTimeout, nameof(options.ConnectTimeout));
         RequirePositive(options.CommandTimeout, nameof(options.CommandTimeout));
@@ -42,12 +37,7 @@ public static class SqlSinkFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Sink, nameof(options.Sink));
-        if (options.MaxConnections is < 1 or > MaxConnectionsLimit)
-        {
-            throw new ArgumentException(
-                $"MaxConnections is {options.MaxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(options.MaxConnections));
-        }
-
+        RequireConnections(options.MaxConnections);
         var sink = options.Sink;
         var (url, dialect) = CreateDialect(new SqlSinkOptions
         {
@@ -87,6 +77,15 @@ public static class SqlSinkFactory
             _ => new SqliteDialect(shape, url, options),
         };
         return (url, dialect);
+    }
+
+    private static void RequireConnections(int maxConnections)
+    {
+        if (maxConnections is < 1 or > MaxConnectionsLimit)
+        {
+            throw new ArgumentException(
+                $"MaxConnections is {maxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(SqlSinkOptions.MaxConnections));
+        }
     }
 
     private static void RequirePositive(TimeSpan value, string name)
