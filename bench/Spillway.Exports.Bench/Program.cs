@@ -84,6 +84,13 @@ try
         throw new InvalidOperationException($"The export ended {job.State} with {job.Rows} rows: {job.Reason}");
     }
 
+    // Ingest beside the export: the seed's writer settings (2 writers, batches of 500) into another table, alone and
+    // then while a second export runs, to see what the export costs the writes.
+    await using var ingest = SqlSinkFactory.Create(new SqlSinkOptions { Name = "ingest", DatabaseUrl = url, Table = "bench_export_ingest" });
+    await ingest.EnsureSchemaAsync();
+    var alone = await IngestAsync(ingest, () => Task.Delay(TimeSpan.FromSeconds(exportSeconds)));
+    var alongside = await IngestAsync(ingest, () => RunExportAsync(exports, ended, null));
+
     var copyRate = rows / copySeconds;
     var exportRate = rows / exportSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
@@ -91,11 +98,14 @@ try
         spillway export    : {exportSeconds,7:0.00} s  {exportRate,12:N0} rows/s  {job.Bytes / 1e6,8:0.0} MB (CSV, fsynced, via the job queue)
         ratio              : {exportRate / copyRate:0.00}x (target >= 0.5x)
         resident memory    : {(peak - baseline) / 1e6:0.0} MB growth during the export (target < 50 MB; baseline {baseline / 1e6:0} MB)
+        ingest alone       : {alone,12:N0} rows/s (2 writers, batches of 500)
+        ingest + export    : {alongside,12:N0} rows/s while an export runs ({alongside / alone:0.00}x)
         """));
 }
 finally
 {
     await Psql(url, "DROP TABLE IF EXISTS bench_export_users");
+    await Psql(url, "DROP TABLE IF EXISTS bench_export_ingest");
     Directory.Delete(work, recursive: true);
 }
 
@@ -104,6 +114,34 @@ static async Task<ExportJob> RunExportAsync(ExportService exports, SemaphoreSlim
     var submitted = await exports.SubmitAsync(new ExportRequest("users", ExportFormat.Csv, Filters: filters));
     await ended.WaitAsync(TimeSpan.FromMinutes(10));
     return exports.Get(submitted.Id)!;
+}
+
+static async Task<double> IngestAsync(ISqlSink sink, Func<Task> during)
+{
+    long written = 0;
+    using var stop = new CancellationTokenSource();
+    var writers = Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+    {
+        var batch = new SinkRecord[500];
+        while (!stop.IsCancellationRequested)
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i] = new SinkRecord(Guid.CreateVersion7(now), "{\"name\":\"ingest\",\"email\":\"ingest@example.com\"}"u8.ToArray(), now);
+            }
+
+            await sink.WriteAsync(batch);
+            Interlocked.Add(ref written, batch.Length);
+        }
+    })).ToList();
+    var watch = Stopwatch.StartNew();
+    await during();
+    var seconds = watch.Elapsed.TotalSeconds;
+    var count = Interlocked.Read(ref written);
+    await stop.CancelAsync();
+    await Task.WhenAll(writers);
+    return count / seconds;
 }
 
 static async Task<double> TimeAsync(Func<Task> action)
