@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB), runs every test, stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, an SMTP server, the SQS
+# clients, Chromium), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,7 +10,9 @@ cleanup() { scripts/smtp.sh stop "$state" || true; scripts/services.sh stop "$st
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
+scripts/clients.sh
 scripts/smtp.sh start "$state"
+scripts/browser.sh
 # shellcheck disable=SC1091
 source "$state/env"
 

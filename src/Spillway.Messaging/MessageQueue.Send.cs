@@ -262,6 +262,7 @@ public sealed partial class MessageQueue
 
         var pending = BeginAppend(entries, key: null, out _);
         await pending.Append.Durable.ConfigureAwait(false);
+        TrackMovedIn(pending.FirstSeq, entries.Length);
         CompleteAppend(pending, key: null);
     }
 

@@ -99,6 +99,25 @@ public sealed partial class SegmentLog : IAsyncDisposable
     /// <summary>Number of segment files.</summary>
     public int SegmentCount => segments.Length;
 
+    /// <summary>
+    /// The closed segments, oldest first: every segment but the one being written. Their records are all durable and
+    /// never change, so the layer above can decide which of them to compact.
+    /// </summary>
+    public IReadOnlyList<SegmentInfo> ClosedSegments
+    {
+        get
+        {
+            var current = segments;
+            var closed = new SegmentInfo[Math.Max(0, current.Length - 1)];
+            for (var i = 0; i < closed.Length; i++)
+            {
+                closed[i] = new SegmentInfo(current[i].Base, current[i].Length);
+            }
+
+            return closed;
+        }
+    }
+
     /// <summary>The failure that stopped the log; null while it works.</summary>
     public Exception? Fault
     {

@@ -11,8 +11,9 @@ namespace Spillway.Bench.Spike;
 /// </summary>
 public static class SpikeBenchmark
 {
-    // Enough requests for tiered compilation to settle in both servers before anything is measured.
-    private const int WarmupRecords = 30_000;
+    // Enough requests for tiered compilation to settle in both servers before anything is measured. A smoke run (the
+    // end-to-end test of the command) lowers it with SPILLWAY_BENCH_WARMUP; its figures then mean nothing.
+    private static readonly int WarmupRecords = PositiveFromEnvironment("SPILLWAY_BENCH_WARMUP") ?? 30_000;
 
     public static async Task<int> RunAsync(SpikeOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -110,14 +111,25 @@ public static class SpikeBenchmark
         var target = new Uri(baseAddress, "/submit");
         await LoadGenerator.RunAsync(target, WarmupRecords, options.Clients, i => Body(options.Records + i), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        var load = await LoadGenerator.RunAsync(
-            target, options.Records, options.Clients, Body, new Progress<int>(n => output.WriteLine($"  spike: {n:N0} sent")), cancellationToken)
-            .ConfigureAwait(false);
+        output.WriteLine($"  watch it live: {new Uri(baseAddress, "/dashboard")}");
+        var sent = 0;
+        LoadResult load;
+        long rows;
+        double drainSeconds;
+        await using (new LiveProgress(output, baseAddress, "spike", () => $"sent {Volatile.Read(ref sent):N0}/{options.Records:N0}")
+            .ConfigureAwait(false))
+        {
+            load = await LoadGenerator.RunAsync(
+                target, options.Records, options.Clients, Body, new Progress<int>(n => Volatile.Write(ref sent, Math.Max(sent, n))),
+                cancellationToken).ConfigureAwait(false);
+            var drainClock = Stopwatch.StartNew();
+            rows = await WaitForRowsAsync(database, table, load.Accepted + WarmupRecords, TimeSpan.FromMinutes(10), null)
+                .ConfigureAwait(false);
+            drainSeconds = drainClock.Elapsed.TotalSeconds;
+        }
+
         Report(output, "Spillway durable ingest", load);
-        var drainClock = Stopwatch.StartNew();
         var expected = load.Accepted + WarmupRecords;
-        var rows = await WaitForRowsAsync(database, table, expected, TimeSpan.FromMinutes(10), null).ConfigureAwait(false);
-        var drainSeconds = drainClock.Elapsed.TotalSeconds;
         output.WriteLine($"  backlog drained {drainSeconds:F2} s after the burst ended; rows in table {rows:N0} (expected {expected:N0})");
         await server.StopAsync().ConfigureAwait(false);
         await database.DropAsync(table).ConfigureAwait(false);
@@ -154,10 +166,15 @@ public static class SpikeBenchmark
         (await admin.PostAsync(new Uri("/v1/workers/submit/enable", UriKind.Relative), null, cancellationToken).ConfigureAwait(false))
             .EnsureSuccessStatusCode();
         var peak = 0;
-        var rows = await WaitForRowsAsync(database, table, WarmupRecords + options.Records, TimeSpan.FromMinutes(10), async () =>
+        long rows;
+        await using (new LiveProgress(output, baseAddress, "drain", () => $"built a {options.Records:N0} backlog").ConfigureAwait(false))
         {
-            peak = Math.Max(peak, await database.CountConnectionsAsync().ConfigureAwait(false));
-        }).ConfigureAwait(false) - WarmupRecords;
+            rows = await WaitForRowsAsync(database, table, WarmupRecords + options.Records, TimeSpan.FromMinutes(10), async () =>
+            {
+                peak = Math.Max(peak, await database.CountConnectionsAsync().ConfigureAwait(false));
+            }).ConfigureAwait(false) - WarmupRecords;
+        }
+
         var seconds = clock.Elapsed.TotalSeconds;
         var perSecond = rows / seconds;
         output.WriteLine($"Spillway drain of a {options.Records:N0} backlog: {perSecond:N0} rows/s ({seconds:F2} s), " +
@@ -218,6 +235,9 @@ public static class SpikeBenchmark
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         return at < 0 || scheme < 0 ? url : url[..(scheme + 3)] + "***" + url[at..];
     }
+
+    private static int? PositiveFromEnvironment(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 
     private static int FreePort()
     {

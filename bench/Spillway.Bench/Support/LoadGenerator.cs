@@ -47,7 +47,7 @@ public static class LoadGenerator
 
                 latencies[i] = Stopwatch.GetTimestamp() - started;
                 var completed = Interlocked.Increment(ref done);
-                if (progress is not null && completed % 10_000 == 0)
+                if (progress is not null && completed % 1_000 == 0)
                 {
                     progress.Report(completed);
                 }

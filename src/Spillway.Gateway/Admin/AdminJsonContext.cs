@@ -16,9 +16,27 @@ internal sealed record RedriveRequest(string? Destination, int? MaxMessages);
 
 internal sealed record RedriveResult(int Moved);
 
+/// <summary>A queue's attributes as the admin API reads and writes them; on a change, null leaves an attribute as it is.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record QueueAttributes(
+    string? Name,
+    int? VisibilityTimeoutSeconds,
+    int? DelaySeconds,
+    int? MessageRetentionPeriodSeconds,
+    int? MaximumMessageSize,
+    int? ReceiveMessageWaitTimeSeconds,
+    string? DeadLetterQueue,
+    int? MaxReceiveCount,
+    bool? FifoQueue,
+    bool? ContentBasedDeduplication);
+
+internal sealed record PurgeResult(long Purged);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(QueueList))]
 [JsonSerializable(typeof(PeekedMessages))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveResult))]
+[JsonSerializable(typeof(QueueAttributes))]
+[JsonSerializable(typeof(PurgeResult))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

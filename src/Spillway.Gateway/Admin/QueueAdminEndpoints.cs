@@ -15,9 +15,10 @@ namespace Spillway.Gateway.Admin;
 /// <item><c>GET /v1/queues</c> → <c>{"queues":[{"name","visible","inFlight","delayed","oldestMessageAgeSeconds","deadLetterQueue"}]}</c></item>
 /// <item><c>GET /v1/queues/{name}/messages?limit=10</c> → <c>{"messages":[{"messageId","body","receiveCount","sentTimestamp"}]}</c>, without receiving them</item>
 /// <item><c>POST /v1/queues/{name}/redrive</c> with optional <c>{"destination":"…","maxMessages":N}</c> → <c>{"moved":N}</c></item>
+/// <item>creating and purging queues and changing their attributes: see <c>MapQueueManagement</c></item>
 /// </list>
 /// </summary>
-public static class QueueAdminEndpoints
+public static partial class QueueAdminEndpoints
 {
     /// <summary>Most messages one look returns.</summary>
     public const int MaxPeek = 1000;
@@ -98,6 +99,7 @@ public static class QueueAdminEndpoints
             }
         });
 
+        MapQueueManagement(group, engine);
         return endpoints;
     }
 

@@ -41,6 +41,36 @@ internal sealed class ServerClient : IDisposable
         return new ServerClient(uri, result.GetValue(ApiKeyOption));
     }
 
+    /// <summary>
+    /// Runs a client command: builds the client from the options, turns a <see cref="CliException"/> into a message on
+    /// stderr and its exit code, and Ctrl-C into a quiet exit (130, as shells report SIGINT).
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult result, Func<ServerClient, Task<int>> action)
+    {
+        try
+        {
+            using var client = From(result);
+            return await action(client).ConfigureAwait(false);
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteLineAsync("spillway: " + e.Message).ConfigureAwait(false);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+
+    /// <inheritdoc cref="RunAsync(ParseResult, Func{ServerClient, Task{int}})"/>
+    public static Task<int> RunAsync(ParseResult result, Func<ServerClient, Task> action) =>
+        RunAsync(result, async client =>
+        {
+            await action(client).ConfigureAwait(false);
+            return 0;
+        });
+
     public async Task<JsonDocument> SendAsync(HttpMethod method, string path, string? json, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
@@ -49,31 +79,39 @@ internal sealed class ServerClient : IDisposable
             request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         }
 
-        HttpResponseMessage response;
+        using var response = await SendRawAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Failure(response, body);
+        }
+
+        return JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+    }
+
+    /// <summary>Sends a request and returns whatever the server answered; only an unreachable server throws.</summary>
+    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         try
         {
-            response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach {http.BaseAddress}: {e.Message}");
+            throw new CliException($"cannot reach {http.BaseAddress}: {e.Message}", CliException.Unreachable);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CliException($"{http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:F0} s");
-        }
-
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {Detail(body)}");
-            }
-
-            return JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+            throw new CliException($"{http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:F0} s", CliException.Unreachable);
         }
     }
+
+    /// <summary>The error for a non-success answer: the problem's detail, and 401 said in words.</summary>
+    public static CliException Failure(HttpResponseMessage response, string body) => response.StatusCode switch
+    {
+        System.Net.HttpStatusCode.Unauthorized => new CliException("the server needs an API key: pass --api-key or set SPILLWAY_API_KEY"),
+        _ => new CliException($"{(int)response.StatusCode} {response.ReasonPhrase}: {Detail(body)}"),
+    };
 
     public void Dispose() => http.Dispose();
 
@@ -92,4 +130,13 @@ internal sealed class ServerClient : IDisposable
 }
 
 /// <summary>A client command failed in a way the user can act on; printed without a stack trace.</summary>
-internal sealed class CliException(string message) : Exception(message);
+internal sealed class CliException(string message, int exitCode = CliException.Failed) : Exception(message)
+{
+    /// <summary>The server refused the request, a name is wrong or the input is bad.</summary>
+    public const int Failed = 1;
+
+    /// <summary>The server could not be reached or did not answer in time.</summary>
+    public const int Unreachable = 3;
+
+    public int ExitCode { get; } = exitCode;
+}

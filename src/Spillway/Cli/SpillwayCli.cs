@@ -10,8 +10,11 @@ internal static class SpillwayCli
         var root = new RootCommand("Spillway: durable HTTP ingest → embedded queue → bounded workers → SQL database.")
         {
             ServeCommand.Create(),
+            StatusCommand.Create(),
+            SendCommand.Create(),
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
+            TailCommand.Create(),
             TraceCommand.Create(),
             BenchCommand.Create(),
         };

@@ -15,7 +15,8 @@ namespace Spillway.DataAccess;
 internal sealed class DataAccessRuntime : IAsyncDisposable
 {
     private const string Root = SpillwayOptions.SectionName;
-    private const string QueueName = "spillway-exports";
+    /// <summary>The engine queue export jobs pass through; owned by the server, so the SQS API cannot delete it.</summary>
+    public const string QueueName = "spillway-exports";
 
     private readonly List<ITableReader> readers = [];
     private readonly HttpClient webhookClient;

@@ -349,7 +349,7 @@ internal static partial class ConfigurationResolver
         }
     }
 
-    private static void Range(string key, long value, long min, long max)
+    internal static void Range(string key, long value, long min, long max)
     {
         if (value < min || value > max)
         {

@@ -1,4 +1,5 @@
 using Spillway.Gateway;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -28,6 +29,9 @@ internal sealed class SpillwayOptions
 
     /// <summary>Workers (event-source mappings) by name.</summary>
     public Dictionary<string, WorkerConfig> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The SQS-compatible API on the main listener (<c>Spillway:Sqs</c>).</summary>
+    public SqsOptions Sqs { get; set; } = new();
 
     /// <summary>Sink tables exposed to the read API and exports, and their retention, by public name.</summary>
     public Dictionary<string, DataAccess.TableConfig> Tables { get; set; } = new(StringComparer.Ordinal);

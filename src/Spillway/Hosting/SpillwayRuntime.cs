@@ -7,6 +7,7 @@ using Spillway.Operations.Alarms;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -89,8 +90,15 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
     public void Attach(
-        WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics, ResolvedAlarms? alarms = null)
+        WebApplication app,
+        ResolvedConfiguration configuration,
+        GatewayOptions gateway,
+        SqsOptions sqs,
+        string? sqsRefusal,
+        MetricsOptions metrics,
+        ResolvedAlarms? alarms = null)
     {
+        var routes = configuration.Routes;
         Alarms = alarms?.CreateMonitor(this, logger);
         if (Alarms is { } monitor)
         {
@@ -105,6 +113,13 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapWorkerAdmin(this, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
+        Dashboard.DashboardEndpoints.MapDashboard(app, this, routes, gateway);
+        app.MapSqsApi(Engine, sqs, new SqsApiSettings
+        {
+            ConfiguredQueues = ConfiguredQueues(configuration),
+            StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
+            RefusalReason = sqsRefusal,
+        });
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {
@@ -117,6 +132,31 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             _ = StartWorkersAsync(lifetime.ApplicationStopping);
         });
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
+    }
+
+    /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
+    private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Spillway.DataAccess.DataAccessRuntime.QueueName] = $"{SpillwayOptions.SectionName}:Exports",
+        };
+        foreach (var queue in configuration.Queues)
+        {
+            owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
+        }
+
+        foreach (var worker in configuration.Workers)
+        {
+            owners[worker.Queue] = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
+        }
+
+        foreach (var route in configuration.Routes)
+        {
+            owners[route.Options.QueueName] = $"{SpillwayOptions.SectionName}:Routes:{route.Name}";
+        }
+
+        return owners;
     }
 
     /// <summary>The read API, exports and retention; null until attached.</summary>

@@ -39,7 +39,7 @@ internal static class WorkerAdminEndpoints
         return TypedResults.Json(Describe(worker), WorkerJsonContext.Default.WorkerView);
     }
 
-    private static WorkerView Describe(Worker worker)
+    internal static WorkerView Describe(Worker worker)
     {
         var statistics = worker.Statistics;
         return new WorkerView(

@@ -28,10 +28,7 @@ public sealed class AutoscalingEndToEndTests : IDisposable
         Assert.Equal(1, worker.GetProperty("autoscaling").GetProperty("minConcurrency").GetInt32());
         Assert.Equal(3, worker.GetProperty("autoscaling").GetProperty("maxConcurrency").GetInt32());
 
-        using (var disabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/disable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: false);
 
         var body = "[" + string.Join(',', Enumerable.Range(0, 300).Select(i => $$"""{"name": "s{{i}}", "email": "s{{i}}@example.com"}""")) + "]";
         using (var sent = await server.Client.PostAsync(
@@ -45,15 +42,12 @@ public sealed class AutoscalingEndToEndTests : IDisposable
         Assert.Equal(300, scaledUp.Value("spillway_queue_messages_visible", ("queue", "submit")));
         Assert.Equal(3, (await WorkerAsync(server)).GetProperty("concurrencyLimit").GetInt32());
 
-        using (var enabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/enable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: true);
 
         var settled = await MetricsTests.WaitForAsync(
             server,
             m => m.Value("spillway_worker_concurrency_limit", ("queue", "submit"), ("worker", "submit")) == 1
-                && m.Value("spillway_queue_messages_visible", ("queue", "submit")) == 0,
+                && m.Value("spillway_queue_messages_deleted_total", ("queue", "submit")) == 300,
             seconds: 30);
         Assert.Equal(300, settled.Value("spillway_sink_rows_written_total", ("sink", "users")));
         Assert.True(settled.Value("spillway_worker_concurrency", ("queue", "submit"), ("worker", "submit")) <= 3);

@@ -22,10 +22,7 @@ public sealed class MetricsTests : IDisposable
             dataDirectory, environment: new Dictionary<string, string> { ["Spillway__Gateway__ApiKeys__0"] = ApiKey });
         server.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         await WaitForWorkerAsync(server, enabled: true);
-        using (var disabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/disable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: false);
 
         var before = await ScrapeAsync(server);
         Assert.Equal(0, before.Value("spillway_queue_messages_sent_total", ("queue", "submit")));
@@ -68,14 +65,12 @@ public sealed class MetricsTests : IDisposable
         Assert.True(held.Value("spillway_storage_disk_free_bytes") > 0);
         Assert.Equal(0, held.TryValue("spillway_sink_rows_written_total", ("sink", "users")) ?? 0);
 
-        using (var enabled = await server.Client.PostAsync(new Uri("/v1/workers/submit/enable", UriKind.Relative), null))
-        {
-            Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
-        }
+        await MetricsTests.SwitchWorkerAsync(server, enable: true);
 
-        var drained = await WaitForAsync(server, m =>
-            m.Value("spillway_queue_messages_visible", ("queue", "submit")) == 0
-            && m.Value("spillway_queue_messages_in_flight", ("queue", "submit")) == 0);
+        // A deletion is counted once durable, just after the message leaves the in-flight count: wait for the count.
+        var drained = await WaitForAsync(server, m => m.Value("spillway_queue_messages_deleted_total", ("queue", "submit")) >= records);
+        Assert.Equal(0, drained.Value("spillway_queue_messages_visible", ("queue", "submit")));
+        Assert.Equal(0, drained.Value("spillway_queue_messages_in_flight", ("queue", "submit")));
         Assert.Equal(records, drained.Value("spillway_sink_rows_written_total", ("sink", "users")));
         Assert.Equal(records, drained.Value("spillway_queue_messages_deleted_total", ("queue", "submit")));
         Assert.Equal(records, drained.Value("spillway_queue_messages_received_total", ("queue", "submit")));
@@ -143,6 +138,12 @@ public sealed class MetricsTests : IDisposable
 
             await Task.Delay(50);
         }
+    }
+
+    internal static async Task SwitchWorkerAsync(SpillwayProcess server, bool enable)
+    {
+        using var response = await server.Client.PostAsync(new Uri($"/v1/workers/submit/{(enable ? "enable" : "disable")}", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     internal static async Task WaitForWorkerAsync(SpillwayProcess server, bool enabled)

@@ -4,11 +4,15 @@ using System.Threading.Channels;
 
 namespace Spillway.EndToEnd.Tests.Support;
 
-/// <summary>A real HTTP endpoint on a free loopback port that records every JSON body POSTed to it.</summary>
+/// <summary>
+/// A real HTTP endpoint on a free loopback port that records every JSON body POSTed to it, and every other body as
+/// bytes with its path and content type (an OTLP export, say).
+/// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly HttpListener listener = new();
     private readonly Channel<JsonElement> received = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<(string Path, string? ContentType, byte[] Body)> other = Channel.CreateUnbounded<(string, string?, byte[])>();
     private readonly Task loop;
     private int failuresToAnswer;
 
@@ -29,6 +33,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>The next body received, or a timeout.</summary>
     public async Task<JsonElement> NextAsync(TimeSpan timeout) => await received.Reader.ReadAsync().AsTask().WaitAsync(timeout);
+
+    /// <summary>The next request whose body was not JSON, or a timeout.</summary>
+    public async Task<(string Path, string? ContentType, byte[] Body)> NextOtherAsync(TimeSpan timeout) =>
+        await other.Reader.ReadAsync().AsTask().WaitAsync(timeout);
 
     /// <summary>True when a body is waiting (for asserting that nothing was sent).</summary>
     public bool TryTake(out JsonElement body) => received.Reader.TryRead(out body);
@@ -67,6 +75,15 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 if (Interlocked.Decrement(ref failuresToAnswer) >= 0)
                 {
                     context.Response.StatusCode = 500;
+                    continue;
+                }
+
+                if (context.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
+                {
+                    using var body = new MemoryStream();
+                    await context.Request.InputStream.CopyToAsync(body);
+                    other.Writer.TryWrite((context.Request.Url!.AbsolutePath, context.Request.ContentType, body.ToArray()));
+                    context.Response.StatusCode = 200;
                     continue;
                 }
 

@@ -12,8 +12,8 @@ internal sealed record ResolvedAlarms(
 
     public static ResolvedAlarms Resolve(AlarmOptions options, IReadOnlySet<string> queues, IReadOnlySet<string> sinks)
     {
-        Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
-        Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
+        ConfigurationResolver.Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
+        ConfigurationResolver.Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
         var rules = new List<AlarmRule>();
         foreach (var (name, rule) in options.Rules.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -28,7 +28,8 @@ internal sealed record ResolvedAlarms(
             {
                 if (rule.Sink is null || !sinks.Contains(rule.Sink))
                 {
-                    throw new ConfigurationException(key + ":Sink", $"sink '{rule.Sink}' is not defined under {SpillwayOptions.SectionName}:Sinks");
+                    throw new ConfigurationException(
+                        key + ":Sink", $"sink '{rule.Sink}' is not defined under {SpillwayOptions.SectionName}:Sinks");
                 }
 
                 rules.Add(new AlarmRule(name, kind, rule.Sink, 1));
@@ -42,12 +43,12 @@ internal sealed record ResolvedAlarms(
 
             if (kind == AlarmKind.OldestMessageAge)
             {
-                Range(key + ":ThresholdSeconds", rule.ThresholdSeconds, 1, 1_209_600);
+                ConfigurationResolver.Range(key + ":ThresholdSeconds", rule.ThresholdSeconds, 1, 1_209_600);
                 rules.Add(new AlarmRule(name, kind, rule.Queue, rule.ThresholdSeconds));
             }
             else
             {
-                Range(key + ":Threshold", rule.Threshold, 0, long.MaxValue);
+                ConfigurationResolver.Range(key + ":Threshold", rule.Threshold, 0, long.MaxValue);
                 rules.Add(new AlarmRule(name, kind, rule.Queue, rule.Threshold));
             }
         }
@@ -61,15 +62,15 @@ internal sealed record ResolvedAlarms(
                 throw new ConfigurationException(Key + ":Webhook:Url", "must be an absolute http(s) URL");
             }
 
-            Range(Key + ":Webhook:TimeoutSeconds", options.Webhook.TimeoutSeconds, 1, 300);
+            ConfigurationResolver.Range(Key + ":Webhook:TimeoutSeconds", options.Webhook.TimeoutSeconds, 1, 300);
         }
 
         string? password = null;
         var email = options.Email;
         if (!string.IsNullOrWhiteSpace(email.Host))
         {
-            Range(Key + ":Email:Port", email.Port, 1, 65_535);
-            Range(Key + ":Email:TimeoutSeconds", email.TimeoutSeconds, 1, 300);
+            ConfigurationResolver.Range(Key + ":Email:Port", email.Port, 1, 65_535);
+            ConfigurationResolver.Range(Key + ":Email:TimeoutSeconds", email.TimeoutSeconds, 1, 300);
             if (email.To.Count == 0)
             {
                 throw new ConfigurationException(Key + ":Email:To", "needs at least one address when Email:Host is set");
@@ -83,9 +84,11 @@ internal sealed record ResolvedAlarms(
                 }
             }
 
-            password = !string.IsNullOrEmpty(email.Password)
-                ? email.Password
-                : email.PasswordFile is { } file ? ConfigurationResolver.ReadSecretFile(Key + ":Email:PasswordFile", file).FirstOrDefault() : null;
+            password = email.Password;
+            if (string.IsNullOrEmpty(password) && email.PasswordFile is { } file)
+            {
+                password = ConfigurationResolver.ReadSecretFile(Key + ":Email:PasswordFile", file).FirstOrDefault();
+            }
         }
 
         if (rules.Count > 0 && webhook is null && string.IsNullOrWhiteSpace(email.Host))
@@ -134,8 +137,8 @@ internal sealed record ResolvedAlarms(
             {
                 var counts = Queue(runtime, rule).GetCounts();
                 var age = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (runtime.Time.GetUtcNow() - sent).TotalSeconds) : 0;
-                return new AlarmReading(
-                    age > rule.Threshold, Math.Round(age, 1), $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)");
+                var reason = $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)";
+                return new AlarmReading(age > rule.Threshold, Math.Round(age, 1), reason);
             }
 
             case AlarmKind.QueueNotEmpty:
@@ -166,12 +169,4 @@ internal sealed record ResolvedAlarms(
         runtime.Engine.TryGetQueue(rule.Subject, out var queue)
             ? queue
             : throw new InvalidOperationException($"queue '{rule.Subject}' no longer exists");
-
-    private static void Range(string key, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new ConfigurationException(key, $"must be between {min} and {max} (got {value})");
-        }
-    }
 }

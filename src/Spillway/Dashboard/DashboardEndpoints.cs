@@ -1,0 +1,120 @@
+using System.Reflection;
+using Spillway.Gateway;
+using Spillway.Gateway.Admin;
+using Spillway.Hosting;
+using Spillway.Messaging;
+
+namespace Spillway.Dashboard;
+
+/// <summary>
+/// The operator's live view: <c>GET /v1/overview</c> (JSON, behind the API keys like every admin endpoint) and the
+/// page at <c>GET /dashboard</c> that polls it. The page's files are embedded in the assembly, so it works with no
+/// internet access; they hold no data, which is why they are served without a key: the page asks for the key and
+/// sends it as <c>X-Api-Key</c> on its own requests.
+/// </summary>
+internal static class DashboardEndpoints
+{
+    private const string ResourcePrefix = "Spillway.Dashboard.Assets.";
+
+    // Everything the page loads comes from this server; nothing inline, nothing framed.
+    private const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.Ordinal)
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+    };
+
+    public static IEndpointRouteBuilder MapDashboard(
+        this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway)
+    {
+        var assets = LoadAssets();
+        var routeViews = routes
+            .Select(r => new RouteView(
+                r.Name, r.Options.Path, r.Options.QueueName, r.Options.MaxRecordsPerRequest, r.Options.MaxBodyBytes, r.Options.MaxBacklog))
+            .OrderBy(r => r.Name, StringComparer.Ordinal)
+            .ToList();
+
+        endpoints.MapGroup("/v1/overview").RequireApiKey(gateway).MapGet("/", () => TypedResults.Json(
+            Read(runtime, routeViews), OverviewJsonContext.Default.Overview));
+
+        endpoints.MapGet("/dashboard", (HttpContext context) => Serve(context, assets, "index.html"));
+        endpoints.MapGet("/dashboard/{file}", (HttpContext context, string file) => Serve(context, assets, file));
+        return endpoints;
+    }
+
+    internal static Overview Read(SpillwayRuntime runtime, IReadOnlyList<RouteView> routes)
+    {
+        var now = runtime.Time.GetUtcNow();
+        var queues = runtime.Engine.ListQueues();
+        var sources = queues
+            .Where(q => q.Definition.RedrivePolicy is not null)
+            .ToLookup(q => q.Definition.RedrivePolicy!.DeadLetterQueue, q => q.Name, StringComparer.Ordinal);
+        return new Overview(
+            now,
+            routes,
+            [.. queues.Select(q => Describe(q, now, [.. sources[q.Name]]))],
+            [.. runtime.Workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(WorkerAdminEndpoints.Describe)],
+            [.. runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s =>
+            {
+                var pool = s.PoolStatistics;
+                return new SinkView(s.Name, s.Provider, pool.MaxConnections, pool.InUse, pool.PeakInUse, pool.Waits);
+            })]);
+    }
+
+    private static QueueView Describe(MessageQueue queue, DateTimeOffset now, IReadOnlyList<string> deadLetterSources)
+    {
+        var counts = queue.GetCounts();
+        var activity = queue.GetActivity();
+        double? oldest = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (now - sent).TotalSeconds) : null;
+        var redrive = queue.Definition.RedrivePolicy;
+        return new QueueView(
+            queue.Name,
+            queue.Definition.FifoQueue,
+            counts.Visible,
+            counts.InFlight,
+            counts.Delayed,
+            oldest,
+            redrive?.DeadLetterQueue,
+            redrive?.MaxReceiveCount,
+            deadLetterSources,
+            activity.Sent,
+            activity.Received,
+            activity.Deleted,
+            activity.DeadLettered);
+    }
+
+    private static IResult Serve(HttpContext context, Dictionary<string, byte[]> assets, string file)
+    {
+        if (!assets.TryGetValue(file, out var content))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.CacheControl = "no-cache";
+        return TypedResults.Bytes(content, ContentTypes[Path.GetExtension(file)]);
+    }
+
+    private static Dictionary<string, byte[]> LoadAssets()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var assets = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            assets[name[ResourcePrefix.Length..]] = copy.ToArray();
+        }
+
+        return assets;
+    }
+}

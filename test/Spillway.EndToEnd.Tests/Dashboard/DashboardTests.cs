@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpenQA.Selenium;
+using Spillway.EndToEnd.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Spillway.EndToEnd.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in a real browser against a real server: a burst held by a disabled worker shows as backlog, enabling
+/// the worker from the page drains it to 0, and the dead-letter queue's messages go back with the page's redrive button.
+/// </summary>
+public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
+{
+    private const string ApiKey = "dashboard-test-key-0123456789";
+    private const int Burst = 600;
+
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-");
+
+    [Fact]
+    public async Task Dashboard_shows_a_burst_as_backlog_then_its_drain_and_redrives_the_dead_letter_queue()
+    {
+        await using var server = await StartAsync();
+        var database = TestDatabase.Sqlite(Path.Combine(work.FullName, "data", "spillway.db"));
+        await WaitForWorkersEnabledAsync(server);
+
+        // Dead letters first: the "poison" worker's function is never reachable, so each message is dead-lettered after
+        // one receive. Its worker is then disabled, so a redrive leaves the messages in "poison" for the page to show.
+        for (var i = 0; i < 3; i++)
+        {
+            // Markup in a body must show as text: the page never parses data as HTML.
+            await PostAsync(server, "/poison", $$"""{"name": "<b>poison{{i}}</b>", "email": "poison{{i}}@example.com"}""");
+        }
+
+        await WaitForQueueAsync(server, "poison-dlq", visible => visible == 3);
+        await SwitchAsync(server, "poison", enable: false);
+        await SwitchAsync(server, "submit", enable: false);
+
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+
+        // With keys configured, the page asks for one once and sends it on every request.
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        browser.WaitFor("the key form to close", d => !d.FindElement(By.Id("key-form")).Displayed);
+
+        // Every route, queue, worker and sink is listed.
+        foreach (var (table, key) in new[]
+        {
+            ("routes", "submit"), ("routes", "poison"), ("queues", "submit"), ("queues", "submit-dlq"), ("queues", "poison"),
+            ("queues", "poison-dlq"), ("workers", "submit"), ("workers", "poison"), ("sinks", "users"),
+        })
+        {
+            browser.WaitFor($"{key} in {table}", d => d.FindElements(Row(table, key)).Count == 1);
+        }
+
+        browser.WaitForText(Cell("workers", "submit", 2), "disabled");
+        Assert.Matches(@"^\d / 2$", browser.Driver.FindElement(Cell("workers", "submit", 4)).Text); // concurrency now / max
+        Assert.StartsWith("1–2", browser.Driver.FindElement(Cell("workers", "submit", 9)).Text, StringComparison.Ordinal); // autoscaled
+
+        // The burst: concurrent single-record POSTs, all acknowledged, none handled.
+        var posts = Enumerable.Range(0, Burst)
+            .Select(i => PostAsync(server, "/submit", $$"""{"name": "burst{{i}}", "email": "b{{i}}@example.com"}"""));
+        await Task.WhenAll(posts);
+
+        browser.WaitForText(By.Id("backlog"), Burst.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        browser.WaitForText(Cell("queues", "submit", 1), "600");
+        browser.WaitForText(By.Id("eta"), "not draining");
+        var backlogShot = browser.Screenshot("dashboard-backlog");
+        Report("backlog", backlogShot);
+
+        // Enable the worker from the page; the backlog drains to 0 and the page says so.
+        browser.Driver.FindElement(Row("workers", "submit")).FindElement(By.CssSelector("button.toggle")).Click();
+        browser.WaitForText(Cell("workers", "submit", 2), "enabled");
+        browser.WaitForText(By.Id("backlog"), "0", TimeSpan.FromSeconds(60));
+        browser.WaitForText(By.Id("eta"), "drained");
+        browser.WaitForText(Cell("queues", "submit", 6), "600"); // deleted
+        browser.WaitFor("a drain rate above 0", d => d.FindElement(By.Id("drain-rate")).Text is not ("0" or "–"));
+        Assert.Equal(Burst, (await database.ReadUsersAsync()).Count(r => r.Name.StartsWith("burst", StringComparison.Ordinal)));
+
+        // The dead-letter queue's messages, then the redrive button.
+        var deadLetters = By.CssSelector("[data-dlq='poison-dlq']");
+        browser.WaitFor("3 dead letters listed", d =>
+            d.FindElement(deadLetters).FindElements(By.CssSelector("tr[data-message-id]")).Count == 3);
+        Assert.Contains("<b>poison1</b>", browser.Driver.FindElement(deadLetters).Text, StringComparison.Ordinal);
+        Assert.Empty(browser.Driver.FindElement(deadLetters).FindElements(By.TagName("b")));
+        browser.Driver.FindElement(deadLetters).FindElement(By.CssSelector("button.redrive")).Click();
+        browser.WaitFor(
+            "the redrive result", d => d.FindElement(By.Id("action-status")).Text.Contains("moved 3 message(s)", StringComparison.Ordinal));
+        browser.WaitForText(Cell("queues", "poison-dlq", 1), "0");
+        browser.WaitForText(Cell("queues", "poison", 1), "3");
+        browser.WaitFor("the emptied dead-letter queue", d => d.FindElement(deadLetters).Text.Contains("Empty.", StringComparison.Ordinal));
+
+        Report("drained and redriven", browser.Screenshot("dashboard-drained"));
+        Assert.Equal(3, await VisibleAsync(server, "poison"));
+    }
+
+    [Fact]
+    public async Task Dashboard_shows_a_burst_absorbed_and_drained_live_while_it_happens()
+    {
+        // One writer taking two-record batches: the burst outruns it, so a backlog builds while the page watches.
+        await using var server = await StartAsync(submitBatchSize: 2, submitConcurrency: 1);
+        await WaitForWorkersEnabledAsync(server);
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        browser.WaitForText(Cell("workers", "submit", 2), "enabled");
+
+        using var stopBurst = new CancellationTokenSource();
+        var sent = 0;
+        var burst = Task.WhenAll(Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            while (!stopBurst.IsCancellationRequested)
+            {
+                var i = Interlocked.Increment(ref sent);
+                await PostAsync(server, "/submit", $$"""{"name": "live{{i}}", "email": "live{{i}}@example.com"}""");
+            }
+        })));
+
+        // While the burst runs, the page shows records arriving faster than they drain, and the backlog they leave.
+        browser.WaitFor("an ingest rate above 0", d => Number(d, "ingest-rate") > 0);
+        browser.WaitFor("a drain rate above 0", d => Number(d, "drain-rate") > 0);
+        browser.WaitFor("a backlog of 100 or more", d => Number(d, "backlog") >= 100);
+        browser.WaitFor("both rate lines drawn over 3 points", d => d.FindElement(By.Id("rate-chart")).GetDomAttribute("data-points")!
+            .Split(' ').All(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) >= 3));
+        Report("live burst", browser.Screenshot("dashboard-live-burst"));
+        await stopBurst.CancelAsync();
+        await burst;
+        output.WriteLine($"burst: {Volatile.Read(ref sent)} records");
+
+        // After the burst, the estimate turns into a time, then the backlog drains to 0.
+        browser.WaitFor("a time until drained", d => d.FindElement(By.Id("eta")).Text.EndsWith(" s", StringComparison.Ordinal)
+            || d.FindElement(By.Id("eta")).Text == "drained", TimeSpan.FromSeconds(60));
+        browser.WaitForText(By.Id("backlog"), "0", TimeSpan.FromSeconds(120));
+        browser.WaitForText(By.Id("eta"), "drained");
+        var total = Volatile.Read(ref sent);
+        browser.WaitFor("every record deleted", d => Number(d, Cell("queues", "submit", 6)) == total);
+        Report("live burst drained", browser.Screenshot("dashboard-live-drained"));
+    }
+
+    [Fact]
+    public async Task Overview_needs_the_api_key_and_the_page_itself_does_not()
+    {
+        await using var server = await StartAsync();
+        using var anonymous = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var page = await anonymous.GetAsync(new Uri("/dashboard", UriKind.Relative));
+        using var script = await anonymous.GetAsync(new Uri("/dashboard/dashboard.js", UriKind.Relative));
+        using var overview = await anonymous.GetAsync(new Uri("/v1/overview", UriKind.Relative));
+        using var missing = await anonymous.GetAsync(new Uri("/dashboard/nothing.js", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal); // nothing from another origin
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, overview.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync(new Uri("/v1/overview", UriKind.Relative)));
+        var root = document.RootElement;
+        Assert.Equal(["poison", "submit"], root.GetProperty("routes").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+        var dlq = root.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "submit-dlq");
+        Assert.Equal("submit", dlq.GetProperty("deadLetterSources")[0].GetString());
+        Assert.Equal(10, root.GetProperty("sinks")[0].GetProperty("maxConnections").GetInt32());
+    }
+
+    public void Dispose() => work.Delete(recursive: true);
+
+    private static By Row(string table, string key) => By.CssSelector($"#{table} tbody tr[data-key='{key}']");
+
+    private static By Cell(string table, string key, int column) =>
+        By.CssSelector($"#{table} tbody tr[data-key='{key}'] td:nth-child({column + 1})");
+
+    private static double Number(IWebDriver driver, string id) => Number(driver, By.Id(id));
+
+    private static double Number(IWebDriver driver, By by) =>
+        double.TryParse(
+            driver.FindElement(by).Text.Replace(",", "", StringComparison.Ordinal),
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var n)
+            ? n
+            : -1;
+
+    private async Task<SpillwayProcess> StartAsync(int submitBatchSize = 20, int submitConcurrency = 2)
+    {
+        var config = Path.Combine(work.FullName, "spillway.json");
+        var database = "sqlite:///" + Path.Combine(work.FullName, "data", "spillway.db").TrimStart('/');
+        const string fields = """
+            "Fields": { "name": { "Type": "string", "Required": true }, "email": { "Type": "string", "Required": true } }
+            """;
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "Spillway": {
+                "Routes": {
+                  "submit": { "Path": "/submit", {{fields}} },
+                  "poison": { "Path": "/poison", {{fields}} }
+                },
+                "Queues": {
+                  "poison": { "VisibilityTimeoutSeconds": 0, "DeadLetterQueue": "poison-dlq", "MaxReceiveCount": 1 }
+                },
+                "Sinks": { "users": { "DatabaseUrl": "{{database}}", "Table": "users" } },
+                "Workers": {
+                  "submit": { "Queue": "submit", "Handler": { "Kind": "sql", "Sink": "users" }, "BatchSize": {{submitBatchSize}},
+                    "MaxConcurrency": {{submitConcurrency}}, "MinConcurrency": 1 },
+                  "poison": { "Queue": "poison", "Handler": { "Kind": "http", "Url": "http://127.0.0.1:{{SpillwayProcess.FreePort()}}/",
+                    "TimeoutSeconds": 2 } }
+                },
+                "Gateway": { "ApiKeys": [ "{{ApiKey}}" ] }
+              }
+            }
+            """);
+        var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), ["--config", config]);
+        server.Client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return server;
+    }
+
+    private void Report(string what, string path)
+    {
+        output.WriteLine($"dashboard screenshot ({what}): {path}");
+        Console.WriteLine($"dashboard screenshot ({what}): {path}");
+    }
+
+    private static async Task PostAsync(SpillwayProcess server, string path, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await server.Client.PostAsync(new Uri(path, UriKind.Relative), content);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task SwitchAsync(SpillwayProcess server, string worker, bool enable)
+    {
+        var path = $"/v1/workers/{worker}/{(enable ? "enable" : "disable")}";
+        using var response = await server.Client.PostAsync(new Uri(path, UriKind.Relative), null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<long> VisibleAsync(SpillwayProcess server, string queue)
+    {
+        var list = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/queues", UriKind.Relative));
+        return list.GetProperty("queues").EnumerateArray()
+            .Single(q => q.GetProperty("name").GetString() == queue)
+            .GetProperty("visible").GetInt64();
+    }
+
+    private static async Task WaitForQueueAsync(SpillwayProcess server, string queue, Func<long, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition(await VisibleAsync(server, queue)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"queue {queue} never reached the expected count");
+            await Task.Delay(50);
+        }
+    }
+
+    // Workers start once their sink's table exists, just after the server answers.
+    private static async Task WaitForWorkersEnabledAsync(SpillwayProcess server)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var workers = await server.Client.GetFromJsonAsync<JsonElement>(new Uri("/v1/workers", UriKind.Relative));
+            if (workers.GetProperty("workers").EnumerateArray().All(w => w.GetProperty("enabled").GetBoolean()))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the workers never started");
+            await Task.Delay(20);
+        }
+    }
+}
