@@ -39,6 +39,17 @@ public sealed class GatewayOptions
     /// </summary>
     public string? ApiKeysFile { get; set; }
 
+    /// <summary>
+    /// Keys of the read API and exports (<c>GET /v1/tables/…</c>, <c>/v1/exports</c>), and of nothing else: a read key
+    /// cannot ingest, and an ingest key (<see cref="ApiKeys"/>), which often sits in a client, cannot read the
+    /// stored records. Same format as <see cref="ApiKeys"/>. Defaults to none: when no key of either kind is
+    /// configured the read API needs no key (loopback only, as ingest); when only ingest keys are, it answers 401.
+    /// </summary>
+    public List<string> ReadApiKeys { get; set; } = [];
+
+    /// <summary>A file holding more read keys, one per line, as <see cref="ApiKeysFile"/>. Defaults to null.</summary>
+    public string? ReadApiKeysFile { get; set; }
+
     /// <summary>Seconds a 503 answer tells the client to wait (<c>Retry-After</c>). 1–3600; defaults to 1, because a
     /// backlog under a burst drains within seconds and clients retry with jitter anyway.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
@@ -71,23 +82,46 @@ public sealed class GatewayOptions
             throw new GatewayConfigurationException($"{configurationKey}:HealthPath", "must start with '/'.");
         }
 
-        var keys = new List<string>();
-        var configured = ApiKeys ?? [];
-        for (var i = 0; i < configured.Count; i++)
+        return CollectKeys(ApiKeys, ApiKeysFile, configurationKey, nameof(ApiKeys));
+    }
+
+    /// <summary>
+    /// Returns every read key (from <see cref="ReadApiKeys"/> and <see cref="ReadApiKeysFile"/>); throws
+    /// <see cref="GatewayConfigurationException"/> as <see cref="ResolveApiKeys"/> does. A key may not be both an
+    /// ingest key and a read key.
+    /// </summary>
+    public IReadOnlyList<string> ResolveReadApiKeys(string configurationKey = "Spillway:Gateway")
+    {
+        ArgumentNullException.ThrowIfNull(configurationKey);
+        var keys = CollectKeys(ReadApiKeys, ReadApiKeysFile, configurationKey, nameof(ReadApiKeys));
+        if (keys.Count > 0 && keys.Intersect(ResolveApiKeys(configurationKey), StringComparer.Ordinal).Any())
         {
-            AddKey(keys, configured[i], $"{configurationKey}:ApiKeys:{i}");
+            throw new GatewayConfigurationException(
+                $"{configurationKey}:{nameof(ReadApiKeys)}", "a read key is also an ingest key (ApiKeys); use distinct keys.");
         }
 
-        if (!string.IsNullOrEmpty(ApiKeysFile))
+        return keys;
+    }
+
+    private static List<string> CollectKeys(List<string>? configured, string? file, string configurationKey, string name)
+    {
+        var keys = new List<string>();
+        configured ??= [];
+        for (var i = 0; i < configured.Count; i++)
+        {
+            AddKey(keys, configured[i], $"{configurationKey}:{name}:{i}");
+        }
+
+        if (!string.IsNullOrEmpty(file))
         {
             string[] lines;
             try
             {
-                lines = File.ReadAllLines(ApiKeysFile);
+                lines = File.ReadAllLines(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw new GatewayConfigurationException($"{configurationKey}:ApiKeysFile", $"cannot be read: {e.Message}");
+                throw new GatewayConfigurationException($"{configurationKey}:{name}File", $"cannot be read: {e.Message}");
             }
 
             for (var i = 0; i < lines.Length; i++)
@@ -95,7 +129,7 @@ public sealed class GatewayOptions
                 var line = lines[i].Trim();
                 if (line.Length > 0 && line[0] != '#')
                 {
-                    AddKey(keys, line, $"{configurationKey}:ApiKeysFile (line {i + 1})");
+                    AddKey(keys, line, $"{configurationKey}:{name}File (line {i + 1})");
                 }
             }
         }
@@ -131,6 +165,7 @@ public sealed class GatewayOptions
     /// <inheritdoc />
     public override string ToString()
         => $"GatewayOptions {{ ApiKeys = [{(ApiKeys?.Count ?? 0)} redacted], ApiKeysFile = {ApiKeysFile ?? "none"}, " +
+           $"ReadApiKeys = [{(ReadApiKeys?.Count ?? 0)} redacted], ReadApiKeysFile = {ReadApiKeysFile ?? "none"}, " +
            $"RetryAfterSeconds = {RetryAfterSeconds}, HealthPath = {HealthPath}, " +
            $"AllowUnauthenticatedRemote = {AllowUnauthenticatedRemote} }}";
 

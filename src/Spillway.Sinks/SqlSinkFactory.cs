@@ -19,17 +19,55 @@ public static class SqlSinkFactory
             throw new ArgumentException("Name is required.", nameof(options.Name));
         }
 
-        if (options.MaxConnections is < 1 or > MaxConnectionsLimit)
-        {
-            throw new ArgumentException(
-                $"MaxConnections is {options.MaxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(options.MaxConnections));
-        }
-
+        RequireConnections(options.MaxConnections);
         RequirePositive(options.BorrowTimeout, nameof(options.BorrowTimeout));
         RequirePositive(options.ConnectTimeout, nameof(options.ConnectTimeout));
         RequirePositive(options.CommandTimeout, nameof(options.CommandTimeout));
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
 
+        var (url, dialect) = CreateDialect(options);
+        return new SqlSink(options, url, dialect);
+    }
+
+    /// <summary>
+    /// Creates a reader over a sink's table, with its own connection pool of
+    /// <see cref="TableReaderOptions.MaxConnections"/>; throws <see cref="ArgumentException"/> naming the problem.
+    /// </summary>
+    public static ITableReader CreateReader(TableReaderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Sink, nameof(options.Sink));
+        RequireConnections(options.MaxConnections);
+        var sink = options.Sink;
+        var (url, dialect) = CreateDialect(new SqlSinkOptions
+        {
+            Name = sink.Name,
+            DatabaseUrl = sink.DatabaseUrl,
+            Table = sink.Table,
+            IdColumn = sink.IdColumn,
+            CreatedAtColumn = sink.CreatedAtColumn,
+            Columns = sink.Columns,
+            CreateTable = false,
+            MaxConnections = options.MaxConnections,
+            BorrowTimeout = sink.BorrowTimeout,
+            ConnectTimeout = sink.ConnectTimeout,
+            CommandTimeout = sink.CommandTimeout,
+            DataDirectory = sink.DataDirectory,
+            TimeProvider = sink.TimeProvider,
+        });
+        try
+        {
+            return new SqlTableReader(options, url, dialect);
+        }
+        catch
+        {
+            dialect.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    private static (DatabaseUrl Url, SqlDialect Dialect) CreateDialect(SqlSinkOptions options)
+    {
         var shape = TableShape.From(options);
         var url = DatabaseUrl.Parse(options.DatabaseUrl, options.DataDirectory);
         SqlDialect dialect = url.Provider switch
@@ -38,7 +76,16 @@ public static class SqlSinkFactory
             DatabaseUrl.MySql => new MySqlDialect(shape, url, options),
             _ => new SqliteDialect(shape, url, options),
         };
-        return new SqlSink(options, url, dialect);
+        return (url, dialect);
+    }
+
+    private static void RequireConnections(int maxConnections)
+    {
+        if (maxConnections is < 1 or > MaxConnectionsLimit)
+        {
+            throw new ArgumentException(
+                $"MaxConnections is {maxConnections}; it must be from 1 to {MaxConnectionsLimit}.", nameof(SqlSinkOptions.MaxConnections));
+        }
     }
 
     private static void RequirePositive(TimeSpan value, string name)

@@ -239,6 +239,40 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
         }
     }
 
+    /// <summary>Placeholder text of a reader statement's parameter at a zero-based index.</summary>
+    public string ReadPlaceholder(int index) => Placeholder(index);
+
+    /// <summary>Name of a reader statement's parameter at a zero-based index; null for positional parameters.</summary>
+    public string? ReadParameterName(int index) => ParameterName(index);
+
+    /// <summary>An id as this database's id column stores it (a uuid, or its lower-case text), for a comparison.</summary>
+    public object IdParameter(Guid id) => IdValue(id);
+
+    /// <summary>A UTC time as this database's timestamp columns store it, for a comparison.</summary>
+    public object TimestampParameter(DateTime utc) => CreatedAtValue(utc);
+
+    /// <summary>Reads an id column's value.</summary>
+    public virtual Guid ReadId(DbDataReader reader, int ordinal) => Guid.Parse(reader.GetString(ordinal));
+
+    /// <summary>Reads a timestamp column's value as UTC (the sink writes UTC).</summary>
+    public virtual DateTime ReadTimestamp(DbDataReader reader, int ordinal) =>
+        DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+
+    /// <summary>Reads a boolean column's value.</summary>
+    public virtual bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetBoolean(ordinal);
+
+    /// <summary>
+    /// Deletes at most <paramref name="batchSize"/> rows whose created-at is before the parameter at index 0, the
+    /// oldest first: a short statement that holds its locks briefly, so ingest is never blocked for long.
+    /// </summary>
+    public virtual string DeleteOlderThanSql(int batchSize)
+    {
+        var table = Quote(Shape.Table);
+        var id = Quote(Shape.IdColumn);
+        return $"DELETE FROM {table} WHERE {id} IN (SELECT {id} FROM {table} WHERE {Quote(Shape.CreatedAtColumn!)} < {Placeholder(0)} "
+            + $"ORDER BY {id} LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)})";
+    }
+
     /// <summary>Network failures and timeouts anywhere in the chain mean the database is out of reach.</summary>
     protected static bool IsNetworkFailure(Exception exception)
     {

@@ -14,6 +14,7 @@ internal sealed class SqlSink : ISqlSink
     private readonly ConnectionCap cap;
     private readonly bool createTable;
     private readonly string target;
+    private readonly ConnectionRunner runner;
 
     public SqlSink(SqlSinkOptions options, DatabaseUrl url, SqlDialect dialect)
     {
@@ -23,6 +24,7 @@ internal sealed class SqlSink : ISqlSink
         cap = new ConnectionCap(options.MaxConnections, options.BorrowTimeout, options.TimeProvider);
         createTable = options.CreateTable;
         target = url.ToString();
+        runner = new ConnectionRunner(Name, dialect, cap, target);
     }
 
     public string Name { get; }
@@ -129,40 +131,7 @@ internal sealed class SqlSink : ISqlSink
     public override string ToString() => $"{Provider} sink '{Name}' → {target}";
 
     private Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        dialect.BlocksOnIo
-            ? Task.Run(() => RunOnConnectionAsync(work, cancellationToken), cancellationToken)
-            : RunOnConnectionAsync(work, cancellationToken);
-
-    private async Task<T> RunOnConnectionAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        using var lease = await cap.BorrowAsync(Name, cancellationToken).ConfigureAwait(false);
-        DbConnection? connection = null;
-        try
-        {
-            connection = dialect.CreateConnection();
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await dialect.PrepareConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
-            return await work(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && dialect.IsUnavailable(e))
-        {
-            if (connection is not null)
-            {
-                dialect.ClearPool(connection);
-            }
-
-            // The transaction did not commit (or its commit is in doubt); either way a retry is safe because every
-            // row is keyed by its message id.
-            throw new SinkUnavailableException($"Sink '{Name}' cannot use the database {target}: {e.Message}", e);
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-    }
+        runner.RunAsync(work, cancellationToken);
 
     private async Task<bool> TableExistsAsync(DbConnection connection, CancellationToken cancellationToken)
     {

@@ -138,6 +138,11 @@ internal sealed class MySqlDialect : SqlDialect
         MySqlConnection.ClearPool(connection);
     }
 
+    // MySQL has no LIMIT inside an IN subquery, but a single-table DELETE takes ORDER BY and LIMIT itself.
+    public override string DeleteOlderThanSql(int batchSize) =>
+        $"DELETE FROM {Quote(Shape.Table)} WHERE {Quote(Shape.CreatedAtColumn!)} < {ReadPlaceholder(0)} ORDER BY {Quote(Shape.IdColumn)} "
+        + $"LIMIT {batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     private static bool IsUnavailableNumber(int number) => number is
         1040 // too many connections
         or 1042 // unable to connect to any host

@@ -118,6 +118,10 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
+    public override Guid ReadId(DbDataReader reader, int ordinal) => reader.GetGuid(ordinal);
+
+    public override DateTime ReadTimestamp(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTime>(ordinal);
+
     private async Task WriteRowAsync(NpgsqlBinaryImporter importer, MappedRow row, CancellationToken cancellationToken)
     {
         await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Spillway.Sinks.Internal;
 
@@ -102,6 +103,12 @@ internal sealed class SqliteDialect : SqlDialect
         SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
     }
+
+    public override bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
+
+    // Times are text here: the sink's "yyyy-MM-dd HH:mm:ss.FFFFFFF" or CURRENT_TIMESTAMP's "yyyy-MM-dd HH:mm:ss", both UTC.
+    public override DateTime ReadTimestamp(DbDataReader reader, int ordinal) => DateTime.Parse(
+        reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     protected override string ColumnTypeSql(ColumnMapping column) => column.Type switch
     {

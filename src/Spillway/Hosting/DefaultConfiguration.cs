@@ -27,6 +27,7 @@ internal static class DefaultConfiguration
         options.Routes[RouteName] = IngestRouteOptions.CreateSubmitRoute();
         options.Queues[RouteName] = new QueueConfig { DeadLetterQueue = DeadLetterQueueOf(RouteName) };
         options.Sinks[SinkName] = new SinkConfig { Table = SinkName };
+        options.Tables[SinkName] = new DataAccess.TableConfig { Filters = ["email", "created_at"] };
         options.Workers[RouteName] = new WorkerConfig
         {
             Queue = RouteName,

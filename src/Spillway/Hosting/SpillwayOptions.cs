@@ -33,6 +33,12 @@ internal sealed class SpillwayOptions
     /// <summary>The SQS-compatible API on the main listener (<c>Spillway:Sqs</c>).</summary>
     public SqsOptions Sqs { get; set; } = new();
 
+    /// <summary>Sink tables exposed to the read API and exports, and their retention, by public name.</summary>
+    public Dictionary<string, DataAccess.TableConfig> Tables { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Export jobs: concurrency, retries, expiry, notices.</summary>
+    public DataAccess.ExportsConfig Exports { get; set; } = new();
+
     /// <summary>The Prometheus endpoint and the OTLP export.</summary>
     public Operations.MetricsOptions Metrics { get; set; } = new();
 

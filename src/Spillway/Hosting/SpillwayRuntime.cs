@@ -137,7 +137,10 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
     private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
     {
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Spillway.DataAccess.DataAccessRuntime.QueueName] = $"{SpillwayOptions.SectionName}:Exports",
+        };
         foreach (var queue in configuration.Queues)
         {
             owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
@@ -156,8 +159,16 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         return owners;
     }
 
+    /// <summary>The read API, exports and retention; null until attached.</summary>
+    public DataAccess.DataAccessRuntime? DataAccess { get; set; }
+
     public async ValueTask DisposeAsync()
     {
+        if (DataAccess is not null)
+        {
+            await DataAccess.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var worker in workers.Values)
         {
             worker.Autoscaler?.Dispose();

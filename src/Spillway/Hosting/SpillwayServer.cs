@@ -98,12 +98,14 @@ internal static class SpillwayServer
         try
         {
             runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal, options.Metrics, alarms);
+            runtime.DataAccess = await DataAccess.DataAccessRuntime.OpenAsync(
+                options, resolved, runtime.Engine, app, runtime.Time, cancellationToken).ConfigureAwait(false);
         }
-        catch (GatewayConfigurationException e)
+        catch (Exception e) when (e is GatewayConfigurationException or ConfigurationException)
         {
             await runtime.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
-            throw ConfigurationException.From(e);
+            throw e as ConfigurationException ?? ConfigurationException.From((GatewayConfigurationException)e);
         }
 
         LogMessages.Serving(loggerFactory.CreateLogger("Spillway"), string.Join(", ", urls), resolved.DataDirectory);

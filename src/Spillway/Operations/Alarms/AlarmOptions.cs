@@ -47,30 +47,8 @@ internal sealed class WebhookConfig
     public int TimeoutSeconds { get; set; } = 10;
 }
 
-internal sealed class EmailConfig
+/// <summary>The alarms' SMTP server and recipients.</summary>
+internal sealed class EmailConfig : Notifications.SmtpConfig
 {
-    /// <summary>SMTP host; null (the default) sends no mail.</summary>
-    public string? Host { get; set; }
-
-    /// <summary>Defaults to 25.</summary>
-    public int Port { get; set; } = 25;
-
-    /// <summary>STARTTLS. Defaults to false.</summary>
-    public bool EnableSsl { get; set; }
-
-    public string? UserName { get; set; }
-
-    /// <summary>Never logged. Prefer <see cref="PasswordFile"/>.</summary>
-    public string? Password { get; set; }
-
-    /// <summary>A file whose first line is the SMTP password (a mounted secret).</summary>
-    public string? PasswordFile { get; set; }
-
-    /// <summary>Defaults to spillway@localhost.</summary>
-    public string From { get; set; } = "spillway@localhost";
-
     public List<string> To { get; set; } = [];
-
-    /// <summary>Defaults to 10 s.</summary>
-    public int TimeoutSeconds { get; set; } = 10;
 }

@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Mail;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -33,38 +30,10 @@ internal sealed class EmailNotifier(EmailConfig config, string? password) : IAla
 {
     public string Name => "email";
 
-    public async Task NotifyAsync(AlarmNotification notification, CancellationToken cancellationToken)
-    {
-        using var client = new SmtpClient(config.Host, config.Port)
-        {
-            EnableSsl = config.EnableSsl,
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-            Timeout = config.TimeoutSeconds * 1000,
-        };
-        if (!string.IsNullOrEmpty(config.UserName))
-        {
-            client.Credentials = new NetworkCredential(config.UserName, password);
-        }
+    private readonly Notifications.SmtpMailer mailer = new(config, password);
 
-        var body = Body(notification);
-        var ascii = Ascii.IsValid(body);
-        using var message = new MailMessage
-        {
-            From = new MailAddress(config.From),
-            Subject = Subject(notification),
-            Body = body,
-            // Plain 7-bit text stays readable as it travels (a mail log, a raw mailbox); anything else goes as base64.
-            BodyEncoding = ascii ? Encoding.ASCII : Encoding.UTF8,
-            BodyTransferEncoding = ascii ? System.Net.Mime.TransferEncoding.SevenBit : System.Net.Mime.TransferEncoding.Base64,
-            SubjectEncoding = Encoding.UTF8,
-        };
-        foreach (var to in config.To)
-        {
-            message.To.Add(to);
-        }
-
-        await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
-    }
+    public Task NotifyAsync(AlarmNotification notification, CancellationToken cancellationToken) =>
+        mailer.SendAsync(config.To, Subject(notification), Body(notification), cancellationToken);
 
     internal static string Subject(AlarmNotification n) =>
         n.State == AlarmState.ALARM ? $"[Spillway] ALARM: {n.Alarm}" : $"[Spillway] OK: {n.Alarm} recovered";

@@ -1,0 +1,84 @@
+namespace Spillway.Exports;
+
+/// <summary>Settings of the export jobs. Each setter validates; the host binds them from <c>Spillway:Exports</c>.</summary>
+public sealed class ExportOptions
+{
+    private readonly int maxConcurrency = 1;
+    private readonly int maxAttempts = 5;
+    private readonly TimeSpan retryInitialDelay = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan retryMaxDelay = TimeSpan.FromMinutes(1);
+    private readonly TimeSpan expireAfter = TimeSpan.FromDays(7);
+    private readonly string queueName = "spillway-exports";
+    private readonly TimeProvider timeProvider = TimeProvider.System;
+
+    /// <summary>Directory of the jobs' durable state. Required.</summary>
+    public required string JobDirectory { get; init; }
+
+    /// <summary>
+    /// The engine queue jobs pass through. Defaults to "spillway-exports". Its messages only say which job to run;
+    /// the job's state lives in <see cref="JobDirectory"/>.
+    /// </summary>
+    public string QueueName
+    {
+        get => queueName;
+        init => queueName = !string.IsNullOrWhiteSpace(value) ? value : throw new ArgumentException("QueueName is required.", nameof(QueueName));
+    }
+
+    /// <summary>
+    /// Jobs running at once. 1–16; defaults to 1: an export is one long query, and the database serves ingest first.
+    /// </summary>
+    public int MaxConcurrency
+    {
+        get => maxConcurrency;
+        init => maxConcurrency = InRange(value, 1, 16, nameof(MaxConcurrency));
+    }
+
+    /// <summary>Runs of a job while the database is unreachable before it fails. 1–100; defaults to 5.</summary>
+    public int MaxAttempts
+    {
+        get => maxAttempts;
+        init => maxAttempts = InRange(value, 1, 100, nameof(MaxAttempts));
+    }
+
+    /// <summary>Wait before the second run; doubles each time up to <see cref="RetryMaxDelay"/>. Defaults to 2 s.</summary>
+    public TimeSpan RetryInitialDelay
+    {
+        get => retryInitialDelay;
+        init => retryInitialDelay = Positive(value, TimeSpan.FromHours(1), nameof(RetryInitialDelay));
+    }
+
+    /// <summary>Longest wait between runs. Defaults to 1 min.</summary>
+    public TimeSpan RetryMaxDelay
+    {
+        get => retryMaxDelay;
+        init => retryMaxDelay = Positive(value, TimeSpan.FromHours(6), nameof(RetryMaxDelay));
+    }
+
+    /// <summary>How long a finished file is kept before it is deleted (state Expired). Defaults to 7 days.</summary>
+    public TimeSpan ExpireAfter
+    {
+        get => expireAfter;
+        init => expireAfter = Positive(value, TimeSpan.FromDays(3650), nameof(ExpireAfter));
+    }
+
+    /// <summary>
+    /// The server's public address, so a notice can carry an absolute download link; null (the default) gives the
+    /// link as a path.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; init; }
+
+    /// <summary>Clock of retries, timestamps and expiry. Defaults to <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => timeProvider;
+        init => timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
+    }
+
+    private static int InRange(int value, int min, int max, string name) =>
+        value >= min && value <= max ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be from {min} to {max}.");
+
+    private static TimeSpan Positive(TimeSpan value, TimeSpan max, string name) =>
+        value > TimeSpan.Zero && value <= max
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero and at most {max}.");
+}

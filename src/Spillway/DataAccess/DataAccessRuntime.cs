@@ -1,0 +1,219 @@
+using Spillway.Exports;
+using Spillway.Gateway;
+using Spillway.Gateway.Reads;
+using Spillway.Hosting;
+using Spillway.Messaging;
+using Spillway.Notifications;
+using Spillway.Sinks;
+
+namespace Spillway.DataAccess;
+
+/// <summary>
+/// Getting data out, as the server runs it: the readers of the exposed tables, the read API, the export service and
+/// its queue, and the lifecycle timer (expired files, table retention).
+/// </summary>
+internal sealed class DataAccessRuntime : IAsyncDisposable
+{
+    private const string Root = SpillwayOptions.SectionName;
+    /// <summary>The engine queue export jobs pass through; owned by the server, so the SQS API cannot delete it.</summary>
+    public const string QueueName = "spillway-exports";
+
+    private readonly List<ITableReader> readers = [];
+    private readonly HttpClient webhookClient;
+    private ExportService? exports;
+    private DataLifecycle? lifecycle;
+
+    private DataAccessRuntime(HttpClient webhookClient) => this.webhookClient = webhookClient;
+
+    /// <summary>
+    /// Validates <c>Spillway:Tables</c> and <c>Spillway:Exports</c> (throwing <see cref="ConfigurationException"/>
+    /// naming the key), builds everything and maps the endpoints; the worker and timer start with the application.
+    /// </summary>
+    public static async Task<DataAccessRuntime> OpenAsync(
+        SpillwayOptions options,
+        ResolvedConfiguration resolved,
+        QueueEngine engine,
+        WebApplication app,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var config = options.Exports;
+        Range($"{Root}:Exports:WebhookTimeoutSeconds", config.WebhookTimeoutSeconds, 1, 300);
+        var runtime = new DataAccessRuntime(new HttpClient { Timeout = TimeSpan.FromSeconds(config.WebhookTimeoutSeconds) });
+        try
+        {
+            await runtime.BuildAsync(options, resolved, engine, app, time, cancellationToken).ConfigureAwait(false);
+            return runtime;
+        }
+        catch
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lifecycle?.Dispose();
+        if (exports is not null)
+        {
+            await exports.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var reader in readers)
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+
+        webhookClient.Dispose();
+    }
+
+    private async Task BuildAsync(
+        SpillwayOptions options, ResolvedConfiguration resolved, QueueEngine engine, WebApplication app, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        var exposed = new Dictionary<string, ExposedTable>(StringComparer.Ordinal);
+        var retentions = new List<TableRetention>();
+        foreach (var (name, table) in options.Tables)
+        {
+            var key = $"{Root}:Tables:{name}";
+            var sinkName = table.Sink ?? name;
+            var sink = resolved.Sinks.FirstOrDefault(s => string.Equals(s.Name, sinkName, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ConfigurationException(key + ":Sink", $"sink '{sinkName}' is not defined under {Root}:Sinks");
+            Range(key + ":ReadMaxConnections", table.ReadMaxConnections, 1, 100);
+            Range(key + ":RetentionBatchSize", table.RetentionBatchSize, 1, 100_000);
+            ITableReader reader;
+            try
+            {
+                reader = SqlSinkFactory.CreateReader(new TableReaderOptions
+                {
+                    Sink = sink, Columns = table.Columns.Count == 0 ? null : table.Columns, MaxConnections = table.ReadMaxConnections,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigurationException(key + ":Columns", e.Message);
+            }
+
+            readers.Add(reader);
+            if (table.Expose)
+            {
+                try
+                {
+                    exposed[name] = new ExposedTable(name, reader, table.Filters);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ConfigurationException(key + ":Filters", e.Message);
+                }
+            }
+
+            if (table.RetentionDays is { } days)
+            {
+                Range(key + ":RetentionDays", days, 1, 36_500);
+                if (reader.CreatedAtColumn is null)
+                {
+                    throw new ConfigurationException(key + ":RetentionDays", "the table has no created-at column to tell a row's age");
+                }
+
+                retentions.Add(new TableRetention(reader, TimeSpan.FromDays(days), table.RetentionBatchSize));
+            }
+        }
+
+        exports = await CreateExportsAsync(options, resolved, engine, exposed, time, loggerFactory, cancellationToken).ConfigureAwait(false);
+        lifecycle = new DataLifecycle(
+            exports, retentions, TimeSpan.FromMinutes(options.Exports.LifecycleIntervalMinutes), time, loggerFactory.CreateLogger<DataLifecycle>());
+
+        app.MapReadApi(exposed, options.Gateway);
+        app.MapExports(exports, options.Gateway);
+        var service = exports;
+        var logger = loggerFactory.CreateLogger("Spillway.Exports");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            lifecycle.Start();
+            _ = service.StartAsync(app.Lifetime.ApplicationStopping).ContinueWith(
+                t => logger.LogError(t.Exception, "The export worker did not start."),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        });
+    }
+
+    private async Task<ExportService> CreateExportsAsync(
+        SpillwayOptions options,
+        ResolvedConfiguration resolved,
+        QueueEngine engine,
+        Dictionary<string, ExposedTable> exposed,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        var config = options.Exports;
+        var key = $"{Root}:Exports";
+        Range(key + ":MaxConcurrency", config.MaxConcurrency, 1, 16);
+        Range(key + ":MaxAttempts", config.MaxAttempts, 1, 100);
+        Range(key + ":RetryInitialDelaySeconds", config.RetryInitialDelaySeconds, 1, 3600);
+        Range(key + ":RetryMaxDelaySeconds", config.RetryMaxDelaySeconds, config.RetryInitialDelaySeconds, 21_600);
+        Range(key + ":ExpireAfterDays", config.ExpireAfterDays, 1, 3650);
+        Range(key + ":LifecycleIntervalMinutes", config.LifecycleIntervalMinutes, 1, 1440);
+        Uri? publicBase = null;
+        if (!string.IsNullOrWhiteSpace(config.PublicBaseUrl)
+            && (!Uri.TryCreate(config.PublicBaseUrl, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))
+        {
+            throw new ConfigurationException(key + ":PublicBaseUrl", "must be an absolute http(s) URL");
+        }
+
+        var notifiers = new List<IExportNotifier> { new WebhookExportNotifier(webhookClient) };
+        var smtp = config.Smtp;
+        if (!string.IsNullOrWhiteSpace(smtp.Host))
+        {
+            Range(key + ":Smtp:Port", smtp.Port, 1, 65_535);
+            Range(key + ":Smtp:TimeoutSeconds", smtp.TimeoutSeconds, 1, 300);
+            if (!System.Net.Mail.MailAddress.TryCreate(smtp.From, out _))
+            {
+                throw new ConfigurationException(key + ":Smtp:From", $"'{smtp.From}' is not an e-mail address");
+            }
+
+            var password = !string.IsNullOrEmpty(smtp.Password)
+                ? smtp.Password
+                : smtp.PasswordFile is { } file ? ConfigurationResolver.ReadSecretFile(key + ":Smtp:PasswordFile", file).FirstOrDefault() : null;
+            notifiers.Add(new EmailExportNotifier(new SmtpMailer(smtp, password)));
+        }
+
+        var directory = Path.GetFullPath(config.Directory ?? Path.Combine(resolved.DataDirectory, "exports"));
+        await engine.CreateQueueAsync(
+            new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1), MessageRetentionPeriod = TimeSpan.FromDays(14) },
+            cancellationToken).ConfigureAwait(false);
+        engine.TryGetQueue(QueueName, out var queue);
+        return new ExportService(
+            new ExportOptions
+            {
+                JobDirectory = Path.Combine(directory, "jobs"),
+                QueueName = QueueName,
+                MaxConcurrency = config.MaxConcurrency,
+                MaxAttempts = config.MaxAttempts,
+                RetryInitialDelay = TimeSpan.FromSeconds(config.RetryInitialDelaySeconds),
+                RetryMaxDelay = TimeSpan.FromSeconds(config.RetryMaxDelaySeconds),
+                ExpireAfter = TimeSpan.FromDays(config.ExpireAfterDays),
+                PublicBaseUrl = publicBase,
+                TimeProvider = time,
+            },
+            exposed,
+            queue!,
+            new LocalDirectoryObjectStore(Path.Combine(directory, "files")),
+            notifiers,
+            loggerFactory.CreateLogger<ExportService>())
+        {
+            WebhookHosts = config.WebhookHosts.ToHashSet(StringComparer.OrdinalIgnoreCase),
+            EmailEnabled = !string.IsNullOrWhiteSpace(smtp.Host),
+        };
+    }
+
+    private static void Range(string key, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            throw new ConfigurationException(key, $"must be between {min} and {max} (got {value})");
+        }
+    }
+}
