@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB), runs every test, stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, RabbitMQ), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
-cleanup() { scripts/smtp.sh stop "$state" || true; scripts/services.sh stop "$state" || true; rm -rf "$state"; }
+cleanup() {
+  scripts/smtp.sh stop "$state" || true
+  scripts/rabbitmq.sh stop "$state" || true
+  scripts/services.sh stop "$state" || true
+  rm -rf "$state"
+}
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
 scripts/smtp.sh start "$state"
+scripts/rabbitmq.sh start "$state"
 # shellcheck disable=SC1091
 source "$state/env"
 

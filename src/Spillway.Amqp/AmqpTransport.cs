@@ -45,25 +45,29 @@ public sealed class AmqpTransport : IMessageTransport
     /// <summary>The broker as redacted for logs.</summary>
     public string Endpoint => options.RedactedUri;
 
-    /// <summary>Whether the connections in use are up; before any use, whether publishing can connect.</summary>
+    /// <summary>Whether every connection in use is up (a gateway publishes, a worker consumes, a node of both does both).</summary>
     public TransportStatus Status
     {
         get
         {
-            var publish = publishing.Value.Status;
-            if (!publish.Available || !consuming.IsValueCreated)
+            if (publishing.IsValueCreated && publishing.Value.Status is { Available: false } publish)
             {
                 return publish;
             }
 
-            return consuming.Value.Status;
+            if (consuming.IsValueCreated)
+            {
+                return consuming.Value.Status;
+            }
+
+            return publishing.IsValueCreated ? TransportStatus.Up : new TransportStatus(false, "RabbitMQ is not connected yet");
         }
     }
 
-    /// <summary>Opens the publishing connection now and waits up to <paramref name="timeout"/> for it; false when the
-    /// broker did not answer in time (the transport keeps trying).</summary>
-    public async Task<bool> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        await publishing.Value.WaitAsync(timeout, cancellationToken).ConfigureAwait(false) is not null;
+    /// <summary>Opens the publishing connection (<paramref name="publish"/>) or the consuming one now and waits up to
+    /// <paramref name="timeout"/> for it; false when the broker did not answer in time (the transport keeps trying).</summary>
+    public async Task<bool> ConnectAsync(bool publish, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await (publish ? publishing : consuming).Value.WaitAsync(timeout, cancellationToken).ConfigureAwait(false) is not null;
 
     public IQueueSender? FindSender(string queueName)
     {
