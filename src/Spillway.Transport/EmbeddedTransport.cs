@@ -19,13 +19,13 @@ public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
     }
 
     /// <summary>A receiver over one engine queue, as <see cref="OpenReceiver"/> gives.</summary>
-    public static IQueueReceiver Receiver(MessageQueue queue) => new EmbeddedQueue(queue);
+    public static IQueueReceiver Receiver(MessageQueue queue) => new EmbeddedQueue(null, queue);
 
-    public IQueueSender? FindSender(string queueName) => Engine.TryGetQueue(queueName, out var queue) ? new EmbeddedQueue(queue) : null;
+    public IQueueSender? FindSender(string queueName) => Engine.TryGetQueue(queueName, out var queue) ? new EmbeddedQueue(this, queue) : null;
 
     public IQueueReceiver OpenReceiver(string queueName, int prefetch) =>
         Engine.TryGetQueue(queueName, out var queue)
-            ? new EmbeddedQueue(queue)
+            ? new EmbeddedQueue(this, queue)
             : throw new ArgumentException($"Queue '{queueName}' does not exist.", nameof(queueName));
 
     public ValueTask<IReadOnlyList<TransportQueueInfo>> ListQueuesAsync(CancellationToken cancellationToken)
@@ -44,8 +44,10 @@ public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
     /// <summary>The engine belongs to whoever opened it; disposing the transport leaves it open.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed class EmbeddedQueue(MessageQueue queue) : IQueueSender, IQueueReceiver
+    private sealed class EmbeddedQueue(EmbeddedTransport? transport, MessageQueue queue) : IQueueSender, IQueueReceiver
     {
+        public TransportStatus Status => transport?.Status ?? TransportStatus.Up;
+
         public string QueueName => queue.Name;
 
         public int MaximumMessageSize => queue.Definition.MaximumMessageSize;

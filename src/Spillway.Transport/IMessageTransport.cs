@@ -52,6 +52,9 @@ public interface IQueueSender
     /// <summary>Messages waiting in the queue; may be a fraction of a second old.</summary>
     long Backlog { get; }
 
+    /// <summary>Whether sends can succeed now (the engine's storage, or the broker's publishing connection).</summary>
+    TransportStatus Status { get; }
+
     /// <summary>Sends the messages; completes once every one is durable (fsynced or confirmed by the broker).</summary>
     /// <exception cref="TransportUnavailableException">The broker is unreachable or refused a message; not acknowledged.</exception>
     ValueTask<SendResult> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken);

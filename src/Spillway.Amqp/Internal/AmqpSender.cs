@@ -18,6 +18,8 @@ internal sealed class AmqpSender(ConnectionKeeper keeper, QueueDefinition queue,
 
     public long Backlog => backlog.Read();
 
+    public TransportStatus Status => keeper.Status;
+
     public async ValueTask<SendResult> SendBatchAsync(
         IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken)
     {

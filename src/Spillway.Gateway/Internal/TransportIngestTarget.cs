@@ -15,7 +15,8 @@ internal sealed class TransportIngestTarget(IMessageTransport transport, string 
     {
         get
         {
-            var status = transport.Status;
+            // The sender's own status: a broker may be reachable for publishing while this node's consumers reconnect.
+            var status = Sender?.Status ?? transport.Status;
             return new StorageStatus(status.Available, 0, status.Available ? null : status.Reason);
         }
     }

@@ -331,6 +331,12 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 // The table exists but does not fit the mapping: an operator has to act; keep checking.
                 Spillway.LogMessages.SinkTableMismatch(logger, sink.Name, e.Message, delay);
             }
+            catch (System.Data.Common.DbException e)
+            {
+                // Several nodes creating the same table at once: PostgreSQL may refuse one CREATE TABLE IF NOT EXISTS
+                // with a unique violation on its catalog; the next attempt finds the table.
+                Spillway.LogMessages.SinkUnavailableAtStart(logger, sink.Name, e.Message, delay);
+            }
             catch (OperationCanceledException)
             {
                 return false;
