@@ -35,6 +35,11 @@ public static class TransportAdminEndpoints
             }
         });
 
+        group.MapGet("/{name}/messages", (string name) => Problem(
+            StatusCodes.Status501NotImplemented,
+            "Peek not available",
+            $"The broker cannot show the messages of '{name}' without receiving them; use its management UI."));
+
         group.MapPost("/{name}/redrive", async (string name, HttpRequest request) =>
         {
             RedriveRequest? body = null;
