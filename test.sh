@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, RabbitMQ), runs every test, stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, RabbitMQ, the SQS clients),
+# runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +17,7 @@ trap cleanup EXIT
 scripts/services.sh start "$state"
 scripts/smtp.sh start "$state"
 scripts/rabbitmq.sh start "$state"
+scripts/clients.sh
 # shellcheck disable=SC1091
 source "$state/env"
 

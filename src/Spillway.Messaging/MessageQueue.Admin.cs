@@ -15,7 +15,7 @@ public sealed partial class MessageQueue
         lock (gate)
         {
             PromoteDue(Now());
-            for (var seq = table.Head; seq < table.End && picks.Count < maxMessages; seq++)
+            for (var seq = table.Head; seq < table.End && picks.Count < maxMessages; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive && slot.State != SlotState.Moving)
@@ -25,8 +25,7 @@ public sealed partial class MessageQueue
             }
         }
 
-        var array = picks.ToArray();
-        LoadEntries(array);
+        var array = LoadEntries(picks.ToArray());
         var result = new PeekedMessage[array.Length];
         for (var i = 0; i < array.Length; i++)
         {
@@ -44,7 +43,7 @@ public sealed partial class MessageQueue
         Task durable;
         lock (gate)
         {
-            for (var seq = table.Head; seq < table.End; seq++)
+            for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.State is not (SlotState.Deleted or SlotState.Empty or SlotState.Moving))
@@ -70,24 +69,25 @@ public sealed partial class MessageQueue
             var now = Now();
             PromoteDue(now);
             List<long>? expired = null;
-            ExpireOldest(now, ref expired);
+            ExpireDue(now, ref expired);
             if (expired is not null)
             {
                 _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
                 ReleaseDeadSegments();
             }
 
-            DateTimeOffset? oldest = null;
-            for (var seq = table.Head; seq < table.End; seq++)
+            var oldestMs = OldestMovedInSentMs();
+            for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive)
                 {
-                    oldest = DateTimeOffset.FromUnixTimeMilliseconds(slot.SentAtMs);
+                    oldestMs = Math.Min(oldestMs, slot.SentAtMs);
                     break;
                 }
             }
 
+            var oldest = oldestMs == long.MaxValue ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(oldestMs);
             return new QueueCounts(visibleCount, inFlightCount, delayedCount, oldest);
         }
     }
@@ -144,9 +144,10 @@ public sealed partial class MessageQueue
             picks = [.. seqs.Select(seq => new Pick(seq, table[seq], cache.Get(table[seq].Position)))];
         }
 
-        LoadEntries(picks);
+        var read = LoadEntries(picks);
         var groups = new Dictionary<MessageQueue, List<(long Seq, EntryData Entry)>>();
-        var notMoved = new List<long>();
+        var notMoved = seqs.Except(read.Select(p => p.Seq)).ToList(); // cannot happen to a moving message; kept safe
+        picks = read;
         foreach (var pick in picks)
         {
             var entry = RecordCodec.ReadEntry(pick.EntryMemory);
@@ -208,20 +209,23 @@ public sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// Trims the index past dead messages and asks the log to delete every segment before the oldest live message.
+    /// Trims the index past dead messages and asks the log to delete every segment before the oldest live message (and
+    /// starts a compaction when the oldest segments are mostly dead).
     /// Idempotency keys whose send record would go with those segments are first carried forward in a checkpoint
     /// record, so they survive a restart for their full 24 hours. Called under the lock.
     /// </summary>
-    private void ReleaseDeadSegments()
+    private void ReleaseDeadSegments(bool force = false)
     {
         table.TrimHead();
-        var low = table.Head < table.End ? table[table.Head].Position : Log.AppendedPosition;
+        var low = LowestLivePosition();
         if (fifo is not null)
         {
             // FIFO deduplication ids outlive their messages by up to 5 minutes and are rebuilt from the send records.
             low = Math.Min(low, fifo.RetainFrom(Now()));
         }
-        if (low - releasedBefore < releaseStep)
+
+        MaybeStartCompaction();
+        if (low - releasedBefore < (force ? 1 : releaseStep))
         {
             return;
         }

@@ -50,6 +50,12 @@ public sealed partial class MessageQueue
 
             if (replay is null)
             {
+                if (sendQuota is not null
+                    && !sendQuota.TryTake(Definition.FifoThroughputLimit, entries, now, out var retryAfter))
+                {
+                    throw Throttled(entries.Length, retryAfter);
+                }
+
                 // Which entries are new: not within the window, and not repeating an earlier entry of this batch.
                 var state = fifo!;
                 var source = new int[entries.Length];
@@ -161,6 +167,19 @@ public sealed partial class MessageQueue
         return new SendResult(results, Replayed: false);
     }
 
+    private QueueThrottledException Throttled(int messages, TimeSpan retryAfter)
+    {
+        var scope = Definition.FifoThroughputLimit == FifoThroughputLimit.PerQueue ? "the queue" : "a message group of the send";
+        var rate = engine.Options.FifoSendRateLimit;
+        return new QueueThrottledException(
+            retryAfter == TimeSpan.MaxValue
+                ? $"A send of {messages} messages to '{Name}' exceeds one second of its quota ({rate} messages per second); "
+                    + "send fewer at a time."
+                : $"Send quota of '{Name}' exceeded: {rate} messages per second for {scope}; "
+                    + $"retry in {retryAfter.TotalMilliseconds:F0} ms.",
+            retryAfter);
+    }
+
     /// <summary>Recovery: the entry's group, and its deduplication id if it was sent here within the window.</summary>
     private void ReplayFifoEntry(long seq, Guid id, long sentAtMs, long position, ReadOnlySpan<byte> entry, long now)
     {
@@ -203,7 +222,7 @@ public sealed partial class MessageQueue
             var state = fifo!;
             var now = Now();
             nextDue = PromoteDue(now);
-            ExpireOldest(now, ref expired);
+            ExpireDue(now, ref expired);
             CompactVisibleRing();
             state.PruneGroups(table.Head);
             var picks = new List<Pick>(Math.Min(max, 16));
@@ -211,7 +230,7 @@ public sealed partial class MessageQueue
             var maxReceives = deadLetterQueue is null ? int.MaxValue : Definition.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
             HashSet<string>? blocked = null;
             var scanned = 0;
-            for (var seq = table.Head; seq < table.End && picks.Count < max && scanned < MaxFifoScan; seq++)
+            for (var seq = table.Head; seq < table.End && picks.Count < max && scanned < MaxFifoScan; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.State is SlotState.Deleted or SlotState.Empty)
@@ -293,7 +312,7 @@ public sealed partial class MessageQueue
         }
 
         visible.Clear();
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             if (table[seq].State == SlotState.Visible)
             {

@@ -37,8 +37,7 @@ public sealed partial class MessageQueue
 
             if (TryReplayAttempt(attemptId, (long)visibility.TotalMilliseconds) is { } replayed)
             {
-                LoadEntries(replayed);
-                return Materialize(replayed);
+                return Materialize(LoadEntries(replayed));
             }
         }
 
@@ -58,9 +57,8 @@ public sealed partial class MessageQueue
 
             if (picks.Length > 0)
             {
-                LoadEntries(picks);
                 CountReceived(picks.Length);
-                return Materialize(picks);
+                return Materialize(LoadEntries(picks));
             }
 
             var now = Now();
@@ -200,7 +198,7 @@ public sealed partial class MessageQueue
         {
             var now = Now();
             nextDue = PromoteDue(now);
-            ExpireOldest(now, ref expired);
+            ExpireDue(now, ref expired);
             var take = (int)Math.Min(max, visibleCount);
             var picks = take == 0 ? [] : new Pick[take];
             var received = take == 0 ? [] : new (long, int)[take];
@@ -284,33 +282,66 @@ public sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// Deletes messages past the retention period from the head of the index, where the oldest sends are. (A message
-    /// moved in from another queue keeps its first sent time and may sit further back; the receive path catches it.)
-    /// Called under the lock.
+    /// Reads the entries not in the body cache from the log. A read may find its segment deleted because compaction
+    /// copied the message forward since it was picked: the picks are then pointed at the copies and read again. Returns
+    /// the picks, without any whose message was deleted meanwhile (so its entry may be gone).
     /// </summary>
-    private void ExpireOldest(long now, ref List<long>? expired)
+    private Pick[] LoadEntries(Pick[] picks)
     {
-        var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
-        for (var seq = table.Head; seq < table.End; seq++)
+        for (var attempt = 0; ; attempt++)
         {
-            ref var slot = ref table[seq];
-            if (slot.State is SlotState.Deleted or SlotState.Empty)
+            try
             {
-                continue;
+                ReadMisses(picks);
+                return picks;
             }
-
-            if (slot.State is SlotState.Pending or SlotState.Moving || now - slot.SentAtMs < retentionMs)
+            catch (Exception ex) when (attempt < 3 && ex is IOException or InvalidOperationException or ObjectDisposedException)
             {
-                break;
+                if (!Reresolve(ref picks))
+                {
+                    throw;
+                }
             }
-
-            SetState(ref slot, SlotState.Deleted);
-            (expired ??= []).Add(seq);
         }
     }
 
+    /// <summary>Under the lock: points picks at where their messages are now; false when none moved or died.</summary>
+    private bool Reresolve(ref Pick[] picks)
+    {
+        var changed = false;
+        var kept = new List<Pick>(picks.Length);
+        lock (gate)
+        {
+            foreach (var pick in picks)
+            {
+                if (!table.Contains(pick.Seq) || table[pick.Seq].State is SlotState.Deleted or SlotState.Empty)
+                {
+                    changed = true;
+                    continue;
+                }
+
+                ref var slot = ref table[pick.Seq];
+                var current = pick;
+                if (slot.Position != pick.Slot.Position || slot.EntryOffset != pick.Slot.EntryOffset)
+                {
+                    current.Slot.Position = slot.Position;
+                    current.Slot.EntryOffset = slot.EntryOffset;
+                    current.Slot.EntryLength = slot.EntryLength;
+                    current.Payload = cache.Get(slot.Position);
+                    current.Entry = default;
+                    changed = true;
+                }
+
+                kept.Add(current);
+            }
+        }
+
+        picks = [.. kept];
+        return changed;
+    }
+
     /// <summary>Reads the entries not in the body cache from the log, coalescing neighbours into one read.</summary>
-    private void LoadEntries(Pick[] picks)
+    private void ReadMisses(Pick[] picks)
     {
         List<int>? misses = null;
         for (var i = 0; i < picks.Length; i++)
@@ -391,8 +422,8 @@ public sealed partial class MessageQueue
     private struct Pick(long seq, MessageSlot slot, byte[]? payload)
     {
         public readonly long Seq = seq;
-        public readonly MessageSlot Slot = slot;
-        public readonly byte[]? Payload = payload;
+        public MessageSlot Slot = slot;
+        public byte[]? Payload = payload;
         public ReadOnlyMemory<byte> Entry;
 
         public readonly ReadOnlyMemory<byte> EntryMemory =>

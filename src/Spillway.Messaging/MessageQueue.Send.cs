@@ -103,7 +103,7 @@ public sealed partial class MessageQueue
             ValidateAttributes(message.Attributes, i);
             entries[i] = new EntryData
             {
-                Id = Guid.CreateVersion7(now),
+                Id = MessageIds.Create(now),
                 SentAtMs = nowMs,
                 VisibleAtMs = nowMs + (long)delay.TotalMilliseconds,
                 Attributes = message.Attributes,
@@ -262,6 +262,7 @@ public sealed partial class MessageQueue
 
         var pending = BeginAppend(entries, key: null, out _);
         await pending.Append.Durable.ConfigureAwait(false);
+        TrackMovedIn(pending.FirstSeq, entries.Length);
         CompleteAppend(pending, key: null);
     }
 

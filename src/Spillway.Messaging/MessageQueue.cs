@@ -26,6 +26,7 @@ public sealed partial class MessageQueue
 
     // FIFO queues only (null on standard queues, so their paths do no FIFO work).
     private readonly FifoState? fifo;
+    private readonly SendQuota? sendQuota;
     private long lastFifoDue = long.MinValue;
     private long nextSeq = 1;
     private long visibleCount;
@@ -45,6 +46,7 @@ public sealed partial class MessageQueue
         cache = new BodyCache(engine.Options.BodyCacheBytes);
         releaseStep = Math.Max(4096, engine.Options.SegmentSize / 8);
         fifo = definition.FifoQueue ? new FifoState(definition) : null;
+        sendQuota = definition.FifoQueue && engine.Options.FifoSendRateLimit is { } rate ? new SendQuota(rate) : null;
     }
 
     /// <summary>The queue's name.</summary>
@@ -74,14 +76,15 @@ public sealed partial class MessageQueue
         return queue;
     }
 
-    internal ValueTask CloseAsync()
+    internal async ValueTask CloseAsync()
     {
         lock (gate)
         {
             arrival?.TrySetResult();
         }
 
-        return Log.DisposeAsync();
+        await compaction.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Log.DisposeAsync().ConfigureAwait(false);
     }
 
     internal void Crash() => Log.Abandon();
@@ -125,11 +128,14 @@ public sealed partial class MessageQueue
             case RecordType.Purge:
                 var below = RecordCodec.ReadPurge(payload);
                 nextSeq = Math.Max(nextSeq, below);
-                for (var seq = table.Head; seq < Math.Min(below, table.End); seq++)
+                for (var seq = table.Head; seq < Math.Min(below, table.End); seq = table.Next(seq))
                 {
                     table[seq].State = SlotState.Deleted;
                 }
 
+                break;
+            case RecordType.Relocate:
+                ReplayRelocate(position, payload);
                 break;
             case RecordType.KeyCheckpoint:
                 foreach (var (key, sentAtMs, messages) in RecordCodec.ReadKeyCheckpoint(payload))
@@ -189,13 +195,23 @@ public sealed partial class MessageQueue
     private void FinishRecovery(long now)
     {
         table.StartAt(nextSeq);
-        for (var seq = table.Head; seq < table.End; seq++)
+        var relocations = new SortedSet<long>();
+        var newestSentMs = long.MinValue;
+        for (var seq = table.Head; seq < table.End; seq = table.Next(seq))
         {
             ref var slot = ref table[seq];
             if (slot.State != SlotState.Pending)
             {
                 continue;
             }
+
+            if ((slot.Flags & SlotFlags.Relocated) != 0)
+            {
+                relocatedLive[slot.Position] = relocatedLive.GetValueOrDefault(slot.Position) + 1;
+                relocations.Add(slot.Position);
+            }
+
+            TrackExpiryAtRecovery(seq, ref slot, ref newestSentMs);
 
             // In-flight state is not persisted: a message received before the crash is visible again at once.
             if (slot.DueAtMs > now && slot.ReceiveCount == 0)
@@ -209,8 +225,17 @@ public sealed partial class MessageQueue
             }
         }
 
-        table.TrimHead();
+        foreach (var position in relocations)
+        {
+            relocationOrder.Enqueue(position);
+        }
+
         releasedBefore = Log.FirstPosition;
+        lock (gate)
+        {
+            // A crash may have left segments that were about to go (a compaction's originals): they go now.
+            ReleaseDeadSegments();
+        }
     }
 
     private void RememberKey(string key, KeyEntry entry, long now)
@@ -237,6 +262,10 @@ public sealed partial class MessageQueue
         Count(slot.State, -1);
         slot.State = state;
         Count(state, 1);
+        if (state == SlotState.Deleted && (slot.Flags & SlotFlags.Relocated) != 0)
+        {
+            ReleaseRelocated(slot.Position);
+        }
     }
 
     private void Count(SlotState state, int delta)

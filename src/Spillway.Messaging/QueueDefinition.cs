@@ -31,8 +31,9 @@ public sealed partial record QueueDefinition
     /// <summary>FIFO only: whether deduplication ids are unique per queue or per message group. Defaults to queue.</summary>
     public DeduplicationScope DeduplicationScope { get; init; } = DeduplicationScope.Queue;
 
-    /// <summary>FIFO only: the unit of the throughput quota; perMessageGroupId needs messageGroup deduplication scope.
-    /// Recorded for SQS compatibility (the engine does not throttle). Defaults to perQueue.</summary>
+    /// <summary>FIFO only: the unit of the send quota (<see cref="QueueEngineOptions.FifoSendRateLimit"/>, none by
+    /// default): the whole queue or each message group; perMessageGroupId needs messageGroup deduplication scope.
+    /// Defaults to perQueue.</summary>
     public FifoThroughputLimit FifoThroughputLimit { get; init; } = FifoThroughputLimit.PerQueue;
 }
 

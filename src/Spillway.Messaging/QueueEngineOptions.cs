@@ -9,6 +9,8 @@ public sealed class QueueEngineOptions
     private readonly long segmentSize = 64L * 1024 * 1024;
     private readonly long bodyCacheBytes = 32L * 1024 * 1024;
     private readonly int maxIdempotencyKeys = 250_000;
+    private readonly double compactionThreshold = 0.25;
+    private readonly double? fifoSendRateLimit;
 
     /// <summary>Directory that holds every queue's segments. Required.</summary>
     public required string DataDirectory { get; init; }
@@ -75,6 +77,52 @@ public sealed class QueueEngineOptions
             maxIdempotencyKeys = value;
         }
     }
+
+    /// <summary>
+    /// Live fraction under which a queue's oldest closed segments are compacted: when the messages still alive in a run
+    /// of them take less than this share of their bytes, they are copied forward to the end of the log and the old
+    /// segments are deleted, so one long-lived message (in flight or delayed for hours, waiting for a dead-letter move)
+    /// no longer keeps every later segment on disk. 0 turns compaction off; 0–0.9. Defaults to 0.25: a compaction copies
+    /// at most a quarter of what it frees, and the closed segments take at most about four times their live bytes.
+    /// </summary>
+    public double CompactionThreshold
+    {
+        get => compactionThreshold;
+        init
+        {
+            if (!(value >= 0 && value <= 0.9))
+            {
+                throw new ArgumentOutOfRangeException(nameof(CompactionThreshold), value, "CompactionThreshold must be 0-0.9.");
+            }
+
+            compactionThreshold = value;
+        }
+    }
+
+    /// <summary>
+    /// Send quota of FIFO queues, in messages per second, applied to the whole queue or to each message group as the
+    /// queue's <see cref="QueueDefinition.FifoThroughputLimit"/> says (perQueue or perMessageGroupId). A send over it is
+    /// refused whole with <see cref="QueueThrottledException"/> (SQS's RequestThrottled) and stores nothing; up to one
+    /// second of quota may be used at once, so a batch larger than that is always refused. Measured on
+    /// <see cref="TimeProvider"/>. 1–10,000,000, or null for no quota; defaults to null, because a self-hosted queue
+    /// has no shared fleet to protect and should take whatever its disk can.
+    /// </summary>
+    public double? FifoSendRateLimit
+    {
+        get => fifoSendRateLimit;
+        init
+        {
+            if (value is { } rate && !(rate >= 1 && rate <= 10_000_000))
+            {
+                throw new ArgumentOutOfRangeException(nameof(FifoSendRateLimit), value, "FifoSendRateLimit must be 1-10,000,000 or null.");
+            }
+
+            fifoSendRateLimit = value;
+        }
+    }
+
+    /// <summary>Whether compaction starts by itself as segments fill. Defaults to true; tests turn it off to run each step.</summary>
+    internal bool CompactAutomatically { get; init; } = true;
 
     /// <summary>The disk. Defaults to the real file system; tests pass a fault-injecting device.</summary>
     public IStorageDevice Device { get; init; } = FileStorageDevice.Instance;

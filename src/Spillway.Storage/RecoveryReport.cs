@@ -33,3 +33,12 @@ public delegate void LogRecordHandler(long position, byte type, ReadOnlySpan<byt
 /// <param name="Durable">Completes after the fsync that covers the record; faults with
 /// <see cref="StorageFaultedException"/> when the write or fsync failed.</param>
 public readonly record struct AppendResult(long Position, Task Durable);
+
+/// <summary>A segment file of a <see cref="SegmentLog"/>: the positions <c>[Base, Base + Length)</c>.</summary>
+/// <param name="Base">Position of the segment's first byte (its header), the number in its file name.</param>
+/// <param name="Length">Bytes of the segment up to the end of its last record.</param>
+public readonly record struct SegmentInfo(long Base, long Length)
+{
+    /// <summary>Position just past the segment's last record.</summary>
+    public long End => Base + Length;
+}

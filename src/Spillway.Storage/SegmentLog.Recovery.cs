@@ -33,7 +33,11 @@ public sealed partial class SegmentLog
             throw;
         }
 
-        log.writer.Start();
+        foreach (var thread in log.writers)
+        {
+            thread.Start();
+        }
+
         return log;
     }
 

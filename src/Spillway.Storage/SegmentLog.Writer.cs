@@ -4,78 +4,100 @@ namespace Spillway.Storage;
 
 public sealed partial class SegmentLog
 {
+    /// <summary>
+    /// One of <see cref="SegmentLogOptions.ConcurrentSyncs"/> writer threads. Under the write gate a writer takes the
+    /// pending group and writes it; it then releases the gate and fsyncs, so the next writer can take and write the
+    /// following group meanwhile. After its fsync a group completes, together with any later groups already synced,
+    /// only once every earlier group has: an acknowledgement never runs ahead of the log order recovery keeps.
+    /// </summary>
     private void WriterLoop()
     {
         while (true)
         {
-            PendingWrite batch;
-            lock (gate)
+            PendingWrite? group = null;
+            lock (writeGate)
             {
-                while (pending.Length == 0 && !stopping && !TruncationDue())
+                lock (gate)
                 {
-                    Monitor.Wait(gate);
+                    while (pending.Length == 0 && !stopping && !TruncationDue())
+                    {
+                        Monitor.Wait(gate);
+                    }
+
+                    if (abandoned || fault is not null || (pending.Length == 0 && stopping))
+                    {
+                        Monitor.PulseAll(gate); // the next writer in line sees the same and stops too
+                        return;
+                    }
+
+                    if (pending.Length > 0)
+                    {
+                        group = pending;
+                        pending = freeGroups.TryPop(out var free) ? free : new PendingWrite();
+                        inFlight.Enqueue(group);
+                        newestInFlight = group;
+                    }
                 }
 
-                if (abandoned || (pending.Length == 0 && stopping))
-                {
-                    return;
-                }
-
-                batch = pending;
-                pending = spare;
-                spare = batch;
-                writing = batch.Length > 0 ? batch.Completion : null;
-            }
-
-            if (batch.Length > 0)
-            {
                 try
                 {
-                    WriteBatch(batch);
+                    if (group is not null)
+                    {
+                        WriteGroup(group);
+                    }
+
+                    DeleteDeadSegments();
                 }
                 catch (Exception ex)
                 {
-                    Stop(ex, batch);
+                    Stop(ex);
                     return;
                 }
+            }
 
-                batch.Completion.TrySetResult();
-                lock (gate)
-                {
-                    writing = null;
-                }
-
-                batch.Reset(batch.Capacity > SpareBufferLimit);
+            if (group is null)
+            {
+                continue;
             }
 
             try
             {
-                DeleteDeadSegments();
+                SyncGroup(group);
             }
             catch (Exception ex)
             {
-                Stop(ex, null);
+                Stop(ex);
                 return;
             }
+
+            CompleteSynced(group);
         }
     }
 
     private bool TruncationDue() => truncateTo >= 0 && Volatile.Read(ref durablePosition) >= truncateWhenDurable
         && segments.Length > 1 && segments[0].Base + segments[0].Length <= truncateTo;
 
-    private void WriteBatch(PendingWrite batch)
+    /// <summary>
+    /// Writes the group into its segment files (no fsync yet) and notes which files its fsync must cover. Before the
+    /// first bytes of a new segment go out, every earlier group and this group's bytes in the old segment are made
+    /// durable: a later segment never holds data while an earlier one may still lose some, so a torn record can only
+    /// ever be at the very end of the log.
+    /// </summary>
+    private void WriteGroup(PendingWrite group)
     {
         var current = segments;
         var tail = current.Length == 0 ? null : current[^1];
-        var data = batch.Data;
+        var data = group.Data;
         var piece = 0;
-        while (piece < batch.Length)
+        while (piece < group.Length)
         {
-            var position = batch.StartPosition + piece;
-            var end = batch.NextSegmentStart(piece);
-            if (batch.StartsSegmentAt(piece))
+            var position = group.StartPosition + piece;
+            var end = group.NextSegmentStart(piece);
+            if (group.StartsSegmentAt(piece))
             {
-                // The previous segment's last piece was synced in the previous iteration (or an earlier group).
+                WaitForEarlierGroups(group);
+                SyncFiles(group);
+
                 var name = SegmentFormat.FileName(position);
                 var path = Path.Combine(directory, name);
                 IStorageFile file;
@@ -95,6 +117,7 @@ public sealed partial class SegmentLog
                 tail = new Segment(position, name, file, 0);
                 current = [.. current, tail];
                 segments = current;
+                group.SyncDirectory = true;
             }
 
             if (tail is null)
@@ -106,19 +129,13 @@ public sealed partial class SegmentLog
             tail.File.Write(position - tail.Base, span);
             Interlocked.Increment(ref writes);
             Interlocked.Add(ref bytesWritten, span.Length);
-            tail.File.Sync();
-            Interlocked.Increment(ref fsyncs);
-            if (batch.StartsSegmentAt(piece))
-            {
-                device.SyncDirectory(directory);
-            }
+            group.AddFile(tail.File);
 
+            // Readers only read below the durable position, so the length may run ahead of the fsync.
             tail.Length = position - tail.Base + span.Length;
             piece = end;
         }
 
-        Interlocked.Add(ref appends, batch.Records);
-        Volatile.Write(ref durablePosition, batch.StartPosition + batch.Length);
         if (options.PreallocateSegments && !spareReady && spareTask.IsCompleted && tail is not null
             && tail.Length > options.SegmentSize / 2)
         {
@@ -126,10 +143,73 @@ public sealed partial class SegmentLog
         }
     }
 
-    /// <summary>
-    /// Zero-fills and syncs the file the next segment will use, in the background, so rolling to it costs a rename.
-    /// A failure only means the next segment grows as it is written: it is never fatal.
-    /// </summary>
+    /// <summary>Waits, holding the write gate, until every group taken before this one is complete.</summary>
+    private void WaitForEarlierGroups(PendingWrite group)
+    {
+        lock (gate)
+        {
+            while (inFlight.Peek() != group)
+            {
+                if (fault is not null && !abandoned)
+                {
+                    throw Faulted();
+                }
+
+                Monitor.Wait(gate);
+            }
+        }
+    }
+
+    private void SyncGroup(PendingWrite group)
+    {
+        SyncFiles(group);
+        if (group.SyncDirectory)
+        {
+            device.SyncDirectory(directory);
+        }
+    }
+
+    private void SyncFiles(PendingWrite group)
+    {
+        foreach (var file in group.Files)
+        {
+            file.Sync();
+            Interlocked.Increment(ref fsyncs);
+        }
+
+        group.Files.Clear();
+    }
+
+    /// <summary>Marks the group synced and completes, in log order, every group at the front that is synced.</summary>
+    private void CompleteSynced(PendingWrite group)
+    {
+        lock (gate)
+        {
+            group.Synced = true;
+            if (fault is not null && !abandoned)
+            {
+                return; // Stop failed every unfinished group, this one included
+            }
+
+            while (inFlight.TryPeek(out var oldest) && oldest.Synced)
+            {
+                inFlight.Dequeue();
+                Interlocked.Add(ref appends, oldest.Records);
+                Volatile.Write(ref durablePosition, oldest.StartPosition + oldest.Length);
+                CompleteOnPool(oldest.Completion, null);
+                if (newestInFlight == oldest)
+                {
+                    newestInFlight = null;
+                }
+
+                oldest.Reset(oldest.Capacity > SpareBufferLimit);
+                freeGroups.Push(oldest);
+            }
+
+            Monitor.PulseAll(gate);
+        }
+    }
+
     private void PrepareSpare()
     {
         var path = Path.Combine(directory, SpareFileName);
@@ -210,22 +290,47 @@ public sealed partial class SegmentLog
         device.SyncDirectory(directory);
     }
 
-    private void Stop(Exception ex, PendingWrite? batch)
+    /// <summary>Fail-stop: records the fault and fails every group not yet complete and every later append.</summary>
+    private void Stop(Exception ex)
     {
-        StorageFaultedException faulted;
         lock (gate)
         {
-            fault = ex as StorageFaultedException
+            fault ??= ex as StorageFaultedException
                 ?? new StorageFaultedException($"The log in '{directory}' stopped after an I/O failure: {ex.Message}", ex);
-            faulted = (StorageFaultedException)fault;
             stopping = true;
-            pending.Completion.TrySetException(faulted);
+            FailUnfinishedLocked(Faulted());
         }
-
-        batch?.Completion.TrySetException(faulted);
     }
 
-    /// <summary>Bytes appended since the writer's last swap, with the segment boundaries inside them.</summary>
+    /// <summary>Under the gate: fails the pending group and every group in flight, and wakes every writer.</summary>
+    private void FailUnfinishedLocked(Exception faulted)
+    {
+        CompleteOnPool(pending.Completion, faulted);
+        foreach (var group in inFlight)
+        {
+            CompleteOnPool(group.Completion, faulted);
+        }
+
+        Monitor.PulseAll(gate);
+    }
+
+    /// <summary>
+    /// Completes a group's waiters from one thread-pool work item, their continuations running inline one after the
+    /// other: one hand-off per fsync instead of one per waiter, never on a writer thread and never under a lock.
+    /// </summary>
+    private static void CompleteOnPool(TaskCompletionSource completion, Exception? fault)
+    {
+        if (fault is null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static completion => completion.TrySetResult(), completion, preferLocal: false);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static state => state.Completion.TrySetException(state.Fault), (Completion: completion, Fault: fault), preferLocal: false);
+        }
+    }
+
     private sealed class PendingWrite
     {
         private readonly List<int> segmentStarts = [];
@@ -240,7 +345,25 @@ public sealed partial class SegmentLog
 
         public int Records { get; set; }
 
-        public TaskCompletionSource Completion { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Not RunContinuationsAsynchronously: CompleteOnPool already runs them off the writer threads and locks.
+        public TaskCompletionSource Completion { get; private set; } = new();
+
+        /// <summary>Files written since this group's last fsync (one, or two when the group starts a segment).</summary>
+        public List<IStorageFile> Files { get; } = [];
+
+        /// <summary>The group created a segment file: its directory entry must be durable too.</summary>
+        public bool SyncDirectory { get; set; }
+
+        /// <summary>The group's fsync returned (it completes once every earlier group has too).</summary>
+        public bool Synced { get; set; }
+
+        public void AddFile(IStorageFile file)
+        {
+            if (!Files.Contains(file))
+            {
+                Files.Add(file);
+            }
+        }
 
         public Span<byte> Reserve(int size, long position, bool startsSegment)
         {
@@ -286,7 +409,10 @@ public sealed partial class SegmentLog
             Length = 0;
             Records = 0;
             segmentStarts.Clear();
-            Completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Completion = new TaskCompletionSource();
+            Files.Clear();
+            SyncDirectory = false;
+            Synced = false;
             if (shrink)
             {
                 Data = new byte[64 * 1024];

@@ -3,10 +3,12 @@ using Spillway.Storage.Internal;
 namespace Spillway.Storage;
 
 /// <summary>
-/// An append-only log of checksummed records in segment files, with group commit: one writer thread takes every
-/// record appended since its last write, writes them with ONE write and ONE fsync, then completes all their
-/// <see cref="AppendResult.Durable"/> tasks together. A failed write or fsync stops the log for good (fail-stop):
-/// that group and every later append fail with <see cref="StorageFaultedException"/>; reopening recovers.
+/// An append-only log of checksummed records in segment files, with group commit: a writer takes every record
+/// appended since the last group, writes them with ONE write and ONE fsync, then completes all their
+/// <see cref="AppendResult.Durable"/> tasks together. Up to <see cref="SegmentLogOptions.ConcurrentSyncs"/> groups may
+/// be in their fsync at once (writes stay in log order, one at a time; groups complete in log order), so a slow fsync
+/// does not hold back the next group. A failed write or fsync stops the log for good (fail-stop): every group not yet
+/// complete and every later append fail with <see cref="StorageFaultedException"/>; reopening recovers.
 /// </summary>
 public sealed partial class SegmentLog : IAsyncDisposable
 {
@@ -17,12 +19,13 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private readonly string directory;
     private readonly SegmentLogOptions options;
     private readonly TimeProvider timeProvider;
-    private readonly object gate = new(); // a Monitor, not a Lock: the writer waits on it
-    private readonly Thread writer;
+    private readonly object gate = new(); // a Monitor, not a Lock: the writers wait on it
+    private readonly Lock writeGate = new(); // one writer at a time takes a group and writes it, in log order
+    private readonly Thread[] writers;
 
-    // Appender side, guarded by gate: the bytes waiting for the writer and where they go.
+    // Appender side, guarded by gate: the bytes waiting for a writer and where they go.
     private PendingWrite pending = new();
-    private PendingWrite spare = new();
+    private readonly Stack<PendingWrite> freeGroups = new();
     private long tailBase;
     private long tailLength;
     private bool tailExists;
@@ -31,7 +34,10 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private Exception? fault;
     private long truncateTo = -1;
     private long truncateWhenDurable;
-    private TaskCompletionSource? writing;
+
+    // Groups written and in (or done with) their fsync, oldest first; they complete from the front. Guarded by gate.
+    private readonly Queue<PendingWrite> inFlight = new();
+    private PendingWrite? newestInFlight;
     private volatile bool spareReady;
     private Task spareTask = Task.CompletedTask;
 
@@ -49,7 +55,11 @@ public sealed partial class SegmentLog : IAsyncDisposable
         this.directory = directory;
         this.options = options;
         this.timeProvider = timeProvider;
-        writer = new Thread(WriterLoop) { IsBackground = true, Name = "spillway-log-writer" };
+        writers = new Thread[options.ConcurrentSyncs];
+        for (var i = 0; i < writers.Length; i++)
+        {
+            writers[i] = new Thread(WriterLoop) { IsBackground = true, Name = "spillway-log-writer" };
+        }
     }
 
     /// <summary>The directory holding the segment files.</summary>
@@ -88,6 +98,25 @@ public sealed partial class SegmentLog : IAsyncDisposable
 
     /// <summary>Number of segment files.</summary>
     public int SegmentCount => segments.Length;
+
+    /// <summary>
+    /// The closed segments, oldest first: every segment but the one being written. Their records are all durable and
+    /// never change, so the layer above can decide which of them to compact.
+    /// </summary>
+    public IReadOnlyList<SegmentInfo> ClosedSegments
+    {
+        get
+        {
+            var current = segments;
+            var closed = new SegmentInfo[Math.Max(0, current.Length - 1)];
+            for (var i = 0; i < closed.Length; i++)
+            {
+                closed[i] = new SegmentInfo(current[i].Base, current[i].Length);
+            }
+
+            return closed;
+        }
+    }
 
     /// <summary>The failure that stopped the log; null while it works.</summary>
     public Exception? Fault
@@ -155,8 +184,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 return Task.FromException(Faulted());
             }
 
-            // Nothing pending may still mean a group inside its write or fsync right now.
-            return pending.Length > 0 ? pending.Completion.Task : writing?.Task ?? Task.CompletedTask;
+            // Nothing pending may still mean groups inside their write or fsync right now; they complete in order.
+            return pending.Length > 0 ? pending.Completion.Task : newestInFlight?.Completion.Task ?? Task.CompletedTask;
         }
     }
 
@@ -241,7 +270,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
 
             truncateTo = position;
             truncateWhenDurable = tailBase + tailLength;
-            Monitor.Pulse(gate);
+            Monitor.PulseAll(gate);
         }
     }
 
@@ -256,11 +285,13 @@ public sealed partial class SegmentLog : IAsyncDisposable
             abandoned = true;
             stopping = true;
             fault ??= new ObjectDisposedException(nameof(SegmentLog));
-            pending.Completion.TrySetException(Faulted());
-            Monitor.Pulse(gate);
+
+            // As a crash would: what no writer has taken is lost; groups already written finish their fsync.
+            CompleteOnPool(pending.Completion, Faulted());
+            Monitor.PulseAll(gate);
         }
 
-        writer.Join();
+        JoinWriters();
         spareTask.Wait();
         CloseFiles();
     }
@@ -271,13 +302,21 @@ public sealed partial class SegmentLog : IAsyncDisposable
         lock (gate)
         {
             stopping = true;
-            Monitor.Pulse(gate);
+            Monitor.PulseAll(gate);
         }
 
-        writer.Join();
+        JoinWriters();
         spareTask.Wait();
         CloseFiles();
         return ValueTask.CompletedTask;
+    }
+
+    private void JoinWriters()
+    {
+        foreach (var thread in writers)
+        {
+            thread.Join();
+        }
     }
 
     private void ThrowIfStopped()

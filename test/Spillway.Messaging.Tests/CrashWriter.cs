@@ -19,7 +19,9 @@ public static class CrashWriter
             return 2;
         }
 
-        var engine = await QueueEngine.OpenAsync(new QueueEngineOptions { DataDirectory = args[1], MinimumFreeDiskBytes = 0 });
+        // The smallest segments, so compaction runs (the third of each receive left in flight pins the head) while kills land.
+        var engine = await QueueEngine.OpenAsync(
+            new QueueEngineOptions { DataDirectory = args[1], MinimumFreeDiskBytes = 0, SegmentSize = 64 * 1024 });
         var queue = await engine.CreateQueueAsync(new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1) });
         var run = Guid.NewGuid().ToString("N")[..8];
         var output = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });

@@ -89,7 +89,7 @@ public sealed class DurabilityTests : EngineTestBase
     }
 
     [Fact]
-    public async Task Concurrent_sends_share_one_fsync_and_none_is_acknowledged_before_it()
+    public async Task Concurrent_sends_share_fsyncs_and_none_is_acknowledged_before_its_own()
     {
         var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "shared" });
         await Send(queue, "first segment exists");
@@ -106,7 +106,8 @@ public sealed class DurabilityTests : EngineTestBase
         gate.Set();
         await Task.WhenAll(sends.Append(held));
 
-        Assert.Equal(syncsBefore + 1, Device.FileSyncs);
+        // Two groups may be in their fsync at once (the log's ConcurrentSyncs): the 64 sends take one or two fsyncs.
+        Assert.InRange(Device.FileSyncs - syncsBefore, 1, 2);
         Assert.Equal(66, queue.GetCounts().Visible);
     }
 

@@ -24,6 +24,10 @@ public abstract class EngineTestBase : IAsyncLifetime
 
     protected virtual int MaxIdempotencyKeys => 250_000;
 
+    protected virtual bool CompactAutomatically => true;
+
+    protected virtual double? FifoSendRateLimit => null;
+
     public async Task InitializeAsync() => Engine = await OpenEngine();
 
     public async Task DisposeAsync()
@@ -41,6 +45,8 @@ public abstract class EngineTestBase : IAsyncLifetime
         SegmentSize = SegmentSize,
         BodyCacheBytes = BodyCacheBytes,
         MaxIdempotencyKeys = MaxIdempotencyKeys,
+        CompactAutomatically = CompactAutomatically,
+        FifoSendRateLimit = FifoSendRateLimit,
     });
 
     /// <summary>Closes the engine cleanly and opens it again.</summary>
@@ -55,6 +61,35 @@ public abstract class EngineTestBase : IAsyncLifetime
     {
         Engine.Crash();
         Engine = await OpenEngine();
+    }
+
+    /// <summary>Bytes of a queue's segment files on disk (a file deleted while they are counted counts nothing).</summary>
+    protected long SegmentBytes(string queueName)
+    {
+        long total = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(DataDirectory, "queues", queueName), "*.seg"))
+        {
+            try
+            {
+                total += new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Waits up to 10 s for something the engine does in the background (a writer deleting segments).</summary>
+    protected static async Task WaitFor(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(10);
+        }
     }
 
     protected MessageQueue Queue(string name) =>

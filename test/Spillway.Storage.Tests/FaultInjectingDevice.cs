@@ -11,6 +11,7 @@ public sealed class FaultInjectingDevice : IStorageDevice
     private readonly IStorageDevice inner = FileStorageDevice.Instance;
     private int fileSyncs;
     private int writes;
+    private int segmentDeletes;
 
     /// <summary>fsyncs of files (directory fsyncs are not counted).</summary>
     public int FileSyncs => Volatile.Read(ref fileSyncs);
@@ -20,8 +21,20 @@ public sealed class FaultInjectingDevice : IStorageDevice
     /// <summary>When set, every file fsync throws (as Linux reports EIO after a failed write-back).</summary>
     public volatile bool FailSyncs;
 
-    /// <summary>When set, the next write persists only this many bytes, then throws (a crash in mid-write).</summary>
+    /// <summary>
+    /// When set, the next write to a segment file persists only this many bytes, then throws (a crash in mid-write).
+    /// Other files (the background zero-filling of the next segment) are not torn.
+    /// </summary>
     public int? TearNextWriteAfter { get; set; }
+
+    /// <summary>When set, this many more segment files may be deleted; the next deletion throws (a crash before it).</summary>
+    public int? FailSegmentDeletesAfter { get; set; }
+
+    /// <summary>When set, every directory fsync throws (a crash after a rename or deletion, before it is durable).</summary>
+    public volatile bool FailDirectorySyncs;
+
+    /// <summary>Segment files deleted so far.</summary>
+    public int SegmentDeletes => Volatile.Read(ref segmentDeletes);
 
     /// <summary>When set, the free space the device reports.</summary>
     public long? FreeBytes { get; set; }
@@ -32,11 +45,29 @@ public sealed class FaultInjectingDevice : IStorageDevice
     /// <summary>Set when an fsync starts waiting on <see cref="SyncGate"/>.</summary>
     public ManualResetEventSlim SyncEntered { get; } = new();
 
-    public IStorageFile Open(string path, bool create) => new FaultyFile(this, inner.Open(path, create));
+    public IStorageFile Open(string path, bool create) =>
+        new FaultyFile(this, inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
 
     public bool FileExists(string path) => inner.FileExists(path);
 
-    public void DeleteFile(string path) => inner.DeleteFile(path);
+    public void DeleteFile(string path)
+    {
+        if (path.EndsWith(".seg", StringComparison.Ordinal) && FailSegmentDeletesAfter is { } allowed)
+        {
+            if (allowed <= 0)
+            {
+                throw new IOException("injected failure deleting a segment");
+            }
+
+            FailSegmentDeletesAfter = allowed - 1;
+        }
+
+        inner.DeleteFile(path);
+        if (path.EndsWith(".seg", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref segmentDeletes);
+        }
+    }
 
     public void Rename(string source, string destination) => inner.Rename(source, destination);
 
@@ -48,7 +79,15 @@ public sealed class FaultInjectingDevice : IStorageDevice
 
     public void DeleteDirectory(string path) => inner.DeleteDirectory(path);
 
-    public void SyncDirectory(string path) => inner.SyncDirectory(path);
+    public void SyncDirectory(string path)
+    {
+        if (FailDirectorySyncs)
+        {
+            throw new IOException("injected directory fsync failure");
+        }
+
+        inner.SyncDirectory(path);
+    }
 
     public IDisposable LockExclusive(string path) => inner.LockExclusive(path);
 
@@ -64,14 +103,14 @@ public sealed class FaultInjectingDevice : IStorageDevice
         stream.WriteByte((byte)(value ^ (1 << bit)));
     }
 
-    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner) : IStorageFile
+    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner, bool isSegment) : IStorageFile
     {
         public long Length => inner.Length;
 
         public void Write(long offset, ReadOnlySpan<byte> data)
         {
             Interlocked.Increment(ref device.writes);
-            if (device.TearNextWriteAfter is { } keep)
+            if (isSegment && device.TearNextWriteAfter is { } keep)
             {
                 device.TearNextWriteAfter = null;
                 inner.Write(offset, data[..Math.Min(keep, data.Length)]);

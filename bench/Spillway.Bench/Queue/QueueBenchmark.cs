@@ -29,7 +29,8 @@ public sealed record QueueBenchmarkOptions
 }
 
 /// <summary>Figures of one benchmark run.</summary>
-/// <param name="MessagesPerSecond">Durable send + receive + delete, end to end, with senders and consumers concurrent.</param>
+/// <param name="MessagesPerSecond">Durable send + receive + delete on an empty queue, end to end, with senders and consumers
+/// concurrent.</param>
 /// <param name="SendOnlyPerSecond">Durable single-message sends per second before any consumer runs.</param>
 /// <param name="DrainPerSecond">Receive + durable delete per second of the messages the send-only phase left.</param>
 /// <param name="FsyncsPerSecond">fsyncs per second during the concurrent phase.</param>
@@ -37,6 +38,9 @@ public sealed record QueueBenchmarkOptions
 /// <param name="P99SendMilliseconds">99th percentile time from send call to durable acknowledgement.</param>
 /// <param name="ResidentBytesWithBacklog">Process resident memory with the backlog waiting (after a full GC); 0 without backlog.</param>
 /// <param name="ReopenSecondsWithBacklog">Time to reopen the engine (recovery) with the backlog waiting; 0 without backlog.</param>
+/// <param name="BacklogMessagesPerSecond">The concurrent phase again, measured the same way, with the backlog waiting
+/// (consumers take the oldest messages, so the backlog stays as large while senders add to it); 0 without backlog.</param>
+/// <param name="Backlog">Messages waiting during the backlog phase.</param>
 public sealed record QueueBenchmarkResult(
     double MessagesPerSecond,
     double SendOnlyPerSecond,
@@ -45,7 +49,13 @@ public sealed record QueueBenchmarkResult(
     double MessagesPerFsync,
     double P99SendMilliseconds,
     long ResidentBytesWithBacklog,
-    double ReopenSecondsWithBacklog);
+    double ReopenSecondsWithBacklog,
+    double BacklogMessagesPerSecond = 0,
+    int Backlog = 0)
+{
+    /// <summary>Backlog rate ÷ empty-queue rate, both from this run; 0 without backlog.</summary>
+    public double BacklogRatio => Backlog > 0 && MessagesPerSecond > 0 ? BacklogMessagesPerSecond / MessagesPerSecond : 0;
+}
 
 /// <summary>
 /// An in-process throughput measurement of the engine on the real disk: a program's tool (`spillway bench queue`),
@@ -68,59 +78,96 @@ public static class QueueBenchmark
         var queue = await engine.CreateQueueAsync(
             new QueueDefinition { Name = "bench", VisibilityTimeout = TimeSpan.FromMinutes(5) }, cancellationToken).ConfigureAwait(false);
 
-        // Warm-up, so the measured phases run optimised code rather than the first JIT tier.
-        var warmUp = Math.Min(options.Messages, 20_000);
-        await SendAll(queue, body, warmUp, options.Senders, null, cancellationToken).ConfigureAwait(false);
-        await Drain(queue, warmUp, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
-
-        long resident = 0;
-        double reopenSeconds = 0;
-        if (options.Backlog > 0)
+        try
         {
-            await SendAll(queue, body, options.Backlog, options.Senders, null, cancellationToken).ConfigureAwait(false);
+            // Warm-up, so the measured phases run optimised code rather than the first JIT tier.
+            var warmUp = Math.Min(options.Messages, 20_000);
+            await SendAll(queue, body, warmUp, options.Senders, null, cancellationToken).ConfigureAwait(false);
+            await Drain(queue, warmUp, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
 
-            // Steady state with the backlog waiting: index, visible ring and a full body cache.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            resident = Environment.WorkingSet;
+            // Phase 1, on the empty queue: senders and consumers together (the headline figure), with its fsyncs.
+            var latencies = new double[options.Messages];
+            var before = queue.StorageMetrics;
+            var concurrentSeconds = await Concurrent(queue, body, options, latencies, cancellationToken).ConfigureAwait(false);
+            var after = queue.StorageMetrics;
 
-            await engine.DisposeAsync().ConfigureAwait(false);
-            var reopen = Stopwatch.StartNew();
-            engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
-            reopenSeconds = reopen.Elapsed.TotalSeconds;
-            queue = engine.TryGetQueue("bench", out var reopened) ? reopened : throw new InvalidOperationException("The queue is gone.");
+            // Phase 2: sends alone, then the drain alone.
+            var clock = Stopwatch.StartNew();
+            await SendAll(queue, body, options.Messages, options.Senders, null, cancellationToken).ConfigureAwait(false);
+            var sendSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            await Drain(queue, options.Messages, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
+            var drainSeconds = clock.Elapsed.TotalSeconds;
+
+            long resident = 0;
+            double reopenSeconds = 0, backlogSeconds = 0;
+            if (options.Backlog > 0)
+            {
+                // Phase 3: the backlog, sent in batches (only its presence matters), then memory and reopen time with it.
+                await SendBacklog(queue, body, options.Backlog, cancellationToken).ConfigureAwait(false);
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                resident = Environment.WorkingSet;
+
+                await engine.DisposeAsync().ConfigureAwait(false);
+                var reopen = Stopwatch.StartNew();
+                engine = await QueueEngine.OpenAsync(engineOptions, cancellationToken).ConfigureAwait(false);
+                reopenSeconds = reopen.Elapsed.TotalSeconds;
+                queue = engine.TryGetQueue("bench", out var reopened)
+                    ? reopened
+                    : throw new InvalidOperationException("The queue is gone.");
+
+                // Phase 4: phase 1 again with the backlog waiting.
+                backlogSeconds = await Concurrent(queue, body, options, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            Array.Sort(latencies);
+            var fsyncs = Math.Max(1, after.Fsyncs - before.Fsyncs);
+            return new QueueBenchmarkResult(
+                options.Messages / concurrentSeconds,
+                options.Messages / sendSeconds,
+                options.Messages / drainSeconds,
+                fsyncs / concurrentSeconds,
+                (double)options.Messages / fsyncs,
+                latencies[(int)(latencies.Length * 0.99)],
+                resident,
+                reopenSeconds,
+                options.Backlog > 0 ? options.Messages / backlogSeconds : 0,
+                options.Backlog);
         }
+        finally
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
-        await using var owned = engine;
-
-        // Phase 1: senders and consumers together (the headline figure).
-        var latencies = new double[options.Messages];
-        var before = queue.StorageMetrics;
+    /// <summary>Senders and consumers together until N messages are sent, received and deleted; returns the seconds.</summary>
+    private static async Task<double> Concurrent(
+        MessageQueue queue, byte[] body, QueueBenchmarkOptions options, double[]? latencies, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var drained = Drain(queue, options.Messages, options.Consumers, options.BatchSize, cancellationToken);
         await SendAll(queue, body, options.Messages, options.Senders, latencies, cancellationToken).ConfigureAwait(false);
         await drained.ConfigureAwait(false);
-        var concurrentSeconds = clock.Elapsed.TotalSeconds;
-        var after = queue.StorageMetrics;
+        return clock.Elapsed.TotalSeconds;
+    }
 
-        // Phase 2: sends alone, then the drain alone.
-        clock.Restart();
-        await SendAll(queue, body, options.Messages, options.Senders, null, cancellationToken).ConfigureAwait(false);
-        var sendSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        await Drain(queue, options.Messages, options.Consumers, options.BatchSize, cancellationToken).ConfigureAwait(false);
-        var drainSeconds = clock.Elapsed.TotalSeconds;
-
-        Array.Sort(latencies);
-        var fsyncs = Math.Max(1, after.Fsyncs - before.Fsyncs);
-        return new QueueBenchmarkResult(
-            options.Messages / concurrentSeconds,
-            options.Messages / sendSeconds,
-            options.Messages / drainSeconds,
-            fsyncs / concurrentSeconds,
-            (double)options.Messages / fsyncs,
-            latencies[(int)(latencies.Length * 0.99)],
-            resident,
-            reopenSeconds);
+    private static async Task SendBacklog(MessageQueue queue, byte[] body, int total, CancellationToken cancellationToken)
+    {
+        const int Batch = 100;
+        var next = 0;
+        var tasks = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            await Task.Yield();
+            int first;
+            while ((first = Interlocked.Add(ref next, Batch) - Batch) < total)
+            {
+                var count = Math.Min(Batch, total - first);
+                var batch = new OutgoingMessage[count];
+                Array.Fill(batch, new OutgoingMessage(body));
+                await queue.SendBatchAsync(batch, null, cancellationToken).ConfigureAwait(false);
+            }
+        });
+        await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
     private static async Task SendAll(

@@ -57,6 +57,15 @@ internal sealed class FifoState
         }
     }
 
+    /// <summary>Forgets the groups of dead messages anywhere (behind a long-lived head too); a walk over the whole map.</summary>
+    public void PruneDeadGroups(Func<long, bool> isDead)
+    {
+        foreach (var seq in groups.Keys.Where(isDead).ToList())
+        {
+            groups.Remove(seq);
+        }
+    }
+
     public bool TryGetDuplicate(string key, long now, out DedupEntry entry)
     {
         ForgetExpired(now);

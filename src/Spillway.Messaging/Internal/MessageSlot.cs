@@ -18,6 +18,25 @@ internal enum SlotState : byte
     Deleted,
 }
 
+/// <summary>Facts about a slot that change how the queue's housekeeping treats it. Byte-sized: they fill slot padding.</summary>
+[Flags]
+internal enum SlotFlags : byte
+{
+    None = 0,
+
+    /// <summary>
+    /// The entry lives in a relocation record written by compaction, not in the send record of its sequence number, so
+    /// its position is out of sequence order.
+    /// </summary>
+    Relocated = 1,
+
+    /// <summary>
+    /// Its sent time is older than that of messages before it (it was moved in from another queue), so retention finds
+    /// it through the expiry heap instead of the walk from the head.
+    /// </summary>
+    ExpiryTracked = 2,
+}
+
 /// <summary>
 /// The in-memory index entry of one message: about 56 bytes, no references, so a million waiting messages cost the
 /// garbage collector nothing to scan. The id, attributes and body stay in the log record (or the body cache).
@@ -45,6 +64,8 @@ internal struct MessageSlot
     public int TimerVersion;
 
     public SlotState State;
+
+    public SlotFlags Flags;
 
     public readonly bool IsLive => State is SlotState.Visible or SlotState.InFlight or SlotState.Delayed or SlotState.Moving;
 }

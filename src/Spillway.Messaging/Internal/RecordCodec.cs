@@ -11,6 +11,7 @@ internal static class RecordType
     public const byte Received = 3;
     public const byte Purge = 4;
     public const byte KeyCheckpoint = 5;
+    public const byte Relocate = 6;
 }
 
 /// <summary>A message as stored in a send record's entry.</summary>
@@ -45,11 +46,16 @@ internal static class RecordCodec
     /// <summary>Offset of the first sequence number in a send payload, patched under the queue lock.</summary>
     public const int SendFirstSeqOffset = 1;
 
+    /// <summary>Offset of an entry's flags byte.</summary>
+    public const int EntryFlagsOffset = 36;
+
+    /// <summary>The entry's flag for "sent here, rebuild its deduplication id at recovery".</summary>
+    public const byte DeduplicatesFlag = 8;
+
     private const int EntryFixedSize = 16 + 8 + 8 + 4 + 1 + 4;
     private const byte HasAttributes = 1;
     private const byte HasSource = 2;
     private const byte HasFifo = 4;
-    private const byte DeduplicatesFlag = 8;
     private const byte StringAttribute = 0;
     private const byte BinaryAttribute = 1;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Spillway.Bench.Queue;
 using Spillway.Bench.Spike;
 using Spillway.Bench.Support;
@@ -14,6 +13,7 @@ internal static class BenchCommand
         Spike(),
         Queue(),
         Spillway.Bench.RabbitMq.RabbitMqCommand.Create(),
+        Spillway.Bench.Sqs.SqsCommand.Create(),
         BareKestrelServer(),
     };
 
@@ -38,7 +38,10 @@ internal static class BenchCommand
     {
         var messages = new Option<int>("--messages") { Description = "Messages to send, receive and delete.", DefaultValueFactory = _ => 200_000 };
         var senders = new Option<int>("--senders") { Description = "Concurrent single-message senders.", DefaultValueFactory = _ => 64 };
-        var backlog = new Option<int>("--backlog") { Description = "Messages left waiting in the queue before measuring." };
+        var backlog = new Option<int>("--backlog")
+        {
+            Description = "Also measure with this many messages waiting (rate, ratio to the empty queue, memory, reopen time).",
+        };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where to put the queue (default: a temp dir on the same disk as /tmp)." };
         var json = new Option<bool>("--json") { Description = "Print a JSON object with messagesPerSecond as the last line." };
         var command = new Command("queue", "Durable send + receive + delete through the embedded engine, in process.")
@@ -61,23 +64,7 @@ internal static class BenchCommand
                         Backlog = result.GetValue(backlog),
                     },
                     cancellationToken).ConfigureAwait(false);
-                Console.WriteLine($"messages/s (send + receive + delete, concurrent): {figures.MessagesPerSecond:N0}");
-                Console.WriteLine($"send-only messages/s: {figures.SendOnlyPerSecond:N0}; drain-only messages/s: {figures.DrainPerSecond:N0}");
-                Console.WriteLine($"fsyncs/s: {figures.FsyncsPerSecond:N0}; messages per fsync: {figures.MessagesPerFsync:N1}");
-                Console.WriteLine($"p99 time to durable: {figures.P99SendMilliseconds:F2} ms");
-                if (result.GetValue(json))
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
-                    {
-                        ["messagesPerSecond"] = Math.Round(figures.MessagesPerSecond),
-                        ["sendOnlyPerSecond"] = Math.Round(figures.SendOnlyPerSecond),
-                        ["drainPerSecond"] = Math.Round(figures.DrainPerSecond),
-                        ["fsyncsPerSecond"] = Math.Round(figures.FsyncsPerSecond),
-                        ["messagesPerFsync"] = Math.Round(figures.MessagesPerFsync, 1),
-                        ["p99DurableMilliseconds"] = Math.Round(figures.P99SendMilliseconds, 3),
-                    }));
-                }
-
+                QueueBenchmarkReport.Write(Console.Out, figures, result.GetValue(json));
                 return 0;
             }
             finally

@@ -1,4 +1,5 @@
 using Spillway.Gateway;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -48,6 +49,9 @@ internal sealed class SpillwayOptions
 
     /// <summary>Alarm rules over the metrics and where their notices go.</summary>
     public Operations.Alarms.AlarmOptions Alarms { get; set; } = new();
+
+    /// <summary>The SQS-compatible API on the main listener (<c>Spillway:Sqs</c>).</summary>
+    public SqsOptions Sqs { get; set; } = new();
 }
 
 internal sealed class QueueConfig

@@ -9,6 +9,7 @@ using Spillway.Processing;
 using Spillway.Sinks;
 using Spillway.Amqp;
 using Spillway.Transport;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -113,7 +114,13 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     /// <summary>Maps the HTTP endpoints and ties the workers to the application's lifetime.</summary>
     public void Attach(
-        WebApplication app, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway, MetricsOptions metrics, ResolvedAlarms? alarms = null)
+        WebApplication app,
+        ResolvedConfiguration configuration,
+        GatewayOptions gateway,
+        SqsOptions sqs,
+        string? sqsRefusal,
+        MetricsOptions metrics,
+        ResolvedAlarms? alarms = null)
     {
         Alarms = alarms?.CreateMonitor(this, logger);
         if (Alarms is { } monitor)
@@ -121,6 +128,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             Metrics.ObserveAlarms(monitor);
         }
 
+        var routes = configuration.Routes;
         exporter = new PrometheusExporter(Metrics.Meter, Metrics.Invalidate);
         otlp = OtlpExport.Start(metrics);
         app.UseIngestMetrics(routes.ToDictionary(r => r.Options.Path, r => r.Name, StringComparer.OrdinalIgnoreCase), Metrics);
@@ -130,9 +138,16 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         {
             app.MapIngestRoutes(Engine, ingest, gateway);
             app.MapQueueAdmin(Engine, gateway);
+            app.MapSqsApi(Engine, sqs, new SqsApiSettings
+            {
+                ConfiguredQueues = ConfiguredQueues(configuration),
+                StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
+                RefusalReason = sqsRefusal,
+            });
         }
         else
         {
+            // The SQS-compatible API serves the embedded engine's queues; on a broker node there are none to serve.
             app.MapIngestRoutes(Transport, ingest, gateway);
             app.MapQueueAdmin(Transport, gateway);
         }
@@ -152,6 +167,28 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             _ = StartWorkersAsync(lifetime.ApplicationStopping);
         });
         lifetime.ApplicationStopping.Register(() => StopWorkersAsync().GetAwaiter().GetResult());
+    }
+
+    /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
+    private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var queue in configuration.Queues)
+        {
+            owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
+        }
+
+        foreach (var worker in configuration.Workers)
+        {
+            owners[worker.Queue] = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
+        }
+
+        foreach (var route in configuration.Routes)
+        {
+            owners[route.Options.QueueName] = $"{SpillwayOptions.SectionName}:Routes:{route.Name}";
+        }
+
+        return owners;
     }
 
     public async ValueTask DisposeAsync()

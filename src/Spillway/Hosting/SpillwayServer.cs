@@ -3,6 +3,7 @@ using Spillway.Cli;
 using Spillway.Gateway;
 using Spillway.Operations.Alarms;
 using Spillway.Processing;
+using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
@@ -76,6 +77,7 @@ internal static class SpillwayServer
             throw ConfigurationException.From(e);
         }
 
+        var sqsRefusal = ConfigureSqs(options, urls);
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
         options.Logging.Apply(builder.Logging, $"{SpillwayOptions.SectionName}:Logging");
@@ -97,7 +99,7 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved.Routes, options.Gateway, options.Metrics, alarms);
+            runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal, options.Metrics, alarms);
         }
         catch (GatewayConfigurationException e)
         {
@@ -108,6 +110,49 @@ internal static class SpillwayServer
 
         LogMessages.Serving(loggerFactory.CreateLogger("Spillway"), string.Join(", ", urls), resolved.DataDirectory);
         return (app, runtime);
+    }
+
+    /// <summary>
+    /// Completes and validates the SQS settings. Credentials may come from <c>SPILLWAY_ACCESS_KEY_ID</c> and
+    /// <c>SPILLWAY_SECRET_ACCESS_KEY</c>. Returns why the API must refuse requests (null when it may serve them): without
+    /// credentials it is served only under the gateway's rule for unauthenticated access (loopback listeners, or
+    /// AllowUnauthenticatedRemote). Gateway API keys do not count here, since SQS clients cannot send them.
+    /// </summary>
+    private static string? ConfigureSqs(SpillwayOptions options, string[] urls)
+    {
+        var sqs = options.Sqs;
+        var keyId = Environment.GetEnvironmentVariable("SPILLWAY_ACCESS_KEY_ID");
+        var secret = Environment.GetEnvironmentVariable("SPILLWAY_SECRET_ACCESS_KEY");
+        if (!string.IsNullOrEmpty(keyId) || !string.IsNullOrEmpty(secret))
+        {
+            sqs.AccessKeyId = keyId;
+            sqs.SecretAccessKey = secret;
+        }
+
+        try
+        {
+            sqs.Validate($"{SpillwayOptions.SectionName}:Sqs");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException($"{SpillwayOptions.SectionName}:Sqs", e.Message);
+        }
+
+        if (!sqs.Enabled || sqs.HasCredentials)
+        {
+            return null;
+        }
+
+        try
+        {
+            new GatewayOptions { AllowUnauthenticatedRemote = options.Gateway.AllowUnauthenticatedRemote }.EnsureSafeToListen(urls);
+            return null;
+        }
+        catch (GatewayConfigurationException)
+        {
+            return "The SQS API is not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
+                + "SecretAccessKey (or SPILLWAY_ACCESS_KEY_ID and SPILLWAY_SECRET_ACCESS_KEY), or allow unauthenticated remote access.";
+        }
     }
 
     private static void ConfigureSources(ConfigurationManager configuration, ServeArguments arguments)

@@ -1,7 +1,7 @@
-namespace Spillway.EndToEnd.Tests.Support;
+namespace Spillway.TestKit;
 
 /// <summary>Finds the built executable next to this test assembly's build configuration.</summary>
-public static class Paths
+public static class SpillwayPaths
 {
     public static string RepositoryRoot { get; } = FindRoot();
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Spillway.EndToEnd.Tests.Support;
+namespace Spillway.TestKit;
 
 /// <summary>The real <c>spillway</c> executable, started as a child process on a free loopback port.</summary>
 public sealed class SpillwayProcess : IAsyncDisposable
@@ -147,7 +147,7 @@ public sealed class SpillwayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Paths.SpillwayDll);
+        start.ArgumentList.Add(SpillwayPaths.SpillwayDll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -1,0 +1,65 @@
+# Sourced by bench/queue-vs-rabbitmq.sh and bench/sqs-vs-rabbitmq.sh, after they define log() and ROOT: starts a
+# private RabbitMQ node with scripts/rabbitmq.sh (Debian's rabbitmq-server, installed if missing; never the system
+# service; 127.0.0.1 on free ports with its own epmd) in a temp directory $WORK, and sets AMQP_PORT. An EXIT trap
+# stops the node and deletes $WORK. build_spillway then builds the executable once into $WORK (SPILLWAY array), and
+# compare_with_rabbitmq runs one Spillway benchmark and the RabbitMQ baseline and prints both with their ratio.
+# shellcheck shell=bash
+
+# --- a private node on loopback (scripts/rabbitmq.sh, shared with ./test.sh) --------------------------------------------
+WORK="$(mktemp -d -t spillway-rabbitmq-XXXXXX)"
+chmod 755 "$WORK"
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    "$ROOT/scripts/rabbitmq.sh" stop "$WORK" || true
+    rm -rf "$WORK"
+    exit "$status"
+}
+# bash runs a trap once the command in progress returns: Ctrl-C reaches that command too (it is in the foreground
+# process group), while a TERM sent to this script alone waits for the current step (a build, a benchmark) to end.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$ROOT/scripts/rabbitmq.sh" start "$WORK"
+AMQP_PORT="$(sed -n 's|^export SPILLWAY_TEST_AMQP=amqp://guest:guest@127.0.0.1:\([0-9]*\)/$|\1|p' "$WORK/env")"
+
+# --- build once -------------------------------------------------------------------------------------------------------
+build_spillway() {
+    log "building Spillway (Release)"
+    dotnet build "$ROOT/src/Spillway/Spillway.csproj" -c Release -nologo -v q -o "$WORK/spillway" >/dev/null
+    SPILLWAY=("$WORK/spillway/spillway")
+}
+
+# figure FILE KEY: a number from the JSON object a `spillway bench … --json` printed as its last line.
+figure() { tail -n 1 "$1" | sed -n 's/.*"'"$2"'":\([0-9.]*\).*/\1/p'; }
+
+# compare_with_rabbitmq NAME LABEL TARGET ISSUE BENCH-ARGS...: runs `spillway bench BENCH-ARGS` and then the RabbitMQ
+# baseline on the node, both with $MESSAGES, and prints both headline figures, the ratio against the issue's target,
+# and a JSON line ("<NAME>MessagesPerSecond", "rabbitMqMessagesPerSecond", "ratio").
+compare_with_rabbitmq() {
+    local name=$1 label=$2 target=$3 issue=$4
+    shift 4
+    log "spillway bench $* --messages $MESSAGES"
+    "${SPILLWAY[@]}" bench "$@" --messages "$MESSAGES" --json | tee "$WORK/$name.out" >&2
+    log "spillway bench rabbitmq --messages $MESSAGES (quorum queue)"
+    "${SPILLWAY[@]}" bench rabbitmq --amqp "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" --messages "$MESSAGES" --json \
+        | tee "$WORK/rabbitmq.out" >&2
+
+    local ours rabbit ratio verdict
+    ours="$(figure "$WORK/$name.out" messagesPerSecond)"
+    rabbit="$(figure "$WORK/rabbitmq.out" messagesPerSecond)"
+    if [[ -z "$ours" || -z "$rabbit" ]]; then
+        echo "could not read messagesPerSecond from both benchmarks" >&2
+        exit 1
+    fi
+    ratio="$(awk -v e="$ours" -v r="$rabbit" 'BEGIN { printf "%.2f", e / r }')"
+    verdict="$(awk -v x="$ratio" -v t="$target" 'BEGIN { print (x >= t ? "meets" : "misses") }')"
+
+    echo
+    echo "send + receive + delete, concurrent, $MESSAGES messages of 100 bytes:"
+    printf '  %-46s %12.0f msg/s\n' "$label:" "$ours" "RabbitMQ quorum queue (confirms, acks):" "$rabbit"
+    echo "  ratio / RabbitMQ: ${ratio}x ($verdict issue $issue's target of >= ${target}x)"
+    printf '{"messages":%s,"%sMessagesPerSecond":%s,"rabbitMqMessagesPerSecond":%s,"ratio":%s}\n' \
+        "$MESSAGES" "$name" "$ours" "$rabbit" "$ratio"
+}

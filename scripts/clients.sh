@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the real SQS clients the client tests drive, when missing:
+#   Debian's awscli (2.9, query protocol) and python3-boto3 (query protocol), with jq for the CLI scenarios;
+#   @aws-sdk/client-sqs (JSON protocol) from npm into test/Spillway.Sqs.ClientTests/clients/node_modules, at the
+#   versions pinned in its package-lock.json.
+#   scripts/clients.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/bin/aws ] || missing+=(awscli)
+/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+clients=test/Spillway.Sqs.ClientTests/clients
+# npm ci when the lock file is newer than the last install, so a fresh clone installs and a warm one does nothing.
+if [ ! -f "$clients/node_modules/.package-lock.json" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
+  echo "installing @aws-sdk/client-sqs (npm ci)" >&2
+  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

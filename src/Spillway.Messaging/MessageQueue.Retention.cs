@@ -1,0 +1,113 @@
+using Spillway.Messaging.Internal;
+
+namespace Spillway.Messaging;
+
+/// <summary>
+/// Retention: a message older than the queue's MessageRetentionPeriod is deleted wherever it sits. Messages sent here
+/// are in sent-time order along their sequence numbers, so a walk from the oldest finds the expired ones and stops at
+/// the first that is not; the walk's cursor only moves forward, so a long-lived message at the head costs nothing per
+/// call. Messages moved in from another queue keep their original sent time (as in SQS) and may be older than those
+/// before them: they wait in a heap ordered by sent time instead, and the walk steps over them.
+/// </summary>
+public sealed partial class MessageQueue
+{
+    /// <summary>Sends that raced each other may be this far out of order and still count as in order.</summary>
+    private const long SentOrderToleranceMs = 1000;
+
+    private readonly PriorityQueue<long, long> expiryHeap = new();
+    private long expirySeq;
+
+    /// <summary>Under the lock: deletes every message past the retention period, adding it to <paramref name="expired"/>.</summary>
+    private void ExpireDue(long now, ref List<long>? expired)
+    {
+        var retentionMs = (long)Definition.MessageRetentionPeriod.TotalMilliseconds;
+        for (expirySeq = Math.Max(expirySeq, table.Head); expirySeq < table.End; expirySeq = table.Next(expirySeq))
+        {
+            ref var slot = ref table[expirySeq];
+            if (slot.State is SlotState.Deleted or SlotState.Empty || (slot.Flags & SlotFlags.ExpiryTracked) != 0)
+            {
+                continue;
+            }
+
+            if (slot.State is SlotState.Pending or SlotState.Moving || now - slot.SentAtMs < retentionMs)
+            {
+                break;
+            }
+
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(expirySeq);
+        }
+
+        List<long>? later = null;
+        while (expiryHeap.TryPeek(out var seq, out var sentAtMs) && now - sentAtMs >= retentionMs)
+        {
+            expiryHeap.Dequeue();
+            if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+            {
+                continue;
+            }
+
+            ref var slot = ref table[seq];
+            if (slot.State is SlotState.Pending or SlotState.Moving)
+            {
+                (later ??= []).Add(seq); // not durable yet, or being moved: decided once that is over
+                continue;
+            }
+
+            SetState(ref slot, SlotState.Deleted);
+            (expired ??= []).Add(seq);
+        }
+
+        foreach (var seq in later ?? [])
+        {
+            expiryHeap.Enqueue(seq, table[seq].SentAtMs);
+        }
+    }
+
+    /// <summary>Under the lock: the sent time of the oldest live message the expiry heap holds; long.MaxValue when none.</summary>
+    private long OldestMovedInSentMs()
+    {
+        while (expiryHeap.TryPeek(out var seq, out var sentAtMs))
+        {
+            if (table.Contains(seq) && table[seq].IsLive)
+            {
+                return sentAtMs;
+            }
+
+            expiryHeap.Dequeue();
+        }
+
+        return long.MaxValue;
+    }
+
+    /// <summary>Messages just moved in from another queue: retention finds them through the heap.</summary>
+    private void TrackMovedIn(long firstSeq, int count)
+    {
+        lock (gate)
+        {
+            for (var seq = firstSeq; seq < firstSeq + count; seq++)
+            {
+                if (table.Contains(seq) && table[seq].State is not (SlotState.Deleted or SlotState.Empty))
+                {
+                    ref var slot = ref table[seq];
+                    slot.Flags |= SlotFlags.ExpiryTracked;
+                    expiryHeap.Enqueue(seq, slot.SentAtMs);
+                }
+            }
+        }
+    }
+
+    /// <summary>Recovery, in sequence order over live messages: one older than a message before it goes to the heap.</summary>
+    private void TrackExpiryAtRecovery(long seq, ref MessageSlot slot, ref long newestSentMs)
+    {
+        if (slot.SentAtMs < newestSentMs - SentOrderToleranceMs)
+        {
+            slot.Flags |= SlotFlags.ExpiryTracked;
+            expiryHeap.Enqueue(seq, slot.SentAtMs);
+        }
+        else
+        {
+            newestSentMs = Math.Max(newestSentMs, slot.SentAtMs);
+        }
+    }
+}
