@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
 cleanup() {
-  scripts/smtp.sh stop "$state" || true
+  scripts/operations.sh stop "$state" || true
   scripts/rabbitmq.sh stop "$state" || true
   scripts/services.sh stop "$state" || true
   rm -rf "$state"
@@ -15,7 +15,7 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
-scripts/smtp.sh start "$state"
+scripts/operations.sh start "$state"
 scripts/rabbitmq.sh start "$state"
 scripts/clients.sh
 # shellcheck disable=SC1091

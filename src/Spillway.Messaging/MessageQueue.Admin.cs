@@ -8,14 +8,20 @@ public sealed partial class MessageQueue
     private const int MoveChunk = 1000;
 
     /// <summary>Looks at up to <paramref name="maxMessages"/> messages, oldest first, without receiving them.</summary>
-    public IReadOnlyList<PeekedMessage> Peek(int maxMessages)
+    public IReadOnlyList<PeekedMessage> Peek(int maxMessages) => Peek(maxMessages, afterSequenceNumber: 0);
+
+    /// <summary>
+    /// Looks at up to <paramref name="maxMessages"/> messages stored after <paramref name="afterSequenceNumber"/>, oldest
+    /// first, without receiving them: a cursor for watching a queue fill (<see cref="PeekedMessage.SequenceNumber"/>).
+    /// </summary>
+    public IReadOnlyList<PeekedMessage> Peek(int maxMessages, long afterSequenceNumber)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         var picks = new List<Pick>();
         lock (gate)
         {
             PromoteDue(Now());
-            for (var seq = table.Head; seq < table.End && picks.Count < maxMessages; seq = table.Next(seq))
+            for (var seq = Math.Max(table.Head, afterSequenceNumber + 1); seq < table.End && picks.Count < maxMessages; seq = table.Next(seq))
             {
                 ref var slot = ref table[seq];
                 if (slot.IsLive && slot.State != SlotState.Moving)
@@ -31,7 +37,10 @@ public sealed partial class MessageQueue
         {
             var entry = RecordCodec.ReadEntry(array[i].EntryMemory);
             result[i] = new PeekedMessage(
-                entry.Id, entry.Body, array[i].Slot.ReceiveCount, DateTimeOffset.FromUnixTimeMilliseconds(entry.SentAtMs));
+                entry.Id, entry.Body, array[i].Slot.ReceiveCount, DateTimeOffset.FromUnixTimeMilliseconds(entry.SentAtMs))
+            {
+                SequenceNumber = array[i].Seq,
+            };
         }
 
         return result;

@@ -69,7 +69,11 @@ public sealed record ReceivedMessage(
 }
 
 /// <summary>A message looked at without receiving it (for listing a dead-letter queue or tailing a queue).</summary>
-public sealed record PeekedMessage(Guid MessageId, ReadOnlyMemory<byte> Body, int ReceiveCount, DateTimeOffset SentTimestamp);
+public sealed record PeekedMessage(Guid MessageId, ReadOnlyMemory<byte> Body, int ReceiveCount, DateTimeOffset SentTimestamp)
+{
+    /// <summary>The message's position in its queue; a cursor for <see cref="MessageQueue.Peek(int, long)"/>.</summary>
+    public long SequenceNumber { get; init; }
+}
 
 /// <summary>Approximate counts, as SQS reports them.</summary>
 /// <param name="Visible">Messages available to receive.</param>

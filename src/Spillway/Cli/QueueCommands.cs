@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace Spillway.Cli;
 
-/// <summary><c>spillway queues list</c> and <c>spillway dlq list|redrive</c> against a running server.</summary>
+/// <summary>
+/// <c>spillway queues list|create|purge|attributes</c>, <c>spillway dlq list|redrive</c> and <c>spillway tail</c> against
+/// a running server.
+/// </summary>
 internal static class QueueCommands
 {
     public static Command Queues()
@@ -25,7 +28,109 @@ internal static class QueueCommands
                     $"{queue.GetProperty("inFlight").GetInt64(),10} {queue.GetProperty("delayed").GetInt64(),10} {oldest,11}  {dlq}");
             }
         }));
-        return new Command("queues", "Inspect queues on a running server.") { list };
+        return new Command("queues", "Inspect and manage queues on a running server.") { list, Create(), Purge(), Attributes() };
+    }
+
+    /// <summary><c>spillway tail &lt;queue&gt;</c>: prints messages as they arrive, without receiving them.</summary>
+    public static Command Tail()
+    {
+        var queueArgument = new Argument<string>("queue") { Description = "The queue to watch." };
+        var count = new Option<int?>("--count") { Description = "Stop after this many messages (default: until Ctrl-C)." };
+        var command = new Command("tail", "Watch messages arrive in a queue without consuming them (those still in it when polled).")
+        {
+            queueArgument, count, ServerClient.ServerOption, ServerClient.ApiKeyOption,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result, async client =>
+        {
+            var name = Uri.EscapeDataString(result.GetValue(queueArgument)!);
+            var limit = result.GetValue(count);
+            long after = 0;
+            var shown = 0;
+            while (!cancellationToken.IsCancellationRequested && (limit is null || shown < limit))
+            {
+                using var page = await client.SendAsync(HttpMethod.Get, $"/v1/queues/{name}/tail?after={after}", null, cancellationToken)
+                    .ConfigureAwait(false);
+                var messages = page.RootElement.GetProperty("messages");
+                foreach (var message in messages.EnumerateArray())
+                {
+                    if (limit is not null && shown >= limit)
+                    {
+                        break;
+                    }
+
+                    shown++;
+                    Console.WriteLine(
+                        $"{message.GetProperty("sentTimestamp").GetString()}  {message.GetProperty("messageId").GetString()}  " +
+                        message.GetProperty("body").GetString());
+                }
+
+                after = page.RootElement.GetProperty("next").GetInt64();
+                if (messages.GetArrayLength() == 0)
+                {
+                    try
+                    {
+                        await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = "Queue name (ending in .fifo for a FIFO queue)." };
+        var visibility = new Option<int?>("--visibility-timeout") { Description = "Seconds (default 30)." };
+        var dlq = new Option<string?>("--dlq") { Description = "Dead-letter queue (must exist)." };
+        var maxReceives = new Option<int?>("--max-receive-count") { Description = "Receives before dead-lettering (default 5)." };
+        var command = new Command("create", "Create a queue.") { name, visibility, dlq, maxReceives, ServerClient.ServerOption, ServerClient.ApiKeyOption };
+        command.SetAction((result, cancellationToken) => RunAsync(result, async client =>
+        {
+            var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["name"] = result.GetValue(name),
+                ["visibilityTimeoutSeconds"] = result.GetValue(visibility),
+                ["deadLetterQueue"] = result.GetValue(dlq),
+                ["maxReceiveCount"] = result.GetValue(maxReceives),
+            });
+            using var created = await client.SendAsync(HttpMethod.Post, "/v1/queues", body, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"created {created.RootElement.GetProperty("name").GetString()}");
+        }));
+        return command;
+    }
+
+    private static Command Purge()
+    {
+        var name = new Argument<string>("name") { Description = "The queue to empty." };
+        var command = new Command("purge", "Delete every message in a queue.") { name, ServerClient.ServerOption, ServerClient.ApiKeyOption };
+        command.SetAction((result, cancellationToken) => RunAsync(result, async client =>
+        {
+            using var _ = await client.SendAsync(
+                HttpMethod.Post, $"/v1/queues/{Uri.EscapeDataString(result.GetValue(name)!)}/purge", null, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"purged {result.GetValue(name)}");
+        }));
+        return command;
+    }
+
+    private static Command Attributes()
+    {
+        var name = new Argument<string>("name") { Description = "The queue." };
+        var command = new Command("attributes", "Show a queue's settings and counts.") { name, ServerClient.ServerOption, ServerClient.ApiKeyOption };
+        command.SetAction((result, cancellationToken) => RunAsync(result, async client =>
+        {
+            using var attributes = await client.SendAsync(
+                HttpMethod.Get, $"/v1/queues/{Uri.EscapeDataString(result.GetValue(name)!)}/attributes", null, cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var property in attributes.RootElement.EnumerateObject())
+            {
+                Console.WriteLine($"{property.Name,-32} {(property.Value.ValueKind == JsonValueKind.Null ? "-" : property.Value.ToString())}");
+            }
+        }));
+        return command;
     }
 
     public static Command DeadLetters()
@@ -73,7 +178,7 @@ internal static class QueueCommands
         return new Command("dlq", "List and redrive dead-letter queues on a running server.") { list, redrive };
     }
 
-    private static async Task<int> RunAsync(ParseResult result, Func<ServerClient, Task> action)
+    internal static async Task<int> RunAsync(ParseResult result, Func<ServerClient, Task> action)
     {
         try
         {

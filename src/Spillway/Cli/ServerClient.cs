@@ -75,6 +75,39 @@ internal sealed class ServerClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// POSTs a body as is; answers the status, the Retry-After seconds of a 503 and the body. Connection failures
+    /// become a <see cref="CliException"/>.
+    /// </summary>
+    public async Task<(int Status, int? RetryAfterSeconds, string Body)> PostAsync(
+        string path, byte[] body, string contentType, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } },
+        };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? (int)Math.Ceiling(delta.TotalSeconds) : (int?)null;
+            return ((int)response.StatusCode, retryAfter, response.IsSuccessStatusCode ? text : Detail(text));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"cannot reach {http.BaseAddress}: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"{http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:F0} s");
+        }
+    }
+
     public void Dispose() => http.Dispose();
 
     private static string Detail(string body)

@@ -12,6 +12,9 @@ internal static class SpillwayCli
             ServeCommand.Create(),
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
+            StatusCommand.Create(),
+            QueueCommands.Tail(),
+            SendCommand.Create(),
             TraceCommand.Create(),
             BenchCommand.Create(),
         };

@@ -65,7 +65,8 @@ internal static class TraceCommand
                 continue;
             }
 
-            events.Add(line.StartsWith('{') && TryParseJson(line, needle) is { } parsed ? parsed : new TraceEvent(string.Empty, Stage(line), line));
+            var parsed = line.StartsWith('{') ? TryParseJson(line, needle) : null;
+            events.Add(parsed ?? new TraceEvent(string.Empty, Stage(line), line));
         }
 
         return events;

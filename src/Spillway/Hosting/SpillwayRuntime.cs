@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 using Spillway.Messaging;
 using Spillway.Operations;
 using Spillway.Operations.Alarms;
+using Spillway.Operations.Dashboard;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
@@ -138,6 +139,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         {
             app.MapIngestRoutes(Engine, ingest, gateway);
             app.MapQueueAdmin(Engine, gateway);
+            app.MapQueueOperations(Engine, gateway);
             app.MapSqsApi(Engine, sqs, new SqsApiSettings
             {
                 ConfiguredQueues = ConfiguredQueues(configuration),
@@ -147,7 +149,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         }
         else
         {
-            // The SQS-compatible API serves the embedded engine's queues; on a broker node there are none to serve.
+            // The SQS-compatible API and the queue operations serve the embedded engine's queues; on a broker node
+            // there are none to serve.
             app.MapIngestRoutes(Transport, ingest, gateway);
             app.MapQueueAdmin(Transport, gateway);
         }
@@ -155,6 +158,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         app.MapWorkerAdmin(this, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
+        app.MapDashboard(this, routes, gateway);
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {

@@ -5,7 +5,10 @@ namespace Spillway.Operations;
 /// <summary>The <c>Spillway:Logging</c> section: how the console log looks and whether each message is traced.</summary>
 internal sealed class LoggingOptions
 {
-    /// <summary>"plain" (one line per event, for a terminal) or "json" (one JSON object per line, for a log shipper). Defaults to plain.</summary>
+    /// <summary>
+    /// "plain" (one line per event, for a terminal) or "json" (one JSON object per line, for a log shipper).
+    /// Defaults to plain.
+    /// </summary>
     public string Format { get; set; } = "plain";
 
     /// <summary>

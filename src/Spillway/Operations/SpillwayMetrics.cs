@@ -89,8 +89,10 @@ internal sealed class SpillwayMetrics : IDisposable
         QueueCounter("spillway.queue.messages.dead_lettered", "Messages moved to the dead-letter queue.", r => r.Activity.DeadLettered);
 
         meter.CreateObservableCounter("spillway.storage.fsyncs", () => QueueStorage(m => m.Fsyncs), "{fsync}", "fsyncs of the queue's log.");
-        meter.CreateObservableCounter("spillway.storage.writes", () => QueueStorage(m => m.Writes), "{write}", "Group-commit writes of the queue's log.");
-        meter.CreateObservableCounter("spillway.storage.written", () => QueueStorage(m => m.BytesWritten), "By", "Bytes written to the queue's log.");
+        meter.CreateObservableCounter(
+            "spillway.storage.writes", () => QueueStorage(m => m.Writes), "{write}", "Group-commit writes of the queue's log.");
+        meter.CreateObservableCounter(
+            "spillway.storage.written", () => QueueStorage(m => m.BytesWritten), "By", "Bytes written to the queue's log.");
         meter.CreateObservableGauge(
             "spillway.storage.segments",
             () => Readings().Select(r => Tagged(CountSegments(Path.Combine(queuesDirectory, r.Queue.Name)), "queue", r.Queue.Name)),

@@ -47,7 +47,7 @@ public sealed class AutoscalingEndToEndTests : IDisposable
         var settled = await MetricsTests.WaitForAsync(
             server,
             m => m.Value("spillway_worker_concurrency_limit", ("queue", "submit"), ("worker", "submit")) == 1
-                && m.Value("spillway_queue_messages_visible", ("queue", "submit")) == 0,
+                && m.Value("spillway_queue_messages_deleted_total", ("queue", "submit")) == 300,
             seconds: 30);
         Assert.Equal(300, settled.Value("spillway_sink_rows_written_total", ("sink", "users")));
         Assert.True(settled.Value("spillway_worker_concurrency", ("queue", "submit"), ("worker", "submit")) <= 3);

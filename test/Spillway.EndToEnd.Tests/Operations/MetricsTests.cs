@@ -67,9 +67,10 @@ public sealed class MetricsTests : IDisposable
 
         await MetricsTests.SwitchWorkerAsync(server, enable: true);
 
-        var drained = await WaitForAsync(server, m =>
-            m.Value("spillway_queue_messages_visible", ("queue", "submit")) == 0
-            && m.Value("spillway_queue_messages_in_flight", ("queue", "submit")) == 0);
+        // A deletion is counted once durable, just after the message leaves the in-flight count: wait for the count.
+        var drained = await WaitForAsync(server, m => m.Value("spillway_queue_messages_deleted_total", ("queue", "submit")) >= records);
+        Assert.Equal(0, drained.Value("spillway_queue_messages_visible", ("queue", "submit")));
+        Assert.Equal(0, drained.Value("spillway_queue_messages_in_flight", ("queue", "submit")));
         Assert.Equal(records, drained.Value("spillway_sink_rows_written_total", ("sink", "users")));
         Assert.Equal(records, drained.Value("spillway_queue_messages_deleted_total", ("queue", "submit")));
         Assert.Equal(records, drained.Value("spillway_queue_messages_received_total", ("queue", "submit")));

@@ -45,8 +45,9 @@ public sealed class TraceTests : IDisposable
         var (exitCode, output) = await SpillwayProcess.RunToExitAsync(["trace", id.ToString(), "--log", logFile]);
 
         Assert.Equal(0, exitCode);
+        string[] stageNames = ["accepted", "received", "done", "failed", "logged"];
         var stages = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(p => p.First(w => w is "accepted" or "received" or "done" or "failed" or "logged"))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(stageNames.Contains))
             .ToList();
         Assert.Equal(["accepted", "received", "done"], stages);
         Assert.Contains("written to sink 'users'", output, StringComparison.Ordinal);

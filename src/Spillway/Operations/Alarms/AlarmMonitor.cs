@@ -157,7 +157,8 @@ internal sealed partial class AlarmMonitor : IDisposable
     [LoggerMessage(5002, LogLevel.Information, "Alarm {Alarm} {State} notice sent by {Notifier}")]
     private static partial void LogNotified(ILogger logger, string alarm, AlarmState state, string notifier);
 
-    [LoggerMessage(5003, LogLevel.Error, "Alarm {Alarm} {State} notice could not be sent by {Notifier} ({Reason}); trying again at the next evaluation")]
+    [LoggerMessage(
+        5003, LogLevel.Error, "Alarm {Alarm} {State} notice could not be sent by {Notifier} ({Reason}); trying again at the next evaluation")]
     private static partial void LogNotifyFailed(ILogger logger, string alarm, AlarmState state, string notifier, string reason);
 
     [LoggerMessage(5004, LogLevel.Error, "Alarm {Alarm} could not be evaluated ({Reason})")]

@@ -28,7 +28,8 @@ internal sealed record ResolvedAlarms(
             {
                 if (rule.Sink is null || !sinks.Contains(rule.Sink))
                 {
-                    throw new ConfigurationException(key + ":Sink", $"sink '{rule.Sink}' is not defined under {SpillwayOptions.SectionName}:Sinks");
+                    throw new ConfigurationException(
+                        key + ":Sink", $"sink '{rule.Sink}' is not defined under {SpillwayOptions.SectionName}:Sinks");
                 }
 
                 rules.Add(new AlarmRule(name, kind, rule.Sink, 1));
@@ -83,9 +84,11 @@ internal sealed record ResolvedAlarms(
                 }
             }
 
-            password = !string.IsNullOrEmpty(email.Password)
-                ? email.Password
-                : email.PasswordFile is { } file ? ConfigurationResolver.ReadSecretFile(Key + ":Email:PasswordFile", file).FirstOrDefault() : null;
+            password = email.Password;
+            if (string.IsNullOrEmpty(password) && email.PasswordFile is { } file)
+            {
+                password = ConfigurationResolver.ReadSecretFile(Key + ":Email:PasswordFile", file).FirstOrDefault();
+            }
         }
 
         if (rules.Count > 0 && webhook is null && string.IsNullOrWhiteSpace(email.Host))
@@ -134,8 +137,8 @@ internal sealed record ResolvedAlarms(
             {
                 var counts = Queue(runtime, rule).GetCounts();
                 var age = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (runtime.Time.GetUtcNow() - sent).TotalSeconds) : 0;
-                return new AlarmReading(
-                    age > rule.Threshold, Math.Round(age, 1), $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)");
+                var reason = $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)";
+                return new AlarmReading(age > rule.Threshold, Math.Round(age, 1), reason);
             }
 
             case AlarmKind.QueueNotEmpty:

@@ -114,6 +114,7 @@ internal sealed partial class InstrumentedHandler(
     [LoggerMessage(6002, LogLevel.Debug, "message {MessageId} {Destination} (worker '{Worker}'); its deletion from the queue follows")]
     private static partial void LogHandled(ILogger logger, Guid messageId, string destination, string worker);
 
-    [LoggerMessage(6003, LogLevel.Debug, "message {MessageId} failed in worker '{Worker}': {Reason}; it reappears after its visibility timeout")]
+    [LoggerMessage(
+        6003, LogLevel.Debug, "message {MessageId} failed in worker '{Worker}': {Reason}; it reappears after its visibility timeout")]
     private static partial void LogFailed(ILogger logger, Guid messageId, string worker, string reason);
 }

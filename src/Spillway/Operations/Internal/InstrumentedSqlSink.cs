@@ -8,12 +8,16 @@ internal sealed class InstrumentedSqlSink(ISqlSink inner, SpillwayMetrics metric
 {
     private readonly KeyValuePair<string, object?> tag = new("sink", inner.Name);
     private long consecutiveFailures;
+    private long rowsWritten;
 
     public string Name => inner.Name;
 
     public string Provider => inner.Provider;
 
     public SinkPoolStatistics PoolStatistics => inner.PoolStatistics;
+
+    /// <summary>Rows inserted since start, for the dashboard.</summary>
+    public long RowsWritten => Interlocked.Read(ref rowsWritten);
 
     /// <summary>Writes that failed in a row since the last one that succeeded; alarms watch it.</summary>
     public long ConsecutiveFailures => Interlocked.Read(ref consecutiveFailures);
@@ -28,6 +32,7 @@ internal sealed class InstrumentedSqlSink(ISqlSink inner, SpillwayMetrics metric
             var result = await inner.WriteAsync(records, cancellationToken).ConfigureAwait(false);
             metrics.SinkWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
             metrics.RowsWritten.Add(result.Inserted, tag);
+            Interlocked.Add(ref rowsWritten, result.Inserted);
             if (result.Rejected.Count > 0)
             {
                 metrics.RowsRejected.Add(result.Rejected.Count, tag);

@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# A real SMTP server for the alarm tests: Debian's aiosmtpd, delivering every message into a Maildir.
-#   scripts/smtp.sh start <state-dir>   installs python3-aiosmtpd when missing, starts it on a free loopback port and
-#                                       appends SPILLWAY_TEST_SMTP (host:port) and SPILLWAY_TEST_SMTP_MAILDIR to <state-dir>/env
-#   scripts/smtp.sh stop <state-dir>    stops it
+# What the operations tests need besides the databases: a real SMTP server for the alarm tests (Debian's aiosmtpd,
+# delivering every message into a Maildir) and a headless browser for the dashboard test (Debian's chromium).
+#   scripts/operations.sh start <state-dir>   installs python3-aiosmtpd and chromium when missing, starts the SMTP
+#                                             server on a free loopback port and appends SPILLWAY_TEST_SMTP (host:port)
+#                                             and SPILLWAY_TEST_SMTP_MAILDIR to <state-dir>/env
+#   scripts/operations.sh stop <state-dir>    stops it
 set -euo pipefail
 
-cmd=${1:?usage: smtp.sh start|stop <state-dir>}
-state=${2:?usage: smtp.sh start|stop <state-dir>}
+cmd=${1:?usage: operations.sh start|stop <state-dir>}
+state=${2:?usage: operations.sh start|stop <state-dir>}
 dir="$state/smtp"
 # Debian's interpreter, which the python3-aiosmtpd package installs into (a python3 earlier on PATH may be another).
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
 
 case "$cmd" in
   start)
-    if ! "$py" -c 'import aiosmtpd' >/dev/null 2>&1; then
-      echo "installing: python3-aiosmtpd" >&2
+    missing=()
+    "$py" -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    if [ ${#missing[@]} -gt 0 ]; then
+      echo "installing: ${missing[*]}" >&2
       export DEBIAN_FRONTEND=noninteractive
       sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
       $sudo apt-get update -q >/dev/null
-      $sudo apt-get install -y -q python3-aiosmtpd >/dev/null
+      $sudo apt-get install -y -q "${missing[@]}" >/dev/null
     fi
     mkdir -p "$dir/maildir/tmp" "$dir/maildir/new" "$dir/maildir/cur"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -38,7 +43,7 @@ case "$cmd" in
     fi
     ;;
   *)
-    echo "usage: smtp.sh start|stop <state-dir>" >&2
+    echo "usage: operations.sh start|stop <state-dir>" >&2
     exit 2
     ;;
 esac
