@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Spillway.EndToEnd.Tests.Support;
 using Spillway.TestKit;
 
@@ -163,6 +164,39 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
         await AssertEveryAcknowledgedRecordOnceAsync(minimum: 400);
     }
 
+    [Fact]
+    public async Task Message_failed_max_receive_count_times_is_dead_lettered_and_the_cli_redrives_it_with_its_id()
+    {
+        await using var function = new WebhookReceiver();
+        function.FailNext(3);
+        var node = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "dlq"),
+            ["--transport", broker.ToString(), "--Spillway:Queues:submit:MaxReceiveCount=3",
+             "--Spillway:Workers:submit:Handler:Kind=http", $"--Spillway:Workers:submit:Handler:Url={function.Url}"]);
+        nodes.Add(node);
+
+        using var accepted = await node.Client.PostAsJsonAsync("/submit", new { name = "poison", email = "poison@example.com" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await DeadLettersAsync(node) != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the message never reached submit-dlq");
+            await Task.Delay(50);
+        }
+
+        Assert.False(function.TryTake(out _), "a failing delivery was recorded");
+
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(["dlq", "redrive", "submit-dlq", "--server", node.BaseAddress.ToString()]);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("moved 1", output, StringComparison.Ordinal);
+        var delivered = await function.NextAsync(TimeSpan.FromSeconds(60));
+        var record = Assert.Single(delivered.GetProperty("Records").EnumerateArray());
+        Assert.Equal(id, record.GetProperty("messageId").GetString());
+        Assert.Equal(0, await DeadLettersAsync(node));
+    }
+
     [Theory]
     [InlineData("gateway")]
     [InlineData("worker")]
@@ -231,6 +265,13 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
         Assert.True(missing.Count == 0, $"{missing.Count} acknowledged records are missing, e.g. {string.Join(", ", missing.Take(5))}");
         var doubled = names.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(doubled.Count == 0, $"{doubled.Count} records have more than one row, e.g. {string.Join(", ", doubled.Take(5))}");
+    }
+
+    private static async Task<long> DeadLettersAsync(SpillwayProcess node)
+    {
+        var list = await node.Client.GetFromJsonAsync<JsonElement>("/v1/queues");
+        return list.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "submit-dlq")
+            .GetProperty("visible").GetInt64();
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -42,24 +41,10 @@ public static class TransportAdminEndpoints
 
         group.MapPost("/{name}/redrive", async (string name, HttpRequest request) =>
         {
-            RedriveRequest? body = null;
-            if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            var (body, max, invalid) = await QueueAdminEndpoints.ReadRedriveAsync(request).ConfigureAwait(false);
+            if (invalid is not null)
             {
-                try
-                {
-                    body = await JsonSerializer.DeserializeAsync(request.Body, AdminJsonContext.Default.RedriveRequest, request.HttpContext.RequestAborted)
-                        .ConfigureAwait(false);
-                }
-                catch (JsonException e)
-                {
-                    return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message);
-                }
-            }
-
-            var max = body?.MaxMessages ?? int.MaxValue;
-            if (max < 1)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1.");
+                return invalid;
             }
 
             try
