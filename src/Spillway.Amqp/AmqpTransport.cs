@@ -111,7 +111,8 @@ public sealed class AmqpTransport : IMessageTransport
         return list;
     }
 
-    public async ValueTask<int> RedriveAsync(string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken)
+    public async ValueTask<int> RedriveAsync(
+        string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         if (!queues.ContainsKey(deadLetterQueue))
@@ -123,7 +124,8 @@ public sealed class AmqpTransport : IMessageTransport
         var destination = destinationQueue ?? (sources.Count == 1
             ? sources[0]
             : throw new ArgumentException(
-                $"Queue '{deadLetterQueue}' is the dead-letter queue of {sources.Count} queues; name the destination.", nameof(destinationQueue)));
+                $"Queue '{deadLetterQueue}' is the dead-letter queue of {sources.Count} queues; name the destination.",
+                nameof(destinationQueue)));
         if (!queues.ContainsKey(destination))
         {
             throw new ArgumentException($"Queue '{destination}' does not exist.", nameof(destinationQueue));
@@ -131,7 +133,8 @@ public sealed class AmqpTransport : IMessageTransport
 
         var session = await publishing.Value.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
             ?? throw new TransportUnavailableException(Status.Reason ?? "RabbitMQ is unreachable");
-        var moved = await Redrive.MoveAsync(session.Connection, deadLetterQueue, destination, maxMessages, cancellationToken).ConfigureAwait(false);
+        var moved = await Redrive.MoveAsync(session.Connection, deadLetterQueue, destination, maxMessages, cancellationToken)
+            .ConfigureAwait(false);
         LogMessages.Redriven(logger, moved, deadLetterQueue, destination);
         return moved;
     }

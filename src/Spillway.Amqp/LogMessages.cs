@@ -13,7 +13,8 @@ internal static partial class LogMessages
     [LoggerMessage(3, LogLevel.Warning, "Lost the connection to RabbitMQ at {Endpoint} ({Purpose}): {Reason}")]
     public static partial void ConnectionLost(ILogger logger, string endpoint, string purpose, string reason);
 
-    [LoggerMessage(4, LogLevel.Warning, "Consumer of queue '{Queue}' lost its channel: {Reason}; its unacknowledged messages return to the queue")]
+    [LoggerMessage(
+        4, LogLevel.Warning, "Consumer of queue '{Queue}' lost its channel: {Reason}; its unacknowledged messages return to the queue")]
     public static partial void ConsumerLost(ILogger logger, string queue, string reason);
 
     [LoggerMessage(5, LogLevel.Information, "Moved {Count} messages from '{Source}' to '{Destination}'")]

@@ -57,7 +57,10 @@ public static class IngestEndpointRouteBuilderExtensions
     /// with Retry-After, and 202 only once the broker confirmed every record.
     /// </summary>
     public static IEndpointRouteBuilder MapIngestRoutes(
-        this IEndpointRouteBuilder endpoints, IMessageTransport transport, IEnumerable<IngestRouteOptions> routes, GatewayOptions? options = null)
+        this IEndpointRouteBuilder endpoints,
+        IMessageTransport transport,
+        IEnumerable<IngestRouteOptions> routes,
+        GatewayOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         return endpoints.MapIngestRoutes(routes, route => new TransportIngestTarget(transport, route.QueueName), options);

@@ -54,7 +54,10 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     /// <param name="options">Settings; null uses the defaults.</param>
     /// <param name="logger">Where to log; null for nowhere.</param>
     public EventSourceMapping(
-        IQueueReceiver queue, IMessageHandler handler, EventSourceMappingOptions? options = null, ILogger<EventSourceMapping>? logger = null)
+        IQueueReceiver queue,
+        IMessageHandler handler,
+        EventSourceMappingOptions? options = null,
+        ILogger<EventSourceMapping>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(handler);

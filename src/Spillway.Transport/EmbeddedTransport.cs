@@ -21,7 +21,8 @@ public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
     /// <summary>A receiver over one engine queue, as <see cref="OpenReceiver"/> gives.</summary>
     public static IQueueReceiver Receiver(MessageQueue queue) => new EmbeddedQueue(null, queue);
 
-    public IQueueSender? FindSender(string queueName) => Engine.TryGetQueue(queueName, out var queue) ? new EmbeddedQueue(this, queue) : null;
+    public IQueueSender? FindSender(string queueName) =>
+        Engine.TryGetQueue(queueName, out var queue) ? new EmbeddedQueue(this, queue) : null;
 
     public IQueueReceiver OpenReceiver(string queueName, int prefetch) =>
         Engine.TryGetQueue(queueName, out var queue)
@@ -33,12 +34,14 @@ public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
         var queues = Engine.ListQueues().Select(q =>
         {
             var counts = q.GetCounts();
-            return new TransportQueueInfo(q.Name, counts.Visible, counts.InFlight, counts.Delayed, q.Definition.RedrivePolicy?.DeadLetterQueue);
+            var deadLetterQueue = q.Definition.RedrivePolicy?.DeadLetterQueue;
+            return new TransportQueueInfo(q.Name, counts.Visible, counts.InFlight, counts.Delayed, deadLetterQueue);
         });
         return ValueTask.FromResult<IReadOnlyList<TransportQueueInfo>>([.. queues]);
     }
 
-    public ValueTask<int> RedriveAsync(string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken) =>
+    public ValueTask<int> RedriveAsync(
+        string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken) =>
         Engine.RedriveAsync(deadLetterQueue, destinationQueue, maxMessages, cancellationToken);
 
     /// <summary>The engine belongs to whoever opened it; disposing the transport leaves it open.</summary>
@@ -76,7 +79,8 @@ public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
             return results.Count(static r => r);
         }
 
-        public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout) => queue.ChangeVisibility(receiptHandle, visibilityTimeout);
+        public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout) =>
+            queue.ChangeVisibility(receiptHandle, visibilityTimeout);
 
         public ValueTask ReleaseAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -57,7 +57,8 @@ public interface IQueueSender
 
     /// <summary>Sends the messages; completes once every one is durable (fsynced or confirmed by the broker).</summary>
     /// <exception cref="TransportUnavailableException">The broker is unreachable or refused a message; not acknowledged.</exception>
-    ValueTask<SendResult> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken);
+    ValueTask<SendResult> SendBatchAsync(
+        IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -155,7 +155,8 @@ internal sealed class AmqpReceiver(
             }
 
             var opened = await session.Connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await opened.BasicQosAsync(0, (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue), global: false, cancellationToken).ConfigureAwait(false);
+            var window = (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue);
+            await opened.BasicQosAsync(0, window, global: false, cancellationToken).ConfigureAwait(false);
             var target = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleWriter = true });
             var channelEpoch = Interlocked.Increment(ref epoch);
             var consumer = new AsyncEventingBasicConsumer(opened);

@@ -9,8 +9,8 @@ namespace Spillway.Amqp.Internal;
 /// drop), on a channel with publisher confirms, and completes only once the broker confirmed every message of the
 /// batch, that is once the quorum of replicas wrote it.
 /// </summary>
-internal sealed class AmqpSender(ConnectionKeeper keeper, QueueDefinition queue, BacklogProbe backlog, TimeSpan confirmTimeout, TimeProvider time)
-    : IQueueSender
+internal sealed class AmqpSender(
+    ConnectionKeeper keeper, QueueDefinition queue, BacklogProbe backlog, TimeSpan confirmTimeout, TimeProvider time) : IQueueSender
 {
     public string QueueName => queue.Name;
 
@@ -43,7 +43,8 @@ internal sealed class AmqpSender(ConnectionKeeper keeper, QueueDefinition queue,
                     MessageId = id.ToString(),
                     Timestamp = timestamp,
                 };
-                confirms[i] = channel.BasicPublishAsync(string.Empty, queue.Name, mandatory: true, properties, messages[i].Body, timeout.Token)
+                confirms[i] = channel
+                    .BasicPublishAsync(string.Empty, queue.Name, mandatory: true, properties, messages[i].Body, timeout.Token)
                     .AsTask();
             }
 

@@ -27,6 +27,11 @@ internal sealed class Session(IConnection connection, IChannel[] publishers, lon
 /// </summary>
 internal sealed class ConnectionKeeper : IAsyncDisposable
 {
+    /// <summary>Publisher confirms tracked by the client, so a publish completes once the broker confirmed it; no
+    /// client-side cap on outstanding confirms (the gateway's concurrency is the cap).</summary>
+    public static readonly CreateChannelOptions ConfirmedChannel = new(
+        publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
+
     private readonly AmqpTransportOptions options;
     private readonly string purpose;
     private readonly int publisherChannels;
@@ -40,7 +45,11 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
     private long epoch;
 
     public ConnectionKeeper(
-        AmqpTransportOptions options, string purpose, int publisherChannels, Func<IChannel, CancellationToken, Task> declareTopology, ILogger logger)
+        AmqpTransportOptions options,
+        string purpose,
+        int publisherChannels,
+        Func<IChannel, CancellationToken, Task> declareTopology,
+        ILogger logger)
     {
         this.options = options;
         this.purpose = purpose;
@@ -119,8 +128,7 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
                     await declareTopology(admin, stop).ConfigureAwait(false);
                 }
 
-                var channelOptions = new CreateChannelOptions(
-                    publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
+                var channelOptions = ConfirmedChannel;
                 var publishers = new IChannel[publisherChannels];
                 for (var i = 0; i < publishers.Length; i++)
                 {

@@ -17,9 +17,7 @@ internal static class Redrive
     public static async Task<int> MoveAsync(
         IConnection connection, string source, string destination, int maxMessages, CancellationToken cancellationToken)
     {
-        var options = new CreateChannelOptions(
-            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
-        await using var channel = await connection.CreateChannelAsync(options, cancellationToken).ConfigureAwait(false);
+        await using var channel = await connection.CreateChannelAsync(ConnectionKeeper.ConfirmedChannel, cancellationToken).ConfigureAwait(false);
         var moved = 0;
         while (moved < maxMessages)
         {

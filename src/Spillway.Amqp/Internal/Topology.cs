@@ -15,17 +15,20 @@ internal static class Topology
 
     public static async Task DeclareAsync(IChannel channel, IReadOnlyList<QueueDefinition> queues, CancellationToken cancellationToken)
     {
-        await channel.ExchangeDeclareAsync(DeadLetterExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken)
+        await channel
+            .ExchangeDeclareAsync(DeadLetterExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         var deadLetterQueues = queues.Select(q => q.RedrivePolicy?.DeadLetterQueue).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var queue in queues.OrderBy(q => deadLetterQueues.Contains(q.Name) ? 0 : 1))
         {
-            await channel.QueueDeclareAsync(
-                queue.Name, durable: true, exclusive: false, autoDelete: false, arguments: Arguments(queue), cancellationToken: cancellationToken)
+            var arguments = Arguments(queue);
+            await channel
+                .QueueDeclareAsync(queue.Name, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
             if (deadLetterQueues.Contains(queue.Name))
             {
-                await channel.QueueBindAsync(queue.Name, DeadLetterExchange, queue.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await channel.QueueBindAsync(queue.Name, DeadLetterExchange, queue.Name, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
             }
         }
     }

@@ -14,7 +14,8 @@ namespace Spillway.Gateway.Admin;
 public static class TransportAdminEndpoints
 {
     /// <summary>Maps the endpoints under <c>/v1/queues</c>, behind the gateway's API keys.</summary>
-    public static IEndpointRouteBuilder MapQueueAdmin(this IEndpointRouteBuilder endpoints, IMessageTransport transport, GatewayOptions? options = null)
+    public static IEndpointRouteBuilder MapQueueAdmin(
+        this IEndpointRouteBuilder endpoints, IMessageTransport transport, GatewayOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(transport);
@@ -25,7 +26,8 @@ public static class TransportAdminEndpoints
             try
             {
                 var queues = await transport.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
-                var list = new QueueList([.. queues.Select(q => new QueueSummary(q.Name, q.Visible, q.InFlight ?? 0, q.Delayed ?? 0, null, q.DeadLetterQueue))]);
+                var list = new QueueList(
+                    [.. queues.Select(q => new QueueSummary(q.Name, q.Visible, q.InFlight ?? 0, q.Delayed ?? 0, null, q.DeadLetterQueue))]);
                 return TypedResults.Json(list, AdminJsonContext.Default.QueueList);
             }
             catch (TransportUnavailableException e)
@@ -49,7 +51,8 @@ public static class TransportAdminEndpoints
 
             try
             {
-                var moved = await transport.RedriveAsync(name, body?.Destination, max, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                var moved = await transport.RedriveAsync(name, body?.Destination, max, request.HttpContext.RequestAborted)
+                    .ConfigureAwait(false);
                 return TypedResults.Json(new RedriveResult(moved), AdminJsonContext.Default.RedriveResult);
             }
             catch (ArgumentException e)

@@ -278,7 +278,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         if (!embedded && worker.Config.MinConcurrency is not null)
         {
             throw new ConfigurationException(
-                key + ":MinConcurrency", "autoscaling reads the embedded engine's queue age; with a broker transport set MaxConcurrency only");
+                key + ":MinConcurrency",
+                "autoscaling reads the embedded engine's queue age; with a broker transport set MaxConcurrency only");
         }
 
         var config = worker.Config;
@@ -317,7 +318,8 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             handler, worker.Name, sink, Metrics, loggerFactory.CreateLogger(InstrumentedHandler.TraceCategory));
         var added = queue is not null
             ? new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory)
-            : new Worker(worker.Name, worker.Queue, prefetch => Transport.OpenReceiver(worker.Queue, prefetch), instrumented, options, sink, loggerFactory);
+            : new Worker(
+                worker.Name, worker.Queue, prefetch => Transport.OpenReceiver(worker.Queue, prefetch), instrumented, options, sink, loggerFactory);
         workers[worker.Name] = added;
         if (config.MinConcurrency is { } minimum && queue is not null)
         {
