@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, an SMTP server, the SQS
-# clients, Chromium), runs every test, stops them.
+# The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, RabbitMQ, an SMTP server, the
+# SQS clients, Chromium), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
-cleanup() { scripts/smtp.sh stop "$state" || true; scripts/services.sh stop "$state" || true; rm -rf "$state"; }
+cleanup() {
+  scripts/smtp.sh stop "$state" || true
+  scripts/rabbitmq.sh stop "$state" || true
+  scripts/services.sh stop "$state" || true
+  rm -rf "$state"
+}
 trap cleanup EXIT
 
 scripts/services.sh start "$state"
-scripts/clients.sh
+scripts/rabbitmq.sh start "$state"
 scripts/smtp.sh start "$state"
+scripts/clients.sh
 scripts/browser.sh
 # shellcheck disable=SC1091
 source "$state/env"

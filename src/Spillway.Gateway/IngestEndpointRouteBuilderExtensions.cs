@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Gateway.Internal;
 using Spillway.Messaging;
+using Spillway.Transport;
 
 namespace Spillway.Gateway;
 
@@ -48,6 +49,21 @@ public static class IngestEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(resolveQueue);
         ArgumentNullException.ThrowIfNull(storageStatus);
         return endpoints.MapIngestRoutes(routes, route => new QueueIngestTarget(() => resolveQueue(route), storageStatus), options);
+    }
+
+    /// <summary>
+    /// Like <see cref="MapIngestRoutes(IEndpointRouteBuilder, QueueEngine, IEnumerable{IngestRouteOptions}, GatewayOptions?)"/>,
+    /// storing records through <paramref name="transport"/> (a broker): while it is unavailable the routes answer 503
+    /// with Retry-After, and 202 only once the broker confirmed every record.
+    /// </summary>
+    public static IEndpointRouteBuilder MapIngestRoutes(
+        this IEndpointRouteBuilder endpoints,
+        IMessageTransport transport,
+        IEnumerable<IngestRouteOptions> routes,
+        GatewayOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        return endpoints.MapIngestRoutes(routes, route => new TransportIngestTarget(transport, route.QueueName), options);
     }
 
     /// <summary>The seam tests use to inject storage faults.</summary>

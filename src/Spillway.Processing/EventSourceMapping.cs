@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Messaging;
 using Spillway.Processing.Internal;
 using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Processing;
 
@@ -21,7 +22,7 @@ namespace Spillway.Processing;
 /// </remarks>
 public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposable
 {
-    private readonly MessageQueue queue;
+    private readonly IQueueReceiver queue;
     private readonly IMessageHandler handler;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -43,6 +44,20 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     /// <param name="logger">Where to log; null for nowhere.</param>
     public EventSourceMapping(
         MessageQueue queue, IMessageHandler handler, EventSourceMappingOptions? options = null, ILogger<EventSourceMapping>? logger = null)
+        : this(EmbeddedTransport.Receiver(queue ?? throw new ArgumentNullException(nameof(queue))), handler, options, logger)
+    {
+    }
+
+    /// <summary>Creates a mapping over any transport's receiver; it does nothing until <see cref="StartAsync"/>.</summary>
+    /// <param name="queue">The receiver to poll; the mapping does not dispose it.</param>
+    /// <param name="handler">The handler that receives the batches.</param>
+    /// <param name="options">Settings; null uses the defaults.</param>
+    /// <param name="logger">Where to log; null for nowhere.</param>
+    public EventSourceMapping(
+        IQueueReceiver queue,
+        IMessageHandler handler,
+        EventSourceMappingOptions? options = null,
+        ILogger<EventSourceMapping>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(handler);
@@ -61,7 +76,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     public EventSourceMappingOptions Options { get; }
 
     /// <summary>The name of the queue this mapping polls.</summary>
-    public string QueueName => queue.Name;
+    public string QueueName => queue.QueueName;
 
     /// <summary>True between <see cref="StartAsync"/> and <see cref="StopAsync"/> when the mapping is enabled.</summary>
     public bool IsRunning => pollLoop is { IsCompleted: false } && !stopping.IsCancellationRequested;
@@ -84,21 +99,21 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
         ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
         if (Interlocked.Exchange(ref started, 1) != 0)
         {
-            throw new InvalidOperationException($"The mapping of queue '{queue.Name}' was already started.");
+            throw new InvalidOperationException($"The mapping of queue '{queue.QueueName}' was already started.");
         }
 
         if (!Options.Enabled)
         {
-            LogMessages.MappingDisabled(logger, queue.Name);
+            LogMessages.MappingDisabled(logger, queue.QueueName);
             return Task.CompletedTask;
         }
 
-        LogMessages.MappingStarted(logger, queue.Name, Options.BatchSize, Options.MaximumConcurrency);
-        var visibility = Options.VisibilityTimeout ?? queue.Definition.VisibilityTimeout;
+        LogMessages.MappingStarted(logger, queue.QueueName, Options.BatchSize, Options.MaximumConcurrency);
+        var visibility = Options.VisibilityTimeout ?? queue.VisibilityTimeout;
         if (visibility <= Options.MaximumBatchingWindow)
         {
             // Messages gathered at the start of a window would reappear (and use up receives) before they are handled.
-            LogMessages.VisibilityWithinWindow(logger, queue.Name, visibility, Options.MaximumBatchingWindow);
+            LogMessages.VisibilityWithinWindow(logger, queue.QueueName, visibility, Options.MaximumBatchingWindow);
         }
 
         pollLoop = Task.Run(PollAsync, CancellationToken.None);
@@ -131,12 +146,12 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (pollLoop is not null)
             {
-                LogMessages.MappingStopped(logger, queue.Name);
+                LogMessages.MappingStopped(logger, queue.QueueName);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogMessages.StopCutShort(logger, queue.Name, GetStatistics().CurrentConcurrency);
+            LogMessages.StopCutShort(logger, queue.QueueName, GetStatistics().CurrentConcurrency);
         }
     }
 
@@ -190,7 +205,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             catch (Exception ex)
             {
                 slots.Release();
-                LogMessages.ReceiveFailed(logger, queue.Name, ex);
+                LogMessages.ReceiveFailed(logger, queue.QueueName, ex);
                 if (!await DelayAsync(Options.UnavailableRetryInitialDelay, stop).ConfigureAwait(false))
                 {
                     break;
@@ -250,7 +265,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             catch (Exception ex)
             {
                 // Hand over what is already held rather than leave it hidden until its visibility timeout.
-                LogMessages.ReceiveFailed(logger, queue.Name, ex);
+                LogMessages.ReceiveFailed(logger, queue.QueueName, ex);
                 break;
             }
         }
@@ -296,7 +311,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             var delay = Options.UnavailableRetryInitialDelay;
             while (true)
             {
-                var batch = new MessageBatch(queue.Name, messages);
+                var batch = new MessageBatch(queue.QueueName, messages);
                 BatchOutcome? outcome;
                 try
                 {
@@ -312,7 +327,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                     held = true;
                     Pause();
                     counters.UnavailableRetry();
-                    LogMessages.SinkUnavailable(logger, queue.Name, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
+                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
                     messages = ExtendVisibility(messages, delay);
                     if (messages.Count == 0 || !await DelayAsync(delay, stopping.Token, RetryScheduled).ConfigureAwait(false))
                     {
@@ -328,8 +343,9 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                 }
                 catch (Exception ex)
                 {
-                    LogMessages.HandlerFailed(logger, queue.Name, messages.Count, ex);
+                    LogMessages.HandlerFailed(logger, queue.QueueName, messages.Count, ex);
                     counters.Finished(messages.Count, succeeded: 0, failed: messages.Count, batchFailed: true);
+                    await ReleaseAsync(messages).ConfigureAwait(false);
                     return;
                 }
 
@@ -367,8 +383,9 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             {
                 if (!inBatch.Contains(id))
                 {
-                    LogMessages.UnknownFailedId(logger, queue.Name, id);
+                    LogMessages.UnknownFailedId(logger, queue.QueueName, id);
                     counters.Finished(messages.Count, succeeded: 0, failed: messages.Count, batchFailed: true);
+                    await ReleaseAsync(messages).ConfigureAwait(false);
                     return;
                 }
             }
@@ -389,29 +406,43 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             try
             {
                 // Not cancellable: the handler's work is done, and a deletion cut short would only cause a redelivery.
-                var results = await queue.DeleteBatchAsync(handles, CancellationToken.None).ConfigureAwait(false);
-                deleted = results.Count(static r => r);
+                deleted = await queue.DeleteBatchAsync(handles, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 // The messages reappear and are handled again; every sink write is idempotent, so no row doubles.
-                LogMessages.DeleteFailed(logger, queue.Name, handles.Count, ex);
+                LogMessages.DeleteFailed(logger, queue.QueueName, handles.Count, ex);
             }
         }
 
         if (failed.Count > 0)
         {
-            LogMessages.PartialFailure(logger, queue.Name, failed.Count, messages.Count);
+            LogMessages.PartialFailure(logger, queue.QueueName, failed.Count, messages.Count);
+            await ReleaseAsync(messages.Where(m => failed.Contains(m.MessageId))).ConfigureAwait(false);
         }
 
         counters.Finished(messages.Count, succeeded: deleted, failed: failed.Count, batchFailed: false);
+    }
+
+    // Gives failed messages back for a retry (a broker requeues them now and counts the delivery; the embedded engine
+    // lets them reappear after their visibility timeout). A release that fails only leaves them to the same fate.
+    private async Task ReleaseAsync(IEnumerable<ReceivedMessage> messages)
+    {
+        try
+        {
+            await queue.ReleaseAsync([.. messages.Select(static m => m.ReceiptHandle)], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogMessages.ReleaseFailed(logger, queue.QueueName, ex);
+        }
     }
 
     // Keeps the held messages hidden through the wait and one more attempt; a message whose handle is no longer in
     // flight has reappeared to someone else and is dropped from the batch.
     private List<ReceivedMessage> ExtendVisibility(List<ReceivedMessage> messages, TimeSpan delay)
     {
-        var visibility = Options.VisibilityTimeout ?? queue.Definition.VisibilityTimeout;
+        var visibility = Options.VisibilityTimeout ?? queue.VisibilityTimeout;
         var extended = delay + visibility;
         if (extended > EventSourceMappingOptions.MaxVisibilityTimeout)
         {
@@ -453,7 +484,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             if (resumed is null)
             {
                 resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                LogMessages.ReceivingPaused(logger, queue.Name);
+                LogMessages.ReceivingPaused(logger, queue.QueueName);
                 // Asynchronous, so the receive's cancellation callbacks do not run under this lock.
                 _ = receiving?.CancelAsync();
             }
@@ -486,7 +517,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
 
         if (waiting is not null)
         {
-            LogMessages.ReceivingResumed(logger, queue.Name);
+            LogMessages.ReceivingResumed(logger, queue.QueueName);
             waiting.TrySetResult();
         }
     }

@@ -11,4 +11,8 @@ internal static partial class LogMessages
 
     [LoggerMessage(1002, LogLevel.Information, "Spillway serving {Urls}; data in {DataDirectory}")]
     public static partial void Serving(ILogger logger, string urls, string dataDirectory);
+
+    [LoggerMessage(1004, LogLevel.Warning,
+        "RabbitMQ at {Endpoint} did not answer at start-up; serving anyway (ingest answers 503) and reconnecting")]
+    public static partial void TransportNotConnected(ILogger logger, string endpoint);
 }

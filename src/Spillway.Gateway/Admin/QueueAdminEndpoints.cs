@@ -58,24 +58,10 @@ public static partial class QueueAdminEndpoints
                 return UnknownQueue(name);
             }
 
-            RedriveRequest? body = null;
-            if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            var (body, max, invalid) = await ReadRedriveAsync(request).ConfigureAwait(false);
+            if (invalid is not null)
             {
-                try
-                {
-                    body = await JsonSerializer.DeserializeAsync(request.Body, AdminJsonContext.Default.RedriveRequest, request.HttpContext.RequestAborted)
-                        .ConfigureAwait(false);
-                }
-                catch (JsonException e)
-                {
-                    return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message);
-                }
-            }
-
-            var max = body?.MaxMessages ?? int.MaxValue;
-            if (max < 1)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1.");
+                return invalid;
             }
 
             if (body?.Destination is { } destination && !engine.TryGetQueue(destination, out _))
@@ -115,6 +101,30 @@ public static partial class QueueAdminEndpoints
             ? await next(context).ConfigureAwait(false)
             : Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid API key is required (Authorization: Bearer <key> or X-Api-Key)."));
         return group;
+    }
+
+    /// <summary>The optional body of a redrive (empty: every message, back to its source) and its message limit, or
+    /// the 400 to answer with.</summary>
+    internal static async Task<(RedriveRequest? Body, int MaxMessages, IResult? Problem)> ReadRedriveAsync(HttpRequest request)
+    {
+        RedriveRequest? body = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync(request.Body, AdminJsonContext.Default.RedriveRequest, request.HttpContext.RequestAborted)
+                    .ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return (null, 0, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message));
+            }
+        }
+
+        var max = body?.MaxMessages ?? int.MaxValue;
+        return max < 1
+            ? (body, max, Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1."))
+            : (body, max, null);
     }
 
     private static QueueSummary Summarize(MessageQueue queue)

@@ -162,6 +162,8 @@ internal sealed class IngestEndpoint(
                 StorageFullException => "The disk is nearly full; nothing was stored.",
                 StorageFaultedException => "Storage failed and stopped accepting writes; the records were not acknowledged.",
                 ObjectDisposedException => "The server is shutting down; the records were not acknowledged.",
+                Transport.TransportUnavailableException =>
+                    "The message broker did not confirm the write; the records were not acknowledged.",
                 _ => "Storage could not complete the write; the records were not acknowledged.",
             };
             await WriteUnavailableAsync(context, reason + RetryAdvice);

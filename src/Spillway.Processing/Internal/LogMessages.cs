@@ -49,4 +49,8 @@ internal static partial class LogMessages
     [LoggerMessage(14, LogLevel.Warning,
         "Mapping of queue '{Queue}' stopped before {Running} handler invocations finished; their messages reappear after their visibility timeout")]
     public static partial void StopCutShort(ILogger logger, string queue, int running);
+
+    [LoggerMessage(
+        15, LogLevel.Warning, "Mapping of queue '{Queue}' could not give failed messages back; they return once their hold lapses")]
+    public static partial void ReleaseFailed(ILogger logger, string queue, Exception exception);
 }

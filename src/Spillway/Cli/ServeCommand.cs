@@ -19,7 +19,12 @@ internal static class ServeCommand
         {
             Description = "Allow listening beyond loopback with no API key configured.",
         };
-        var command = new Command("serve", "Run the Spillway server.") { urls, dataDir, config, database, allowRemote };
+        var transport = new Option<string?>("--transport")
+        {
+            Description = "Where the queues live: amqp://user:pass@host:port/vhost for RabbitMQ quorum queues (default: the embedded engine).",
+        };
+        var role = new Option<string?>("--role") { Description = "What this node runs: all (default), gateway or worker." };
+        var command = new Command("serve", "Run the Spillway server.") { urls, dataDir, config, database, allowRemote, transport, role };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((result, cancellationToken) => SpillwayServer.RunAsync(
             new ServeArguments(
@@ -28,7 +33,11 @@ internal static class ServeCommand
                 result.GetValue(config),
                 result.GetValue(database),
                 result.GetValue(allowRemote),
-                [.. result.UnmatchedTokens]),
+                [.. result.UnmatchedTokens])
+            {
+                Transport = result.GetValue(transport),
+                Role = result.GetValue(role),
+            },
             cancellationToken));
         return command;
     }
@@ -37,4 +46,11 @@ internal static class ServeCommand
 /// <summary>What <c>spillway serve</c> was given.</summary>
 /// <param name="Extra">Unmatched tokens, passed on as configuration (<c>--Spillway:Workers:submit:MaxConcurrency=4</c>).</param>
 internal sealed record ServeArguments(
-    string? Urls, string? DataDirectory, string? ConfigFile, string? DatabaseUrl, bool AllowUnauthenticatedRemote, string[] Extra);
+    string? Urls, string? DataDirectory, string? ConfigFile, string? DatabaseUrl, bool AllowUnauthenticatedRemote, string[] Extra)
+{
+    /// <summary><c>--transport</c>: the broker URL, or null for configuration and then the embedded engine.</summary>
+    public string? Transport { get; init; }
+
+    /// <summary><c>--role</c>: all, gateway or worker; null for configuration and then all.</summary>
+    public string? Role { get; init; }
+}

@@ -10,7 +10,13 @@ internal sealed record ResolvedConfiguration(
     IReadOnlyList<QueueDefinition> Queues,
     IReadOnlyList<SqlSinkOptions> Sinks,
     IReadOnlyList<ResolvedRoute> Routes,
-    IReadOnlyList<ResolvedWorker> Workers);
+    IReadOnlyList<ResolvedWorker> Workers)
+{
+    /// <summary>The RabbitMQ broker the queues live on; null for the embedded engine (the default).</summary>
+    public Uri? Transport { get; init; }
+
+    public ServerRole Role { get; init; } = ServerRole.All;
+}
 
 internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);
 

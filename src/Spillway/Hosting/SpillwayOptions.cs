@@ -15,6 +15,17 @@ internal sealed class SpillwayOptions
     /// <summary>Where queues and the default SQLite database live. Defaults to "data" under the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// Where the queues live: empty for the embedded engine (the default), or <c>amqp://user:pass@host:port/vhost</c>
+    /// for RabbitMQ quorum queues. <c>--transport</c> overrides it; <c>SPILLWAY_TRANSPORT_FILE</c> names a file holding
+    /// it (a secret). The password is never logged.
+    /// </summary>
+    public string? Transport { get; set; }
+
+    /// <summary>What this node runs: <c>all</c>, <c>gateway</c> or <c>worker</c>. Defaults to <c>all</c>;
+    /// <c>gateway</c> and <c>worker</c> need a shared transport.</summary>
+    public string? Role { get; set; }
+
     /// <summary>HTTP ingest routes by name. The default is the seed's <c>POST /submit</c>.</summary>
     public Dictionary<string, IngestRouteOptions> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

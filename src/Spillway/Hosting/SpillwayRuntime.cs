@@ -7,6 +7,8 @@ using Spillway.Operations.Alarms;
 using Spillway.Operations.Internal;
 using Spillway.Processing;
 using Spillway.Sinks;
+using Spillway.Amqp;
+using Spillway.Transport;
 using Spillway.Sqs;
 
 namespace Spillway.Hosting;
@@ -17,6 +19,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     private readonly Dictionary<string, Worker> workers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, SqlSinkOptions> sinkOptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger logger;
+    private readonly HashSet<string> transportQueues = new(StringComparer.Ordinal);
     private PrometheusExporter? exporter;
     private MeterProvider? otlp;
 
@@ -38,6 +41,11 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
 
     public QueueEngine Engine { get; }
 
+    /// <summary>Where the routes' queues live: the engine (the default) or a broker.</summary>
+    public IMessageTransport Transport { get; private set; } = null!;
+
+    public ServerRole Role { get; private set; }
+
     public IReadOnlyDictionary<string, ISqlSink> Sinks { get; }
 
     public IReadOnlyDictionary<string, Worker> Workers => workers;
@@ -55,23 +63,39 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             new QueueEngineOptions { DataDirectory = Path.Combine(configuration.DataDirectory, "queues") }, cancellationToken)
             .ConfigureAwait(false);
         var sinks = new Dictionary<string, ISqlSink>(StringComparer.OrdinalIgnoreCase);
-        var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"), time ?? TimeProvider.System);
+        var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"), time ?? TimeProvider.System)
+        {
+            Role = configuration.Role,
+        };
         try
         {
-            // Dead-letter queues first, so a redrive policy never names a queue that does not exist yet.
-            var deadLetterQueues = configuration.Queues.Select(q => q.RedrivePolicy?.DeadLetterQueue).OfType<string>().ToHashSet();
-            foreach (var definition in configuration.Queues.OrderBy(q => deadLetterQueues.Contains(q.Name) ? 0 : 1))
+            if (configuration.Transport is { } broker)
             {
-                await engine.CreateQueueAsync(definition, cancellationToken).ConfigureAwait(false);
+                // The engine stays open (empty) for the endpoints that read it; every route and worker queue is the broker's.
+                runtime.transportQueues.UnionWith(configuration.Queues.Select(q => q.Name));
+                runtime.Transport = await OpenAmqpAsync(broker, configuration, loggerFactory, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Dead-letter queues first, so a redrive policy never names a queue that does not exist yet.
+                var deadLetterQueues = configuration.Queues.Select(q => q.RedrivePolicy?.DeadLetterQueue).OfType<string>().ToHashSet();
+                foreach (var definition in configuration.Queues.OrderBy(q => deadLetterQueues.Contains(q.Name) ? 0 : 1))
+                {
+                    await engine.CreateQueueAsync(definition, cancellationToken).ConfigureAwait(false);
+                }
+
+                runtime.Transport = new EmbeddedTransport(engine);
             }
 
-            foreach (var options in configuration.Sinks)
+            // A gateway writes into no database: it needs neither sinks nor workers.
+            var runsWorkers = configuration.Role != ServerRole.Gateway;
+            foreach (var options in runsWorkers ? configuration.Sinks : [])
             {
                 sinks[options.Name] = new InstrumentedSqlSink(CreateSink(options), runtime.Metrics);
                 runtime.sinkOptions[options.Name] = options;
             }
 
-            foreach (var worker in configuration.Workers)
+            foreach (var worker in runsWorkers ? configuration.Workers : [])
             {
                 runtime.AddWorker(worker, loggerFactory, registry);
             }
@@ -108,18 +132,31 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         exporter = new PrometheusExporter(Metrics.Meter, Metrics.Invalidate);
         otlp = OtlpExport.Start(metrics);
         app.UseIngestMetrics(routes.ToDictionary(r => r.Options.Path, r => r.Name, StringComparer.OrdinalIgnoreCase), Metrics);
-        app.MapIngestRoutes(Engine, routes.Select(r => r.Options), gateway);
-        app.MapQueueAdmin(Engine, gateway);
+        // A worker maps no route, but MapIngestRoutes with none still maps the health endpoint.
+        var ingest = Role == ServerRole.Worker ? [] : routes.Select(r => r.Options);
+        if (Transport is EmbeddedTransport)
+        {
+            app.MapIngestRoutes(Engine, ingest, gateway);
+            app.MapQueueAdmin(Engine, gateway);
+            app.MapSqsApi(Engine, sqs, new SqsApiSettings
+            {
+                ConfiguredQueues = ConfiguredQueues(configuration),
+                StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
+                RefusalReason = sqsRefusal,
+            });
+        }
+        else
+        {
+            // The SQS-compatible API and the queue operations serve the embedded engine's queues; on a broker node
+            // there are none to serve.
+            app.MapIngestRoutes(Transport, ingest, gateway);
+            app.MapQueueAdmin(Transport, gateway);
+        }
+
         app.MapWorkerAdmin(this, gateway);
         app.MapMetrics(exporter, metrics, gateway);
         app.MapReadiness(this);
         Dashboard.DashboardEndpoints.MapDashboard(app, this, routes, gateway);
-        app.MapSqsApi(Engine, sqs, new SqsApiSettings
-        {
-            ConfiguredQueues = ConfiguredQueues(configuration),
-            StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
-            RefusalReason = sqsRefusal,
-        });
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>
         {
@@ -185,6 +222,11 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             await sink.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (Transport is not null)
+        {
+            await Transport.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -201,12 +243,52 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         }
     }
 
+    private static async Task<AmqpTransport> OpenAmqpAsync(
+        Uri broker, ResolvedConfiguration configuration, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        AmqpTransport transport;
+        try
+        {
+            transport = new AmqpTransport(
+                new AmqpTransportOptions
+                {
+                    Uri = broker,
+                    Queues = configuration.Queues,
+                    ConnectionName = $"spillway {configuration.Role.ToString().ToLowerInvariant()} on {Environment.MachineName}",
+                },
+                loggerFactory);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(TransportSetup.TransportKey, e.Message);
+        }
+
+        // Connect before serving, so the first requests do not meet a connection still opening; a broker that is down
+        // does not stop the node: it answers 503 and keeps reconnecting.
+        var publishes = configuration.Role != ServerRole.Worker;
+        if (!await transport.ConnectAsync(publishes, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false))
+        {
+            Spillway.LogMessages.TransportNotConnected(loggerFactory.CreateLogger("Spillway"), transport.Endpoint);
+        }
+
+        return transport;
+    }
+
     private void AddWorker(ResolvedWorker worker, ILoggerFactory loggerFactory, HandlerRegistry? registry)
     {
         var key = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
-        if (!Engine.TryGetQueue(worker.Queue, out var queue))
+        MessageQueue? queue = null;
+        var embedded = Transport is EmbeddedTransport;
+        if (embedded ? !Engine.TryGetQueue(worker.Queue, out queue) : !transportQueues.Contains(worker.Queue))
         {
             throw new ConfigurationException(key + ":Queue", $"queue '{worker.Queue}' does not exist");
+        }
+
+        if (!embedded && worker.Config.MinConcurrency is not null)
+        {
+            throw new ConfigurationException(
+                key + ":MinConcurrency",
+                "autoscaling reads the embedded engine's queue age; with a broker transport set MaxConcurrency only");
         }
 
         var config = worker.Config;
@@ -243,9 +325,12 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
         var instrumented = new InstrumentedHandler(
             handler, worker.Name, sink, Metrics, loggerFactory.CreateLogger(InstrumentedHandler.TraceCategory));
-        var added = new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory);
+        var added = queue is not null
+            ? new Worker(worker.Name, queue, instrumented, options, sink, loggerFactory)
+            : new Worker(
+                worker.Name, worker.Queue, prefetch => Transport.OpenReceiver(worker.Queue, prefetch), instrumented, options, sink, loggerFactory);
         workers[worker.Name] = added;
-        if (config.MinConcurrency is { } minimum)
+        if (config.MinConcurrency is { } minimum && queue is not null)
         {
             // Never more invocations than the sink has connections: the extra ones would only wait on the pool.
             var maximum = sink is not null && sinkOptions.TryGetValue(sink, out var pool)
@@ -297,6 +382,12 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
             {
                 // The table exists but does not fit the mapping: an operator has to act; keep checking.
                 Spillway.LogMessages.SinkTableMismatch(logger, sink.Name, e.Message, delay);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // Several nodes creating the same table at once: PostgreSQL may refuse one CREATE TABLE IF NOT EXISTS
+                // with a unique violation on its catalog; the next attempt finds the table.
+                Spillway.LogMessages.SinkUnavailableAtStart(logger, sink.Name, e.Message, delay);
             }
             catch (OperationCanceledException)
             {

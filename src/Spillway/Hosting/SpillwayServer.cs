@@ -59,6 +59,7 @@ internal static class SpillwayServer
         }
 
         var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl));
+        resolved = TransportSetup.Apply(resolved, arguments.Transport ?? options.Transport, arguments.Role ?? options.Role);
         var alarms = ResolvedAlarms.Resolve(
             options.Alarms,
             resolved.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal),

@@ -1,5 +1,6 @@
 using Spillway.Messaging;
 using Spillway.Processing;
+using Spillway.Transport;
 
 namespace Spillway.Hosting;
 
@@ -8,21 +9,52 @@ namespace Spillway.Hosting;
 /// enabled. Disabling stops the mapping gracefully (batches in flight finish); enabling starts a new one, as
 /// updating a Lambda event-source mapping's Enabled flag does.
 /// </summary>
-internal sealed class Worker(
-    string name, MessageQueue queue, IMessageHandler handler, EventSourceMappingOptions options, string? sink, ILoggerFactory loggerFactory)
+internal sealed class Worker
 {
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Func<int, IQueueReceiver> openReceiver;
+    private readonly IMessageHandler handler;
+    private readonly ILoggerFactory loggerFactory;
     private EventSourceMapping? mapping;
-    private int concurrencyLimit = options.MaximumConcurrency;
+    private IQueueReceiver? receiver;
+    private int concurrencyLimit;
 
-    public string Name { get; } = name;
+    public Worker(
+        string name, MessageQueue queue, IMessageHandler handler, EventSourceMappingOptions options, string? sink, ILoggerFactory loggerFactory)
+        : this(name, queue.Name, _ => EmbeddedTransport.Receiver(queue), handler, options, sink, loggerFactory)
+    {
+    }
 
-    public string QueueName => queue.Name;
+    /// <summary>A worker on any transport: <paramref name="openReceiver"/> opens a receiver with the given prefetch
+    /// (batch size × concurrency) each time the worker is enabled; disabling disposes it, which gives a broker's
+    /// prefetched messages back.</summary>
+    public Worker(
+        string name,
+        string queueName,
+        Func<int, IQueueReceiver> openReceiver,
+        IMessageHandler handler,
+        EventSourceMappingOptions options,
+        string? sink,
+        ILoggerFactory loggerFactory)
+    {
+        Name = name;
+        QueueName = queueName;
+        this.openReceiver = openReceiver;
+        this.handler = handler;
+        Options = options;
+        Sink = sink;
+        this.loggerFactory = loggerFactory;
+        concurrencyLimit = options.MaximumConcurrency;
+    }
+
+    public string Name { get; }
+
+    public string QueueName { get; }
 
     /// <summary>The SQL sink the handler writes into; null for other handlers.</summary>
-    public string? Sink { get; } = sink;
+    public string? Sink { get; }
 
-    public EventSourceMappingOptions Options { get; } = options;
+    public EventSourceMappingOptions Options { get; }
 
     public bool Enabled => mapping?.IsRunning == true;
 
@@ -62,6 +94,9 @@ internal sealed class Worker(
                 await mapping.DisposeAsync().ConfigureAwait(false);
             }
 
+            await CloseReceiverAsync().ConfigureAwait(false);
+            receiver = openReceiver((int)Math.Min((long)Options.BatchSize * Options.MaximumConcurrency, ushort.MaxValue));
+
             var enabled = new EventSourceMappingOptions
             {
                 BatchSize = Options.BatchSize,
@@ -70,7 +105,7 @@ internal sealed class Worker(
                 VisibilityTimeout = Options.VisibilityTimeout,
                 Enabled = true,
             };
-            mapping = new EventSourceMapping(queue, handler, enabled, loggerFactory.CreateLogger<EventSourceMapping>());
+            mapping = new EventSourceMapping(receiver, handler, enabled, loggerFactory.CreateLogger<EventSourceMapping>());
             mapping.SetConcurrencyLimit(ConcurrencyLimit);
             await mapping.StartAsync(cancellationToken).ConfigureAwait(false);
             return true;
@@ -93,6 +128,7 @@ internal sealed class Worker(
             }
 
             await running.StopAsync(cancellationToken).ConfigureAwait(false);
+            await CloseReceiverAsync().ConfigureAwait(false);
             return true;
         }
         finally
@@ -109,7 +145,17 @@ internal sealed class Worker(
             await mapping.DisposeAsync().ConfigureAwait(false);
         }
 
+        await CloseReceiverAsync().ConfigureAwait(false);
         gate.Dispose();
         (handler as IDisposable)?.Dispose();
+    }
+
+    private async Task CloseReceiverAsync()
+    {
+        if (receiver is not null)
+        {
+            await receiver.DisposeAsync().ConfigureAwait(false);
+            receiver = null;
+        }
     }
 }

@@ -27,6 +27,12 @@ internal static class ReadinessEndpoint
         var checks = new List<ReadinessCheck>();
         var storage = runtime.Engine.Status;
         checks.Add(new ReadinessCheck("storage", storage.Writable, storage.Writable ? null : storage.Reason ?? "not writable"));
+        if (runtime.Transport is { Kind: not "embedded" } transport)
+        {
+            var status = transport.Status;
+            checks.Add(new ReadinessCheck("transport:" + transport.Kind, status.Available, status.Reason));
+        }
+
         var pings = runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(async sink =>
         {
             var (healthy, detail) = await SinkProbe.CheckAsync(sink, cancellationToken).ConfigureAwait(false);
