@@ -21,6 +21,18 @@ public sealed class StartupTests : IDisposable
         Assert.Contains("Spillway:Workers:submit:MaxConcurrency", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Spillway:Engine:CompactionThreshold=0.95", "Spillway:Engine:CompactionThreshold")]
+    [InlineData("--Spillway:Engine:FifoSendRateLimit=0", "Spillway:Engine:FifoSendRateLimit")]
+    public async Task A_bad_engine_setting_stops_start_up_naming_the_key(string setting, string key)
+    {
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+            ["serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName, setting]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(key, output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_bad_value_in_the_configuration_file_names_the_key()
     {

@@ -24,12 +24,13 @@ internal static partial class ConfigurationResolver
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         ValidateMetrics(options.Metrics);
+        ValidateEngine(options.Engine);
         var queues = ResolveQueues(options);
         var routes = ResolveRoutes(options);
         var workers = ResolveWorkers(options);
         var defaultSink = DefaultSinkName(options, routes, workers);
         var sinks = ResolveSinks(options, dataDirectory, defaultSink, databaseUrl, routes, workers);
-        return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers);
+        return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers) { Engine = options.Engine };
     }
 
     private static List<QueueDefinition> ResolveQueues(SpillwayOptions options)
@@ -346,6 +347,19 @@ internal static partial class ConfigurationResolver
         if (!QueueNamePattern().IsMatch(name))
         {
             throw new ConfigurationException(key, $"queue names are 1-80 letters, digits, '-' or '_' (got '{name}')");
+        }
+    }
+
+    private static void ValidateEngine(EngineConfig engine)
+    {
+        if (!(engine.CompactionThreshold is >= 0 and <= 0.9))
+        {
+            throw new ConfigurationException($"{Root}:Engine:CompactionThreshold", $"must be between 0 and 0.9 (got {engine.CompactionThreshold})");
+        }
+
+        if (engine.FifoSendRateLimit is { } rate && !(rate is >= 1 and <= 10_000_000))
+        {
+            throw new ConfigurationException($"{Root}:Engine:FifoSendRateLimit", $"must be between 1 and 10000000 (got {rate})");
         }
     }
 

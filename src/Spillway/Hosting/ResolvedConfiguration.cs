@@ -16,6 +16,9 @@ internal sealed record ResolvedConfiguration(
     public Uri? Transport { get; init; }
 
     public ServerRole Role { get; init; } = ServerRole.All;
+
+    /// <summary>The embedded engine's storage settings, validated.</summary>
+    public EngineConfig Engine { get; init; } = new();
 }
 
 internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);

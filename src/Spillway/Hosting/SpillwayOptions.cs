@@ -32,6 +32,9 @@ internal sealed class SpillwayOptions
     /// <summary>API keys and the listener policy shared by every route.</summary>
     public GatewayOptions Gateway { get; set; } = new();
 
+    /// <summary>The embedded queue engine's storage settings (<c>Spillway:Engine</c>).</summary>
+    public EngineConfig Engine { get; set; } = new();
+
     /// <summary>Queues by name. A route's or a worker's queue that is not listed is created with SQS defaults.</summary>
     public Dictionary<string, QueueConfig> Queues { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -176,4 +179,19 @@ internal sealed class HandlerConfig
 
     /// <summary>Timeout of one HTTP function call. Defaults to 30 s.</summary>
     public int TimeoutSeconds { get; set; } = 30;
+}
+
+internal sealed class EngineConfig
+{
+    /// <summary>
+    /// Closed segments live below this fraction of their bytes are compacted (live messages copied forward, the
+    /// segments deleted). 0 turns compaction off. 0–0.9; defaults to 0.25.
+    /// </summary>
+    public double CompactionThreshold { get; set; } = 0.25;
+
+    /// <summary>
+    /// FIFO send quota in messages per second, per queue or per message group as each queue's FifoThroughputLimit says;
+    /// a send over it is refused (SQS's RequestThrottled). 1–10,000,000; defaults to none.
+    /// </summary>
+    public double? FifoSendRateLimit { get; set; }
 }

@@ -60,7 +60,13 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
     {
         Directory.CreateDirectory(configuration.DataDirectory);
         var engine = await QueueEngine.OpenAsync(
-            new QueueEngineOptions { DataDirectory = Path.Combine(configuration.DataDirectory, "queues") }, cancellationToken)
+            new QueueEngineOptions
+            {
+                DataDirectory = Path.Combine(configuration.DataDirectory, "queues"),
+                CompactionThreshold = configuration.Engine.CompactionThreshold,
+                FifoSendRateLimit = configuration.Engine.FifoSendRateLimit,
+            },
+            cancellationToken)
             .ConfigureAwait(false);
         var sinks = new Dictionary<string, ISqlSink>(StringComparer.OrdinalIgnoreCase);
         var runtime = new SpillwayRuntime(engine, sinks, loggerFactory.CreateLogger("Spillway"), time ?? TimeProvider.System)
