@@ -44,7 +44,11 @@ internal static class TraceCommand
             }
 
             Console.WriteLine($"message {messageId}: {events.Count} event(s)");
-            foreach (var e in events)
+
+            // The gateway logs "accepted" once the send is durable, and by then a worker may already have received the
+            // message and logged that first: acceptance comes first in the path whatever the log's line order; the
+            // rest (receives, retries, the write) keep their order.
+            foreach (var e in events.OrderBy(e => e.Stage == "accepted" ? 0 : 1))
             {
                 Console.WriteLine($"{e.Timestamp,-25} {e.Stage,-9} {e.Text}");
             }
