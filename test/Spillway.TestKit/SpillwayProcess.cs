@@ -139,7 +139,16 @@ public sealed class SpillwayProcess : IAsyncDisposable
         throw new TimeoutException($"spillway was not healthy within {timeout}:\n{Output}");
     }
 
-    private static Process Launch(IEnumerable<string> arguments, IDictionary<string, string>? environment)
+    private static Process Launch(IEnumerable<string> arguments, IDictionary<string, string>? environment) =>
+        Process.Start(StartInfo(arguments, environment)) ?? throw new InvalidOperationException("could not start spillway");
+
+    /// <summary>
+    /// How to run the built <c>spillway</c> with <paramref name="arguments"/>: output redirected, no ambient
+    /// DATABASE_URL or <paramref name="unset"/> variables, workstation GC (two cores shared with the test), then
+    /// <paramref name="environment"/> on top.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(
+        IEnumerable<string> arguments, IDictionary<string, string>? environment, params string[] unset)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -154,13 +163,18 @@ public sealed class SpillwayProcess : IAsyncDisposable
         }
 
         start.Environment.Remove("DATABASE_URL");
+        foreach (var name in unset)
+        {
+            start.Environment.Remove(name);
+        }
+
         start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start spillway");
+        return start;
     }
 
     private void Append(string? line)

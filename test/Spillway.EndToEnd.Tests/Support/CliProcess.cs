@@ -26,26 +26,9 @@ public sealed class CliProcess : IDisposable
 
     public static CliProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(SpillwayPaths.SpillwayDll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("SPILLWAY_SERVER");
-        start.Environment.Remove("SPILLWAY_API_KEY");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+        // A developer's own server and key must not leak into the commands under test.
+        var start = SpillwayProcess.StartInfo(arguments, environment, "SPILLWAY_SERVER", "SPILLWAY_API_KEY");
+        start.RedirectStandardInput = true;
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start spillway"));
     }
 
