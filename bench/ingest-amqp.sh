@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 seconds=${1:-15}
 connections=${2:-256}
 
-command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 work=$(mktemp -d -t spillway-ingest-amqp-XXXXXX)
 chmod 755 "$work"
 pids=()
@@ -27,23 +26,8 @@ trap cleanup EXIT
 scripts/rabbitmq.sh start "$work"
 # shellcheck disable=SC1091
 source "$work/env"
-dotnet build src/Spillway -c Release -nologo -v q >/dev/null
-spillway=(dotnet src/Spillway/bin/Release/net10.0/spillway.dll)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-cat >"$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, '{"name":"user' .. n .. '","email":"user' .. n .. '@example.com"}')
-end
-LUA
-
-wait_healthy() {
-  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done
-  echo "server on port $1 did not start" >&2; return 1
-}
+# shellcheck source=bench/wrk-common.sh
+source bench/wrk-common.sh
 
 # serve NAME [ARGS…]: starts an ingest-only node; its port is left in $port.
 serve() {
