@@ -46,7 +46,7 @@ public sealed class TraceTests : IDisposable
 
         Assert.Equal(0, exitCode);
         string[] stageNames = ["accepted", "received", "done", "failed", "logged"];
-        var stages = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+        var stages = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..]
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(stageNames.Contains))
             .ToList();
         Assert.Equal(["accepted", "received", "done"], stages);
