@@ -1,13 +1,14 @@
 # Sourced by bench/ingest-wrk.sh and bench/ingest-amqp.sh from the repository root, after they create $work:
 # installs Debian's wrk if it is missing, builds Spillway in Release (the `spillway` array runs it), writes the
-# single-record POST script to $work/post.lua, and defines free_port and wait_healthy PORT.
+# single-record POST script to $work/post.lua, and defines wait_healthy PORT (free_port comes from scripts/lib.sh).
 # shellcheck shell=bash
 
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 dotnet build src/Spillway -c Release -nologo -v q >/dev/null
 spillway=(dotnet src/Spillway/bin/Release/net10.0/spillway.dll)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -7,8 +7,6 @@ if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&
   exit 0
 fi
 
-echo "installing: chromium chromium-driver" >&2
-export DEBIAN_FRONTEND=noninteractive
-sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -q >/dev/null
-$sudo apt-get install -y -q chromium chromium-driver >/dev/null
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+apt_install chromium chromium-driver

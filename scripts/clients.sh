@@ -13,11 +13,9 @@ missing=()
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -q >/dev/null
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # shellcheck source=scripts/lib.sh
+  source scripts/lib.sh
+  apt_install "${missing[@]}"
 fi
 
 clients=test/Spillway.Sqs.ClientTests/clients

@@ -14,26 +14,13 @@ RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 log() { printf '[rabbitmq] %s\n' "$*" >&2; }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 install_missing() {
   [ -x "$RABBIT_BIN/rabbitmq-server" ] && return
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  log "installing rabbitmq-server from Debian"
   # The package's post-install would start the system service; keep it down, this script runs its own node.
-  local policy_added=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-    $sudo chmod 755 /usr/sbin/policy-rc.d
-    policy_added=1
-  fi
-  local status=0
-  $sudo apt-get update -qq >/dev/null &&
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null || status=$?
-  [ -n "$policy_added" ] && $sudo rm -f /usr/sbin/policy-rc.d
-  if [ "$status" -ne 0 ]; then echo "apt-get could not install rabbitmq-server" >&2; exit 1; fi
+  apt_install --no-start rabbitmq-server
 }
 
 start() {

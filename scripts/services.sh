@@ -8,9 +8,8 @@ set -euo pipefail
 cmd=${1:?usage: services.sh start|stop <state-dir>}
 state=${2:?usage: services.sh start|stop <state-dir>}
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 install_missing() {
   local missing=()
@@ -19,11 +18,7 @@ install_missing() {
   command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -q >/dev/null
-    $sudo apt-get install -y -q "${missing[@]}" >/dev/null
+    apt_install --no-start "${missing[@]}"
   fi
 }
 

@@ -10,18 +10,16 @@ state=${2:?usage: smtp.sh start|stop <state-dir>}
 dir="$state/smtp"
 # Debian's interpreter, which the python3-aiosmtpd package installs into (a python3 earlier on PATH may be another).
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 case "$cmd" in
   start)
     if ! "$py" -c 'import aiosmtpd' >/dev/null 2>&1; then
-      echo "installing: python3-aiosmtpd" >&2
-      export DEBIAN_FRONTEND=noninteractive
-      sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-      $sudo apt-get update -q >/dev/null
-      $sudo apt-get install -y -q python3-aiosmtpd >/dev/null
+      apt_install python3-aiosmtpd
     fi
     mkdir -p "$dir/maildir/tmp" "$dir/maildir/new" "$dir/maildir/cur"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    port=$(free_port)
     "$py" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/maildir" >"$dir/server.log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
