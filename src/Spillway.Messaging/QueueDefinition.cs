@@ -35,6 +35,13 @@ public sealed partial record QueueDefinition
     /// default): the whole queue or each message group; perMessageGroupId needs messageGroup deduplication scope.
     /// Defaults to perQueue.</summary>
     public FifoThroughputLimit FifoThroughputLimit { get; init; } = FifoThroughputLimit.PerQueue;
+
+    /// <summary>The engine's rule for <see cref="Name"/>: 1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in
+    /// ".fifo", which counts toward the 80.</summary>
+    public static bool IsValidName(string? name) => Internal.DefinitionRules.IsValidName(name);
+
+    /// <summary>True when <paramref name="name"/> ends in ".fifo", the suffix a FIFO queue's name must carry.</summary>
+    public static bool IsFifoName(string? name) => Internal.DefinitionRules.IsFifoName(name);
 }
 
 /// <summary>Moves a message to <paramref name="DeadLetterQueue"/> once it has been received more than

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using RabbitMQ.Client.Exceptions;
+using static Spillway.Bench.Support.BenchCommandLine;
 
 namespace Spillway.Bench.RabbitMq;
 
@@ -41,13 +41,8 @@ public static class RabbitMqCommand
                 Prefetch = result.GetValue(prefetch),
                 AckEvery = result.GetValue(ackEvery),
             };
-            try
+            if (!await TryValidateAsync(options.Validate).ConfigureAwait(false))
             {
-                options.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
                 return 2;
             }
 
@@ -80,20 +75,17 @@ public static class RabbitMqCommand
         Console.WriteLine($"p99 time to confirm: {figures.P99ConfirmMilliseconds:F2} ms");
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+            WriteJson(new Dictionary<string, double>
             {
                 ["messagesPerSecond"] = Math.Round(figures.MessagesPerSecond),
                 ["publishOnlyPerSecond"] = Math.Round(figures.PublishOnlyPerSecond),
                 ["consumeOnlyPerSecond"] = Math.Round(figures.ConsumeOnlyPerSecond),
                 ["p99ConfirmMilliseconds"] = Math.Round(figures.P99ConfirmMilliseconds, 3),
-            }));
+            });
         }
 
         return 0;
     }
-
-    private static Option<int> Int(string name, string description, int defaultValue) =>
-        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
     private static string Describe(Exception e) => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
 }

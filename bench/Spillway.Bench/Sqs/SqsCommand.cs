@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using static Spillway.Bench.Support.BenchCommandLine;
 
 namespace Spillway.Bench.Sqs;
 
@@ -42,13 +42,8 @@ public static class SqsCommand
                 Receivers = result.GetValue(receivers),
                 BodyBytes = result.GetValue(bodyBytes),
             };
-            try
+            if (!await TryValidateAsync(options.Validate).ConfigureAwait(false))
             {
-                options.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
                 return 2;
             }
 
@@ -73,20 +68,17 @@ public static class SqsCommand
             Console.WriteLine($"p99 SendMessageBatch round trip: {figures.P99SendBatchMilliseconds:F2} ms");
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+                WriteJson(new Dictionary<string, double>
                 {
                     ["messagesPerSecond"] = Math.Round(figures.MessagesPerSecond),
                     ["sendOnlyPerSecond"] = Math.Round(figures.SendOnlyPerSecond),
                     ["drainPerSecond"] = Math.Round(figures.DrainPerSecond),
                     ["p99SendBatchMilliseconds"] = Math.Round(figures.P99SendBatchMilliseconds, 3),
-                }));
+                });
             }
 
             return 0;
         });
         return command;
     }
-
-    private static Option<int> Int(string name, string description, int defaultValue) =>
-        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 }

@@ -17,7 +17,7 @@ internal sealed partial class SqsApi
         var tags = input.Map("Tag", "Key", "Value", "tags");
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         var requested = QueueAttributes.Apply(new QueueDefinition { Name = name }, attributes, creating: true, stored);
-        if (!SqsNames.IsValidQueueName(name) || name.EndsWith(".fifo", StringComparison.Ordinal) != requested.FifoQueue)
+        if (!QueueDefinition.IsValidName(name) || QueueDefinition.IsFifoName(name) != requested.FifoQueue)
         {
             throw new SqsException(
                 SqsError.InvalidParameterValue,

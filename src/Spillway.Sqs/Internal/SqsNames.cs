@@ -20,12 +20,7 @@ internal sealed class SqsNames(string accountId, string region)
         return string.Concat(request.Scheme, "://", host, "/", AccountId, "/");
     }
 
-    /// <summary>1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in ".fifo", which counts toward the 80.</summary>
-    public static bool IsValidQueueName(string name) =>
-        name.Length <= MaxIdentifierLength
-        && IsIdentifier(name.EndsWith(".fifo", StringComparison.Ordinal) ? name.AsSpan(0, name.Length - 5) : name.AsSpan());
-
-    /// <summary>1-80 letters, digits, '-' or '_': SQS's rule for queue names, batch entry ids and permission labels.</summary>
+    /// <summary>1-80 letters, digits, '-' or '_': SQS's rule for batch entry ids and permission labels.</summary>
     public static bool IsIdentifier(ReadOnlySpan<char> text)
     {
         if (text.Length is 0 or > MaxIdentifierLength)

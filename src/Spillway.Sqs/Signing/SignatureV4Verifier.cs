@@ -98,13 +98,14 @@ internal sealed class SignatureV4Verifier
         }
 
         var excluded = presigned ? "X-Amz-Signature" : null;
-        if (Matches(request, query, excluded, parts, dateText, claimed ?? bodyHash, secret))
+        var signingKey = SigningKey(secret, parts);
+        if (Matches(request, query, excluded, parts, dateText, claimed ?? bodyHash, signingKey))
         {
             return SignatureResult.Success(parts.AccessKeyId);
         }
 
         // A presigned URL carries no payload hash: signers sign the body's hash (tried above) or UNSIGNED-PAYLOAD.
-        return presigned && emptyBody && Matches(request, query, excluded, parts, dateText, UnsignedPayload, secret)
+        return presigned && emptyBody && Matches(request, query, excluded, parts, dateText, UnsignedPayload, signingKey)
             ? SignatureResult.Success(parts.AccessKeyId)
             : SignatureResult.Failure(SignatureError.SignatureDoesNotMatch);
     }
@@ -122,21 +123,26 @@ internal sealed class SignatureV4Verifier
 
     private static bool Matches(
         SignedRequest request, IReadOnlyList<KeyValuePair<string, string>> query, string? excluded, SignatureParts parts, string date,
-        string payloadHash, byte[] secret)
+        string payloadHash, byte[] signingKey)
     {
         var canonical = CanonicalRequest(request, query, excluded, parts.SignedHeaders, payloadHash);
         var scope = $"{parts.ScopeDate}/{parts.Region}/{Service}/{Terminator}";
         var stringToSign = $"{Algorithm}\n{date}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
-
-        var key = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(parts.ScopeDate));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(parts.Region));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Service));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Terminator));
-        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign))));
+        var expected = Encoding.ASCII.GetBytes(
+            Convert.ToHexStringLower(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(stringToSign))));
         var given = Encoding.ASCII.GetBytes(parts.Signature.ToLowerInvariant());
 
         // Constant time, so the answer's timing tells nothing about how much of a guessed signature was right.
         return CryptographicOperations.FixedTimeEquals(expected, given);
+    }
+
+    /// <summary>The key derived from the secret and the credential scope; one per request, however many hashes it tries.</summary>
+    private static byte[] SigningKey(byte[] secret, SignatureParts parts)
+    {
+        var key = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(parts.ScopeDate));
+        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(parts.Region));
+        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Service));
+        return HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Terminator));
     }
 
     private static SignatureError? CheckScope(SignatureParts parts, string date)
