@@ -107,7 +107,7 @@ public sealed partial class MessageQueue
                     continue;
                 }
 
-                if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+                if (table.IsGone(seq))
                 {
                     results[i] = seq < nextSeq;
                     continue;
@@ -315,7 +315,7 @@ public sealed partial class MessageQueue
         {
             foreach (var pick in picks)
             {
-                if (!table.Contains(pick.Seq) || table[pick.Seq].State is SlotState.Deleted or SlotState.Empty)
+                if (table.IsGone(pick.Seq))
                 {
                     changed = true;
                     continue;

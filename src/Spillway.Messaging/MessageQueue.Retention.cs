@@ -42,7 +42,7 @@ public sealed partial class MessageQueue
         while (expiryHeap.TryPeek(out var seq, out var sentAtMs) && now - sentAtMs >= retentionMs)
         {
             expiryHeap.Dequeue();
-            if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+            if (table.IsGone(seq))
             {
                 continue;
             }
@@ -87,7 +87,7 @@ public sealed partial class MessageQueue
         {
             for (var seq = firstSeq; seq < firstSeq + count; seq++)
             {
-                if (table.Contains(seq) && table[seq].State is not (SlotState.Deleted or SlotState.Empty))
+                if (!table.IsGone(seq))
                 {
                     ref var slot = ref table[seq];
                     slot.Flags |= SlotFlags.ExpiryTracked;
