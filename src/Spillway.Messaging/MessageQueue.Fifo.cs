@@ -283,11 +283,7 @@ public sealed partial class MessageQueue
                 }
             }
 
-            if (expired is not null)
-            {
-                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
-                ReleaseDeadSegments();
-            }
+            LogExpired(expired);
 
             if (picks.Count == 0 && moves is null)
             {

@@ -237,11 +237,7 @@ public sealed partial class MessageQueue
                 _ = Log.Append(RecordType.Received, RecordCodec.EncodeReceived(now, received.AsSpan(0, count)));
             }
 
-            if (expired is not null)
-            {
-                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
-                ReleaseDeadSegments();
-            }
+            LogExpired(expired);
 
             if (count == 0 && moves is null)
             {

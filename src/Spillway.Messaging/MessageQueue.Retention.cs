@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spillway.Messaging.Internal;
 
 namespace Spillway.Messaging;
@@ -61,6 +62,19 @@ public sealed partial class MessageQueue
         foreach (var seq in later ?? [])
         {
             expiryHeap.Enqueue(seq, table[seq].SentAtMs);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: logs the deletion of the messages found expired, not awaited (one found again after a crash is
+    /// past its retention period still, and expires again).
+    /// </summary>
+    private void LogExpired(List<long>? expired)
+    {
+        if (expired is not null)
+        {
+            _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(CollectionsMarshal.AsSpan(expired)));
+            ReleaseDeadSegments();
         }
     }
 
