@@ -70,11 +70,7 @@ public sealed partial class MessageQueue
             PromoteDue(now);
             List<long>? expired = null;
             ExpireDue(now, ref expired);
-            if (expired is not null)
-            {
-                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
-                ReleaseDeadSegments();
-            }
+            LogExpired(expired);
 
             var oldestMs = OldestMovedInSentMs();
             for (var seq = table.Head; seq < table.End; seq = table.Next(seq))

@@ -113,7 +113,7 @@ public sealed partial class MessageQueue
         // The index's counterpart of compaction: chunks of dead slots behind a long-lived head go as well, and so do the
         // FIFO group names of dead messages.
         table.ReleaseDeadChunks();
-        fifo?.PruneDeadGroups(seq => !table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty);
+        fifo?.PruneDeadGroups(table.IsGone);
         var threshold = engine.Options.CompactionThreshold;
         if (threshold <= 0 || !(asked || engine.Options.CompactAutomatically))
         {

@@ -37,7 +37,6 @@ public sealed partial class MessageQueue
         List<Task>? earlier = null;
         KeyEntry? replay = null;
         PendingAppend pending = default;
-        var stored = false;
         (string Key, FifoState.DedupEntry Entry)[] remembered = [];
         lock (gate)
         {
@@ -93,7 +92,6 @@ public sealed partial class MessageQueue
                     var offsets = new int[newEntries.Length];
                     var payload = RecordCodec.EncodeSend(newEntries, idempotencyKey, newEntries[0].SentAtMs, offsets);
                     pending = AppendLocked(newEntries, payload, offsets, idempotencyKey, now);
-                    stored = true;
                     remembered = new (string, FifoState.DedupEntry)[fresh.Count];
                     for (var j = 0; j < fresh.Count; j++)
                     {
@@ -132,8 +130,9 @@ public sealed partial class MessageQueue
             await Task.WhenAll(earlier).ConfigureAwait(false);
         }
 
-        if (!stored)
+        if (remembered.Length == 0)
         {
+            // Every message repeated one sent within the deduplication window: nothing was stored.
             return new SendResult(results, Replayed: true);
         }
 
@@ -283,11 +282,7 @@ public sealed partial class MessageQueue
                 }
             }
 
-            if (expired is not null)
-            {
-                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
-                ReleaseDeadSegments();
-            }
+            LogExpired(expired);
 
             if (picks.Count == 0 && moves is null)
             {

@@ -107,7 +107,7 @@ public sealed partial class MessageQueue
                     continue;
                 }
 
-                if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+                if (table.IsGone(seq))
                 {
                     results[i] = seq < nextSeq;
                     continue;
@@ -237,11 +237,7 @@ public sealed partial class MessageQueue
                 _ = Log.Append(RecordType.Received, RecordCodec.EncodeReceived(now, received.AsSpan(0, count)));
             }
 
-            if (expired is not null)
-            {
-                _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(expired.ToArray()));
-                ReleaseDeadSegments();
-            }
+            LogExpired(expired);
 
             if (count == 0 && moves is null)
             {
@@ -315,7 +311,7 @@ public sealed partial class MessageQueue
         {
             foreach (var pick in picks)
             {
-                if (!table.Contains(pick.Seq) || table[pick.Seq].State is SlotState.Deleted or SlotState.Empty)
+                if (table.IsGone(pick.Seq))
                 {
                     changed = true;
                     continue;

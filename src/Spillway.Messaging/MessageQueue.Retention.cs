@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spillway.Messaging.Internal;
 
 namespace Spillway.Messaging;
@@ -42,7 +43,7 @@ public sealed partial class MessageQueue
         while (expiryHeap.TryPeek(out var seq, out var sentAtMs) && now - sentAtMs >= retentionMs)
         {
             expiryHeap.Dequeue();
-            if (!table.Contains(seq) || table[seq].State is SlotState.Deleted or SlotState.Empty)
+            if (table.IsGone(seq))
             {
                 continue;
             }
@@ -61,6 +62,19 @@ public sealed partial class MessageQueue
         foreach (var seq in later ?? [])
         {
             expiryHeap.Enqueue(seq, table[seq].SentAtMs);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: logs the deletion of the messages found expired, not awaited (one found again after a crash is
+    /// past its retention period still, and expires again).
+    /// </summary>
+    private void LogExpired(List<long>? expired)
+    {
+        if (expired is not null)
+        {
+            _ = Log.Append(RecordType.Delete, RecordCodec.EncodeSeqList(CollectionsMarshal.AsSpan(expired)));
+            ReleaseDeadSegments();
         }
     }
 
@@ -87,7 +101,7 @@ public sealed partial class MessageQueue
         {
             for (var seq = firstSeq; seq < firstSeq + count; seq++)
             {
-                if (table.Contains(seq) && table[seq].State is not (SlotState.Deleted or SlotState.Empty))
+                if (!table.IsGone(seq))
                 {
                     ref var slot = ref table[seq];
                     slot.Flags |= SlotFlags.ExpiryTracked;

@@ -119,16 +119,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
     }
 
     /// <summary>The failure that stopped the log; null while it works.</summary>
-    public Exception? Fault
-    {
-        get
-        {
-            lock (gate)
-            {
-                return fault;
-            }
-        }
-    }
+    /// <remarks>Read without the gate: every send asks, and a reference read needs no lock to be whole.</remarks>
+    public Exception? Fault => Volatile.Read(ref fault);
 
     /// <summary>Counters since the log was opened.</summary>
     public SegmentLogMetrics Metrics => new(

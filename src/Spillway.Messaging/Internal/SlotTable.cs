@@ -30,6 +30,9 @@ internal sealed class SlotTable
 
     public bool Contains(long seq) => seq >= Head && seq < End;
 
+    /// <summary>No message lives at <paramref name="seq"/>: outside the table, deleted, or never there.</summary>
+    public bool IsGone(long seq) => !Contains(seq) || this[seq].State is SlotState.Deleted or SlotState.Empty;
+
     public ref MessageSlot this[long seq]
     {
         get
@@ -112,14 +115,8 @@ internal sealed class SlotTable
     /// <summary>Moves <see cref="Head"/> past dead slots and releases chunks wholly below it.</summary>
     public void TrimHead()
     {
-        while (Head < End)
+        while (Head < End && IsGone(Head))
         {
-            var state = this[Head].State;
-            if (state is not (SlotState.Deleted or SlotState.Empty))
-            {
-                break;
-            }
-
             Head = Next(Head);
         }
 
