@@ -317,7 +317,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                 {
                     outcome = await handler.HandleAsync(batch, abort.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (FindSinkUnavailable(ex) is not null)
+                catch (Exception ex) when (FindSinkUnavailable(ex) is { } unavailable)
                 {
                     if (stopping.IsCancellationRequested)
                     {
@@ -327,7 +327,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                     held = true;
                     Pause();
                     counters.UnavailableRetry();
-                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
+                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, unavailable.Message);
                     messages = ExtendVisibility(messages, delay);
                     if (messages.Count == 0 || !await DelayAsync(delay, stopping.Token, RetryScheduled).ConfigureAwait(false))
                     {
