@@ -317,7 +317,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                 {
                     outcome = await handler.HandleAsync(batch, abort.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (FindSinkUnavailable(ex) is not null)
+                catch (Exception ex) when (FindSinkUnavailable(ex) is { } unavailable)
                 {
                     if (stopping.IsCancellationRequested)
                     {
@@ -327,7 +327,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                     held = true;
                     Pause();
                     counters.UnavailableRetry();
-                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, FindSinkUnavailable(ex)!.Message);
+                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, unavailable.Message);
                     messages = ExtendVisibility(messages, delay);
                     if (messages.Count == 0 || !await DelayAsync(delay, stopping.Token, RetryScheduled).ConfigureAwait(false))
                     {
@@ -533,22 +533,21 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
         return wait is null ? Task.CompletedTask : wait.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Whether a handler's failure is a sink outage, on which the mapping holds the batch instead of failing it: a
+    /// <see cref="SinkUnavailableException"/> itself or within its first seven inner exceptions.
+    /// </summary>
+    public static bool IsSinkUnavailable(Exception? exception) => FindSinkUnavailable(exception) is not null;
+
+    // AggregateException.InnerException is its first inner exception, so one walk covers a wrapped task failure too.
     private static SinkUnavailableException? FindSinkUnavailable(Exception? ex)
     {
-        for (var depth = 0; ex is not null && depth < 8; depth++)
+        for (var depth = 0; ex is not null && depth < 8; depth++, ex = ex.InnerException)
         {
             if (ex is SinkUnavailableException unavailable)
             {
                 return unavailable;
             }
-
-            if (ex is AggregateException { InnerExceptions.Count: 1 } aggregate)
-            {
-                ex = aggregate.InnerExceptions[0];
-                continue;
-            }
-
-            ex = ex.InnerException;
         }
 
         return null;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Spillway.Processing;
-using Spillway.Sinks;
 
 namespace Spillway.Operations.Internal;
 
@@ -61,7 +60,7 @@ internal sealed partial class InstrumentedHandler(
 
             return result!;
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (EventSourceMapping.IsSinkUnavailable(e))
         {
             outcome = "unavailable";
             TraceBatchFailure(batch, tracing, "sink unavailable, the batch is held and retried");
@@ -81,19 +80,6 @@ internal sealed partial class InstrumentedHandler(
     }
 
     public void Dispose() => (inner as IDisposable)?.Dispose();
-
-    private static bool IsUnavailable(Exception? e)
-    {
-        for (var depth = 0; e is not null && depth < 8; depth++, e = e.InnerException)
-        {
-            if (e is SinkUnavailableException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private void TraceBatchFailure(MessageBatch batch, bool tracing, string reason)
     {

@@ -172,6 +172,9 @@ internal sealed class PrometheusExporter : IDisposable
     {
         private readonly Lock gate = new();
         private readonly Dictionary<string, Series> series = new(StringComparer.Ordinal);
+
+        // The series of each tag set seen, so a measurement finds its series without formatting its labels again.
+        private readonly Dictionary<TagSet, Series> byTags = [];
         private readonly Kind kind;
         private readonly bool observable;
         private readonly bool cumulative;
@@ -208,21 +211,16 @@ internal sealed class PrometheusExporter : IDisposable
                 lock (gate)
                 {
                     series.Clear();
+                    byTags.Clear();
                 }
             }
         }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
             lock (gate)
             {
-                if (!series.TryGetValue(labels, out var s))
-                {
-                    s = new Series(kind == Kind.Histogram ? new long[buckets.Length + 1] : null);
-                    series[labels] = s;
-                }
-
+                var s = Find(tags);
                 if (kind == Kind.Histogram)
                 {
                     var index = Array.BinarySearch(buckets, value);
@@ -279,6 +277,34 @@ internal sealed class PrometheusExporter : IDisposable
             }
         }
 
+        // Under the gate. Tags in another order or of equal values land on the same series, as they format alike.
+        private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (!TagSet.TryCreate(tags, out var key))
+            {
+                return SeriesOf(Labels(tags));
+            }
+
+            if (!byTags.TryGetValue(key, out var s))
+            {
+                s = SeriesOf(Labels(tags));
+                byTags[key] = s;
+            }
+
+            return s;
+        }
+
+        private Series SeriesOf(string labels)
+        {
+            if (!series.TryGetValue(labels, out var s))
+            {
+                s = new Series(kind == Kind.Histogram ? new long[buckets.Length + 1] : null);
+                series[labels] = s;
+            }
+
+            return s;
+        }
+
         private static void Line(StringBuilder text, string name, string labels, string? le, double value)
         {
             text.Append(name);
@@ -294,6 +320,24 @@ internal sealed class PrometheusExporter : IDisposable
             }
 
             text.Append(' ').Append(FormatValue(value)).Append('\n');
+        }
+    }
+
+    /// <summary>Up to three tags as a dictionary key; Spillway's instruments carry at most two.</summary>
+    private readonly record struct TagSet(
+        int Count, string? Key0, object? Value0, string? Key1, object? Value1, string? Key2, object? Value2)
+    {
+        public static bool TryCreate(ReadOnlySpan<KeyValuePair<string, object?>> tags, out TagSet set)
+        {
+            set = tags.Length switch
+            {
+                0 => new(0, null, null, null, null, null, null),
+                1 => new(1, tags[0].Key, tags[0].Value, null, null, null, null),
+                2 => new(2, tags[0].Key, tags[0].Value, tags[1].Key, tags[1].Value, null, null),
+                3 => new(3, tags[0].Key, tags[0].Value, tags[1].Key, tags[1].Value, tags[2].Key, tags[2].Value),
+                _ => default,
+            };
+            return tags.Length <= 3;
         }
     }
 
