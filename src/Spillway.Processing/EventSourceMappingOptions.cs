@@ -145,6 +145,20 @@ public sealed class EventSourceMappingOptions
         init => timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     }
 
+    /// <summary>The same settings with <see cref="Enabled"/> set: every setting carried, so none is lost on the way.</summary>
+    public EventSourceMappingOptions WithEnabled(bool enabled) => new()
+    {
+        BatchSize = BatchSize,
+        MaximumBatchingWindow = MaximumBatchingWindow,
+        MaximumConcurrency = MaximumConcurrency,
+        VisibilityTimeout = VisibilityTimeout,
+        Enabled = enabled,
+        PollWaitTime = PollWaitTime,
+        UnavailableRetryInitialDelay = UnavailableRetryInitialDelay,
+        UnavailableRetryMaxDelay = UnavailableRetryMaxDelay,
+        TimeProvider = TimeProvider,
+    };
+
     /// <summary>Checks the settings that depend on each other; throws <see cref="ArgumentException"/> naming the key.</summary>
     public void Validate()
     {

@@ -97,15 +97,7 @@ internal sealed class Worker
             await CloseReceiverAsync().ConfigureAwait(false);
             receiver = openReceiver((int)Math.Min((long)Options.BatchSize * Options.MaximumConcurrency, ushort.MaxValue));
 
-            var enabled = new EventSourceMappingOptions
-            {
-                BatchSize = Options.BatchSize,
-                MaximumBatchingWindow = Options.MaximumBatchingWindow,
-                MaximumConcurrency = Options.MaximumConcurrency,
-                VisibilityTimeout = Options.VisibilityTimeout,
-                Enabled = true,
-            };
-            mapping = new EventSourceMapping(receiver, handler, enabled, loggerFactory.CreateLogger<EventSourceMapping>());
+            mapping = new EventSourceMapping(receiver, handler, Options.WithEnabled(true), loggerFactory.CreateLogger<EventSourceMapping>());
             mapping.SetConcurrencyLimit(ConcurrencyLimit);
             await mapping.StartAsync(cancellationToken).ConfigureAwait(false);
             return true;
