@@ -43,15 +43,8 @@ internal sealed class ExportJobStore
     /// <summary>Writes the job durably, then makes it current.</summary>
     public void Save(ExportJob job)
     {
-        var path = Path.Combine(directory, job.Id + ".json");
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, StoredJob.From(job), ExportJsonContext.Default.StoredJob);
-            file.Flush(flushToDisk: true);
-        }
-
-        device.Rename(temporary, path);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(StoredJob.From(job), ExportJsonContext.Default.StoredJob);
+        device.WriteAtomically(Path.Combine(directory, job.Id + ".json"), bytes);
         jobs[job.Id] = job;
     }
 

@@ -53,7 +53,7 @@ internal static class MoveTaskStore
             json.WriteEndObject();
         }
 
-        QueueCatalog.WriteAtomically(device, queueDirectory, FileName, stream.ToArray());
+        device.WriteAtomically(Path.Combine(queueDirectory, FileName), stream.ToArray());
     }
 
     public static List<MessageMoveTaskStatus> Read(IStorageDevice device, string queueDirectory)

@@ -15,21 +15,7 @@ internal static partial class QueueCatalog
     public static void Write(IStorageDevice device, string queueDirectory, QueueDefinition definition)
     {
         device.CreateDirectory(queueDirectory);
-        WriteAtomically(device, queueDirectory, FileName, Serialize(definition));
-    }
-
-    /// <summary>Replaces a small file so that a crash leaves the old or the new content (the rename fsyncs the directory).</summary>
-    public static void WriteAtomically(IStorageDevice device, string directory, string fileName, byte[] bytes)
-    {
-        var temporary = Path.Combine(directory, fileName + ".tmp");
-        using (var file = device.Open(temporary, create: true))
-        {
-            file.Truncate(0);
-            file.Write(0, bytes);
-            file.Sync();
-        }
-
-        device.Rename(temporary, Path.Combine(directory, fileName));
+        device.WriteAtomically(Path.Combine(queueDirectory, FileName), Serialize(definition));
     }
 
     public static QueueDefinition? TryRead(IStorageDevice device, string queueDirectory)

@@ -4,8 +4,9 @@ using System.Globalization;
 namespace Spillway.Sinks.Internal;
 
 /// <summary>
-/// The provider-neutral sink: maps records to rows, borrows a connection through the cap, hands the rows to the
-/// dialect for one transaction, and turns "cannot reach the database" into <see cref="SinkUnavailableException"/>.
+/// The provider-neutral sink: maps records to rows and hands them to the dialect for one transaction, on a connection
+/// the <see cref="ConnectionRunner"/> borrows through the cap (it also turns "cannot reach the database" into
+/// <see cref="SinkUnavailableException"/>).
 /// </summary>
 internal sealed class SqlSink : ISqlSink
 {
@@ -35,7 +36,7 @@ internal sealed class SqlSink : ISqlSink
 
     public async ValueTask EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
-        await RunAsync(async (connection, ct) =>
+        await runner.RunAsync(async (connection, ct) =>
         {
             // Looked up first so that a restart does not even issue the DDL (and its "already exists" notice).
             if (createTable && !await TableExistsAsync(connection, ct).ConfigureAwait(false))
@@ -93,7 +94,8 @@ internal sealed class SqlSink : ISqlSink
     {
         try
         {
-            return await RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken).ConfigureAwait(false);
+            return await runner.RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (DbException e) when (dialect.IsRecordError(e))
         {
@@ -113,7 +115,7 @@ internal sealed class SqlSink : ISqlSink
     {
         try
         {
-            await RunAsync((connection, ct) => ExecuteAsync(connection, "SELECT 1", ct), cancellationToken).ConfigureAwait(false);
+            await runner.RunAsync((connection, ct) => ExecuteAsync(connection, "SELECT 1", ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (SinkUnavailableException)
@@ -129,9 +131,6 @@ internal sealed class SqlSink : ISqlSink
     }
 
     public override string ToString() => $"{Provider} sink '{Name}' → {target}";
-
-    private Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        runner.RunAsync(work, cancellationToken);
 
     private async Task<bool> TableExistsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
