@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spillway.Storage;
 
 namespace Spillway.Sqs.Internal;
 
@@ -117,14 +118,8 @@ internal sealed class QueueMetadataStore
             json.WriteEndObject();
         }
 
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(stream.GetBuffer(), 0, (int)stream.Length);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        // The shared atomic replace: the rename is made durable too (its directory fsynced), which a bare move was not.
+        FileStorageDevice.Instance.WriteAtomically(path, stream.GetBuffer().AsSpan(0, (int)stream.Length));
     }
 
     private static void WriteArray(Utf8JsonWriter json, string name, IReadOnlyList<string> values)
