@@ -154,7 +154,6 @@ public sealed partial class MessageQueue
             throw;
         }
 
-        CompleteAppend(pending, idempotencyKey);
         lock (gate)
         {
             foreach (var (_, entry) in remembered)

@@ -73,10 +73,16 @@ public sealed partial class MessageQueue
                 return [];
             }
 
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(deadline, nextDue) - now)), time, wake.Token);
-            await Task.WhenAny(signal, delay).ConfigureAwait(false);
-            await wake.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                // One timer and one registration per wait: under load a consumer waits here once per group commit.
+                await signal.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(deadline, nextDue) - now)), time, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // the wait is over or a timer is due: look again
+            }
         }
     }
 

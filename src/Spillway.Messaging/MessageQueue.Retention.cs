@@ -94,19 +94,16 @@ public sealed partial class MessageQueue
         return long.MaxValue;
     }
 
-    /// <summary>Messages just moved in from another queue: retention finds them through the heap.</summary>
+    /// <summary>Under the lock: messages just moved in from another queue; retention finds them through the heap.</summary>
     private void TrackMovedIn(long firstSeq, int count)
     {
-        lock (gate)
+        for (var seq = firstSeq; seq < firstSeq + count; seq++)
         {
-            for (var seq = firstSeq; seq < firstSeq + count; seq++)
+            if (!table.IsGone(seq))
             {
-                if (!table.IsGone(seq))
-                {
-                    ref var slot = ref table[seq];
-                    slot.Flags |= SlotFlags.ExpiryTracked;
-                    expiryHeap.Enqueue(seq, slot.SentAtMs);
-                }
+                ref var slot = ref table[seq];
+                slot.Flags |= SlotFlags.ExpiryTracked;
+                expiryHeap.Enqueue(seq, slot.SentAtMs);
             }
         }
     }

@@ -54,7 +54,7 @@ public sealed partial class MessageQueue
             throw;
         }
 
-        CompleteAppend(pending, idempotencyKey);
+        // The log's durable handler (PublishDurable) made the messages visible before this await returned.
         return new SendResult(pending.Sent, Replayed: false);
     }
 
@@ -143,7 +143,7 @@ public sealed partial class MessageQueue
     /// log, all under the queue lock so log order is sequence order. Returns null (and the earlier answer) when the
     /// idempotency key was seen before.
     /// </summary>
-    private PendingAppend BeginAppend(EntryData[] entries, string? key, out KeyEntry? replay)
+    private PendingAppend BeginAppend(EntryData[] entries, string? key, out KeyEntry? replay, bool movedIn = false)
     {
         var offsets = new int[entries.Length];
         var payload = RecordCodec.EncodeSend(entries, key, entries[0].SentAtMs, offsets);
@@ -160,12 +160,13 @@ public sealed partial class MessageQueue
             }
 
             replay = null;
-            return AppendLocked(entries, payload, offsets, key, now);
+            return AppendLocked(entries, payload, offsets, key, now, movedIn);
         }
     }
 
     /// <summary>Gives the encoded entries sequence numbers and pending slots and hands the record to the log. Under the lock.</summary>
-    private PendingAppend AppendLocked(EntryData[] entries, byte[] payload, int[] offsets, string? key, long now)
+    private PendingAppend AppendLocked(
+        EntryData[] entries, byte[] payload, int[] offsets, string? key, long now, bool movedIn = false)
     {
         var sent = new SentMessage[entries.Length];
         var firstSeq = nextSeq;
@@ -201,6 +202,7 @@ public sealed partial class MessageQueue
             RememberKey(key, new KeyEntry(sent, entries[0].SentAtMs, append.Position) { Pending = append.Durable }, now);
         }
 
+        appended.Enqueue(new Appended(append.Position, firstSeq, entries.Length, payload, key, append.Durable, movedIn));
         return new PendingAppend(append, firstSeq, payload, sent);
     }
 
@@ -216,38 +218,61 @@ public sealed partial class MessageQueue
         }
     }
 
-    /// <summary>After the covering fsync: makes the messages visible (or delayed) and wakes long-pollers.</summary>
-    private void CompleteAppend(PendingAppend pending, string? key)
+    /// <summary>
+    /// The log's durable handler: for every send now durable, in log order and under ONE lock per group commit, makes
+    /// its messages visible (or delayed), caches its payload and settles its idempotency key; then wakes long-pollers
+    /// once. It runs before the senders' awaits return, so a send is receivable when it is acknowledged.
+    /// </summary>
+    private void PublishDurable(long durablePosition)
     {
         lock (gate)
         {
-            var now = Now();
-            for (var seq = pending.FirstSeq; seq < pending.FirstSeq + pending.Sent.Length; seq++)
+            if (appended.Count == 0 || appended.Peek().Position >= durablePosition)
             {
-                if (!table.Contains(seq) || table[seq].State != SlotState.Pending)
-                {
-                    continue; // purged while it was being written (and maybe trimmed away since)
-                }
-
-                ref var slot = ref table[seq];
-                if (slot.DueAtMs > now)
-                {
-                    SetState(ref slot, SlotState.Delayed);
-                    ArmTimer(seq, ref slot, slot.DueAtMs);
-                }
-                else
-                {
-                    MakeVisible(seq, ref slot);
-                }
+                return; // an earlier call (a later group's) already published these
             }
 
-            cache.Add(pending.Append.Position, pending.Payload);
-            if (key is not null && keys.TryGetValue(key, out var entry) && entry.Pending == pending.Append.Durable)
+            var now = Now();
+            while (appended.Count > 0 && appended.Peek().Position < durablePosition)
             {
-                entry.Pending = null;
+                Publish(appended.Dequeue(), now);
             }
 
             SignalArrival();
+        }
+    }
+
+    /// <summary>Under the lock: one durable send's messages become visible or delayed.</summary>
+    private void Publish(in Appended send, long now)
+    {
+        if (send.MovedIn)
+        {
+            TrackMovedIn(send.FirstSeq, send.Count);
+        }
+
+        for (var seq = send.FirstSeq; seq < send.FirstSeq + send.Count; seq++)
+        {
+            if (!table.Contains(seq) || table[seq].State != SlotState.Pending)
+            {
+                continue; // purged while it was being written (and maybe trimmed away since)
+            }
+
+            ref var slot = ref table[seq];
+            if (slot.DueAtMs > now)
+            {
+                SetState(ref slot, SlotState.Delayed);
+                ArmTimer(seq, ref slot, slot.DueAtMs);
+            }
+            else
+            {
+                MakeVisible(seq, ref slot);
+            }
+        }
+
+        cache.Add(send.Position, send.Payload);
+        if (send.Key is not null && keys.TryGetValue(send.Key, out var entry) && entry.Pending == send.Durable)
+        {
+            entry.Pending = null;
         }
     }
 
@@ -260,10 +285,8 @@ public sealed partial class MessageQueue
             entries[i].Deduplicates = false;
         }
 
-        var pending = BeginAppend(entries, key: null, out _);
+        var pending = BeginAppend(entries, key: null, out _, movedIn: true);
         await pending.Append.Durable.ConfigureAwait(false);
-        TrackMovedIn(pending.FirstSeq, entries.Length);
-        CompleteAppend(pending, key: null);
     }
 
     private void ForgetExpiredKeys(long now)
@@ -284,4 +307,8 @@ public sealed partial class MessageQueue
     }
 
     private readonly record struct PendingAppend(AppendResult Append, long FirstSeq, byte[] Payload, SentMessage[] Sent);
+
+    /// <summary>A send handed to the log and not yet published; <see cref="MovedIn"/> when it came from another queue.</summary>
+    private readonly record struct Appended(
+        long Position, long FirstSeq, int Count, byte[] Payload, string? Key, Task Durable, bool MovedIn);
 }

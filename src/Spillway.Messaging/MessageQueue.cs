@@ -16,6 +16,7 @@ public sealed partial class MessageQueue
     private readonly Lock gate = new();
     private readonly SlotTable table = new();
     private readonly Ring<long> visible = new();
+    private readonly Queue<Appended> appended = new(); // sends handed to the log, not yet durable, in log order
     private readonly Ring<TimerEntry> timerFifo = new();
     private readonly PriorityQueue<TimerEntry, long> timerHeap = new();
     private readonly BodyCache cache;
@@ -71,7 +72,8 @@ public sealed partial class MessageQueue
         var options = new SegmentLogOptions { SegmentSize = engine.Options.SegmentSize };
         var now = queue.Now();
         queue.log = SegmentLog.Open(
-            engine.Device, directory, (position, type, payload) => queue.Replay(position, type, payload, now), options, queue.time);
+            engine.Device, directory, (position, type, payload) => queue.Replay(position, type, payload, now), options, queue.time,
+            queue.PublishDurable);
         queue.FinishRecovery(now);
         return queue;
     }

@@ -28,6 +28,15 @@ public readonly record struct SegmentLogMetrics(long Appends, long Writes, long 
 /// <summary>Receives each intact record during recovery, in log order.</summary>
 public delegate void LogRecordHandler(long position, byte type, ReadOnlySpan<byte> payload);
 
+/// <summary>
+/// Told that every record before <paramref name="durablePosition"/> is durable. Called on a thread-pool thread, never
+/// under the log's locks, once per batch of groups that became durable together and BEFORE their appenders' tasks
+/// complete, so state the layer above publishes here is in place when an appender resumes. Calls may overlap and may
+/// arrive out of order (a smaller position after a larger one): the handler acts on everything below the position it
+/// is given and keeps its own record of what it already handled.
+/// </summary>
+public delegate void LogDurableHandler(long durablePosition);
+
 /// <summary>Where an appended record lives, and when it is durable.</summary>
 /// <param name="Position">The record's position in the log (segment base + offset in the segment file).</param>
 /// <param name="Durable">Completes after the fsync that covers the record; faults with

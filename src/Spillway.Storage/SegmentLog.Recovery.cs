@@ -10,18 +10,20 @@ public sealed partial class SegmentLog
     /// <summary>
     /// Opens (or creates) the log in <paramref name="directory"/>: scans every segment, verifies every record's
     /// checksum, hands each intact record to <paramref name="replay"/> in order, cuts a torn tail off the last
-    /// segment and reports damaged ranges found before it (skipping them, so the rest is recovered).
+    /// segment and reports damaged ranges found before it (skipping them, so the rest is recovered). After that,
+    /// <paramref name="durable"/>, when given, hears of every group commit before its appenders do.
     /// </summary>
     public static SegmentLog Open(
         IStorageDevice device,
         string directory,
         LogRecordHandler replay,
         SegmentLogOptions? options = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        LogDurableHandler? durable = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(replay);
-        var log = new SegmentLog(device, directory, options ?? SegmentLogOptions.Default, timeProvider ?? TimeProvider.System);
+        var log = new SegmentLog(device, directory, options ?? SegmentLogOptions.Default, timeProvider ?? TimeProvider.System, durable);
         device.CreateDirectory(directory);
         try
         {

@@ -180,9 +180,15 @@ public sealed partial class SegmentLog
         group.Files.Clear();
     }
 
-    /// <summary>Marks the group synced and completes, in log order, every group at the front that is synced.</summary>
+    /// <summary>
+    /// Marks the group synced and completes, in log order, every group at the front that is synced: one thread-pool work
+    /// item tells the durable handler the new durable position, then completes those groups' tasks in order.
+    /// </summary>
     private void CompleteSynced(PendingWrite group)
     {
+        TaskCompletionSource? first = null;
+        List<TaskCompletionSource>? later = null;
+        long durable = 0;
         lock (gate)
         {
             group.Synced = true;
@@ -195,8 +201,17 @@ public sealed partial class SegmentLog
             {
                 inFlight.Dequeue();
                 Interlocked.Add(ref appends, oldest.Records);
-                Volatile.Write(ref durablePosition, oldest.StartPosition + oldest.Length);
-                CompleteOnPool(oldest.Completion, null);
+                durable = oldest.StartPosition + oldest.Length;
+                Volatile.Write(ref durablePosition, durable);
+                if (first is null)
+                {
+                    first = oldest.Completion;
+                }
+                else
+                {
+                    (later ??= []).Add(oldest.Completion);
+                }
+
                 if (newestInFlight == oldest)
                 {
                     newestInFlight = null;
@@ -207,6 +222,11 @@ public sealed partial class SegmentLog
             }
 
             Monitor.PulseAll(gate);
+        }
+
+        if (first is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(new DurableNotice(this, durable, first, later), preferLocal: false);
         }
     }
 
@@ -328,6 +348,34 @@ public sealed partial class SegmentLog
         {
             ThreadPool.UnsafeQueueUserWorkItem(
                 static state => state.Completion.TrySetException(state.Fault), (Completion: completion, Fault: fault), preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Groups that became durable together: the handler first (so what it publishes is in place), then each group's
+    /// appenders, whose continuations run inline one after the other: one hand-off per batch, not one per appender.
+    /// </summary>
+    private sealed class DurableNotice(
+        SegmentLog log, long position, TaskCompletionSource first, List<TaskCompletionSource>? later) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            try
+            {
+                log.durableHandler?.Invoke(position);
+            }
+            catch (Exception ex)
+            {
+                // The layer above could not take in what is durable: stop rather than acknowledge around it.
+                log.Stop(ex);
+                var faulted = log.Faulted();
+                first.TrySetException(faulted);
+                later?.ForEach(completion => completion.TrySetException(faulted));
+                return;
+            }
+
+            first.TrySetResult();
+            later?.ForEach(static completion => completion.TrySetResult());
         }
     }
 

@@ -22,6 +22,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private readonly object gate = new(); // a Monitor, not a Lock: the writers wait on it
     private readonly Lock writeGate = new(); // one writer at a time takes a group and writes it, in log order
     private readonly Thread[] writers;
+    private readonly LogDurableHandler? durableHandler;
 
     // Appender side, guarded by gate: the bytes waiting for a writer and where they go.
     private PendingWrite pending = new();
@@ -49,9 +50,11 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private long fsyncs;
     private long bytesWritten;
 
-    private SegmentLog(IStorageDevice device, string directory, SegmentLogOptions options, TimeProvider timeProvider)
+    private SegmentLog(
+        IStorageDevice device, string directory, SegmentLogOptions options, TimeProvider timeProvider, LogDurableHandler? durableHandler)
     {
         this.device = device;
+        this.durableHandler = durableHandler;
         this.directory = directory;
         this.options = options;
         this.timeProvider = timeProvider;
