@@ -262,6 +262,7 @@ public sealed partial class MessageQueue
                 }
 
                 picks.Add(new Pick(seq, slot, cache.Get(slot.Position)));
+                cache.Release(slot.Position);
             }
 
             if (picks.Count > 0)

@@ -232,6 +232,7 @@ public sealed partial class MessageQueue
                 }
 
                 picks[count] = new Pick(seq, slot, cache.Get(slot.Position));
+                cache.Release(slot.Position);
                 received[count] = (seq, slot.ReceiveCount);
                 count++;
             }

@@ -269,7 +269,7 @@ public sealed partial class MessageQueue
             }
         }
 
-        cache.Add(send.Position, send.Payload);
+        cache.Add(send.Position, send.Payload, send.Count);
         if (send.Key is not null && keys.TryGetValue(send.Key, out var entry) && entry.Pending == send.Durable)
         {
             entry.Pending = null;
