@@ -6,12 +6,14 @@
 # compare_with_rabbitmq runs one Spillway benchmark and the RabbitMQ baseline and prints both with their ratio.
 # shellcheck shell=bash
 
-# The message count, the comparison scripts' one argument.
+# The message count, the comparison scripts' first argument; RABBITMQ_ARGS (an array a script may set before calling
+# compare_with_rabbitmq) adds options to the RabbitMQ run, e.g. the same concurrency as the Spillway run.
 MESSAGES="${1:-200000}"
 if ! [[ "$MESSAGES" =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: $0 [MESSAGES]  (a positive whole number, default 200000)" >&2
+    echo "usage: $0 [MESSAGES] ...  (a positive whole number, default 200000)" >&2
     exit 2
 fi
+RABBITMQ_ARGS=()
 
 # --- a private node on loopback (scripts/rabbitmq.sh, shared with ./test.sh) --------------------------------------------
 WORK="$(mktemp -d -t spillway-rabbitmq-XXXXXX)"
@@ -51,7 +53,8 @@ compare_with_rabbitmq() {
     log "spillway bench $* --messages $MESSAGES"
     "${SPILLWAY[@]}" bench "$@" --messages "$MESSAGES" --json | tee "$WORK/$name.out" >&2
     log "spillway bench rabbitmq --messages $MESSAGES (quorum queue)"
-    "${SPILLWAY[@]}" bench rabbitmq --amqp "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" --messages "$MESSAGES" --json \
+    "${SPILLWAY[@]}" bench rabbitmq --amqp "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" --messages "$MESSAGES" \
+        "${RABBITMQ_ARGS[@]}" --json \
         | tee "$WORK/rabbitmq.out" >&2
 
     local ours rabbit ratio verdict

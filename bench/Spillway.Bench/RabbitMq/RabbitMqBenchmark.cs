@@ -22,7 +22,8 @@ public sealed record RabbitMqBenchmarkResult(
 /// </summary>
 public static class RabbitMqBenchmark
 {
-    private const int WarmUpMessages = 20_000;
+    // As the engine benchmark's: long enough for the client's code to reach its optimised tier.
+    private const int WarmUpMessages = 100_000;
 
     /// <summary>Runs the benchmark on a fresh quorum queue, deleted afterwards.</summary>
     public static async Task<RabbitMqBenchmarkResult> RunAsync(RabbitMqBenchmarkOptions options, CancellationToken cancellationToken)

@@ -13,11 +13,12 @@ public sealed record RabbitMqBenchmarkOptions
     public int Messages { get; init; } = 200_000;
 
     /// <summary>Concurrent publishers, each waiting for the confirm of its message before the next one (as an HTTP
-    /// front end answering 202 only after the broker's confirm would). Defaults to 64, the engine benchmark's senders.</summary>
-    public int Publishers { get; init; } = 64;
+    /// front end answering 202 only after the broker's confirm would). Defaults to 256, the engine benchmark's senders;
+    /// it is also about where the quorum queue peaks on a small machine (docs/benchmarks.md).</summary>
+    public int Publishers { get; init; } = 256;
 
-    /// <summary>Channels the publishers share, round robin. Defaults to 8.</summary>
-    public int PublisherChannels { get; init; } = 8;
+    /// <summary>Channels the publishers share, round robin. Defaults to 32 (8 publishers per channel).</summary>
+    public int PublisherChannels { get; init; } = 32;
 
     /// <summary>Concurrent consumers, each on its own channel. Defaults to 2, the engine benchmark's consumers.</summary>
     public int Consumers { get; init; } = 2;

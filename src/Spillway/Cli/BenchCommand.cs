@@ -37,7 +37,7 @@ internal static class BenchCommand
     private static Command Queue()
     {
         var messages = new Option<int>("--messages") { Description = "Messages to send, receive and delete.", DefaultValueFactory = _ => 200_000 };
-        var senders = new Option<int>("--senders") { Description = "Concurrent single-message senders.", DefaultValueFactory = _ => 64 };
+        var senders = new Option<int>("--senders") { Description = "Concurrent single-message senders.", DefaultValueFactory = _ => 256 };
         var backlog = new Option<int>("--backlog")
         {
             Description = "Also measure with this many messages waiting (rate, ratio to the empty queue, memory, reopen time).",
