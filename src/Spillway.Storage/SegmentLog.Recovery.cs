@@ -90,6 +90,7 @@ public sealed partial class SegmentLog
                 file.Truncate(end);
                 file.Sync();
                 segment.Length = end;
+                segment.Zeroed = end;
             }
 
             opened.Add(segment);

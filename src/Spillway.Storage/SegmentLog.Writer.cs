@@ -115,6 +115,11 @@ public sealed partial class SegmentLog
                 }
 
                 tail = new Segment(position, name, file, 0);
+                if (file.Length >= options.SegmentSize)
+                {
+                    tail.Zeroed = file.Length; // the pre-zeroed spare
+                }
+
                 current = [.. current, tail];
                 segments = current;
                 group.SyncDirectory = true;
@@ -126,6 +131,7 @@ public sealed partial class SegmentLog
             }
 
             var span = data.AsSpan(piece, end - piece);
+            KeepZeroedAhead(tail, position - tail.Base + span.Length);
             tail.File.Write(position - tail.Base, span);
             Interlocked.Increment(ref writes);
             Interlocked.Add(ref bytesWritten, span.Length);
@@ -186,8 +192,7 @@ public sealed partial class SegmentLog
     /// </summary>
     private void CompleteSynced(PendingWrite group)
     {
-        TaskCompletionSource? first = null;
-        List<TaskCompletionSource>? later = null;
+        List<Lanes>? durableGroups = null;
         long durable = 0;
         lock (gate)
         {
@@ -203,15 +208,7 @@ public sealed partial class SegmentLog
                 Interlocked.Add(ref appends, oldest.Records);
                 durable = oldest.StartPosition + oldest.Length;
                 Volatile.Write(ref durablePosition, durable);
-                if (first is null)
-                {
-                    first = oldest.Completion;
-                }
-                else
-                {
-                    (later ??= []).Add(oldest.Completion);
-                }
-
+                (durableGroups ??= []).Add(new Lanes(oldest.Completions, Math.Min(oldest.Records, oldest.Completions.Length)));
                 if (newestInFlight == oldest)
                 {
                     newestInFlight = null;
@@ -224,9 +221,9 @@ public sealed partial class SegmentLog
             Monitor.PulseAll(gate);
         }
 
-        if (first is not null)
+        if (durableGroups is not null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(new DurableNotice(this, durable, first, later), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(new DurableNotice(this, durable, durableGroups), preferLocal: false);
         }
     }
 
@@ -325,38 +322,37 @@ public sealed partial class SegmentLog
     /// <summary>Under the gate: fails the pending group and every group in flight, and wakes every writer.</summary>
     private void FailUnfinishedLocked(Exception faulted)
     {
-        CompleteOnPool(pending.Completion, faulted);
+        FailOnPool(pending.Completions, faulted);
         foreach (var group in inFlight)
         {
-            CompleteOnPool(group.Completion, faulted);
+            FailOnPool(group.Completions, faulted);
         }
 
         Monitor.PulseAll(gate);
     }
 
-    /// <summary>
-    /// Completes a group's waiters from one thread-pool work item, their continuations running inline one after the
-    /// other: one hand-off per fsync instead of one per waiter, never on a writer thread and never under a lock.
-    /// </summary>
-    private static void CompleteOnPool(TaskCompletionSource completion, Exception? fault)
-    {
-        if (fault is null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static completion => completion.TrySetResult(), completion, preferLocal: false);
-        }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(
-                static state => state.Completion.TrySetException(state.Fault), (Completion: completion, Fault: fault), preferLocal: false);
-        }
-    }
+    /// <summary>Fails a group's appenders from a thread-pool work item: never on a writer thread, never under a lock.</summary>
+    private static void FailOnPool(TaskCompletionSource[] completions, Exception fault) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                foreach (var completion in state.Completions)
+                {
+                    completion.TrySetException(state.Fault);
+                }
+            },
+            (Completions: completions, Fault: fault),
+            preferLocal: false);
+
+    /// <summary>A durable group's completion lanes and how many of them have appenders waiting.</summary>
+    private readonly record struct Lanes(TaskCompletionSource[] Completions, int Used);
 
     /// <summary>
-    /// Groups that became durable together: the handler first (so what it publishes is in place), then each group's
-    /// appenders, whose continuations run inline one after the other: one hand-off per batch, not one per appender.
+    /// Groups that became durable together: the handler first (so what it publishes is in place), then their appenders.
+    /// Each lane's continuations run inline one after the other (one hand-off per lane, not one per appender); lane 0
+    /// runs here and every other lane in use on a work item of its own, so the appenders resume on every core at once.
     /// </summary>
-    private sealed class DurableNotice(
-        SegmentLog log, long position, TaskCompletionSource first, List<TaskCompletionSource>? later) : IThreadPoolWorkItem
+    private sealed class DurableNotice(SegmentLog log, long position, List<Lanes> groups) : IThreadPoolWorkItem
     {
         public void Execute()
         {
@@ -369,13 +365,50 @@ public sealed partial class SegmentLog
                 // The layer above could not take in what is durable: stop rather than acknowledge around it.
                 log.Stop(ex);
                 var faulted = log.Faulted();
-                first.TrySetException(faulted);
-                later?.ForEach(completion => completion.TrySetException(faulted));
+                foreach (var group in groups)
+                {
+                    foreach (var completion in group.Completions)
+                    {
+                        completion.TrySetException(faulted);
+                    }
+                }
+
                 return;
             }
 
-            first.TrySetResult();
-            later?.ForEach(static completion => completion.TrySetResult());
+            var lanes = 0;
+            foreach (var group in groups)
+            {
+                lanes = Math.Max(lanes, group.Used);
+            }
+
+            for (var lane = 1; lane < lanes; lane++)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(
+                    static state => state.Notice.Complete(state.Lane), (Notice: this, Lane: lane), preferLocal: false);
+            }
+
+            Complete(0);
+        }
+
+        private void Complete(int lane)
+        {
+            foreach (var group in groups)
+            {
+                // A lane no appender chose has no continuations: completing it inline costs nothing.
+                if (lane == 0)
+                {
+                    for (var unused = Math.Max(1, group.Used); unused < group.Completions.Length; unused++)
+                    {
+                        group.Completions[unused].TrySetResult();
+                    }
+                }
+
+                if (lane < Math.Max(1, group.Used))
+                {
+                    group.Completions[lane].TrySetResult();
+                }
+            }
         }
     }
 
@@ -393,8 +426,27 @@ public sealed partial class SegmentLog
 
         public int Records { get; set; }
 
-        // Not RunContinuationsAsynchronously: CompleteOnPool already runs them off the writer threads and locks.
-        public TaskCompletionSource Completion { get; private set; } = new();
+        /// <summary>
+        /// The group's completion lanes, one per core (at most 4): appenders take them in turn, so their continuations
+        /// resume on every core at once instead of one after the other on one thread. Not RunContinuationsAsynchronously:
+        /// DurableNotice already runs them off the writer threads and locks. Any lane completes only once the whole
+        /// group is durable.
+        /// </summary>
+        public TaskCompletionSource[] Completions { get; private set; } = NewLanes();
+
+        /// <summary>The task of the next record appended to the group (call before counting it in <see cref="Records"/>).</summary>
+        public Task NextAppenderTask => Completions[Records % Completions.Length].Task;
+
+        private static TaskCompletionSource[] NewLanes()
+        {
+            var lanes = new TaskCompletionSource[Math.Clamp(Environment.ProcessorCount, 1, 4)];
+            for (var i = 0; i < lanes.Length; i++)
+            {
+                lanes[i] = new TaskCompletionSource();
+            }
+
+            return lanes;
+        }
 
         /// <summary>Files written since this group's last fsync (one, or two when the group starts a segment).</summary>
         public List<IStorageFile> Files { get; } = [];
@@ -457,7 +509,7 @@ public sealed partial class SegmentLog
             Length = 0;
             Records = 0;
             segmentStarts.Clear();
-            Completion = new TaskCompletionSource();
+            Completions = NewLanes();
             Files.Clear();
             SyncDirectory = false;
             Synced = false;

@@ -159,13 +159,14 @@ public sealed partial class SegmentLog : IAsyncDisposable
             var position = tailBase + tailLength;
             SegmentFormat.WriteFrame(pending.Reserve(size, position, startsSegment: false), type, payload);
             tailLength += size;
+            var durable = pending.NextAppenderTask;
             pending.Records++;
             if (pending.Records == 1)
             {
                 Monitor.Pulse(gate);
             }
 
-            return new AppendResult(position, pending.Completion.Task);
+            return new AppendResult(position, durable);
         }
     }
 
@@ -180,7 +181,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
             }
 
             // Nothing pending may still mean groups inside their write or fsync right now; they complete in order.
-            return pending.Length > 0 ? pending.Completion.Task : newestInFlight?.Completion.Task ?? Task.CompletedTask;
+            // Lane 0 of a group completes only once the whole group is durable, like every lane.
+            return pending.Length > 0 ? pending.Completions[0].Task : newestInFlight?.Completions[0].Task ?? Task.CompletedTask;
         }
     }
 
@@ -282,12 +284,13 @@ public sealed partial class SegmentLog : IAsyncDisposable
             fault ??= new ObjectDisposedException(nameof(SegmentLog));
 
             // As a crash would: what no writer has taken is lost; groups already written finish their fsync.
-            CompleteOnPool(pending.Completion, Faulted());
+            FailOnPool(pending.Completions, Faulted());
             Monitor.PulseAll(gate);
         }
 
         JoinWriters();
         spareTask.Wait();
+        zeroTask.Wait();
         CloseFiles();
     }
 
@@ -302,6 +305,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
 
         JoinWriters();
         spareTask.Wait();
+        zeroTask.Wait();
         CloseFiles();
         return ValueTask.CompletedTask;
     }
@@ -364,5 +368,20 @@ public sealed partial class SegmentLog : IAsyncDisposable
         public IStorageFile File { get; } = file;
 
         public long Length { get; set; } = length;
+
+        private long zeroed = length;
+
+        /// <summary>A zero fill of this segment failed to write (a full disk): the writer grows the file as it goes.</summary>
+        public bool FillFailed { get; set; }
+
+        /// <summary>
+        /// Bytes of the file known to exist (data, or zeros from the spare or a fill): writes below this do not grow
+        /// the file. Set by the writer and the background fill.
+        /// </summary>
+        public long Zeroed
+        {
+            get => Volatile.Read(ref zeroed);
+            set => Volatile.Write(ref zeroed, value);
+        }
     }
 }

@@ -71,4 +71,34 @@ public sealed class SegmentLogDurableHandlerTests : IDisposable
         Assert.Throws<StorageFaultedException>(() => log.Append(1, Payload(2)));
         await log.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Every_appender_of_a_group_whatever_its_lane_completes_only_after_the_fsync()
+    {
+        await using var log = Open(_ => { });
+        var first = log.Append(1, Payload(0));
+        var firstSync = device.NextSync(Timeout) ?? throw new TimeoutException("no first fsync");
+
+        // While the first fsync is held, the other writer takes these in one or more groups; their fsyncs go through.
+        var many = Enumerable.Range(1, 9).Select(i => log.Append(1, Payload(i)).Durable).ToArray();
+        var flushed = log.FlushAsync();
+        using var stop = new CancellationTokenSource();
+        var releaser = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                device.NextSync(TimeSpan.FromMilliseconds(50))?.Release();
+            }
+        });
+
+        Assert.All(many, task => Assert.False(task.IsCompleted));
+        Assert.False(flushed.IsCompleted);
+
+        firstSync.Release();
+        await first.Durable.WaitAsync(Timeout);
+        await Task.WhenAll(many).WaitAsync(Timeout);
+        await flushed.WaitAsync(Timeout);
+        await stop.CancelAsync();
+        await releaser.WaitAsync(Timeout);
+    }
 }

@@ -1,0 +1,104 @@
+using System.Text;
+
+namespace Spillway.Storage.Tests;
+
+/// <summary>The segment being written is zero-filled ahead of its end, so group fsyncs do not change the file's size.</summary>
+public sealed class SegmentLogZeroAheadTests : IDisposable
+{
+    private const long SegmentSize = 16L * 1024 * 1024;
+    private const int Records = 20_000; // about 2.4 MB of records: past the point where the first fill starts
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    private static byte[] Payload(int i) => Encoding.UTF8.GetBytes($"record-{i:D6}-".PadRight(100, 'x'));
+
+    private SegmentLog Open(IStorageDevice device, List<byte[]>? replayed = null) => SegmentLog.Open(
+        device, temp.Path, (_, _, payload) => replayed?.Add(payload.ToArray()), new SegmentLogOptions { SegmentSize = SegmentSize });
+
+    private static async Task AppendAll(SegmentLog log, int from, int count)
+    {
+        for (var batch = from; batch < from + count; batch += 1000)
+        {
+            var tasks = Enumerable.Range(batch, Math.Min(1000, from + count - batch)).Select(i => log.Append(1, Payload(i)).Durable);
+            await Task.WhenAll(tasks).WaitAsync(Timeout);
+        }
+    }
+
+    private long SegmentFileLength() => new FileInfo(Directory.GetFiles(temp.Path, "*.seg").Single()).Length;
+
+    [Fact]
+    public async Task The_tail_is_zero_filled_ahead_and_the_log_reopens_with_every_record_and_appends_over_the_zeros()
+    {
+        var device = new ZeroFillFaultDevice();
+        var log = Open(device);
+        await AppendAll(log, 0, Records);
+        var dataEnd = log.DurablePosition;
+        await log.DisposeAsync(); // waits for a fill still running
+
+        Assert.True(device.ZeroWrites > 0, "the fill ran");
+        Assert.True(SegmentFileLength() > dataEnd, $"file {SegmentFileLength()} bytes, data {dataEnd}");
+
+        var replayed = new List<byte[]>();
+        log = Open(device, replayed);
+        Assert.True(log.Recovery.Clean);
+        Assert.Equal(Records, replayed.Count);
+        Assert.Equal(dataEnd, log.DurablePosition);
+        await AppendAll(log, Records, 100);
+        await log.DisposeAsync();
+
+        replayed.Clear();
+        await using var reopened = Open(device, replayed);
+        Assert.Equal(Records + 100, replayed.Count);
+        Assert.Equal(Payload(Records + 99), replayed[^1]);
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_of_the_zero_fill_stops_the_log_and_a_restart_keeps_every_acknowledged_record()
+    {
+        var device = new ZeroFillFaultDevice { FailSyncAfterZeroWrite = true };
+        var log = Open(device);
+        var acknowledged = 0;
+        var stopped = false;
+        for (var i = 0; i < 10 * Records && !stopped; i++)
+        {
+            try
+            {
+                await log.Append(1, Payload(i)).Durable.WaitAsync(Timeout);
+                acknowledged++;
+            }
+            catch (StorageFaultedException)
+            {
+                stopped = true;
+            }
+        }
+
+        Assert.True(stopped, "the log stopped after the fill's fsync failed");
+        Assert.Contains("after the zero fill", log.Fault?.Message ?? string.Empty, StringComparison.Ordinal);
+        await log.DisposeAsync();
+
+        device.FailSyncAfterZeroWrite = false;
+        var replayed = new List<byte[]>();
+        await using var reopened = Open(device, replayed);
+        Assert.True(replayed.Count >= acknowledged);
+        Assert.Equal(Enumerable.Range(0, acknowledged).Select(Payload), replayed.Take(acknowledged));
+    }
+
+    [Fact]
+    public async Task A_zero_fill_that_finds_the_disk_full_only_ends_the_fill()
+    {
+        var device = new ZeroFillFaultDevice { FailZeroWrites = true };
+        var log = Open(device);
+        await AppendAll(log, 0, Records);
+        Assert.Null(log.Fault);
+        Assert.Equal(1, device.ZeroWrites); // tried once for the segment, not once per group
+        var dataEnd = log.DurablePosition;
+        await log.DisposeAsync();
+        Assert.Equal(dataEnd, SegmentFileLength());
+
+        var replayed = new List<byte[]>();
+        await using var reopened = Open(device, replayed);
+        Assert.Equal(Records, replayed.Count);
+    }
+}
