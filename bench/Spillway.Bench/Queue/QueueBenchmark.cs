@@ -44,6 +44,9 @@ public sealed record QueueBenchmarkOptions
 /// <param name="BacklogMessagesPerSecond">The concurrent phase again, measured the same way, with the backlog waiting
 /// (consumers take the oldest messages, so the backlog stays as large while senders add to it); 0 without backlog.</param>
 /// <param name="Backlog">Messages waiting during the backlog phase.</param>
+/// <param name="CpuMicrosecondsPerMessage">Process CPU time (user + kernel, every thread) per message in the concurrent
+/// phase: the engine's cost, steadier than a rate on a shared machine.</param>
+/// <param name="GcPauseFraction">Share of the concurrent phase's wall time spent in garbage-collection pauses.</param>
 public sealed record QueueBenchmarkResult(
     double MessagesPerSecond,
     double SendOnlyPerSecond,
@@ -54,7 +57,9 @@ public sealed record QueueBenchmarkResult(
     long ResidentBytesWithBacklog,
     double ReopenSecondsWithBacklog,
     double BacklogMessagesPerSecond = 0,
-    int Backlog = 0)
+    int Backlog = 0,
+    double CpuMicrosecondsPerMessage = 0,
+    double GcPauseFraction = 0)
 {
     /// <summary>Backlog rate ÷ empty-queue rate, both from this run; 0 without backlog.</summary>
     public double BacklogRatio => Backlog > 0 && MessagesPerSecond > 0 ? BacklogMessagesPerSecond / MessagesPerSecond : 0;
@@ -94,8 +99,14 @@ public static class QueueBenchmark
             // Phase 1, on the empty queue: senders and consumers together (the headline figure), with its fsyncs.
             var latencies = new double[options.Messages];
             var before = queue.StorageMetrics;
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var pauseBefore = GC.GetTotalPauseDuration();
             var concurrentSeconds = await Concurrent(queue, body, options, latencies, cancellationToken).ConfigureAwait(false);
             var after = queue.StorageMetrics;
+            process.Refresh();
+            var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var pauseSeconds = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
 
             // Phase 2: sends alone, then the drain alone.
             var clock = Stopwatch.StartNew();
@@ -138,7 +149,9 @@ public static class QueueBenchmark
                 resident,
                 reopenSeconds,
                 options.Backlog > 0 ? options.Messages / backlogSeconds : 0,
-                options.Backlog);
+                options.Backlog,
+                cpuSeconds * 1e6 / options.Messages,
+                pauseSeconds / concurrentSeconds);
         }
         finally
         {

@@ -24,6 +24,11 @@ public static class QueueBenchmarkReport
         output.WriteLine(string.Format(
             culture, "fsyncs/s: {0:N0}; messages per fsync: {1:N1}", figures.FsyncsPerSecond, figures.MessagesPerFsync));
         output.WriteLine(string.Format(culture, "p99 time to durable: {0:F2} ms", figures.P99SendMilliseconds));
+        output.WriteLine(string.Format(
+            culture,
+            "CPU per message (concurrent, all threads): {0:F1} us; GC pauses: {1:P1} of the time",
+            figures.CpuMicrosecondsPerMessage,
+            figures.GcPauseFraction));
         if (figures.Backlog > 0)
         {
             output.WriteLine(string.Format(
@@ -56,6 +61,8 @@ public static class QueueBenchmarkReport
             ["fsyncsPerSecond"] = Math.Round(figures.FsyncsPerSecond),
             ["messagesPerFsync"] = Math.Round(figures.MessagesPerFsync, 1),
             ["p99DurableMilliseconds"] = Math.Round(figures.P99SendMilliseconds, 3),
+            ["cpuMicrosecondsPerMessage"] = Math.Round(figures.CpuMicrosecondsPerMessage, 2),
+            ["gcPauseFraction"] = Math.Round(figures.GcPauseFraction, 4),
         };
         if (figures.Backlog > 0)
         {
