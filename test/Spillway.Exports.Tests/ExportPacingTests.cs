@@ -93,6 +93,18 @@ public sealed class ExportPacingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_busy_write_path_never_raises_the_rate_above_the_quiet_cap()
+    {
+        await using var host = await StartAsync(jobs => new ExportOptions
+        {
+            JobDirectory = jobs, MaxRowsPerSecond = 1_000, BusyMaxRowsPerSecond = 100_000, IngestBusy = () => true, TimeProvider = clock,
+        });
+        await host.SubmitAsync(new { table = "users", format = "csv" });
+        Assert.InRange((await AdvanceToTheEndAsync()).TotalSeconds, 4.85, 4.9); // 1,000 rows/s, as in the first test
+        Assert.Equal(Rows, (await ended.Task).Rows);
+    }
+
+    [Fact]
     public async Task Without_a_cap_or_busy_ingest_an_export_never_waits_on_the_clock()
     {
         await using var host = await StartAsync(jobs => new ExportOptions
@@ -165,7 +177,7 @@ public sealed class ExportPacingTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>(() => new IngestActivity(() => 0, window: TimeSpan.Zero));
         var defaults = new ExportOptions { JobDirectory = directory };
         Assert.Equal(0, defaults.MaxRowsPerSecond);
-        Assert.Equal(100_000, defaults.BusyMaxRowsPerSecond);
+        Assert.Equal(50_000, defaults.BusyMaxRowsPerSecond);
     }
 
     private Task<ExportHost> StartAsync(Func<string, ExportOptions> configure) => ExportHost.StartAsync(
@@ -177,6 +189,19 @@ public sealed class ExportPacingTests : IAsyncLifetime
             service.PaceScheduled = wait => waits.Writer.TryWrite(wait);
             service.JobEnded = job => ended.TrySetResult(job);
         });
+
+    /// <summary>Moves the clock through each of the job's waits until it ends; returns the time they took.</summary>
+    private async Task<TimeSpan> AdvanceToTheEndAsync()
+    {
+        var waited = TimeSpan.Zero;
+        while (await NextWaitAsync() is { } wait)
+        {
+            waited += wait;
+            clock.Advance(wait);
+        }
+
+        return waited;
+    }
 
     /// <summary>The job's next wait on the clock, or null once it ended without another.</summary>
     private async Task<TimeSpan?> NextWaitAsync()

@@ -41,7 +41,8 @@ internal sealed class ExportPacer
     /// <summary>Accounts for <paramref name="rows"/> just written and waits on the clock while the job is ahead.</summary>
     public async ValueTask PaceAsync(int rows, CancellationToken cancellationToken)
     {
-        var rate = ingestBusy?.Invoke() == true ? busyRate : quietRate;
+        // A busy write path only ever lowers the rate: a busy cap above the quiet one does not raise it.
+        var rate = ingestBusy?.Invoke() == true && (quietRate == 0 || busyRate < quietRate) ? busyRate : quietRate;
         if (rate == 0)
         {
             started = false;

@@ -63,7 +63,7 @@ internal sealed class ExportsConfig
     /// <summary>Rows per second a job writes at most while the write path is quiet. Defaults to 0: no cap.</summary>
     public long MaxRowsPerSecond { get; set; }
 
-    /// <summary>Rows per second a job writes at most while the write path is busy. Defaults to 100,000; 0: no cap.</summary>
+    /// <summary>Rows per second a job writes at most while the write path is busy. Defaults to 50,000; 0: no cap.</summary>
     public long BusyMaxRowsPerSecond { get; set; } = Spillway.Exports.ExportOptions.DefaultBusyMaxRowsPerSecond;
 
     /// <summary>
