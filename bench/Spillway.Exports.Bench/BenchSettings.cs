@@ -3,20 +3,21 @@ using System.Globalization;
 namespace Spillway.Exports.Bench;
 
 /// <summary>
-/// Arguments: <c>[database-url] [rows] [--spillway path/spillway.dll] [--connections N] [--window-seconds N]
-/// [--set Key=Value]… [--busy-caps a,b,…]</c>. The URL defaults to SPILLWAY_TEST_POSTGRES, rows to 1,000,000, the server to the Release
+/// Arguments: <c>--lua post.lua [database-url] [rows] [--spillway path/spillway.dll] [--connections N] [--window-seconds N]
+/// [--set Key=Value]… [--busy-caps a,b,…]</c>; bench/export-ingest.sh passes wrk's script (bench/wrk-common.sh). The URL defaults to SPILLWAY_TEST_POSTGRES, rows to 1,000,000, the server to the Release
 /// build of src/Spillway, wrk to 64 connections, the ingest windows to 10 s; each <c>--set</c> goes to the server as
 /// <c>--Key=Value</c> (e.g. <c>--set Spillway:Exports:MaxRowsPerSecond=500000</c>); <c>--busy-caps</c> repeats the
 /// measurements on a fresh server for each <c>Spillway:Exports:BusyMaxRowsPerSecond</c> listed (0: no cap).
 /// </summary>
 internal sealed record BenchSettings(
-    string DatabaseUrl, int Rows, string SpillwayDll, int Connections, int WindowSeconds, IReadOnlyList<string> ServerSettings, IReadOnlyList<long?> BusyCaps)
+    string DatabaseUrl, int Rows, string SpillwayDll, int Connections, int WindowSeconds, IReadOnlyList<string> ServerSettings, IReadOnlyList<long?> BusyCaps, string WrkScript)
 {
     public static BenchSettings Parse(string[] args)
     {
         var positional = new List<string>();
         var sets = new List<string>();
         string? dll = null;
+        string? lua = null;
         var connections = 64;
         var window = 10;
         var caps = new List<long?>();
@@ -24,6 +25,9 @@ internal sealed record BenchSettings(
         {
             switch (args[i])
             {
+                case "--lua":
+                    lua = args[++i];
+                    break;
                 case "--spillway":
                     dll = args[++i];
                     break;
@@ -54,7 +58,12 @@ internal sealed record BenchSettings(
             throw new InvalidOperationException($"{dll} is missing: build src/Spillway in Release first (bench/export-ingest.sh does).");
         }
 
-        return new BenchSettings(url, rows, dll, connections, window, sets, caps);
+        if (lua is null || !File.Exists(lua))
+        {
+            throw new InvalidOperationException("Pass --lua with wrk's request script (bench/export-ingest.sh does).");
+        }
+
+        return new BenchSettings(url, rows, dll, connections, window, sets, caps, lua);
     }
 
     private static string RepositoryRoot()
