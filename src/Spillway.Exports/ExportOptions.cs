@@ -77,7 +77,7 @@ public sealed class ExportOptions
     /// Rows per second a job writes at most while <see cref="IngestBusy"/> says the write path is busy, so that a
     /// "Download" click does not slow the burst of writes the server exists for. 0 (no cap) to 100,000,000; defaults to
     /// 50,000: measured on two cores, HTTP ingest kept its rate (within the noise) while a million-row export took 20 s;
-    /// 100,000 cost it about a tenth, no cap about 40%.
+    /// 100,000 cost it up to a tenth, no cap 40–55%.
     /// </summary>
     public long BusyMaxRowsPerSecond
     {
