@@ -21,6 +21,7 @@ public sealed partial class ExportService : IAsyncDisposable
 {
     private const int FlushBytes = 64 * 1024;
     private const int ProgressRows = 10_000;
+    private const int PaceRows = 256;
 
     private readonly ExportOptions options;
     private readonly IReadOnlyDictionary<string, ExposedTable> tables;
@@ -65,6 +66,9 @@ public sealed partial class ExportService : IAsyncDisposable
 
     /// <summary>Test hook: called when a run's retry was scheduled on the clock, with its delay.</summary>
     internal Action<TimeSpan>? RetryScheduled { get; set; }
+
+    /// <summary>Test hook: called when a job waits on the clock to keep to its row rate, with the wait.</summary>
+    internal Action<TimeSpan>? PaceScheduled { get; set; }
 
     /// <summary>Test hook: called after a job's final state (done or failed) was stored and notified.</summary>
     internal Action<ExportJob>? JobEnded { get; set; }
@@ -292,6 +296,7 @@ public sealed partial class ExportService : IAsyncDisposable
         }
 
         long rows = 0;
+        var pacer = new ExportPacer(options, PaceScheduled);
         var bytes = await store.PutAsync(job.ObjectKey, async (file, ct) =>
         {
             // The store owns the file; only the compressor in front of it is this method's to close.
@@ -314,6 +319,13 @@ public sealed partial class ExportService : IAsyncDisposable
                     if (++rows % ProgressRows == 0)
                     {
                         jobs.Touch(job with { Rows = rows });
+                    }
+
+                    if (rows % PaceRows == 0 && pacer.Enabled)
+                    {
+                        // Waiting here leaves the rest of the result in the socket: the database's sender blocks too,
+                        // so a paced export costs both sides little CPU. Memory stays one buffer.
+                        await pacer.PaceAsync(PaceRows, token).ConfigureAwait(false);
                     }
                 }, ct).ConfigureAwait(false);
                 await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);

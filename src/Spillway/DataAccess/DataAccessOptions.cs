@@ -60,6 +60,18 @@ internal sealed class ExportsConfig
     /// <summary>Defaults to 10 s.</summary>
     public int WebhookTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Rows per second a job writes at most while the write path is quiet. Defaults to 0: no cap.</summary>
+    public long MaxRowsPerSecond { get; set; }
+
+    /// <summary>Rows per second a job writes at most while the write path is busy. Defaults to 50,000; 0: no cap.</summary>
+    public long BusyMaxRowsPerSecond { get; set; } = Spillway.Exports.ExportOptions.DefaultBusyMaxRowsPerSecond;
+
+    /// <summary>
+    /// Messages per second (accepted by the queues plus delivered by the workers) above which the write path is busy.
+    /// Defaults to 100.
+    /// </summary>
+    public long IngestBusyMessagesPerSecond { get; set; } = Spillway.Exports.IngestActivity.DefaultBusyMessagesPerSecond;
+
     /// <summary>How often expired files and retention are handled. Defaults to 60 minutes.</summary>
     public int LifecycleIntervalMinutes { get; set; } = 60;
 

@@ -156,6 +156,9 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         Range(key + ":RetryMaxDelaySeconds", config.RetryMaxDelaySeconds, config.RetryInitialDelaySeconds, 21_600);
         Range(key + ":ExpireAfterDays", config.ExpireAfterDays, 1, 3650);
         Range(key + ":LifecycleIntervalMinutes", config.LifecycleIntervalMinutes, 1, 1440);
+        Range(key + ":MaxRowsPerSecond", config.MaxRowsPerSecond, 0, 100_000_000);
+        Range(key + ":BusyMaxRowsPerSecond", config.BusyMaxRowsPerSecond, 0, 100_000_000);
+        Range(key + ":IngestBusyMessagesPerSecond", config.IngestBusyMessagesPerSecond, 1, 10_000_000);
         Uri? publicBase = null;
         if (!string.IsNullOrWhiteSpace(config.PublicBaseUrl)
             && (!Uri.TryCreate(config.PublicBaseUrl, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))
@@ -185,6 +188,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1), MessageRetentionPeriod = TimeSpan.FromDays(14) },
             cancellationToken).ConfigureAwait(false);
         engine.TryGetQueue(QueueName, out var queue);
+        var ingest = IngestActivity.OverQueues(engine, QueueName, config.IngestBusyMessagesPerSecond, time);
         return new ExportService(
             new ExportOptions
             {
@@ -196,6 +200,9 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
                 RetryMaxDelay = TimeSpan.FromSeconds(config.RetryMaxDelaySeconds),
                 ExpireAfter = TimeSpan.FromDays(config.ExpireAfterDays),
                 PublicBaseUrl = publicBase,
+                MaxRowsPerSecond = config.MaxRowsPerSecond,
+                BusyMaxRowsPerSecond = config.BusyMaxRowsPerSecond,
+                IngestBusy = () => ingest.IsBusy,
                 TimeProvider = time,
             },
             exposed,
