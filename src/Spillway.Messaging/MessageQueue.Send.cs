@@ -245,6 +245,7 @@ public sealed partial class MessageQueue
     /// <summary>Under the lock: one durable send's messages become visible or delayed.</summary>
     private void Publish(in Appended send, long now)
     {
+        var messagesAhead = visibleCount + delayedCount;
         if (send.MovedIn)
         {
             TrackMovedIn(send.FirstSeq, send.Count);
@@ -269,7 +270,7 @@ public sealed partial class MessageQueue
             }
         }
 
-        cache.Add(send.Position, send.Payload, send.Count);
+        cache.Add(send.Position, send.Payload, send.Count, messagesAhead);
         if (send.Key is not null && keys.TryGetValue(send.Key, out var entry) && entry.Pending == send.Durable)
         {
             entry.Pending = null;

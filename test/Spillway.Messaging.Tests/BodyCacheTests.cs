@@ -9,7 +9,7 @@ public sealed class BodyCacheTests
     {
         var cache = new BodyCache(1024 * 1024);
         var payload = new byte[100];
-        cache.Add(10, payload, messages: 2);
+        cache.Add(10, payload, messages: 2, messagesAhead: 0);
 
         cache.Release(10);
         Assert.Same(payload, cache.Get(10));
@@ -25,7 +25,7 @@ public sealed class BodyCacheTests
         var cache = new BodyCache(10 * (100 + 64));
         for (var position = 0; position < 100; position++)
         {
-            cache.Add(position, new byte[100], messages: 1);
+            cache.Add(position, new byte[100], messages: 1, messagesAhead: 0);
             if (position != 0)
             {
                 cache.Release(position);
@@ -41,10 +41,10 @@ public sealed class BodyCacheTests
     public void A_payload_waiting_at_the_front_does_not_let_the_eviction_order_grow_without_bound()
     {
         var cache = new BodyCache(1024L * 1024 * 1024);
-        cache.Add(0, new byte[10], messages: 1); // a delayed message: not received for a long time
+        cache.Add(0, new byte[10], messages: 1, messagesAhead: 0); // a delayed message: not received for a long time
         for (var position = 1; position <= 100_000; position++)
         {
-            cache.Add(position, new byte[10], messages: 1);
+            cache.Add(position, new byte[10], messages: 1, messagesAhead: 0);
             cache.Release(position);
         }
 
@@ -58,10 +58,21 @@ public sealed class BodyCacheTests
         var cache = new BodyCache(3 * (100 + 64));
         for (var position = 0; position < 4; position++)
         {
-            cache.Add(position, new byte[100], messages: 1);
+            cache.Add(position, new byte[100], messages: 1, messagesAhead: 0);
         }
 
         Assert.Null(cache.Get(0));
         Assert.NotNull(cache.Get(3));
+    }
+
+    [Fact]
+    public void A_payload_behind_a_backlog_larger_than_the_budget_is_not_cached()
+    {
+        var cache = new BodyCache(100 * (100 + 64));
+        cache.Add(1, new byte[100], messages: 1, messagesAhead: 99);
+        cache.Add(2, new byte[100], messages: 1, messagesAhead: 101);
+
+        Assert.NotNull(cache.Get(1));
+        Assert.Null(cache.Get(2));
     }
 }

@@ -19,10 +19,16 @@ internal sealed class BodyCache(long budgetBytes)
     private Queue<long> order = new();
     private long bytes;
 
-    /// <summary>Caches the payload of the send record at <paramref name="position"/>, holding <paramref name="messages"/> messages.</summary>
-    public void Add(long position, byte[] payload, int messages)
+    /// <summary>
+    /// Caches the payload of the send record at <paramref name="position"/>, holding <paramref name="messages"/> messages,
+    /// unless the <paramref name="messagesAhead"/> waiting before them would fill the budget first: behind a backlog the
+    /// payload would be evicted before a consumer got to it, after surviving long enough to burden the garbage collector.
+    /// </summary>
+    public void Add(long position, byte[] payload, int messages, long messagesAhead)
     {
-        if (payload.Length > budgetBytes || !byPosition.TryAdd(position, new Cached(payload, messages)))
+        var perMessage = (payload.Length / Math.Max(1, messages)) + EntryOverhead;
+        if (payload.Length > budgetBytes || messagesAhead * perMessage > budgetBytes
+            || !byPosition.TryAdd(position, new Cached(payload, messages)))
         {
             return;
         }
