@@ -334,15 +334,15 @@ public sealed partial class SegmentLog
     /// <summary>Fails a group's appenders from a thread-pool work item: never on a writer thread, never under a lock.</summary>
     private static void FailOnPool(TaskCompletionSource[] completions, Exception fault) =>
         ThreadPool.UnsafeQueueUserWorkItem(
-            static state =>
-            {
-                foreach (var completion in state.Completions)
-                {
-                    completion.TrySetException(state.Fault);
-                }
-            },
-            (Completions: completions, Fault: fault),
-            preferLocal: false);
+            static state => Fail(state.Completions, state.Fault), (Completions: completions, Fault: fault), preferLocal: false);
+
+    private static void Fail(TaskCompletionSource[] completions, Exception fault)
+    {
+        foreach (var completion in completions)
+        {
+            completion.TrySetException(fault);
+        }
+    }
 
     /// <summary>A durable group's completion lanes and how many of them have appenders waiting.</summary>
     private readonly record struct Lanes(TaskCompletionSource[] Completions, int Used);
@@ -365,27 +365,27 @@ public sealed partial class SegmentLog
                 // The layer above could not take in what is durable: stop rather than acknowledge around it.
                 log.Stop(ex);
                 var faulted = log.Faulted();
-                foreach (var group in groups)
-                {
-                    foreach (var completion in group.Completions)
-                    {
-                        completion.TrySetException(faulted);
-                    }
-                }
-
+                groups.ForEach(group => Fail(group.Completions, faulted));
                 return;
             }
 
-            var lanes = 0;
+            var used = 1;
+            var lanes = groups[0].Completions.Length;
             foreach (var group in groups)
             {
-                lanes = Math.Max(lanes, group.Used);
+                used = Math.Max(used, group.Used);
             }
 
-            for (var lane = 1; lane < lanes; lane++)
+            for (var lane = 1; lane < used; lane++)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(
                     static state => state.Notice.Complete(state.Lane), (Notice: this, Lane: lane), preferLocal: false);
+            }
+
+            // Lanes no appender chose have no continuations: completing them here costs nothing.
+            for (var lane = used; lane < lanes; lane++)
+            {
+                Complete(lane);
             }
 
             Complete(0);
@@ -395,19 +395,7 @@ public sealed partial class SegmentLog
         {
             foreach (var group in groups)
             {
-                // A lane no appender chose has no continuations: completing it inline costs nothing.
-                if (lane == 0)
-                {
-                    for (var unused = Math.Max(1, group.Used); unused < group.Completions.Length; unused++)
-                    {
-                        group.Completions[unused].TrySetResult();
-                    }
-                }
-
-                if (lane < Math.Max(1, group.Used))
-                {
-                    group.Completions[lane].TrySetResult();
-                }
+                group.Completions[lane].TrySetResult();
             }
         }
     }
