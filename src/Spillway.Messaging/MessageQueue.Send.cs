@@ -203,7 +203,7 @@ public sealed partial class MessageQueue
         }
 
         appended.Enqueue(new Appended(append.Position, firstSeq, entries.Length, payload, key, append.Durable, movedIn));
-        return new PendingAppend(append, firstSeq, payload, sent);
+        return new PendingAppend(append, sent);
     }
 
     /// <summary>The covering fsync failed: nothing was stored, so the idempotency key must not answer for it.</summary>
@@ -307,7 +307,7 @@ public sealed partial class MessageQueue
         }
     }
 
-    private readonly record struct PendingAppend(AppendResult Append, long FirstSeq, byte[] Payload, SentMessage[] Sent);
+    private readonly record struct PendingAppend(AppendResult Append, SentMessage[] Sent);
 
     /// <summary>A send handed to the log and not yet published; <see cref="MovedIn"/> when it came from another queue.</summary>
     private readonly record struct Appended(
