@@ -6,9 +6,8 @@ namespace Spillway.Storage.Tests;
 /// The real file device with faults a test can switch on: a write torn after N bytes, failing fsyncs, a full disk,
 /// and an fsync that blocks until released (to line up concurrent appends). Counts writes and fsyncs.
 /// </summary>
-public sealed class FaultInjectingDevice : IStorageDevice
+public sealed class FaultInjectingDevice : ForwardingStorageDevice
 {
-    private readonly IStorageDevice inner = FileStorageDevice.Instance;
     private int fileSyncs;
     private int writes;
     private int segmentDeletes;
@@ -45,12 +44,10 @@ public sealed class FaultInjectingDevice : IStorageDevice
     /// <summary>Set when an fsync starts waiting on <see cref="SyncGate"/>.</summary>
     public ManualResetEventSlim SyncEntered { get; } = new();
 
-    public IStorageFile Open(string path, bool create) =>
-        new FaultyFile(this, inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
+    public override IStorageFile Open(string path, bool create) =>
+        new FaultyFile(this, Inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
 
-    public bool FileExists(string path) => inner.FileExists(path);
-
-    public void DeleteFile(string path)
+    public override void DeleteFile(string path)
     {
         if (path.EndsWith(".seg", StringComparison.Ordinal) && FailSegmentDeletesAfter is { } allowed)
         {
@@ -62,36 +59,24 @@ public sealed class FaultInjectingDevice : IStorageDevice
             FailSegmentDeletesAfter = allowed - 1;
         }
 
-        inner.DeleteFile(path);
+        Inner.DeleteFile(path);
         if (path.EndsWith(".seg", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref segmentDeletes);
         }
     }
 
-    public void Rename(string source, string destination) => inner.Rename(source, destination);
-
-    public IReadOnlyList<string> ListFiles(string directory, string suffix) => inner.ListFiles(directory, suffix);
-
-    public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
-
-    public void CreateDirectory(string path) => inner.CreateDirectory(path);
-
-    public void DeleteDirectory(string path) => inner.DeleteDirectory(path);
-
-    public void SyncDirectory(string path)
+    public override void SyncDirectory(string path)
     {
         if (FailDirectorySyncs)
         {
             throw new IOException("injected directory fsync failure");
         }
 
-        inner.SyncDirectory(path);
+        Inner.SyncDirectory(path);
     }
 
-    public IDisposable LockExclusive(string path) => inner.LockExclusive(path);
-
-    public long GetFreeBytes(string path) => FreeBytes ?? inner.GetFreeBytes(path);
+    public override long GetFreeBytes(string path) => FreeBytes ?? Inner.GetFreeBytes(path);
 
     /// <summary>Flips one bit of a file on disk (between runs).</summary>
     public static void FlipBit(string path, long offset, int bit = 0)
@@ -103,26 +88,22 @@ public sealed class FaultInjectingDevice : IStorageDevice
         stream.WriteByte((byte)(value ^ (1 << bit)));
     }
 
-    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner, bool isSegment) : IStorageFile
+    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner, bool isSegment) : ForwardingStorageFile(inner)
     {
-        public long Length => inner.Length;
-
-        public void Write(long offset, ReadOnlySpan<byte> data)
+        public override void Write(long offset, ReadOnlySpan<byte> data)
         {
             Interlocked.Increment(ref device.writes);
             if (isSegment && device.TearNextWriteAfter is { } keep)
             {
                 device.TearNextWriteAfter = null;
-                inner.Write(offset, data[..Math.Min(keep, data.Length)]);
+                Inner.Write(offset, data[..Math.Min(keep, data.Length)]);
                 throw new IOException("injected torn write");
             }
 
-            inner.Write(offset, data);
+            Inner.Write(offset, data);
         }
 
-        public int Read(long offset, Span<byte> destination) => inner.Read(offset, destination);
-
-        public void Sync()
+        public override void Sync()
         {
             Interlocked.Increment(ref device.fileSyncs);
             if (device.SyncGate is { } gate)
@@ -136,11 +117,7 @@ public sealed class FaultInjectingDevice : IStorageDevice
                 throw new IOException("injected fsync failure (EIO)");
             }
 
-            inner.Sync();
+            Inner.Sync();
         }
-
-        public void Truncate(long length) => inner.Truncate(length);
-
-        public void Dispose() => inner.Dispose();
     }
 }
