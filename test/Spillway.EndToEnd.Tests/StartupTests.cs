@@ -24,7 +24,10 @@ public sealed class StartupTests : IDisposable
     [Theory]
     [InlineData("--Spillway:Engine:CompactionThreshold=0.95", "Spillway:Engine:CompactionThreshold")]
     [InlineData("--Spillway:Engine:FifoSendRateLimit=0", "Spillway:Engine:FifoSendRateLimit")]
-    public async Task A_bad_engine_setting_stops_start_up_naming_the_key(string setting, string key)
+    [InlineData("--Spillway:Exports:MaxRowsPerSecond=-1", "Spillway:Exports:MaxRowsPerSecond")]
+    [InlineData("--Spillway:Exports:BusyMaxRowsPerSecond=100000001", "Spillway:Exports:BusyMaxRowsPerSecond")]
+    [InlineData("--Spillway:Exports:IngestBusyMessagesPerSecond=0", "Spillway:Exports:IngestBusyMessagesPerSecond")]
+    public async Task A_bad_engine_or_export_setting_stops_start_up_naming_the_key(string setting, string key)
     {
         var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
             ["serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName, setting]);
