@@ -52,13 +52,8 @@ try
         // Warm-up, a whole export: JIT (through its tiers), pools, buffers and the table's pages are in place first.
         await server.ExportAsync();
 
-        var copyFile = Path.Combine(work, "copy.csv");
-        var copyWatch = Stopwatch.StartNew();
-        await Psql.RunAsync(url, $"\\copy (SELECT id, name, email, created_at FROM {Table} ORDER BY id) TO '{copyFile}' WITH (FORMAT csv, HEADER)");
-        var copySeconds = copyWatch.Elapsed.TotalSeconds;
-        var copyRows = CountLines(copyFile) - 1;
+        var (copySeconds, copyRows) = await CopyWithPsqlAsync();
         var copyRate = copyRows / copySeconds;
-        File.Delete(copyFile);
 
         var quiet = await server.ExportAsync();
         if (quiet.Rows != copyRows)
@@ -67,13 +62,16 @@ try
         }
 
         Console.WriteLine($"ingest: wrk -t2 -c{settings.Connections}, {settings.WindowSeconds} s windows…");
-        IngestWindow before, during, after;
+        IngestWindow before, during, duringPsql, after;
+        (double Seconds, long Rows) busyCopy = default;
         ExportRun? busy = null;
         await using (var load = Wrk.Start(settings, server.BaseAddress))
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
             before = await server.MeasureIngestAsync(() => Task.Delay(TimeSpan.FromSeconds(settings.WindowSeconds)));
             during = await server.MeasureIngestAsync(async () => busy = await server.ExportAsync());
+            // The baseline of what extracting the table costs ingest: the same rows by psql, during the same load.
+            duringPsql = await server.MeasureIngestAsync(async () => busyCopy = await CopyWithPsqlAsync());
             after = await server.MeasureIngestAsync(() => Task.Delay(TimeSpan.FromSeconds(settings.WindowSeconds)));
             load.EnsureRunning();
         }
@@ -85,22 +83,35 @@ try
             resident memory         : +{quiet.MemoryGrowth / 1e6:0.0} MB during that export (server process, baseline {quiet.MemoryBaseline / 1e6:0} MB; target < 50 MB)
             ingest alone            : {alone,12:N0} req/s (before {before.Rate:N0}, after {after.Rate:N0}; POST /submit, 202 after fsync)
             ingest during an export : {during.Rate,12:N0} req/s = {during.Rate / alone:0.00}x alone ({during.Seconds:0.0} s)
+            ingest during psql \copy: {duringPsql.Rate,12:N0} req/s = {duringPsql.Rate / alone:0.00}x alone ({duringPsql.Seconds:0.0} s, {busyCopy.Rows / busyCopy.Seconds:N0} rows/s): the baseline
             export during ingest    : {busy!.Seconds,7:0.00} s  {busy.Rate,12:N0} rows/s  = {busy.Rate / copyRate:0.00}x psql ({busy.Rows:N0} rows)
             resident memory, ingest : +{during.MemoryGrowth / 1e6:0.0} MB over the export window, +{before.MemoryGrowth / 1e6:0.0} MB over the first window alone
 
             """));
         results.Add(string.Create(CultureInfo.InvariantCulture,
-            $"| {label} | {copyRate:N0} | {quiet.Rate:N0} ({quiet.Rate / copyRate:0.00}x) | {quiet.MemoryGrowth / 1e6:0.0} MB | {alone:N0} | {during.Rate:N0} ({during.Rate / alone:0.00}x) | {busy.Rate:N0} ({busy.Rate / copyRate:0.00}x) |"));
+            $"| {label} | {copyRate:N0} | {quiet.Rate:N0} ({quiet.Rate / copyRate:0.00}x) | {quiet.MemoryGrowth / 1e6:0.0} MB | {alone:N0} | {during.Rate:N0} ({during.Rate / alone:0.00}x) | {duringPsql.Rate:N0} ({duringPsql.Rate / alone:0.00}x) | {busy.Rate:N0} ({busy.Rate / copyRate:0.00}x) |"));
     }
 
-    Console.WriteLine("| server | psql \\copy rows/s | export rows/s, quiet | RSS growth | ingest req/s alone | ingest req/s during export | export rows/s during ingest |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| server | psql \\copy rows/s | export rows/s, quiet | RSS growth | ingest req/s alone | ingest req/s during export | ingest req/s during psql \\copy | export rows/s during ingest |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     results.ForEach(Console.WriteLine);
 }
 finally
 {
     await Psql.RunAsync(url, $"DROP TABLE IF EXISTS {Table}");
     Directory.Delete(work, recursive: true);
+}
+
+// psql's \copy of the export's query into a file: seconds and rows.
+async Task<(double Seconds, long Rows)> CopyWithPsqlAsync()
+{
+    var file = Path.Combine(work, "copy.csv");
+    var watch = Stopwatch.StartNew();
+    await Psql.RunAsync(url, $"\\copy (SELECT id, name, email, created_at FROM {Table} ORDER BY id) TO '{file}' WITH (FORMAT csv, HEADER)");
+    var seconds = watch.Elapsed.TotalSeconds;
+    var rows = CountLines(file) - 1;
+    File.Delete(file);
+    return (seconds, rows);
 }
 
 static long CountLines(string path)

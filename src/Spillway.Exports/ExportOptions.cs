@@ -12,6 +12,7 @@ public sealed class ExportOptions
     private readonly TimeProvider timeProvider = TimeProvider.System;
     private readonly long maxRowsPerSecond;
     private readonly long busyMaxRowsPerSecond = DefaultBusyMaxRowsPerSecond;
+    private readonly int niceness = 19;
 
     /// <summary>Directory of the jobs' durable state. Required.</summary>
     public required string JobDirectory { get; init; }
@@ -83,6 +84,17 @@ public sealed class ExportOptions
     {
         get => busyMaxRowsPerSecond;
         init => busyMaxRowsPerSecond = InRange(value, 0, MaxRate, nameof(BusyMaxRowsPerSecond));
+    }
+
+    /// <summary>
+    /// Nice value (Linux, 0 to 19) of the thread that streams a CSV the database writes itself (PostgreSQL's COPY) into
+    /// the file. Defaults to 19: the export takes the CPU the write path leaves, and through the socket's backpressure
+    /// the database's side of the COPY waits with it. 0 runs it at the server's own priority.
+    /// </summary>
+    public int Niceness
+    {
+        get => niceness;
+        init => niceness = InRange(value, 0, 19, nameof(Niceness));
     }
 
     /// <summary>

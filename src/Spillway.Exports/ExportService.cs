@@ -297,6 +297,7 @@ public sealed partial class ExportService : IAsyncDisposable
 
         long rows = 0;
         var pacer = new ExportPacer(options, PaceScheduled);
+        var query = new TableQuery { Filters = filters };
         var bytes = await store.PutAsync(job.ObjectKey, async (file, ct) =>
         {
             // The store owns the file; only the compressor in front of it is this method's to close.
@@ -304,31 +305,9 @@ public sealed partial class ExportService : IAsyncDisposable
             var output = gzip ?? file;
             try
             {
-                var buffer = new ArrayBufferWriter<byte>(FlushBytes * 2);
-                var formatter = RowFormatter.For(job.Request.Format, table.Reader.Columns);
-                formatter.WriteHeader(buffer);
-                rows = await table.Reader.ReadAsync(new TableQuery { Filters = filters }, async (row, token) =>
-                {
-                    formatter.WriteRow(row, buffer);
-                    if (buffer.WrittenCount >= FlushBytes)
-                    {
-                        await output.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
-                        buffer.ResetWrittenCount();
-                    }
-
-                    if (++rows % ProgressRows == 0)
-                    {
-                        jobs.Touch(job with { Rows = rows });
-                    }
-
-                    if (rows % PaceRows == 0 && pacer.Enabled)
-                    {
-                        // Waiting here leaves the rest of the result in the socket: the database's sender blocks too,
-                        // so a paced export costs both sides little CPU. Memory stays one buffer.
-                        await pacer.PaceAsync(PaceRows, token).ConfigureAwait(false);
-                    }
-                }, ct).ConfigureAwait(false);
-                await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                rows = job.Request.Format == ExportFormat.Csv && table.Reader.CopiesCsv
+                    ? await CopyCsvAsync(job, table.Reader, query, pacer, output, ct).ConfigureAwait(false)
+                    : await FormatRowsAsync(job, table.Reader, query, pacer, output, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -339,6 +318,82 @@ public sealed partial class ExportService : IAsyncDisposable
             }
         }, cancellationToken).ConfigureAwait(false);
         return (rows, bytes);
+    }
+
+    /// <summary>The rows one by one, formatted here: NDJSON, and CSV from databases that do not write it themselves.</summary>
+    private async Task<long> FormatRowsAsync(
+        ExportJob job, ITableReader reader, TableQuery query, ExportPacer pacer, Stream output, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(FlushBytes * 2);
+        var formatter = RowFormatter.For(job.Request.Format, reader.Columns);
+        formatter.WriteHeader(buffer);
+        long rows = 0;
+        await reader.ReadAsync(query, async (row, token) =>
+        {
+            formatter.WriteRow(row, buffer);
+            if (buffer.WrittenCount >= FlushBytes)
+            {
+                await output.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+
+            if (++rows % ProgressRows == 0)
+            {
+                jobs.Touch(job with { Rows = rows });
+            }
+
+            if (rows % PaceRows == 0 && pacer.Enabled)
+            {
+                // Waiting here leaves the rest of the result in the socket: the database's sender blocks too,
+                // so a paced export costs both sides little CPU. Memory stays one buffer.
+                await pacer.PaceAsync(PaceRows, token).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>
+    /// CSV from the database's bulk export (<see cref="ITableReader.CopyCsvAsync"/>), made and written on a thread of its
+    /// own at <see cref="ExportOptions.Niceness"/>: the export takes the CPU the write path leaves, and the database's
+    /// side of the COPY, which waits on the socket when this side reads slower, yields with it.
+    /// </summary>
+    private async Task<long> CopyCsvAsync(
+        ExportJob job, ITableReader reader, TableQuery query, ExportPacer pacer, Stream output, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        await reader.CopyCsvAsync(query, async (source, ct) =>
+            rows = await BackgroundThread.RunAsync("spillway export", options.Niceness, () => PumpCsv(job, reader, source, output, pacer, ct))
+                .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    private long PumpCsv(ExportJob job, ITableReader reader, ICsvRecordSource source, Stream output, ExportPacer pacer, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(FlushBytes * 2);
+        RowFormatter.For(ExportFormat.Csv, reader.Columns).WriteHeader(buffer);
+        long rows = 0;
+        int records;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            records = source.Fill(buffer, FlushBytes);
+            output.Write(buffer.WrittenSpan);
+            buffer.ResetWrittenCount();
+            if ((rows + records) / ProgressRows != rows / ProgressRows)
+            {
+                jobs.Touch(job with { Rows = rows + records });
+            }
+
+            rows += records;
+            if (records > 0 && pacer.Enabled)
+            {
+                pacer.Pace(records, cancellationToken);
+            }
+        }
+        while (records > 0);
+
+        return rows;
     }
 
     private async Task NotifyAsync(ExportJob job, CancellationToken cancellationToken)

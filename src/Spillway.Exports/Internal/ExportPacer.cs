@@ -41,12 +41,24 @@ internal sealed class ExportPacer
     /// <summary>Accounts for <paramref name="rows"/> just written and waits on the clock while the job is ahead.</summary>
     public async ValueTask PaceAsync(int rows, CancellationToken cancellationToken)
     {
+        if (Wait(rows, cancellationToken) is { } wait)
+        {
+            await wait.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>As <see cref="PaceAsync"/>, blocking the calling thread (a job's own thread) while it waits.</summary>
+    public void Pace(int rows, CancellationToken cancellationToken) =>
+        Wait(rows, cancellationToken)?.GetAwaiter().GetResult();
+
+    private Task? Wait(int rows, CancellationToken cancellationToken)
+    {
         // A busy write path only ever lowers the rate: a busy cap above the quiet one does not raise it.
         var rate = ingestBusy?.Invoke() == true && (quietRate == 0 || busyRate < quietRate) ? busyRate : quietRate;
         if (rate == 0)
         {
             started = false;
-            return;
+            return null;
         }
 
         var now = time.GetTimestamp();
@@ -57,13 +69,15 @@ internal sealed class ExportPacer
         }
 
         due += (long)Math.Ceiling(rows * (double)time.TimestampFrequency / rate);
-        if (due - now >= minWaitTicks)
+        if (due - now < minWaitTicks)
         {
-            var delay = time.GetElapsedTime(now, due);
-            var wait = Task.Delay(delay, time, cancellationToken);
-            waiting?.Invoke(delay);
-            await wait.ConfigureAwait(false);
+            return null;
         }
+
+        var delay = time.GetElapsedTime(now, due);
+        var wait = Task.Delay(delay, time, cancellationToken);
+        waiting?.Invoke(delay);
+        return wait;
     }
 
     private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);

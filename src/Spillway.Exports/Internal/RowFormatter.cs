@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Spillway.Sinks;
 
@@ -17,36 +15,30 @@ internal abstract class RowFormatter
     public abstract void WriteRow(TableRow row, IBufferWriter<byte> output);
 }
 
-/// <summary>
-/// RFC 4180: a header row of the column names, CRLF after every record, a field in double quotes when it holds a
-/// comma, a double quote or a line break, with inner quotes doubled. NULL is an empty field; times are ISO-8601
-/// UTC, booleans true/false, numbers invariant (round-trip for reals).
-/// </summary>
+/// <summary>RFC 4180 by <see cref="CsvFields"/>: a header row of the column names, then a record per row.</summary>
 internal sealed class CsvFormatter(IReadOnlyList<ReadColumn> columns) : RowFormatter
 {
-    private static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",\"\r\n");
-
     public override void WriteHeader(IBufferWriter<byte> output)
     {
         for (var i = 0; i < columns.Count; i++)
         {
             if (i > 0)
             {
-                Write(output, ","u8);
+                CsvFields.WriteSeparator(output);
             }
 
-            WriteText(output, columns[i].Name);
+            CsvFields.WriteText(output, columns[i].Name);
         }
 
-        Write(output, "\r\n"u8);
+        CsvFields.WriteRecordEnd(output);
     }
 
     public override void WriteRow(TableRow row, IBufferWriter<byte> output)
     {
-        WriteFormattable(output, row.Id, "D");
+        CsvFields.WriteId(output, row.Id);
         for (var i = 1; i < columns.Count; i++)
         {
-            Write(output, ","u8);
+            CsvFields.WriteSeparator(output);
             if (row.IsNull(i))
             {
                 continue;
@@ -55,53 +47,24 @@ internal sealed class CsvFormatter(IReadOnlyList<ReadColumn> columns) : RowForma
             switch (columns[i].Type)
             {
                 case ColumnType.Integer:
-                    WriteFormattable(output, row.GetInt64(i), null);
+                    CsvFields.WriteInteger(output, row.GetInt64(i));
                     break;
                 case ColumnType.Real:
-                    WriteFormattable(output, row.GetDouble(i), "R");
+                    CsvFields.WriteReal(output, row.GetDouble(i));
                     break;
                 case ColumnType.Boolean:
-                    Write(output, row.GetBoolean(i) ? "true"u8 : "false"u8);
+                    CsvFields.WriteBoolean(output, row.GetBoolean(i));
                     break;
                 case ColumnType.Timestamp:
-                    WriteFormattable(output, row.GetTimestamp(i), "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'");
+                    CsvFields.WriteTimestamp(output, row.GetTimestamp(i));
                     break;
                 default:
-                    WriteText(output, row.GetString(i));
+                    CsvFields.WriteText(output, row.GetString(i));
                     break;
             }
         }
 
-        Write(output, "\r\n"u8);
-    }
-
-    private static void WriteText(IBufferWriter<byte> output, string text)
-    {
-        if (text.AsSpan().IndexOfAny(NeedsQuotes) >= 0)
-        {
-            text = "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        }
-
-        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, span));
-    }
-
-    private static void WriteFormattable<T>(IBufferWriter<byte> output, T value, string? format)
-        where T : IUtf8SpanFormattable
-    {
-        var span = output.GetSpan(64);
-        if (!value.TryFormat(span, out var written, format, CultureInfo.InvariantCulture))
-        {
-            throw new InvalidOperationException($"A {typeof(T).Name} did not fit in 64 bytes.");
-        }
-
-        output.Advance(written);
-    }
-
-    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
+        CsvFields.WriteRecordEnd(output);
     }
 }
 

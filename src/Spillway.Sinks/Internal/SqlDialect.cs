@@ -261,6 +261,14 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
     /// <summary>Reads a boolean column's value.</summary>
     public virtual bool ReadBoolean(DbDataReader reader, int ordinal) => reader.GetBoolean(ordinal);
 
+    /// <summary>Whether the database writes a query's result as CSV itself (<see cref="CopyCsvAsync"/>).</summary>
+    public virtual bool CopiesCsv => false;
+
+    /// <summary>Has the database write the query's result as CSV; see <see cref="ITableReader.CopyCsvAsync"/>.</summary>
+    public virtual Task CopyCsvAsync(
+        DbConnection connection, CsvCopyQuery query, Func<ICsvRecordSource, CancellationToken, Task> consume, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{Provider} does not write CSV itself; read the rows instead.");
+
     /// <summary>
     /// Deletes at most <paramref name="batchSize"/> rows whose created-at is before the parameter at index 0, the
     /// oldest first: a short statement that holds its locks briefly, so ingest is never blocked for long.

@@ -114,6 +114,31 @@ internal sealed class SqlTableReader : ITableReader
         }, cancellationToken);
     }
 
+    public bool CopiesCsv => dialect.CopiesCsv;
+
+    public Task CopyCsvAsync(TableQuery query, Func<ICsvRecordSource, CancellationToken, Task> consume, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(consume);
+        if (!dialect.CopiesCsv)
+        {
+            throw new NotSupportedException($"Sink '{Name}' ({Provider}) does not write CSV itself; read the rows instead.");
+        }
+
+        var copy = new CsvCopyQuery(
+            dialect.Shape.Table,
+            dialect.Shape.IdColumn,
+            Columns,
+            [.. query.Filters.Select(f => (Find(f.Column), f.Operator, f.Value))],
+            query.After,
+            query.Limit is < 0 ? throw new ArgumentOutOfRangeException(nameof(query), "Limit must not be negative.") : query.Limit);
+        return runner.RunAsync(async (connection, ct) =>
+        {
+            await dialect.CopyCsvAsync(connection, copy, consume, ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+    }
+
     public Task<int> DeleteOlderThanAsync(DateTime cutoffUtc, int batchSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -162,7 +187,7 @@ internal sealed class SqlTableReader : ITableReader
         command.Parameters.Add(parameter);
     }
 
-    private static string Operator(FilterOperator op) => op switch
+    internal static string Operator(FilterOperator op) => op switch
     {
         FilterOperator.Equal => " = ",
         FilterOperator.GreaterThan => " > ",

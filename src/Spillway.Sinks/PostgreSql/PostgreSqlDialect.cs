@@ -59,7 +59,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override void ClearPool(DbConnection connection) => dataSource.Clear();
 
-    public override string Quote(string identifier) => '"' + identifier + '"';
+    public override string Quote(string identifier) => QuoteIdentifier(identifier);
+
+    internal static string QuoteIdentifier(string identifier) => '"' + identifier + '"';
 
     public override string TableExistsSql() =>
         $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
@@ -121,6 +123,12 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override Guid ReadId(DbDataReader reader, int ordinal) => reader.GetGuid(ordinal);
 
     public override DateTime ReadTimestamp(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTime>(ordinal);
+
+    public override bool CopiesCsv => true;
+
+    public override Task CopyCsvAsync(
+        DbConnection connection, CsvCopyQuery query, Func<ICsvRecordSource, CancellationToken, Task> consume, CancellationToken cancellationToken) =>
+        PostgreSqlCsvCopy.RunAsync((NpgsqlConnection)connection, query, consume, cancellationToken);
 
     private async Task WriteRowAsync(NpgsqlBinaryImporter importer, MappedRow row, CancellationToken cancellationToken)
     {

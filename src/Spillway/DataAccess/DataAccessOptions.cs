@@ -67,6 +67,11 @@ internal sealed class ExportsConfig
     public long BusyMaxRowsPerSecond { get; set; } = Spillway.Exports.ExportOptions.DefaultBusyMaxRowsPerSecond;
 
     /// <summary>
+    /// Nice value (Linux, 0–19) of the thread that streams a CSV PostgreSQL writes itself into the file. Defaults to 19.
+    /// </summary>
+    public int Niceness { get; set; } = 19;
+
+    /// <summary>
     /// Messages per second (accepted by the queues plus delivered by the workers) above which the write path is busy.
     /// Defaults to 100.
     /// </summary>

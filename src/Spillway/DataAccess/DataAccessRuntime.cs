@@ -158,6 +158,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         Range(key + ":LifecycleIntervalMinutes", config.LifecycleIntervalMinutes, 1, 1440);
         Range(key + ":MaxRowsPerSecond", config.MaxRowsPerSecond, 0, 100_000_000);
         Range(key + ":BusyMaxRowsPerSecond", config.BusyMaxRowsPerSecond, 0, 100_000_000);
+        Range(key + ":Niceness", config.Niceness, 0, 19);
         Range(key + ":IngestBusyMessagesPerSecond", config.IngestBusyMessagesPerSecond, 1, 10_000_000);
         Uri? publicBase = null;
         if (!string.IsNullOrWhiteSpace(config.PublicBaseUrl)
@@ -202,6 +203,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
                 PublicBaseUrl = publicBase,
                 MaxRowsPerSecond = config.MaxRowsPerSecond,
                 BusyMaxRowsPerSecond = config.BusyMaxRowsPerSecond,
+                Niceness = config.Niceness,
                 IngestBusy = () => ingest.IsBusy,
                 TimeProvider = time,
             },
