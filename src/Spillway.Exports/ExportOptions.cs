@@ -75,10 +75,12 @@ public sealed class ExportOptions
     }
 
     /// <summary>
-    /// Rows per second a job writes at most while <see cref="IngestBusy"/> says the write path is busy, so that a
-    /// "Download" click does not slow the burst of writes the server exists for. 0 (no cap) to 100,000,000; defaults to
-    /// 50,000: measured on two cores, HTTP ingest kept its rate (within the noise) while a million-row export took 20 s;
-    /// 100,000 cost it up to a tenth, no cap 40–55%.
+    /// Rows per second a job that runs at the server's own priority writes at most while <see cref="IngestBusy"/> says
+    /// the write path is busy, so that a "Download" click does not slow the burst of writes the server exists for: NDJSON,
+    /// and CSV from databases without a bulk export (SQLite, MariaDB), whose rows the driver and the formatter handle on
+    /// the thread pool. A CSV from PostgreSQL runs at <see cref="Niceness"/> instead and is not held to it. 0 (no cap) to
+    /// 100,000,000; defaults to 50,000: measured on two cores, HTTP ingest kept its rate (within the noise) while a
+    /// million-row row-by-row export took 20 s; 100,000 cost it up to a tenth, no cap 40–55%.
     /// </summary>
     public long BusyMaxRowsPerSecond
     {
@@ -87,9 +89,10 @@ public sealed class ExportOptions
     }
 
     /// <summary>
-    /// Nice value (Linux, 0 to 19) of the thread that streams a CSV the database writes itself (PostgreSQL's COPY) into
-    /// the file. Defaults to 19: the export takes the CPU the write path leaves, and through the socket's backpressure
-    /// the database's side of the COPY waits with it. 0 runs it at the server's own priority.
+    /// Nice value (Linux, 0 to 19) of the thread that makes a CSV from PostgreSQL's bulk export and writes it to the
+    /// file. Defaults to 19: the export takes the CPU the write path leaves, and the database's side of the COPY, which
+    /// waits on the socket while this side reads slower, yields with it. 0 runs it at the server's own priority, and
+    /// then <see cref="BusyMaxRowsPerSecond"/> holds it as it holds every other export.
     /// </summary>
     public int Niceness
     {

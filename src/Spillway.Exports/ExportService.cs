@@ -296,7 +296,6 @@ public sealed partial class ExportService : IAsyncDisposable
         }
 
         long rows = 0;
-        var pacer = new ExportPacer(options, PaceScheduled);
         var query = new TableQuery { Filters = filters };
         var bytes = await store.PutAsync(job.ObjectKey, async (file, ct) =>
         {
@@ -305,7 +304,9 @@ public sealed partial class ExportService : IAsyncDisposable
             var output = gzip ?? file;
             try
             {
-                rows = job.Request.Format == ExportFormat.Csv && table.Reader.CopiesCsv
+                var copy = job.Request.Format == ExportFormat.Csv && table.Reader.CopiesCsv;
+                var pacer = new ExportPacer(options, PaceScheduled, yieldsByPriority: copy && options.Niceness > 0);
+                rows = copy
                     ? await CopyCsvAsync(job, table.Reader, query, pacer, output, ct).ConfigureAwait(false)
                     : await FormatRowsAsync(job, table.Reader, query, pacer, output, ct).ConfigureAwait(false);
             }

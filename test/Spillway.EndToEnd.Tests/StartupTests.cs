@@ -27,6 +27,7 @@ public sealed class StartupTests : IDisposable
     [InlineData("--Spillway:Exports:MaxRowsPerSecond=-1", "Spillway:Exports:MaxRowsPerSecond")]
     [InlineData("--Spillway:Exports:BusyMaxRowsPerSecond=100000001", "Spillway:Exports:BusyMaxRowsPerSecond")]
     [InlineData("--Spillway:Exports:IngestBusyMessagesPerSecond=0", "Spillway:Exports:IngestBusyMessagesPerSecond")]
+    [InlineData("--Spillway:Exports:Niceness=20", "Spillway:Exports:Niceness")]
     public async Task A_bad_engine_or_export_setting_stops_start_up_naming_the_key(string setting, string key)
     {
         var (exitCode, output) = await SpillwayProcess.RunToExitAsync(

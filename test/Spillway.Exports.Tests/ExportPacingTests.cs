@@ -106,6 +106,30 @@ public sealed class ExportPacingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_from_postgresql_yields_by_its_priority_and_is_not_held_to_the_busy_cap()
+    {
+        await using var host = await StartAsync(jobs => new ExportOptions
+        {
+            JobDirectory = jobs, BusyMaxRowsPerSecond = 1_000, IngestBusy = () => true, TimeProvider = clock,
+        });
+        await host.SubmitAsync(new { table = "users", format = "csv" });
+        Assert.Null(await NextWaitAsync());
+        Assert.Equal(Rows, (await ended.Task).Rows);
+    }
+
+    [Fact]
+    public async Task A_csv_from_postgresql_at_the_servers_own_priority_is_held_to_the_busy_cap()
+    {
+        await using var host = await StartAsync(jobs => new ExportOptions
+        {
+            JobDirectory = jobs, BusyMaxRowsPerSecond = 1_000, IngestBusy = () => true, Niceness = 0, TimeProvider = clock,
+        });
+        await host.SubmitAsync(new { table = "users", format = "csv" });
+        Assert.InRange((await AdvanceToTheEndAsync()).TotalSeconds, 4.999, 5.001);
+        Assert.Equal(Rows, (await ended.Task).Rows);
+    }
+
+    [Fact]
     public async Task Without_a_cap_or_busy_ingest_an_export_never_waits_on_the_clock()
     {
         await using var host = await StartAsync(jobs => new ExportOptions
@@ -174,11 +198,14 @@ public sealed class ExportPacingTests : IAsyncLifetime
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExportOptions { JobDirectory = directory, MaxRowsPerSecond = -1 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExportOptions { JobDirectory = directory, BusyMaxRowsPerSecond = 100_000_001 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExportOptions { JobDirectory = directory, Niceness = 20 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExportOptions { JobDirectory = directory, Niceness = -1 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new IngestActivity(() => 0, busyMessagesPerSecond: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new IngestActivity(() => 0, window: TimeSpan.Zero));
         var defaults = new ExportOptions { JobDirectory = directory };
         Assert.Equal(0, defaults.MaxRowsPerSecond);
         Assert.Equal(50_000, defaults.BusyMaxRowsPerSecond);
+        Assert.Equal(19, defaults.Niceness);
     }
 
     private Task<ExportHost> StartAsync(Func<string, ExportOptions> configure) => ExportHost.StartAsync(

@@ -2,7 +2,7 @@ namespace Spillway.Exports.Internal;
 
 /// <summary>
 /// Holds one job to a row rate on the injected clock: <see cref="ExportOptions.MaxRowsPerSecond"/> while the write
-/// path is quiet, <see cref="ExportOptions.BusyMaxRowsPerSecond"/> while it is busy. A token bucket: every row costs
+/// path is quiet, <see cref="ExportOptions.BusyMaxRowsPerSecond"/> while it is busy (jobs at the server's own priority). A token bucket: every row costs
 /// 1/rate seconds of clock; the job waits when it is ahead of its due time.
 /// </summary>
 internal sealed class ExportPacer
@@ -24,10 +24,16 @@ internal sealed class ExportPacer
     private long due;
     private bool started;
 
-    public ExportPacer(ExportOptions options, Action<TimeSpan>? waiting)
+    /// <param name="options">The rates.</param>
+    /// <param name="waiting">Told of every wait.</param>
+    /// <param name="yieldsByPriority">
+    /// Whether the job runs at a low CPU priority (<see cref="ExportOptions.Niceness"/>), which yields to the write path
+    /// by itself: then only <see cref="ExportOptions.MaxRowsPerSecond"/> applies.
+    /// </param>
+    public ExportPacer(ExportOptions options, Action<TimeSpan>? waiting, bool yieldsByPriority)
     {
         quietRate = options.MaxRowsPerSecond;
-        busyRate = options.BusyMaxRowsPerSecond;
+        busyRate = yieldsByPriority ? 0 : options.BusyMaxRowsPerSecond;
         ingestBusy = busyRate > 0 ? options.IngestBusy : null;
         time = options.TimeProvider;
         this.waiting = waiting;
