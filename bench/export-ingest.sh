@@ -4,7 +4,8 @@
 #   bench/export-ingest.sh [DATABASE-URL] [ROWS] [--connections N] [--window-seconds N] [--set Key=Value]…
 #                          [--busy-caps a,b,…]
 # The URL defaults to SPILLWAY_TEST_POSTGRES, ROWS to 1,000,000; --busy-caps 50000,0 measures each
-# Spillway:Exports:BusyMaxRowsPerSecond on a fresh server. Wrap it in flock with the other benchmarks.
+# Spillway:Exports:BusyMaxRowsPerSecond on a fresh server ("default" leaves it unset: default,default,default is three
+# rounds of the defaults). Wrap it in flock with the other benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d -t spillway-export-ingest-XXXXXX)

@@ -7,7 +7,8 @@ namespace Spillway.Exports.Bench;
 /// [--set Key=Value]… [--busy-caps a,b,…]</c>; bench/export-ingest.sh passes wrk's script (bench/wrk-common.sh). The URL defaults to SPILLWAY_TEST_POSTGRES, rows to 1,000,000, the server to the Release
 /// build of src/Spillway, wrk to 64 connections, the ingest windows to 10 s; each <c>--set</c> goes to the server as
 /// <c>--Key=Value</c> (e.g. <c>--set Spillway:Exports:MaxRowsPerSecond=500000</c>); <c>--busy-caps</c> repeats the
-/// measurements on a fresh server for each <c>Spillway:Exports:BusyMaxRowsPerSecond</c> listed (0: no cap).
+/// measurements on a fresh server for each <c>Spillway:Exports:BusyMaxRowsPerSecond</c> listed (0: no cap; "default":
+/// not set, so <c>default,default,default</c> is three rounds of the defaults).
 /// </summary>
 internal sealed record BenchSettings(
     string DatabaseUrl, int Rows, string SpillwayDll, int Connections, int WindowSeconds, IReadOnlyList<string> ServerSettings, IReadOnlyList<long?> BusyCaps, string WrkScript)
@@ -38,7 +39,7 @@ internal sealed record BenchSettings(
                     window = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 case "--busy-caps":
-                    caps.AddRange(args[++i].Split(',').Select(c => (long?)long.Parse(c, CultureInfo.InvariantCulture)));
+                    caps.AddRange(args[++i].Split(',').Select(c => c == "default" ? null : (long?)long.Parse(c, CultureInfo.InvariantCulture)));
                     break;
                 case "--set":
                     sets.Add(args[++i]);
