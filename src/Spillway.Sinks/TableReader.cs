@@ -158,12 +158,15 @@ public sealed class TableRow
 {
     private readonly DbDataReader reader;
     private readonly SqlDialect dialect;
+    private readonly JsonEncodedText[] names;
 
     internal TableRow(DbDataReader reader, SqlDialect dialect, IReadOnlyList<ReadColumn> columns)
     {
         this.reader = reader;
         this.dialect = dialect;
         Columns = columns;
+        // Once per query, not once per row and column: a million-row NDJSON export writes each name a million times.
+        names = [.. columns.Select(c => JsonEncodedText.Encode(c.Name))];
     }
 
     /// <summary>The columns, in the reader's order.</summary>
@@ -196,11 +199,11 @@ public sealed class TableRow
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
-        writer.WriteString(Columns[0].Name, Id);
+        writer.WriteString(names[0], Id);
         for (var i = 1; i < Columns.Count; i++)
         {
             var column = Columns[i];
-            writer.WritePropertyName(column.Name);
+            writer.WritePropertyName(names[i]);
             if (IsNull(i))
             {
                 writer.WriteNullValue();
