@@ -82,8 +82,9 @@ try
             export, write path quiet: {quiet.Seconds,7:0.00} s  {quiet.Rate,12:N0} rows/s  = {quiet.Rate / copyRate:0.00}x psql (target >= 0.5x; CSV, fsynced, via the job queue)
             resident memory         : +{quiet.MemoryGrowth / 1e6:0.0} MB during that export (server process, baseline {quiet.MemoryBaseline / 1e6:0} MB; target < 50 MB)
             ingest alone            : {alone,12:N0} req/s (before {before.Rate:N0}, after {after.Rate:N0}; POST /submit, 202 after fsync)
-            ingest during an export : {during.Rate,12:N0} req/s = {during.Rate / alone:0.00}x alone ({during.Seconds:0.0} s)
-            ingest during psql \copy: {duringPsql.Rate,12:N0} req/s = {duringPsql.Rate / alone:0.00}x alone ({duringPsql.Seconds:0.0} s, {busyCopy.Rows / busyCopy.Seconds:N0} rows/s): the baseline
+                                      before: {before.Cpu}; after: {after.Cpu}
+            ingest during an export : {during.Rate,12:N0} req/s = {during.Rate / alone:0.00}x alone ({during.Seconds:0.0} s; {during.Cpu})
+            ingest during psql \copy: {duringPsql.Rate,12:N0} req/s = {duringPsql.Rate / alone:0.00}x alone ({duringPsql.Seconds:0.0} s, {busyCopy.Rows / busyCopy.Seconds:N0} rows/s; {duringPsql.Cpu}): the baseline
             export during ingest    : {busy!.Seconds,7:0.00} s  {busy.Rate,12:N0} rows/s  = {busy.Rate / copyRate:0.00}x psql ({busy.Rows:N0} rows)
             resident memory, ingest : +{during.MemoryGrowth / 1e6:0.0} MB over the export window, +{before.MemoryGrowth / 1e6:0.0} MB over the first window alone
 

@@ -13,10 +13,15 @@ internal sealed record ExportRun(long Rows, double Seconds, long MemoryBaseline,
     public double Rate => Rows / Seconds;
 }
 
-/// <summary>Accepted ingest requests over one window, and the growth of the server's resident memory in it.</summary>
-internal sealed record IngestWindow(long Accepted, double Seconds, long MemoryGrowth)
+/// <summary>
+/// Accepted ingest requests over one window, the growth of the server's resident memory in it, and the shares of the
+/// machine's CPU time that were idle and waiting on the disk.
+/// </summary>
+internal sealed record IngestWindow(long Accepted, double Seconds, long MemoryGrowth, double CpuIdle, double CpuIoWait)
 {
     public double Rate => Accepted / Seconds;
+
+    public string Cpu => string.Create(CultureInfo.InvariantCulture, $"CPU idle {CpuIdle:P0}, I/O wait {CpuIoWait:P0}");
 }
 
 /// <summary>
@@ -153,13 +158,15 @@ internal sealed class ServerProcess : IAsyncDisposable
             }
         });
         var first = await AcceptedAsync();
+        var cpu = CpuTimes.Read();
         var watch = Stopwatch.StartNew();
         await during();
         var seconds = watch.Elapsed.TotalSeconds;
+        var (idle, ioWait) = CpuTimes.Read().Since(cpu);
         var accepted = await AcceptedAsync() - first;
         await sampling.CancelAsync();
         await sampler;
-        return new IngestWindow(accepted, seconds, peak - baseline);
+        return new IngestWindow(accepted, seconds, peak - baseline, idle, ioWait);
     }
 
     public async ValueTask DisposeAsync()
