@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # An export of ROWS users from PostgreSQL against `psql \copy` to a file, and HTTP ingest (wrk on POST /submit) alone
 # and while an export runs, on one running Spillway server, in the same run (bench/Spillway.Exports.Bench).
-#   bench/export-ingest.sh [DATABASE-URL] [ROWS] [--connections N] [--window-seconds N] [--set Key=Value]…
-#                          [--busy-caps a,b,…]
+#   bench/export-ingest.sh [DATABASE-URL] [ROWS] [--connections N] [--think-ms N] [--window-seconds N]
+#                          [--set Key=Value]… [--busy-caps a,b,…]
 # The URL defaults to SPILLWAY_TEST_POSTGRES, ROWS to 1,000,000; --busy-caps 50000,0 measures each
 # Spillway:Exports:BusyMaxRowsPerSecond on a fresh server ("default" leaves it unset: default,default,default is three
 # rounds of the defaults). Wrap it in flock with the other benchmarks.

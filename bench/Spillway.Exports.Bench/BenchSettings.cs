@@ -3,15 +3,16 @@ using System.Globalization;
 namespace Spillway.Exports.Bench;
 
 /// <summary>
-/// Arguments: <c>--lua post.lua [database-url] [rows] [--spillway path/spillway.dll] [--connections N] [--window-seconds N]
-/// [--set Key=Value]… [--busy-caps a,b,…]</c>; bench/export-ingest.sh passes wrk's script (bench/wrk-common.sh). The URL defaults to SPILLWAY_TEST_POSTGRES, rows to 1,000,000, the server to the Release
-/// build of src/Spillway, wrk to 64 connections, the ingest windows to 10 s; each <c>--set</c> goes to the server as
+/// Arguments: <c>--lua post.lua [database-url] [rows] [--spillway path/spillway.dll] [--connections N] [--think-ms N]
+/// [--window-seconds N] [--set Key=Value]… [--busy-caps a,b,…]</c>; bench/export-ingest.sh passes wrk's script (bench/wrk-common.sh). The URL defaults to SPILLWAY_TEST_POSTGRES, rows to 1,000,000, the server to the Release
+/// build of src/Spillway, wrk to 64 connections that each send as soon as the last answer came (<c>--think-ms</c>: wait
+/// that long first, for a load below the machine's capacity), the ingest windows to 10 s; each <c>--set</c> goes to the server as
 /// <c>--Key=Value</c> (e.g. <c>--set Spillway:Exports:MaxRowsPerSecond=500000</c>); <c>--busy-caps</c> repeats the
 /// measurements on a fresh server for each <c>Spillway:Exports:BusyMaxRowsPerSecond</c> listed (0: no cap; "default":
 /// not set, so <c>default,default,default</c> is three rounds of the defaults).
 /// </summary>
 internal sealed record BenchSettings(
-    string DatabaseUrl, int Rows, string SpillwayDll, int Connections, int WindowSeconds, IReadOnlyList<string> ServerSettings, IReadOnlyList<long?> BusyCaps, string WrkScript)
+    string DatabaseUrl, int Rows, string SpillwayDll, int Connections, int ThinkMilliseconds, int WindowSeconds, IReadOnlyList<string> ServerSettings, IReadOnlyList<long?> BusyCaps, string WrkScript)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -20,6 +21,7 @@ internal sealed record BenchSettings(
         string? dll = null;
         string? lua = null;
         var connections = 64;
+        var think = 0;
         var window = 10;
         var caps = new List<long?>();
         for (var i = 0; i < args.Length; i++)
@@ -34,6 +36,9 @@ internal sealed record BenchSettings(
                     break;
                 case "--connections":
                     connections = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--think-ms":
+                    think = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 case "--window-seconds":
                     window = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -64,7 +69,7 @@ internal sealed record BenchSettings(
             throw new InvalidOperationException("Pass --lua with wrk's request script (bench/export-ingest.sh does).");
         }
 
-        return new BenchSettings(url, rows, dll, connections, window, sets, caps, lua);
+        return new BenchSettings(url, rows, dll, connections, think, window, sets, caps, lua);
     }
 
     private static string RepositoryRoot()

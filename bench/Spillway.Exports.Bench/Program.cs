@@ -61,7 +61,8 @@ try
             throw new InvalidOperationException($"The export wrote {quiet.Rows} rows, psql {copyRows}.");
         }
 
-        Console.WriteLine($"ingest: wrk -t2 -c{settings.Connections}, {settings.WindowSeconds} s windows…");
+        var think = settings.ThinkMilliseconds > 0 ? $", each connection waiting {settings.ThinkMilliseconds} ms between requests" : "";
+        Console.WriteLine($"ingest: wrk -t2 -c{settings.Connections}{think}, {settings.WindowSeconds} s windows…");
         IngestWindow before, during, duringPsql, after;
         (double Seconds, long Rows) busyCopy = default;
         ExportRun? busy = null;

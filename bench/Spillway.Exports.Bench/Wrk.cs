@@ -5,7 +5,8 @@ namespace Spillway.Exports.Bench;
 /// <summary>
 /// wrk (Debian's package) running the script of bench/wrk-common.sh (one seed record per POST /submit), two threads:
 /// on two cores a C load generator takes the least CPU from the server. Runs until disposed; the server counts what
-/// it accepted.
+/// it accepted. With a think time each connection waits that long after an answer before its next request (wrk's
+/// <c>delay</c>), so the load stays below what the machine can take and "full speed" means all of it is accepted.
 /// </summary>
 internal sealed class Wrk : IAsyncDisposable
 {
@@ -15,8 +16,15 @@ internal sealed class Wrk : IAsyncDisposable
 
     public static Wrk Start(BenchSettings settings, Uri server)
     {
+        var script = settings.WrkScript;
+        if (settings.ThinkMilliseconds > 0)
+        {
+            script = Path.ChangeExtension(script, ".think.lua");
+            File.WriteAllText(script, File.ReadAllText(settings.WrkScript) + $"\ndelay = function() return {settings.ThinkMilliseconds} end\n");
+        }
+
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-t2", $"-c{settings.Connections}", "-d3600s", "-s", settings.WrkScript, new Uri(server, "submit").ToString()])
+        foreach (var argument in (string[])["-t2", $"-c{settings.Connections}", "-d3600s", "-s", script, new Uri(server, "submit").ToString()])
         {
             start.ArgumentList.Add(argument);
         }
