@@ -8,11 +8,12 @@ namespace Spillway.Exports.Bench;
 /// </summary>
 internal readonly record struct CpuTimes(long Total, long Idle, long IoWait)
 {
-    public static CpuTimes Read()
+    /// <summary>The sample, or null where there is no /proc/stat (the window then prints no CPU shares).</summary>
+    public static CpuTimes? Read()
     {
         if (!File.Exists("/proc/stat"))
         {
-            return default;
+            return null;
         }
 
         // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
@@ -26,10 +27,11 @@ internal readonly record struct CpuTimes(long Total, long Idle, long IoWait)
         return new CpuTimes(total, long.Parse(fields[4], CultureInfo.InvariantCulture), long.Parse(fields[5], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Idle and I/O-wait shares of the time between <paramref name="start"/> and this sample (0–1 each).</summary>
-    public (double Idle, double IoWait) Since(CpuTimes start)
+    /// <summary>The idle and I/O-wait shares of the time between <paramref name="start"/> and this sample.</summary>
+    public string Since(CpuTimes start)
     {
-        var total = Total - start.Total;
-        return total <= 0 ? (0, 0) : ((double)(Idle - start.Idle) / total, (double)(IoWait - start.IoWait) / total);
+        var total = Math.Max(1, Total - start.Total);
+        return string.Create(
+            CultureInfo.InvariantCulture, $"CPU idle {(double)(Idle - start.Idle) / total:P0}, I/O wait {(double)(IoWait - start.IoWait) / total:P0}");
     }
 }

@@ -17,11 +17,9 @@ internal sealed record ExportRun(long Rows, double Seconds, long MemoryBaseline,
 /// Accepted ingest requests over one window, the growth of the server's resident memory in it, and the shares of the
 /// machine's CPU time that were idle and waiting on the disk.
 /// </summary>
-internal sealed record IngestWindow(long Accepted, double Seconds, long MemoryGrowth, double CpuIdle, double CpuIoWait)
+internal sealed record IngestWindow(long Accepted, double Seconds, long MemoryGrowth, string Cpu)
 {
     public double Rate => Accepted / Seconds;
-
-    public string Cpu => string.Create(CultureInfo.InvariantCulture, $"CPU idle {CpuIdle:P0}, I/O wait {CpuIoWait:P0}");
 }
 
 /// <summary>
@@ -162,11 +160,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         await during();
         var seconds = watch.Elapsed.TotalSeconds;
-        var (idle, ioWait) = CpuTimes.Read().Since(cpu);
+        var cpuShares = cpu is { } start && CpuTimes.Read() is { } end ? end.Since(start) : "CPU shares unknown (no /proc/stat)";
         var accepted = await AcceptedAsync() - first;
         await sampling.CancelAsync();
         await sampler;
-        return new IngestWindow(accepted, seconds, peak - baseline, idle, ioWait);
+        return new IngestWindow(accepted, seconds, peak - baseline, cpuShares);
     }
 
     public async ValueTask DisposeAsync()
