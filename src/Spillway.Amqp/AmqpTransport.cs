@@ -13,7 +13,7 @@ namespace Spillway.Amqp;
 /// (flow control that blocks a publishing connection must not hold back the acks that would relieve it); each is
 /// opened on first use and reconnects by itself.
 /// </summary>
-public sealed class AmqpTransport : IMessageTransport
+public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 {
     private readonly AmqpTransportOptions options;
     private readonly Dictionary<string, QueueDefinition> queues;
@@ -41,6 +41,11 @@ public sealed class AmqpTransport : IMessageTransport
     }
 
     public string Kind => "amqp";
+
+    /// <summary>RabbitMQ reports how many messages are ready, not how old they are.</summary>
+    public bool ReportsMessageAge => false;
+
+    public IQueueAdmin Admin => this;
 
     /// <summary>The broker as redacted for logs.</summary>
     public string Endpoint => options.RedactedUri;
@@ -92,7 +97,7 @@ public sealed class AmqpTransport : IMessageTransport
     {
         if (!queues.TryGetValue(queueName, out var queue))
         {
-            throw new ArgumentException($"Queue '{queueName}' is not configured.", nameof(queueName));
+            throw new UnknownQueueException(queueName);
         }
 
         return new AmqpReceiver(consuming.Value, queue, prefetch, loggerFactory.CreateLogger("Spillway.Amqp.Consumer"), time);
@@ -101,14 +106,48 @@ public sealed class AmqpTransport : IMessageTransport
     public async ValueTask<IReadOnlyList<TransportQueueInfo>> ListQueuesAsync(CancellationToken cancellationToken)
     {
         var list = new List<TransportQueueInfo>();
-        foreach (var queue in queues.Values.OrderBy(q => q.Name, StringComparer.Ordinal))
+        foreach (var queue in queues.Keys.Order(StringComparer.Ordinal))
         {
-            var count = await Probe(queue.Name).CountAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new TransportUnavailableException(Status.Reason ?? "RabbitMQ is unreachable");
-            list.Add(new TransportQueueInfo(queue.Name, count, null, null, queue.RedrivePolicy?.DeadLetterQueue));
+            list.Add(await DescribeQueueAsync(queue, cancellationToken).ConfigureAwait(false));
         }
 
         return list;
+    }
+
+    public async ValueTask<TransportQueueInfo> DescribeQueueAsync(string queueName, CancellationToken cancellationToken)
+    {
+        if (!queues.TryGetValue(queueName, out var queue))
+        {
+            throw new UnknownQueueException(queueName);
+        }
+
+        var count = await Probe(queueName).CountAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new TransportUnavailableException(Status.Reason ?? "RabbitMQ is unreachable");
+        return new TransportQueueInfo(queueName, count, null, null, null, queue.RedrivePolicy?.DeadLetterQueue);
+    }
+
+    public QueueDefinition? FindDefinition(string queueName) => queues.GetValueOrDefault(queueName);
+
+    public IReadOnlyList<PeekedMessage> Peek(string queueName, int maxMessages) => throw new NotSupportedException(
+        $"RabbitMQ cannot show the messages of '{queueName}' without receiving them; use its management UI.");
+
+    public ValueTask<(QueueDefinition Definition, bool Created)> CreateQueueAsync(
+        QueueDefinition definition, CancellationToken cancellationToken) => throw Configured();
+
+    public ValueTask<QueueDefinition> UpdateQueueAsync(
+        string queueName, Func<QueueDefinition, QueueDefinition> change, CancellationToken cancellationToken) => throw Configured();
+
+    public async ValueTask<long> PurgeAsync(string queueName, CancellationToken cancellationToken)
+    {
+        if (!queues.ContainsKey(queueName))
+        {
+            throw new UnknownQueueException(queueName);
+        }
+
+        var session = await publishing.Value.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
+            ?? throw new TransportUnavailableException(Status.Reason ?? "RabbitMQ is unreachable");
+        await using var channel = await session.Connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await channel.QueuePurgeAsync(queueName, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<int> RedriveAsync(
@@ -117,7 +156,7 @@ public sealed class AmqpTransport : IMessageTransport
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         if (!queues.ContainsKey(deadLetterQueue))
         {
-            throw new ArgumentException($"Queue '{deadLetterQueue}' does not exist.", nameof(deadLetterQueue));
+            throw new UnknownQueueException(deadLetterQueue);
         }
 
         var sources = queues.Values.Where(q => q.RedrivePolicy?.DeadLetterQueue == deadLetterQueue).Select(q => q.Name).ToList();
@@ -128,7 +167,7 @@ public sealed class AmqpTransport : IMessageTransport
                 nameof(destinationQueue)));
         if (!queues.ContainsKey(destination))
         {
-            throw new ArgumentException($"Queue '{destination}' does not exist.", nameof(destinationQueue));
+            throw new UnknownQueueException(destination);
         }
 
         var session = await publishing.Value.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
@@ -151,6 +190,9 @@ public sealed class AmqpTransport : IMessageTransport
             await publishing.Value.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static NotSupportedException Configured() => new(
+        "RabbitMQ's queues are the ones the configuration declares (Spillway:Queues); change them there and restart the nodes.");
 
     private BacklogProbe Probe(string queue)
     {

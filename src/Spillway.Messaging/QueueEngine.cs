@@ -21,6 +21,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
     private bool disposed;
 
     private readonly IDisposable directoryLock;
+    private EngineMetrics? metrics;
 
     private QueueEngine(QueueEngineOptions options, IDisposable directoryLock)
     {
@@ -33,9 +34,13 @@ public sealed partial class QueueEngine : IAsyncDisposable
 
     internal IStorageDevice Device => Options.Device;
 
-    internal TimeProvider Time => Options.TimeProvider;
+    /// <summary>The engine's clock (<see cref="QueueEngineOptions.TimeProvider"/>).</summary>
+    public TimeProvider Time => Options.TimeProvider;
 
     internal string QueuesDirectory { get; }
+
+    /// <summary>The name of the meter the engine measures its queues and storage on.</summary>
+    public const string MeterName = "Spillway.Messaging";
 
     /// <summary>Opens the engine, recovering every queue found in <see cref="QueueEngineOptions.DataDirectory"/>.</summary>
     public static ValueTask<QueueEngine> OpenAsync(QueueEngineOptions options, CancellationToken cancellationToken = default)
@@ -64,6 +69,8 @@ public sealed partial class QueueEngine : IAsyncDisposable
                 engine.queues[name] = MessageQueue.Open(engine, definition, directory);
                 engine.LoadMoveTasks(name, directory);
             }
+
+            engine.metrics = new EngineMetrics(engine, options.MeterFactory);
         }
         catch
         {
@@ -236,6 +243,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
             await queue.CloseAsync().ConfigureAwait(false);
         }
 
+        metrics?.Dispose();
         catalogGate.Dispose();
         directoryLock.Dispose();
     }
@@ -253,6 +261,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
             }
         }
 
+        metrics?.Dispose();
         directoryLock.Dispose();
     }
 

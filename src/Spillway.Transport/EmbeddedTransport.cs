@@ -1,89 +1,121 @@
+using System.Collections.Concurrent;
 using Spillway.Messaging;
+using Spillway.Transport.Internal;
 
 namespace Spillway.Transport;
 
 /// <summary>The default transport: the process's own <see cref="QueueEngine"/>. Adds nothing to its behaviour.</summary>
-public sealed class EmbeddedTransport(QueueEngine engine) : IMessageTransport
+public sealed class EmbeddedTransport : IMessageTransport, IQueueAdmin
 {
-    public QueueEngine Engine { get; } = engine ?? throw new ArgumentNullException(nameof(engine));
+    private readonly ConcurrentDictionary<string, EmbeddedSender> senders = new(StringComparer.Ordinal);
+    private readonly StatusCache status;
+
+    public EmbeddedTransport(QueueEngine engine)
+    {
+        Engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        status = new StatusCache(engine);
+    }
+
+    /// <summary>The engine; what only the engine can do (the SQS API, queue metrics) takes it from here.</summary>
+    public QueueEngine Engine { get; }
 
     public string Kind => "embedded";
 
-    public TransportStatus Status
+    public TransportStatus Status => status.Read();
+
+    public bool ReportsMessageAge => true;
+
+    public IQueueAdmin Admin => this;
+
+    /// <summary>Creates the queues that do not exist yet, dead-letter queues first so that a redrive policy never names a
+    /// queue that is missing. Existing queues keep their definitions.</summary>
+    public async ValueTask CreateQueuesAsync(IEnumerable<QueueDefinition> definitions, CancellationToken cancellationToken)
     {
-        get
+        ArgumentNullException.ThrowIfNull(definitions);
+        var all = definitions.ToList();
+        var deadLetterQueues = all.Select(q => q.RedrivePolicy?.DeadLetterQueue).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var definition in all.OrderBy(q => deadLetterQueues.Contains(q.Name) ? 0 : 1))
         {
-            var status = Engine.Status;
-            return status.Writable ? TransportStatus.Up : new TransportStatus(false, status.Reason ?? "storage not writable");
+            await Engine.CreateQueueAsync(definition, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>A receiver over one engine queue, as <see cref="OpenReceiver"/> gives.</summary>
-    public static IQueueReceiver Receiver(MessageQueue queue) => new EmbeddedQueue(null, queue);
+    public IQueueSender? FindSender(string queueName)
+    {
+        if (senders.TryGetValue(queueName, out var sender))
+        {
+            return sender;
+        }
 
-    public IQueueSender? FindSender(string queueName) =>
-        Engine.TryGetQueue(queueName, out var queue) ? new EmbeddedQueue(this, queue) : null;
+        return Engine.TryGetQueue(queueName, out var queue) ? senders.GetOrAdd(queueName, _ => new EmbeddedSender(queue, status)) : null;
+    }
 
-    public IQueueReceiver OpenReceiver(string queueName, int prefetch) =>
-        Engine.TryGetQueue(queueName, out var queue)
-            ? new EmbeddedQueue(this, queue)
-            : throw new ArgumentException($"Queue '{queueName}' does not exist.", nameof(queueName));
+    public IQueueReceiver OpenReceiver(string queueName, int prefetch) => new EmbeddedReceiver(Require(queueName));
 
     public ValueTask<IReadOnlyList<TransportQueueInfo>> ListQueuesAsync(CancellationToken cancellationToken)
     {
-        var queues = Engine.ListQueues().Select(q =>
+        var now = Engine.Time.GetUtcNow();
+        return ValueTask.FromResult<IReadOnlyList<TransportQueueInfo>>([.. Engine.ListQueues().Select(q => Describe(q, now))]);
+    }
+
+    public ValueTask<TransportQueueInfo> DescribeQueueAsync(string queueName, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Describe(Require(queueName), Engine.Time.GetUtcNow()));
+
+    public QueueDefinition? FindDefinition(string queueName) => Engine.TryGetQueue(queueName, out var queue) ? queue.Definition : null;
+
+    public IReadOnlyList<PeekedMessage> Peek(string queueName, int maxMessages) => Require(queueName).Peek(maxMessages);
+
+    public async ValueTask<(QueueDefinition Definition, bool Created)> CreateQueueAsync(
+        QueueDefinition definition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (Engine.TryGetQueue(definition.Name, out var existing))
         {
-            var counts = q.GetCounts();
-            var deadLetterQueue = q.Definition.RedrivePolicy?.DeadLetterQueue;
-            return new TransportQueueInfo(q.Name, counts.Visible, counts.InFlight, counts.Delayed, deadLetterQueue);
-        });
-        return ValueTask.FromResult<IReadOnlyList<TransportQueueInfo>>([.. queues]);
+            return (existing.Definition, false);
+        }
+
+        var created = await Engine.CreateQueueAsync(definition, cancellationToken).ConfigureAwait(false);
+        return (created.Definition, true);
+    }
+
+    public ValueTask<QueueDefinition> UpdateQueueAsync(
+        string queueName, Func<QueueDefinition, QueueDefinition> change, CancellationToken cancellationToken)
+    {
+        Require(queueName);
+        return Engine.SetQueueAttributesAsync(queueName, change, cancellationToken);
+    }
+
+    public async ValueTask<long> PurgeAsync(string queueName, CancellationToken cancellationToken)
+    {
+        var queue = Require(queueName);
+        var counts = queue.GetCounts();
+        await queue.PurgeAsync(cancellationToken).ConfigureAwait(false);
+        return counts.Visible + counts.InFlight + counts.Delayed;
     }
 
     public ValueTask<int> RedriveAsync(
-        string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken) =>
-        Engine.RedriveAsync(deadLetterQueue, destinationQueue, maxMessages, cancellationToken);
+        string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken)
+    {
+        Require(deadLetterQueue);
+        if (destinationQueue is not null)
+        {
+            Require(destinationQueue);
+        }
+
+        return Engine.RedriveAsync(deadLetterQueue, destinationQueue, maxMessages, cancellationToken);
+    }
 
     /// <summary>The engine belongs to whoever opened it; disposing the transport leaves it open.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed class EmbeddedQueue(EmbeddedTransport? transport, MessageQueue queue) : IQueueSender, IQueueReceiver
+    private static TransportQueueInfo Describe(MessageQueue queue, DateTimeOffset now)
     {
-        public TransportStatus Status => transport?.Status ?? TransportStatus.Up;
-
-        public string QueueName => queue.Name;
-
-        public int MaximumMessageSize => queue.Definition.MaximumMessageSize;
-
-        public TimeSpan VisibilityTimeout => queue.Definition.VisibilityTimeout;
-
-        public long Backlog
-        {
-            get
-            {
-                var counts = queue.GetCounts();
-                return counts.Visible + counts.InFlight + counts.Delayed;
-            }
-        }
-
-        public ValueTask<SendResult> SendBatchAsync(
-            IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken) =>
-            queue.SendBatchAsync(messages, idempotencyKey, cancellationToken);
-
-        public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveOptions options, CancellationToken cancellationToken) =>
-            queue.ReceiveAsync(options, cancellationToken);
-
-        public async ValueTask<int> DeleteBatchAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken)
-        {
-            var results = await queue.DeleteBatchAsync(receiptHandles, cancellationToken).ConfigureAwait(false);
-            return results.Count(static r => r);
-        }
-
-        public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout) =>
-            queue.ChangeVisibility(receiptHandle, visibilityTimeout);
-
-        public ValueTask ReleaseAsync(IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        var counts = queue.GetCounts();
+        TimeSpan? age = counts.OldestSentTimestamp is { } sent ? TimeSpan.FromTicks(Math.Max(0, (now - sent).Ticks)) : null;
+        return new TransportQueueInfo(
+            queue.Name, counts.Visible, counts.InFlight, counts.Delayed, age, queue.Definition.RedrivePolicy?.DeadLetterQueue);
     }
+
+    private MessageQueue Require(string queueName) =>
+        Engine.TryGetQueue(queueName, out var queue) ? queue : throw new UnknownQueueException(queueName);
 }

@@ -4,7 +4,9 @@ namespace Spillway.Transport;
 
 /// <summary>
 /// Where the pipeline's queues live: the embedded engine (<see cref="EmbeddedTransport"/>, the default) or an external
-/// broker. Gateways send through <see cref="IQueueSender"/>; workers receive through <see cref="IQueueReceiver"/>.
+/// broker. Everything that sends (ingest routes, the export service) takes an <see cref="IQueueSender"/>, everything
+/// that consumes (workers, the export worker) an <see cref="IQueueReceiver"/>, and the operator's endpoints
+/// <see cref="Admin"/>: no caller needs to know which kind of transport it has.
 /// </summary>
 public interface IMessageTransport : IAsyncDisposable
 {
@@ -14,21 +16,19 @@ public interface IMessageTransport : IAsyncDisposable
     /// <summary>Whether the transport accepts sends now (may be a fraction of a second old).</summary>
     TransportStatus Status { get; }
 
-    /// <summary>The sender of a queue; null when the queue does not exist.</summary>
+    /// <summary>Whether <see cref="TransportQueueInfo.OldestMessageAge"/> is known, which autoscaling by queue age
+    /// and the oldest-message alarm need. A broker reports only how many messages are ready.</summary>
+    bool ReportsMessageAge { get; }
+
+    /// <summary>The operator's operations on the queues.</summary>
+    IQueueAdmin Admin { get; }
+
+    /// <summary>The sender of a queue; null when the queue does not exist (yet). The same queue gives the same sender.</summary>
     IQueueSender? FindSender(string queueName);
 
     /// <summary>Opens a receiver on a queue that holds at most <paramref name="prefetch"/> messages unacknowledged.</summary>
-    /// <exception cref="ArgumentException">The queue does not exist.</exception>
+    /// <exception cref="UnknownQueueException">The queue does not exist.</exception>
     IQueueReceiver OpenReceiver(string queueName, int prefetch);
-
-    /// <summary>Every queue with its counts, for the admin API.</summary>
-    ValueTask<IReadOnlyList<TransportQueueInfo>> ListQueuesAsync(CancellationToken cancellationToken);
-
-    /// <summary>Moves up to <paramref name="maxMessages"/> messages from a dead-letter queue to
-    /// <paramref name="destinationQueue"/>, or back to their source queue when null; each is durable in its destination
-    /// before it leaves the dead-letter queue. Returns how many moved.</summary>
-    /// <exception cref="ArgumentException">A queue does not exist or cannot take the messages.</exception>
-    ValueTask<int> RedriveAsync(string deadLetterQueue, string? destinationQueue, int maxMessages, CancellationToken cancellationToken);
 }
 
 /// <summary>Whether a transport accepts sends, and why not.</summary>
@@ -38,9 +38,6 @@ public sealed record TransportStatus(bool Available, string? Reason)
     public static TransportStatus Up { get; } = new(true, null);
 }
 
-/// <summary>A queue's counts as the transport knows them; a broker may not know every figure (null).</summary>
-public sealed record TransportQueueInfo(string Name, long Visible, long? InFlight, long? Delayed, string? DeadLetterQueue);
-
 /// <summary>Sends into one queue.</summary>
 public interface IQueueSender
 {
@@ -49,7 +46,12 @@ public interface IQueueSender
     /// <summary>The queue's largest message body, in bytes.</summary>
     int MaximumMessageSize { get; }
 
-    /// <summary>Messages waiting in the queue; may be a fraction of a second old.</summary>
+    /// <summary>A cheap figure of the messages waiting, for a check on every request: it may be higher than
+    /// <see cref="Backlog"/> for a fraction of a second (it misses deletions), never lower.</summary>
+    long ApproximateBacklog { get; }
+
+    /// <summary>Messages waiting in the queue as the transport knows them now; a broker's figure may be a fraction of a
+    /// second old.</summary>
     long Backlog { get; }
 
     /// <summary>Whether sends can succeed now (the engine's storage, or the broker's publishing connection).</summary>
@@ -57,6 +59,7 @@ public interface IQueueSender
 
     /// <summary>Sends the messages; completes once every one is durable (fsynced or confirmed by the broker).</summary>
     /// <exception cref="TransportUnavailableException">The broker is unreachable or refused a message; not acknowledged.</exception>
+    /// <exception cref="IOException">Storage is full or failed; not acknowledged.</exception>
     ValueTask<SendResult> SendBatchAsync(
         IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey, CancellationToken cancellationToken);
 }

@@ -182,7 +182,7 @@ public sealed class AmqpTransportTests : IAsyncLifetime
     }
 
     private static async Task<long> CountAsync(IMessageTransport transport, string name) =>
-        (await transport.ListQueuesAsync(CancellationToken.None)).Single(q => q.Name == name).Visible;
+        (await transport.Admin.ListQueuesAsync(CancellationToken.None)).Single(q => q.Name == name).Visible;
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {

@@ -10,7 +10,8 @@ internal sealed class BacklogProbe(ConnectionKeeper keeper, string queue)
     private const long RefreshMs = 500;
     private long count;
     private long sentSince;
-    private long readAt = long.MinValue;
+    // Far enough in the past that the first read refreshes, without the subtraction overflowing.
+    private long readAt = long.MinValue / 2;
     private int refreshing;
 
     public long Read()

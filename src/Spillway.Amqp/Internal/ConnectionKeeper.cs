@@ -101,7 +101,8 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
     private async Task RunAsync()
     {
         var stop = stopping.Token;
-        var delay = TimeSpan.FromMilliseconds(200);
+        var first = TimeSpan.FromMilliseconds(200) < options.MaxReconnectDelay ? TimeSpan.FromMilliseconds(200) : options.MaxReconnectDelay;
+        var backoff = new Backoff(first, options.MaxReconnectDelay);
         var factory = new ConnectionFactory
         {
             Uri = options.Uri,
@@ -137,7 +138,7 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
 
                 var session = new Session(connection, publishers, Interlocked.Increment(ref epoch));
                 current = session;
-                delay = TimeSpan.FromMilliseconds(200);
+                backoff.Reset();
                 LogMessages.Connected(logger, options.RedactedUri, purpose);
                 Interlocked.Exchange(ref connected, new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously))
                     .TrySetResult(session);
@@ -155,7 +156,7 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
             {
                 current = null;
                 reason = Describe(e);
-                LogMessages.ConnectFailed(logger, options.RedactedUri, purpose, reason, delay);
+                LogMessages.ConnectFailed(logger, options.RedactedUri, purpose, reason, backoff.Next);
             }
             finally
             {
@@ -165,16 +166,10 @@ internal sealed class ConnectionKeeper : IAsyncDisposable
                 }
             }
 
-            try
-            {
-                await Task.Delay(delay, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await backoff.WaitAsync(TimeProvider.System, stop).ConfigureAwait(false))
             {
                 break;
             }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxReconnectDelay.Ticks));
         }
 
         current = null;
