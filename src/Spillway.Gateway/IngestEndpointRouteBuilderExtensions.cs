@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Gateway.Internal;
-using Spillway.Messaging;
 using Spillway.Transport;
 
 namespace Spillway.Gateway;
@@ -15,65 +14,26 @@ public static class IngestEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>POST</c> on each route's <see cref="IngestRouteOptions.Path"/>, storing records in the route's queue of
-    /// <paramref name="engine"/> (looked up by <see cref="IngestRouteOptions.QueueName"/> on the first request, so the
-    /// queues may be created after this call), and <c>GET</c> on <see cref="GatewayOptions.HealthPath"/>.
-    /// Validates every option first and throws <see cref="GatewayConfigurationException"/> naming the bad key.
+    /// <paramref name="transport"/> (found by <see cref="IngestRouteOptions.QueueName"/> on the first request, so the
+    /// queues may be created after this call), and <c>GET</c> on <see cref="GatewayOptions.HealthPath"/>. While the
+    /// transport does not accept writes (a full disk, a broker that is down) the routes answer 503 with Retry-After, and
+    /// 202 only once every record is durable. Validates every option first and throws
+    /// <see cref="GatewayConfigurationException"/> naming the bad key.
     /// </summary>
     /// <param name="endpoints">The application.</param>
-    /// <param name="engine">The queue engine the records are stored in.</param>
+    /// <param name="transport">Where the records are stored.</param>
     /// <param name="routes">The routes, in configuration order (<c>Spillway:Routes</c>).</param>
     /// <param name="options">Shared settings (<c>Spillway:Gateway</c>); null for the defaults (no API key).</param>
-    public static IEndpointRouteBuilder MapIngestRoutes(
-        this IEndpointRouteBuilder endpoints, QueueEngine engine, IEnumerable<IngestRouteOptions> routes, GatewayOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return endpoints.MapIngestRoutes(
-            routes,
-            route => engine.TryGetQueue(route.QueueName, out var queue) ? queue : null,
-            () => engine.Status,
-            options);
-    }
-
-    /// <summary>
-    /// Like <see cref="MapIngestRoutes(IEndpointRouteBuilder, QueueEngine, IEnumerable{IngestRouteOptions}, GatewayOptions?)"/>,
-    /// with the queue of a route found by <paramref name="resolveQueue"/> (null while it does not exist: 503) and the
-    /// storage state by <paramref name="storageStatus"/>.
-    /// </summary>
-    public static IEndpointRouteBuilder MapIngestRoutes(
-        this IEndpointRouteBuilder endpoints,
-        IEnumerable<IngestRouteOptions> routes,
-        Func<IngestRouteOptions, MessageQueue?> resolveQueue,
-        Func<StorageStatus> storageStatus,
-        GatewayOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(resolveQueue);
-        ArgumentNullException.ThrowIfNull(storageStatus);
-        return endpoints.MapIngestRoutes(routes, route => new QueueIngestTarget(() => resolveQueue(route), storageStatus), options);
-    }
-
-    /// <summary>
-    /// Like <see cref="MapIngestRoutes(IEndpointRouteBuilder, QueueEngine, IEnumerable{IngestRouteOptions}, GatewayOptions?)"/>,
-    /// storing records through <paramref name="transport"/> (a broker): while it is unavailable the routes answer 503
-    /// with Retry-After, and 202 only once the broker confirmed every record.
-    /// </summary>
+    /// <param name="metrics">Where the routes' requests are measured; null for nowhere.</param>
     public static IEndpointRouteBuilder MapIngestRoutes(
         this IEndpointRouteBuilder endpoints,
         IMessageTransport transport,
         IEnumerable<IngestRouteOptions> routes,
-        GatewayOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(transport);
-        return endpoints.MapIngestRoutes(routes, route => new TransportIngestTarget(transport, route.QueueName), options);
-    }
-
-    /// <summary>The seam tests use to inject storage faults.</summary>
-    internal static IEndpointRouteBuilder MapIngestRoutes(
-        this IEndpointRouteBuilder endpoints,
-        IEnumerable<IngestRouteOptions> routes,
-        Func<IngestRouteOptions, IIngestTarget> createTarget,
-        GatewayOptions? options)
+        GatewayOptions? options = null,
+        IngestMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(routes);
         options ??= new GatewayOptions();
         var keys = options.ResolveApiKeys();
@@ -108,8 +68,10 @@ public static class IngestEndpointRouteBuilderExtensions
 
         foreach (var route in snapshots)
         {
-            var endpoint = new IngestEndpoint(route, createTarget(route), authenticator, options.RetryAfterSeconds, logger);
-            endpoints.MapPost(route.Path, endpoint.HandleAsync).WithDisplayName($"Spillway ingest {route.Path}");
+            var endpoint = new IngestEndpoint(route, transport, authenticator, options.RetryAfterSeconds, logger);
+            RequestDelegate handle = endpoint.HandleAsync;
+            endpoints.MapPost(route.Path, metrics?.Measure(route.Name ?? route.Path, handle) ?? handle)
+                .WithDisplayName($"Spillway ingest {route.Path}");
             logger.RouteMapped(route.Path, route.QueueName);
         }
 
@@ -145,6 +107,7 @@ public static class IngestEndpointRouteBuilderExtensions
 
         return new IngestRouteOptions
         {
+            Name = route.Name,
             Path = route.Path,
             QueueName = route.QueueName,
             MaxBodyBytes = route.MaxBodyBytes,

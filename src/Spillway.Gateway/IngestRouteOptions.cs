@@ -38,6 +38,10 @@ public sealed class IngestRouteOptions
     /// <summary>Most fields a route may declare: 64.</summary>
     public const int MaxFieldCount = 64;
 
+    /// <summary>The route's name (<c>Spillway:Routes:&lt;name&gt;</c>), as metrics tag its requests; null tags them by
+    /// <see cref="Path"/>. Defaults to null.</summary>
+    public string? Name { get; set; }
+
     /// <summary>URL path of the route, answering <c>POST</c>. Must start with '/'. Required.</summary>
     public string Path { get; set; } = "";
 

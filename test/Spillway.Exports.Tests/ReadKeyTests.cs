@@ -74,7 +74,7 @@ public sealed class ReadKeyTests : IAsyncLifetime
 
     private Task<TestServer> StartAsync(GatewayOptions options) => TestServer.StartAsync(app =>
     {
-        app.MapIngestRoutes(engine, [IngestRouteOptions.CreateSubmitRoute()], options);
+        app.MapIngestRoutes(new Spillway.Transport.EmbeddedTransport(engine), [IngestRouteOptions.CreateSubmitRoute()], options);
         app.MapReadApi(new Dictionary<string, ExposedTable> { ["users"] = exposed }, options);
     });
 

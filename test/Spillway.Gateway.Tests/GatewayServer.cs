@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Spillway.Gateway.Internal;
 using Spillway.Messaging;
+using Spillway.Transport;
 
 namespace Spillway.Gateway.Tests;
 
@@ -24,10 +24,10 @@ internal sealed class GatewayServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static Task<GatewayServer> StartAsync(QueueEngine engine, GatewayOptions? options = null, params IngestRouteOptions[] routes)
-        => StartAsync(endpoints => endpoints.MapIngestRoutes(engine, Routes(routes), options));
+        => StartAsync(new EmbeddedTransport(engine), options, routes);
 
-    public static Task<GatewayServer> StartAsync(IIngestTarget target, GatewayOptions? options = null, params IngestRouteOptions[] routes)
-        => StartAsync(endpoints => endpoints.MapIngestRoutes(Routes(routes), _ => target, options));
+    public static Task<GatewayServer> StartAsync(IMessageTransport transport, GatewayOptions? options = null, params IngestRouteOptions[] routes)
+        => StartAsync(endpoints => endpoints.MapIngestRoutes(transport, Routes(routes), options));
 
     private static IngestRouteOptions[] Routes(IngestRouteOptions[] routes)
         => routes.Length == 0 ? [IngestRouteOptions.CreateSubmitRoute()] : routes;

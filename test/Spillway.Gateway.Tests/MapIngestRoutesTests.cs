@@ -11,7 +11,7 @@ public sealed class MapIngestRoutesTests
     {
         await using var app = App();
         var e = Assert.Throws<GatewayConfigurationException>(() => app.MapIngestRoutes(
-            [IngestRouteOptions.CreateSubmitRoute(), IngestRouteOptions.CreateSubmitRoute()], _ => null, () => new(true, 0, null)));
+            new FaultyTransport(), [IngestRouteOptions.CreateSubmitRoute(), IngestRouteOptions.CreateSubmitRoute()]));
         Assert.Equal("Spillway:Routes:1:Path", e.Key);
     }
 
@@ -23,6 +23,6 @@ public sealed class MapIngestRoutesTests
         route.Path = "/healthz";
         Assert.Equal(
             "Spillway:Routes:0:Path",
-            Assert.Throws<GatewayConfigurationException>(() => app.MapIngestRoutes([route], _ => null, () => new(true, 0, null))).Key);
+            Assert.Throws<GatewayConfigurationException>(() => app.MapIngestRoutes(new FaultyTransport(), [route])).Key);
     }
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Spillway.Gateway.Internal;
 using Spillway.Messaging;
 using Spillway.Storage;
+using Spillway.Transport;
 
 namespace Spillway.Gateway.Tests;
 
@@ -12,30 +12,7 @@ public sealed class StorageFaultTests
 {
     private const string Record = """{"name":"a","email":"a@example.com"}""";
 
-    private sealed class FaultyTarget : IIngestTarget
-    {
-        public Func<SendResult>? Send { get; init; }
-
-        public StorageStatus StorageStatus { get; init; } = new(true, long.MaxValue, null);
-
-        public int Sends { get; private set; }
-
-        public bool IsAvailable => true;
-
-        public long Backlog => 0;
-
-        public long ApproximateBacklog => 0;
-
-        public int MaxMessageBytes => 1024 * 1024;
-
-        public ValueTask<SendResult> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, string? idempotencyKey)
-        {
-            Sends++;
-            return ValueTask.FromResult(Send!());
-        }
-    }
-
-    private static async Task<(HttpStatusCode Status, TimeSpan? RetryAfter, string Detail)> PostAsync(FaultyTarget target)
+    private static async Task<(HttpStatusCode Status, TimeSpan? RetryAfter, string Detail)> PostAsync(FaultyTransport target)
     {
         await using var server = await GatewayServer.StartAsync(target);
         using var response = await server.Client.PostAsync("/submit", new StringContent(Record, Encoding.UTF8, "application/json"));
@@ -46,7 +23,7 @@ public sealed class StorageFaultTests
     [Fact]
     public async Task Disk_nearly_full_on_send_is_503_with_retry_after()
     {
-        var (status, retryAfter, detail) = await PostAsync(new FaultyTarget { Send = () => throw new StorageFullException("disk full") });
+        var (status, retryAfter, detail) = await PostAsync(new FaultyTransport { Send = () => throw new StorageFullException("disk full") });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal(TimeSpan.FromSeconds(1), retryAfter);
         Assert.Contains("disk", detail, StringComparison.OrdinalIgnoreCase);
@@ -55,7 +32,7 @@ public sealed class StorageFaultTests
     [Fact]
     public async Task Faulted_storage_on_send_is_503()
     {
-        var (status, retryAfter, detail) = await PostAsync(new FaultyTarget { Send = () => throw new StorageFaultedException("fsync failed") });
+        var (status, retryAfter, detail) = await PostAsync(new FaultyTransport { Send = () => throw new StorageFaultedException("fsync failed") });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.NotNull(retryAfter);
         Assert.Contains("not acknowledged", detail, StringComparison.Ordinal);
@@ -65,9 +42,9 @@ public sealed class StorageFaultTests
     [Fact]
     public async Task Storage_that_is_not_writable_is_503_and_nothing_is_sent()
     {
-        var target = new FaultyTarget
+        var target = new FaultyTransport
         {
-            StorageStatus = new StorageStatus(false, 1024, "disk nearly full"),
+            Status = new TransportStatus(false, "disk nearly full"),
             Send = () => throw new InvalidOperationException(),
         };
         var (status, _, detail) = await PostAsync(target);
@@ -79,7 +56,7 @@ public sealed class StorageFaultTests
     [Fact]
     public async Task Unexpected_failure_is_503_never_500()
     {
-        var (status, retryAfter, _) = await PostAsync(new FaultyTarget { Send = () => throw new InvalidOperationException("bug") });
+        var (status, retryAfter, _) = await PostAsync(new FaultyTransport { Send = () => throw new InvalidOperationException("bug") });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.NotNull(retryAfter);
     }

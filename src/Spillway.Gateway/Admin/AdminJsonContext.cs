@@ -12,6 +12,7 @@ internal sealed record PeekedMessages(IReadOnlyList<PeekedMessageView> Messages)
 
 internal sealed record PeekedMessageView(Guid MessageId, string Body, int ReceiveCount, DateTimeOffset SentTimestamp);
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record RedriveRequest(string? Destination, int? MaxMessages);
 
 internal sealed record RedriveResult(int Moved);
@@ -32,7 +33,12 @@ internal sealed record QueueAttributes(
 
 internal sealed record PurgeResult(long Purged);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Requests are read strictly: a number given as a string, or a member given twice, is refused rather than guessed at.
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(QueueList))]
 [JsonSerializable(typeof(PeekedMessages))]
 [JsonSerializable(typeof(RedriveRequest))]

@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Spillway.Messaging;
+using Spillway.Transport;
 
 namespace Spillway.Gateway.Admin;
 
@@ -21,14 +21,14 @@ namespace Spillway.Gateway.Admin;
 /// </summary>
 public static partial class QueueAdminEndpoints
 {
-    private static void MapQueueManagement(RouteGroupBuilder group, QueueEngine engine)
+    private static void MapQueueManagement(RouteGroupBuilder group, IQueueAdmin queues)
     {
-        group.MapPost("/", async (HttpRequest request) =>
+        group.MapPost("/", (HttpRequest request) => Answer(async () =>
         {
-            var (attributes, error) = await ReadAttributesAsync(request).ConfigureAwait(false);
+            var (attributes, problem) = await AdminRequests.ReadAsync(request, AdminJsonContext.Default.QueueAttributes).ConfigureAwait(false);
             if (attributes is null)
             {
-                return error!;
+                return problem!;
             }
 
             if (string.IsNullOrWhiteSpace(attributes.Name))
@@ -36,55 +36,46 @@ public static partial class QueueAdminEndpoints
                 return Problem(StatusCodes.Status400BadRequest, "Missing name", "The queue's name is required.");
             }
 
-            if (attributes.DeadLetterQueue is { Length: > 0 } deadLetterQueue && !engine.TryGetQueue(deadLetterQueue, out _))
+            if (attributes.DeadLetterQueue is { Length: > 0 } deadLetterQueue && queues.FindDefinition(deadLetterQueue) is null)
             {
-                return UnknownQueue(deadLetterQueue);
+                throw new UnknownQueueException(deadLetterQueue);
             }
 
-            QueueDefinition definition;
-            try
+            var definition = Apply(attributes, new QueueDefinition
             {
-                definition = Apply(attributes, new QueueDefinition
-                {
-                    Name = attributes.Name,
-                    FifoQueue = attributes.FifoQueue ?? attributes.Name.EndsWith(".fifo", StringComparison.Ordinal),
-                });
-                if (engine.TryGetQueue(definition.Name, out var existing))
-                {
-                    return Describe(existing.Definition) == Describe(definition)
-                        ? TypedResults.Json(Describe(existing.Definition), AdminJsonContext.Default.QueueAttributes)
-                        : Problem(
-                            StatusCodes.Status409Conflict,
-                            "Queue exists",
-                            $"A queue named '{definition.Name}' exists with other attributes; "
-                            + $"change them with PATCH /v1/queues/{definition.Name}/attributes.");
-                }
-
-                var created = await engine.CreateQueueAsync(definition, request.HttpContext.RequestAborted).ConfigureAwait(false);
-                return TypedResults.Json(
-                    Describe(created.Definition), AdminJsonContext.Default.QueueAttributes, statusCode: StatusCodes.Status201Created);
-            }
-            catch (ArgumentException e)
+                Name = attributes.Name,
+                FifoQueue = attributes.FifoQueue ?? QueueDefinition.IsFifoName(attributes.Name),
+            });
+            if (queues.FindDefinition(definition.Name) is { } existing)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid attributes", Reason(e));
+                return Describe(existing) == Describe(definition)
+                    ? TypedResults.Json(Describe(existing), AdminJsonContext.Default.QueueAttributes)
+                    : Problem(
+                        StatusCodes.Status409Conflict,
+                        "Queue exists",
+                        $"A queue named '{definition.Name}' exists with other attributes; "
+                        + $"change them with PATCH /v1/queues/{definition.Name}/attributes.");
             }
-        });
 
-        group.MapGet("/{name}/attributes", (string name) => engine.TryGetQueue(name, out var queue)
-            ? TypedResults.Json(Describe(queue.Definition), AdminJsonContext.Default.QueueAttributes)
-            : UnknownQueue(name));
+            var (created, _) = await queues.CreateQueueAsync(definition, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return TypedResults.Json(Describe(created), AdminJsonContext.Default.QueueAttributes, statusCode: StatusCodes.Status201Created);
+        }, cannot: "Invalid attributes"));
 
-        group.MapPatch("/{name}/attributes", async (string name, HttpRequest request) =>
+        group.MapGet("/{name}/attributes", (string name) => queues.FindDefinition(name) is { } definition
+            ? TypedResults.Json(Describe(definition), AdminJsonContext.Default.QueueAttributes)
+            : Problem(StatusCodes.Status404NotFound, "Unknown queue", new UnknownQueueException(name).Message));
+
+        group.MapPatch("/{name}/attributes", (string name, HttpRequest request) => Answer(async () =>
         {
-            if (!engine.TryGetQueue(name, out _))
+            if (queues.FindDefinition(name) is null)
             {
-                return UnknownQueue(name);
+                throw new UnknownQueueException(name);
             }
 
-            var (attributes, error) = await ReadAttributesAsync(request).ConfigureAwait(false);
+            var (attributes, problem) = await AdminRequests.ReadAsync(request, AdminJsonContext.Default.QueueAttributes).ConfigureAwait(false);
             if (attributes is null)
             {
-                return error!;
+                return problem!;
             }
 
             if (attributes.Name is { } renamed && renamed != name)
@@ -92,53 +83,23 @@ public static partial class QueueAdminEndpoints
                 return Problem(StatusCodes.Status400BadRequest, "Invalid attributes", "A queue cannot be renamed.");
             }
 
-            if (attributes.DeadLetterQueue is { Length: > 0 } deadLetterQueue && !engine.TryGetQueue(deadLetterQueue, out _))
+            if (attributes.DeadLetterQueue is { Length: > 0 } deadLetterQueue && queues.FindDefinition(deadLetterQueue) is null)
             {
-                return UnknownQueue(deadLetterQueue);
+                throw new UnknownQueueException(deadLetterQueue);
             }
 
-            try
-            {
-                var updated = await engine.SetQueueAttributesAsync(
-                    name,
-                    current => Apply(attributes, current with { FifoQueue = attributes.FifoQueue ?? current.FifoQueue }),
-                    request.HttpContext.RequestAborted).ConfigureAwait(false);
-                return TypedResults.Json(Describe(updated), AdminJsonContext.Default.QueueAttributes);
-            }
-            catch (ArgumentException e)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid attributes", Reason(e));
-            }
-        });
+            var updated = await queues.UpdateQueueAsync(
+                name,
+                current => Apply(attributes, current with { FifoQueue = attributes.FifoQueue ?? current.FifoQueue }),
+                request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return TypedResults.Json(Describe(updated), AdminJsonContext.Default.QueueAttributes);
+        }, cannot: "Invalid attributes"));
 
-        group.MapPost("/{name}/purge", async (string name, CancellationToken cancellationToken) =>
+        group.MapPost("/{name}/purge", (string name, CancellationToken cancellationToken) => Answer(async () =>
         {
-            if (!engine.TryGetQueue(name, out var queue))
-            {
-                return UnknownQueue(name);
-            }
-
-            var counts = queue.GetCounts();
-            await queue.PurgeAsync(cancellationToken).ConfigureAwait(false);
-            return TypedResults.Json(
-                new PurgeResult(counts.Visible + counts.InFlight + counts.Delayed), AdminJsonContext.Default.PurgeResult);
-        });
-    }
-
-    private static async Task<(QueueAttributes? Attributes, IResult? Error)> ReadAttributesAsync(HttpRequest request)
-    {
-        try
-        {
-            var attributes = await JsonSerializer.DeserializeAsync(
-                request.Body, AdminJsonContext.Default.QueueAttributes, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return attributes is null
-                ? (null, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", "The body must be a JSON object."))
-                : (attributes, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message));
-        }
+            var purged = await queues.PurgeAsync(name, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Json(new PurgeResult(purged), AdminJsonContext.Default.PurgeResult);
+        }));
     }
 
     private static QueueDefinition Apply(QueueAttributes attributes, QueueDefinition definition)
@@ -182,8 +143,4 @@ public static partial class QueueAdminEndpoints
         definition.ContentBasedDeduplication);
 
     private static TimeSpan? Seconds(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
-
-    // The engine's messages name the rule broken; the parameter name is noise to an API client.
-    private static string Reason(ArgumentException e) =>
-        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 }

@@ -1,16 +1,17 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Spillway.Gateway.Internal;
-using Spillway.Messaging;
+using Spillway.Storage;
+using Spillway.Transport;
 
 namespace Spillway.Gateway.Admin;
 
 /// <summary>
-/// The operator's view of the queues: counts, a look at a queue's messages (a dead-letter queue's above all) and
-/// redrive. Behind the same API keys as ingest.
+/// The operator's view of the queues of a transport: counts, a look at a queue's messages (a dead-letter queue's above
+/// all) and redrive. Behind the same API keys as ingest. What a transport cannot do (a broker has no look without a
+/// receive) answers 501 saying why.
 /// <list type="bullet">
 /// <item><c>GET /v1/queues</c> → <c>{"queues":[{"name","visible","inFlight","delayed","oldestMessageAgeSeconds","deadLetterQueue"}]}</c></item>
 /// <item><c>GET /v1/queues/{name}/messages?limit=10</c> → <c>{"messages":[{"messageId","body","receiveCount","sentTimestamp"}]}</c>, without receiving them</item>
@@ -23,69 +24,56 @@ public static partial class QueueAdminEndpoints
     /// <summary>Most messages one look returns.</summary>
     public const int MaxPeek = 1000;
 
-    /// <summary>Maps the endpoints under <c>/v1/queues</c>.</summary>
-    public static IEndpointRouteBuilder MapQueueAdmin(this IEndpointRouteBuilder endpoints, QueueEngine engine, GatewayOptions? options = null)
+    /// <summary>Maps the endpoints under <c>/v1/queues</c> over <paramref name="queues"/>.</summary>
+    public static IEndpointRouteBuilder MapQueueAdmin(this IEndpointRouteBuilder endpoints, IQueueAdmin queues, GatewayOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(queues);
         var group = endpoints.MapGroup("/v1/queues").RequireApiKey(options);
 
-        group.MapGet("/", () => TypedResults.Json(
-            new QueueList([.. engine.ListQueues().Select(q => Summarize(q))]), AdminJsonContext.Default.QueueList));
-
-        group.MapGet("/{name}/messages", (string name, int? limit) =>
+        group.MapGet("/", (CancellationToken cancellationToken) => Answer(async () =>
         {
-            if (!engine.TryGetQueue(name, out var queue))
-            {
-                return UnknownQueue(name);
-            }
+            var list = await queues.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+            return TypedResults.Json(new QueueList([.. list.Select(Summarize)]), AdminJsonContext.Default.QueueList);
+        }));
 
-            var max = limit ?? 10;
-            if (max is < 1 or > MaxPeek)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxPeek}.");
-            }
-
-            var messages = queue.Peek(max).Select(m => new PeekedMessageView(
-                m.MessageId, Encoding.UTF8.GetString(m.Body.Span), m.ReceiveCount, m.SentTimestamp)).ToList();
-            return TypedResults.Json(new PeekedMessages(messages), AdminJsonContext.Default.PeekedMessages);
-        });
-
-        group.MapPost("/{name}/redrive", async (string name, HttpRequest request) =>
+        group.MapGet("/{name}/messages", (string name, HttpRequest request) => Answer(() =>
         {
-            if (!engine.TryGetQueue(name, out _))
-            {
-                return UnknownQueue(name);
-            }
-
-            var (body, max, invalid) = await ReadRedriveAsync(request).ConfigureAwait(false);
+            var (max, invalid) = AdminRequests.Limit(request, "limit", 10, MaxPeek);
             if (invalid is not null)
             {
-                return invalid;
+                return Task.FromResult(invalid);
             }
 
-            if (body?.Destination is { } destination && !engine.TryGetQueue(destination, out _))
+            var messages = queues.Peek(name, max).Select(m => new PeekedMessageView(
+                m.MessageId, Encoding.UTF8.GetString(m.Body.Span), m.ReceiveCount, m.SentTimestamp)).ToList();
+            return Task.FromResult<IResult>(TypedResults.Json(new PeekedMessages(messages), AdminJsonContext.Default.PeekedMessages));
+        }));
+
+        group.MapPost("/{name}/redrive", (string name, HttpRequest request) => Answer(async () =>
+        {
+            var (body, problem) = await AdminRequests.ReadOptionalAsync(request, AdminJsonContext.Default.RedriveRequest).ConfigureAwait(false);
+            if (problem is not null)
             {
-                return UnknownQueue(destination);
+                return problem;
             }
 
-            try
+            if (body?.MaxMessages is < 1)
             {
-                var moved = await engine.RedriveAsync(name, body?.Destination, max, request.HttpContext.RequestAborted).ConfigureAwait(false);
-                return TypedResults.Json(new RedriveResult(moved), AdminJsonContext.Default.RedriveResult);
+                return Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1.");
             }
-            catch (InvalidOperationException e)
-            {
-                // No destination given and a message has no known source queue, for example.
-                return Problem(StatusCodes.Status400BadRequest, "Cannot redrive", e.Message);
-            }
-            catch (Storage.StorageFullException e)
-            {
-                return Problem(StatusCodes.Status503ServiceUnavailable, "Storage full", e.Message);
-            }
-        });
 
-        MapQueueManagement(group, engine);
+            if (body?.Destination is { Length: 0 })
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid destination", "destination must name a queue, or be left out.");
+            }
+
+            var moved = await queues.RedriveAsync(
+                name, body?.Destination, body?.MaxMessages ?? int.MaxValue, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return TypedResults.Json(new RedriveResult(moved), AdminJsonContext.Default.RedriveResult);
+        }, cannot: "Cannot redrive"));
+
+        MapQueueManagement(group, queues);
         return endpoints;
     }
 
@@ -103,42 +91,56 @@ public static partial class QueueAdminEndpoints
         return group;
     }
 
-    /// <summary>The optional body of a redrive (empty: every message, back to its source) and its message limit, or
-    /// the 400 to answer with.</summary>
-    internal static async Task<(RedriveRequest? Body, int MaxMessages, IResult? Problem)> ReadRedriveAsync(HttpRequest request)
+    /// <summary>
+    /// Runs one operation and answers what the transport said in words: an unknown queue is 404, a refused change 400
+    /// (titled <paramref name="cannot"/>), what the transport cannot do 501, and storage or a broker that cannot take
+    /// the change 503.
+    /// </summary>
+    private static async Task<IResult> Answer(Func<Task<IResult>> operation, string cannot = "Invalid request")
     {
-        RedriveRequest? body = null;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        try
         {
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync(request.Body, AdminJsonContext.Default.RedriveRequest, request.HttpContext.RequestAborted)
-                    .ConfigureAwait(false);
-            }
-            catch (JsonException e)
-            {
-                return (null, 0, Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message));
-            }
+            return await operation().ConfigureAwait(false);
         }
-
-        var max = body?.MaxMessages ?? int.MaxValue;
-        return max < 1
-            ? (body, max, Problem(StatusCodes.Status400BadRequest, "Invalid maxMessages", "maxMessages must be at least 1."))
-            : (body, max, null);
+        catch (UnknownQueueException e)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown queue", e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, cannot, Reason(e));
+        }
+        catch (InvalidOperationException e)
+        {
+            // No destination given and a message has no known source queue, for example.
+            return Problem(StatusCodes.Status400BadRequest, cannot, e.Message);
+        }
+        catch (NotSupportedException e)
+        {
+            return Problem(StatusCodes.Status501NotImplemented, "Not available with this transport", e.Message);
+        }
+        catch (StorageFullException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Storage full", e.Message);
+        }
+        catch (TransportUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Transport unavailable", e.Message);
+        }
     }
 
-    private static QueueSummary Summarize(MessageQueue queue)
-    {
-        var counts = queue.GetCounts();
-        var now = DateTimeOffset.UtcNow;
-        double? oldest = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (now - sent).TotalSeconds) : null;
-        return new QueueSummary(
-            queue.Name, counts.Visible, counts.InFlight, counts.Delayed, oldest, queue.Definition.RedrivePolicy?.DeadLetterQueue);
-    }
-
-    private static IResult UnknownQueue(string name) =>
-        Problem(StatusCodes.Status404NotFound, "Unknown queue", $"There is no queue named '{name}'.");
+    private static QueueSummary Summarize(TransportQueueInfo queue) => new(
+        queue.Name,
+        queue.Visible,
+        queue.InFlight ?? 0,
+        queue.Delayed ?? 0,
+        queue.OldestMessageAge?.TotalSeconds,
+        queue.DeadLetterQueue);
 
     private static IResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    // The engine's messages name the rule broken; the parameter name is noise to an API client.
+    private static string Reason(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 }

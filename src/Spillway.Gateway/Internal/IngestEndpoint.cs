@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Spillway.Messaging;
 using Spillway.Storage;
+using Spillway.Transport;
 
 namespace Spillway.Gateway.Internal;
 
@@ -17,7 +18,7 @@ namespace Spillway.Gateway.Internal;
 /// </summary>
 internal sealed class IngestEndpoint(
     IngestRouteOptions route,
-    IIngestTarget target,
+    IMessageTransport transport,
     ApiKeyAuthenticator authenticator,
     int retryAfterSeconds,
     ILogger logger)
@@ -32,6 +33,9 @@ internal sealed class IngestEndpoint(
     private readonly long maxBacklog = route.MaxBacklog;
     private readonly RecordValidator validator = new(new RecordSchema(route.Fields, route.AllowUnknownFields), route.MaxRecordsPerRequest);
     private readonly string retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+
+    // Found on the first request that finds the queue, then kept: the host may create the queue after mapping.
+    private IQueueSender? sender;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -108,7 +112,8 @@ internal sealed class IngestEndpoint(
 
     private async Task StoreAsync(HttpContext context, ReadOnlyMemory<byte> body, BodyFormat format, string? idempotencyKey)
     {
-        if (!target.IsAvailable)
+        var target = sender ??= transport.FindSender(queueName);
+        if (target is null)
         {
             logger.QueueMissing(path, queueName);
             await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available; nothing was stored.");
@@ -116,15 +121,15 @@ internal sealed class IngestEndpoint(
         }
 
         var records = new List<Range>();
-        var problem = validator.Validate(body.Span, format, target.MaxMessageBytes, records, out var isBatch);
+        var problem = validator.Validate(body.Span, format, target.MaximumMessageSize, records, out var isBatch);
         if (problem is not null)
         {
             await WriteProblemAsync(context, problem);
             return;
         }
 
-        var status = target.StorageStatus;
-        if (!status.Writable)
+        var status = target.Status;
+        if (!status.Available)
         {
             logger.StorageNotWritable(path, status.Reason);
             await WriteUnavailableAsync(
@@ -150,7 +155,9 @@ internal sealed class IngestEndpoint(
         SendResult result;
         try
         {
-            result = await target.SendBatchAsync(messages, idempotencyKey);
+            // A send that has started is not cancelled when the client goes away: the client may retry with its
+            // idempotency key, and a half-cancelled batch would only make the outcome harder to reason about.
+            result = await target.SendBatchAsync(messages, idempotencyKey, CancellationToken.None);
         }
         catch (Exception e) when (e is StorageFullException or StorageFaultedException or ObjectDisposedException or IOException)
         {
@@ -162,7 +169,7 @@ internal sealed class IngestEndpoint(
                 StorageFullException => "The disk is nearly full; nothing was stored.",
                 StorageFaultedException => "Storage failed and stopped accepting writes; the records were not acknowledged.",
                 ObjectDisposedException => "The server is shutting down; the records were not acknowledged.",
-                Transport.TransportUnavailableException =>
+                TransportUnavailableException =>
                     "The message broker did not confirm the write; the records were not acknowledged.",
                 _ => "Storage could not complete the write; the records were not acknowledged.",
             };
