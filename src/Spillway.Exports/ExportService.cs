@@ -8,12 +8,13 @@ using Spillway.Exports.Internal;
 using Spillway.Messaging;
 using Spillway.Processing;
 using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Exports;
 
 /// <summary>
 /// Export jobs, as the "Download" button of a web application would run them: a request is stored durably and put
-/// on an engine queue (202 at once); a worker of concurrency <see cref="ExportOptions.MaxConcurrency"/> streams the
+/// on a queue of the transport (202 at once); a worker of concurrency <see cref="ExportOptions.MaxConcurrency"/> streams the
 /// query result into a file in the <see cref="IObjectStore"/>, retries while the database is unreachable, and the
 /// requester is notified when the job ends. Files expire after <see cref="ExportOptions.ExpireAfter"/>.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed partial class ExportService : IAsyncDisposable
 
     private readonly ExportOptions options;
     private readonly IReadOnlyDictionary<string, ExposedTable> tables;
-    private readonly MessageQueue queue;
+    private readonly IMessageTransport transport;
     private readonly IObjectStore store;
     private readonly IReadOnlyList<IExportNotifier> notifiers;
     private readonly ILogger logger;
@@ -34,23 +35,25 @@ public sealed partial class ExportService : IAsyncDisposable
     private readonly Lock saving = new();
     private readonly TimeProvider time;
     private EventSourceMapping? mapping;
+    private IQueueReceiver? receiver;
 
-    /// <summary>Creates the service over its queue and store; nothing runs before <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates the service over its queue (<see cref="ExportOptions.QueueName"/> of
+    /// <paramref name="transport"/>, which must exist) and store; nothing runs before <see cref="StartAsync"/>.</summary>
     public ExportService(
         ExportOptions options,
         IReadOnlyDictionary<string, ExposedTable> tables,
-        MessageQueue queue,
+        IMessageTransport transport,
         IObjectStore store,
         IEnumerable<IExportNotifier>? notifiers = null,
         ILogger<ExportService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tables);
-        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(store);
         this.options = options;
         this.tables = tables;
-        this.queue = queue;
+        this.transport = transport;
         this.store = store;
         this.notifiers = [.. notifiers ?? []];
         this.logger = logger ?? (ILogger)NullLogger.Instance;
@@ -88,7 +91,8 @@ public sealed partial class ExportService : IAsyncDisposable
             await EnqueueAsync(job.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        mapping = new EventSourceMapping(queue, new JobHandler(this), new EventSourceMappingOptions
+        receiver = transport.OpenReceiver(options.QueueName, options.MaxConcurrency);
+        mapping = new EventSourceMapping(receiver, new JobHandler(this), new EventSourceMappingOptions
         {
             BatchSize = 1,
             MaximumConcurrency = options.MaxConcurrency,
@@ -103,6 +107,11 @@ public sealed partial class ExportService : IAsyncDisposable
         if (mapping is not null)
         {
             await mapping.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (receiver is not null)
+        {
+            await receiver.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -207,9 +216,11 @@ public sealed partial class ExportService : IAsyncDisposable
         }
     }
 
-    private async Task EnqueueAsync(string id, CancellationToken cancellationToken) =>
-        await queue.SendBatchAsync([new OutgoingMessage(Encoding.UTF8.GetBytes(id))], cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+    private async Task EnqueueAsync(string id, CancellationToken cancellationToken)
+    {
+        var sender = transport.FindSender(options.QueueName) ?? throw new UnknownQueueException(options.QueueName);
+        await sender.SendBatchAsync([new OutgoingMessage(Encoding.UTF8.GetBytes(id))], null, cancellationToken).ConfigureAwait(false);
+    }
 
     private void Save(ExportJob job)
     {
@@ -242,7 +253,7 @@ public sealed partial class ExportService : IAsyncDisposable
 
     private async Task<ExportJob> RunAttemptsAsync(ExportJob job, CancellationToken cancellationToken)
     {
-        var delay = options.RetryInitialDelay;
+        var backoff = new Backoff(options.RetryInitialDelay, options.RetryMaxDelay);
         while (true)
         {
             job = job with { State = ExportState.Running, Rows = 0, Attempts = job.Attempts + 1, StartedAt = time.GetUtcNow() };
@@ -262,12 +273,12 @@ public sealed partial class ExportService : IAsyncDisposable
             }
             catch (SinkUnavailableException e) when (job.Attempts < options.MaxAttempts)
             {
-                LogMessages.Retrying(logger, job.Id, job.Attempts, delay, e.Message);
+                LogMessages.Retrying(logger, job.Id, job.Attempts, backoff.Next, e.Message);
                 Save(job with { State = ExportState.Queued, Rows = 0, Reason = e.Message });
-                var wait = Task.Delay(delay, time, cancellationToken);
-                RetryScheduled?.Invoke(delay);
-                await wait.ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.RetryMaxDelay.Ticks));
+                if (!await backoff.WaitAsync(time, cancellationToken, RetryScheduled).ConfigureAwait(false))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

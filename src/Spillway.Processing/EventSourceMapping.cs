@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Messaging;
 using Spillway.Processing.Internal;
-using Spillway.Sinks;
 using Spillway.Transport;
 
 namespace Spillway.Processing;
@@ -17,8 +16,8 @@ namespace Spillway.Processing;
 /// </summary>
 /// <remarks>
 /// A database outage is not the data's fault, so it must not use up receive counts: when a handler fails with
-/// <see cref="SinkUnavailableException"/>, the mapping keeps the batch, extends its visibility, retries it with capped
-/// exponential backoff and receives nothing more until the sink answers again.
+/// <see cref="DownstreamUnavailableException"/>, the mapping keeps the batch, extends its visibility, retries it with
+/// capped exponential backoff and receives nothing more until the downstream answers again.
 /// </remarks>
 public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposable
 {
@@ -37,18 +36,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     private CancellationTokenSource? receiving;
     private int started;
 
-    /// <summary>Creates a mapping; it does nothing until <see cref="StartAsync"/>.</summary>
-    /// <param name="queue">The queue to poll.</param>
-    /// <param name="handler">The handler that receives the batches.</param>
-    /// <param name="options">Settings; null uses the defaults.</param>
-    /// <param name="logger">Where to log; null for nowhere.</param>
-    public EventSourceMapping(
-        MessageQueue queue, IMessageHandler handler, EventSourceMappingOptions? options = null, ILogger<EventSourceMapping>? logger = null)
-        : this(EmbeddedTransport.Receiver(queue ?? throw new ArgumentNullException(nameof(queue))), handler, options, logger)
-    {
-    }
-
-    /// <summary>Creates a mapping over any transport's receiver; it does nothing until <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates a mapping over a transport's receiver; it does nothing until <see cref="StartAsync"/>.</summary>
     /// <param name="queue">The receiver to poll; the mapping does not dispose it.</param>
     /// <param name="handler">The handler that receives the batches.</param>
     /// <param name="options">Settings; null uses the defaults.</param>
@@ -206,7 +194,8 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             {
                 slots.Release();
                 LogMessages.ReceiveFailed(logger, queue.QueueName, ex);
-                if (!await DelayAsync(Options.UnavailableRetryInitialDelay, stop).ConfigureAwait(false))
+                if (!await new Backoff(Options.UnavailableRetryInitialDelay, Options.UnavailableRetryInitialDelay)
+                    .WaitAsync(time, stop).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -308,7 +297,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
         var answered = false;
         try
         {
-            var delay = Options.UnavailableRetryInitialDelay;
+            var backoff = new Backoff(Options.UnavailableRetryInitialDelay, Options.UnavailableRetryMaxDelay);
             while (true)
             {
                 var batch = new MessageBatch(queue.QueueName, messages);
@@ -317,7 +306,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                 {
                     outcome = await handler.HandleAsync(batch, abort.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (FindSinkUnavailable(ex) is { } unavailable)
+                catch (DownstreamUnavailableException unavailable)
                 {
                     if (stopping.IsCancellationRequested)
                     {
@@ -327,14 +316,13 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
                     held = true;
                     Pause();
                     counters.UnavailableRetry();
-                    LogMessages.SinkUnavailable(logger, queue.QueueName, messages.Count, delay, unavailable.Message);
-                    messages = ExtendVisibility(messages, delay);
-                    if (messages.Count == 0 || !await DelayAsync(delay, stopping.Token, RetryScheduled).ConfigureAwait(false))
+                    LogMessages.DownstreamUnavailable(logger, queue.QueueName, messages.Count, backoff.Next, unavailable.Message);
+                    messages = ExtendVisibility(messages, backoff.Next);
+                    if (messages.Count == 0 || !await backoff.WaitAsync(time, stopping.Token, RetryScheduled).ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.UnavailableRetryMaxDelay.Ticks));
                     continue;
                 }
                 catch (OperationCanceledException) when (abort.IsCancellationRequested)
@@ -461,21 +449,6 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
         return kept;
     }
 
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken, Action<TimeSpan>? scheduled = null)
-    {
-        var wait = Task.Delay(delay, time, cancellationToken);
-        scheduled?.Invoke(delay);
-        try
-        {
-            await wait.ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     // While paused, a long-poll in progress is cut short too, so not one more message is taken during an outage.
     private void Pause()
     {
@@ -531,25 +504,5 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
         }
 
         return wait is null ? Task.CompletedTask : wait.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Whether a handler's failure is a sink outage, on which the mapping holds the batch instead of failing it: a
-    /// <see cref="SinkUnavailableException"/> itself or within its first seven inner exceptions.
-    /// </summary>
-    public static bool IsSinkUnavailable(Exception? exception) => FindSinkUnavailable(exception) is not null;
-
-    // AggregateException.InnerException is its first inner exception, so one walk covers a wrapped task failure too.
-    private static SinkUnavailableException? FindSinkUnavailable(Exception? ex)
-    {
-        for (var depth = 0; ex is not null && depth < 8; depth++, ex = ex.InnerException)
-        {
-            if (ex is SinkUnavailableException unavailable)
-            {
-                return unavailable;
-            }
-        }
-
-        return null;
     }
 }

@@ -2,9 +2,10 @@ namespace Spillway.Processing;
 
 /// <summary>
 /// Settings of one <see cref="EventSourceMapping"/>: how a queue feeds its handler. Names, ranges and defaults follow
-/// AWS Lambda's SQS event-source mapping. Every setter validates, so a built object is always usable.
+/// AWS Lambda's SQS event-source mapping. Every setter validates, so a built object is always usable, and a copy made
+/// with <c>with</c> carries every setting.
 /// </summary>
-public sealed class EventSourceMappingOptions
+public sealed record EventSourceMappingOptions
 {
     /// <summary>Largest batch size accepted (as Lambda allows for a standard queue).</summary>
     public const int MaxBatchSize = 10_000;
@@ -144,20 +145,6 @@ public sealed class EventSourceMappingOptions
         get => timeProvider;
         init => timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     }
-
-    /// <summary>The same settings with <see cref="Enabled"/> set: every setting carried, so none is lost on the way.</summary>
-    public EventSourceMappingOptions WithEnabled(bool enabled) => new()
-    {
-        BatchSize = BatchSize,
-        MaximumBatchingWindow = MaximumBatchingWindow,
-        MaximumConcurrency = MaximumConcurrency,
-        VisibilityTimeout = VisibilityTimeout,
-        Enabled = enabled,
-        PollWaitTime = PollWaitTime,
-        UnavailableRetryInitialDelay = UnavailableRetryInitialDelay,
-        UnavailableRetryMaxDelay = UnavailableRetryMaxDelay,
-        TimeProvider = TimeProvider,
-    };
 
     /// <summary>Checks the settings that depend on each other; throws <see cref="ArgumentException"/> naming the key.</summary>
     public void Validate()

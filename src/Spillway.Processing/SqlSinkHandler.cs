@@ -8,8 +8,9 @@ namespace Spillway.Processing;
 /// <summary>
 /// The built-in handler: writes each message body as one row through an <see cref="ISqlSink"/>, with the message id
 /// as the row id, so a redelivered message never makes a second row. Records the sink rejects are reported as failed,
-/// so a poison record is retried and then dead-lettered instead of blocking the queue. A
-/// <see cref="SinkUnavailableException"/> propagates: the mapping then holds the batch until the database returns.
+/// so a poison record is retried and then dead-lettered instead of blocking the queue. A database that cannot be reached
+/// (<see cref="SinkUnavailableException"/>) becomes a <see cref="DownstreamUnavailableException"/>: the mapping then holds
+/// the batch until the database returns.
 /// </summary>
 public sealed class SqlSinkHandler : IMessageHandler
 {
@@ -41,7 +42,16 @@ public sealed class SqlSinkHandler : IMessageHandler
             records[i] = new SinkRecord(message.MessageId, message.Body, message.SentTimestamp);
         }
 
-        var result = await Sink.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        SinkWriteResult result;
+        try
+        {
+            result = await Sink.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SinkUnavailableException e)
+        {
+            throw new DownstreamUnavailableException($"Sink '{Sink.Name}' is unavailable: {e.Message}", e);
+        }
+
         if (result.Rejected.Count == 0)
         {
             return BatchOutcome.Success;

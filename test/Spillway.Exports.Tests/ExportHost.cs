@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Spillway.Gateway.Reads;
 using Spillway.Messaging;
+using Spillway.Transport;
 using Spillway.Sinks;
 
 namespace Spillway.Exports.Tests;
@@ -36,11 +37,12 @@ internal sealed class ExportHost : IAsyncDisposable
         Action<ExportService>? beforeStart = null)
     {
         var engine = await QueueEngine.OpenAsync(new QueueEngineOptions { DataDirectory = Path.Combine(directory, "queues") });
-        await engine.CreateQueueAsync(new QueueDefinition { Name = "spillway-exports", VisibilityTimeout = TimeSpan.FromMinutes(5) });
-        engine.TryGetQueue("spillway-exports", out var queue);
+        var transport = new EmbeddedTransport(engine);
+        await transport.CreateQueuesAsync(
+            [new QueueDefinition { Name = "spillway-exports", VisibilityTimeout = TimeSpan.FromMinutes(5) }], CancellationToken.None);
         var options = configure?.Invoke(Path.Combine(directory, "jobs")) ?? new ExportOptions { JobDirectory = Path.Combine(directory, "jobs") };
         var store = new LocalDirectoryObjectStore(Path.Combine(directory, "files"));
-        var service = new ExportService(options, tables, queue!, store, notifiers)
+        var service = new ExportService(options, tables, transport, store, notifiers)
         {
             WebhookHosts = webhookHosts ?? new HashSet<string>(),
         };

@@ -44,7 +44,7 @@ public sealed class ConcurrencyLimitTests
 
             return BatchOutcome.Success;
         });
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { BatchSize = 1, MaximumConcurrency = 4 });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { BatchSize = 1, MaximumConcurrency = 4 });
         Assert.Equal(1, mapping.SetConcurrencyLimit(1));
 
         await mapping.StartAsync();
@@ -66,7 +66,7 @@ public sealed class ConcurrencyLimitTests
         await using var fixture = await QueueFixture.OpenAsync();
         var queue = await fixture.CreateQueueAsync("clamped");
         await using var mapping = new EventSourceMapping(
-            queue, new DelegateHandler((_, _) => ValueTask.FromResult(BatchOutcome.Success)), new EventSourceMappingOptions { MaximumConcurrency = 5 });
+            fixture.Receiver(queue), new DelegateHandler((_, _) => ValueTask.FromResult(BatchOutcome.Success)), new EventSourceMappingOptions { MaximumConcurrency = 5 });
 
         Assert.Equal(5, mapping.ConcurrencyLimit);
         Assert.Equal(1, mapping.SetConcurrencyLimit(0));

@@ -42,7 +42,7 @@ public sealed class EventSourceMappingTests
 
             return BatchOutcome.Success;
         });
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { BatchSize = 10, MaximumConcurrency = 2 });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { BatchSize = 10, MaximumConcurrency = 2 });
 
         await mapping.StartAsync();
         await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -69,7 +69,7 @@ public sealed class EventSourceMappingTests
             batches.Writer.TryWrite((batch.Messages.Count, clock.GetUtcNow()));
             return ValueTask.FromResult(BatchOutcome.Success);
         });
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
         {
             BatchSize = 10,
             MaximumBatchingWindow = TimeSpan.FromSeconds(60),
@@ -108,7 +108,7 @@ public sealed class EventSourceMappingTests
             batches.Writer.TryWrite(batch.Messages.Count);
             return ValueTask.FromResult(BatchOutcome.Success);
         });
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
         {
             BatchSize = 5,
             MaximumBatchingWindow = TimeSpan.FromSeconds(300),
@@ -149,7 +149,7 @@ public sealed class EventSourceMappingTests
         var handler = new RecordingHandler(inner, receives);
         var ids = await QueueFixture.SendAsync(queue, """{"n":1}""", """{"n":2,"fail":true}""", """{"n":3}""", """{"n":4}""");
         var poison = ids[1];
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { TimeProvider = clock });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { TimeProvider = clock });
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
@@ -179,7 +179,7 @@ public sealed class EventSourceMappingTests
                 : ValueTask.FromResult(BatchOutcome.Success)),
             receives);
         await QueueFixture.SendAsync(queue, "{}", "{}", "{}");
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { TimeProvider = clock });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { TimeProvider = clock });
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch failed");
@@ -201,7 +201,7 @@ public sealed class EventSourceMappingTests
         var queue = await fixture.CreateQueueAsync("unknown-id");
         await QueueFixture.SendAsync(queue, "{}", "{}");
         var handler = new DelegateHandler((_, _) => ValueTask.FromResult(new BatchOutcome([Guid.NewGuid()])));
-        await using var mapping = new EventSourceMapping(queue, handler);
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler);
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches >= 1, "the batch finished");
@@ -225,7 +225,7 @@ public sealed class EventSourceMappingTests
             await release.Task;
             return BatchOutcome.Success;
         });
-        var mapping = new EventSourceMapping(queue, handler);
+        var mapping = new EventSourceMapping(fixture.Receiver(queue), handler);
 
         await mapping.StartAsync();
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -254,7 +254,7 @@ public sealed class EventSourceMappingTests
             await Task.Delay(Timeout.Infinite, ct);
             return BatchOutcome.Success;
         });
-        await using var mapping = new EventSourceMapping(queue, handler);
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler);
 
         await mapping.StartAsync();
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -281,7 +281,7 @@ public sealed class EventSourceMappingTests
             Interlocked.Add(ref handled, batch.Messages.Count);
             return ValueTask.FromResult(BatchOutcome.Success);
         });
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
         {
             MaximumBatchingWindow = TimeSpan.FromSeconds(300),
             TimeProvider = clock,
@@ -305,7 +305,7 @@ public sealed class EventSourceMappingTests
         var queue = await fixture.CreateQueueAsync("disabled");
         await QueueFixture.SendAsync(queue, "{}");
         var handler = new DelegateHandler((_, _) => throw new InvalidOperationException("must not run"));
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { Enabled = false });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { Enabled = false });
 
         await mapping.StartAsync();
         await mapping.StopAsync();

@@ -1,6 +1,7 @@
 using System.Text;
 using Spillway.Messaging;
 using Spillway.TestKit;
+using Spillway.Transport;
 
 namespace Spillway.Processing.Tests;
 
@@ -44,6 +45,9 @@ internal sealed class QueueFixture : IAsyncDisposable
             RedrivePolicy = maxReceiveCount is { } m ? new RedrivePolicy(name + "-dlq", m) : null,
         });
     }
+
+    /// <summary>A receiver on <paramref name="queue"/>, as a worker on the embedded transport opens one.</summary>
+    public IQueueReceiver Receiver(MessageQueue queue) => new EmbeddedTransport(Engine).OpenReceiver(queue.Name, prefetch: 1);
 
     public MessageQueue Queue(string name) =>
         Engine.TryGetQueue(name, out var queue) ? queue : throw new InvalidOperationException($"No queue '{name}'.");

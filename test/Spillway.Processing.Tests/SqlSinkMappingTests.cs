@@ -29,7 +29,7 @@ public sealed class SqlSinkMappingTests
             return Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("crash after write") : outcome;
         });
         var ids = await QueueFixture.SendAsync(queue, Person(1), Person(2), """{"name":"no email"}""", Person(3));
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions { TimeProvider = clock });
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions { TimeProvider = clock });
 
         await mapping.StartAsync();
         await Eventually.AssertAsync(() => mapping.GetStatistics().Batches == 1, "the first batch finished");
@@ -59,7 +59,7 @@ public sealed class SqlSinkMappingTests
         var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
         await QueueFixture.SendAsync(queue, Person(1));
         var retries = Channel.CreateUnbounded<TimeSpan>();
-        await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
         {
             BatchSize = 5,
             MaximumConcurrency = 2,
@@ -132,7 +132,7 @@ public sealed class SqlSinkMappingTests
         };
         await QueueFixture.SendAsync(queue, Person(1), Person(2));
         var retried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var mapping = new EventSourceMapping(queue, new SqlSinkHandler(sink), new EventSourceMappingOptions { TimeProvider = clock })
+        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), new SqlSinkHandler(sink), new EventSourceMappingOptions { TimeProvider = clock })
         {
             RetryScheduled = _ => retried.TrySetResult(),
         };
@@ -176,7 +176,7 @@ public sealed class SqlSinkMappingTests
             var receives = new ConcurrentQueue<(Guid Id, int ReceiveCount)>();
             var handler = new RecordingHandler(new SqlSinkHandler(sink), receives);
             await QueueFixture.SendAsync(queue, Enumerable.Range(1, 50).Select(Person));
-            await using var mapping = new EventSourceMapping(queue, handler, new EventSourceMappingOptions
+            await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
             {
                 UnavailableRetryInitialDelay = TimeSpan.FromMilliseconds(20),
                 UnavailableRetryMaxDelay = TimeSpan.FromMilliseconds(100),

@@ -20,10 +20,10 @@ internal static partial class LogMessages
     public static partial void HandlerFailed(ILogger logger, string queue, int count, Exception exception);
 
     [LoggerMessage(6, LogLevel.Warning,
-        "Sink of queue '{Queue}' is unavailable ({Reason}); holding {Count} messages and retrying in {Delay}")]
-    public static partial void SinkUnavailable(ILogger logger, string queue, int count, TimeSpan delay, string reason);
+        "The handler of queue '{Queue}' cannot reach what it writes to ({Reason}); holding {Count} messages and retrying in {Delay}")]
+    public static partial void DownstreamUnavailable(ILogger logger, string queue, int count, TimeSpan delay, string reason);
 
-    [LoggerMessage(7, LogLevel.Warning, "Receiving from queue '{Queue}' paused until its sink answers again")]
+    [LoggerMessage(7, LogLevel.Warning, "Receiving from queue '{Queue}' paused until its handler's downstream answers again")]
     public static partial void ReceivingPaused(ILogger logger, string queue);
 
     [LoggerMessage(8, LogLevel.Information, "Sink of queue '{Queue}' answers again; receiving resumed")]
