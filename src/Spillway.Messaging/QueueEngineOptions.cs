@@ -18,6 +18,10 @@ public sealed class QueueEngineOptions
     /// <summary>Clock for visibility timeouts, delays and retention. Defaults to <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the engine's meter (<see cref="QueueEngine.MeterName"/>) comes from, so a host's metrics reader
+    /// tells its engine apart from another's; null (the default) makes a meter of the engine's own.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>
     /// Sends are refused (with <see cref="Storage.StorageFullException"/>) when the disk holding the data directory has
     /// less free space than this. Defaults to 256 MiB, so the process and the operating system keep room to breathe.
