@@ -134,7 +134,7 @@ public sealed class HostTests : IDisposable
         return new RunningHost(app, runtime, new HttpClient { BaseAddress = new Uri(address) });
     }
 
-    private sealed class RunningHost(WebApplication app, SpillwayRuntime runtime, HttpClient client) : IAsyncDisposable
+    private sealed class RunningHost(WebApplication app, ServerParts runtime, HttpClient client) : IAsyncDisposable
     {
         public string BaseUrl => client.BaseAddress!.ToString().TrimEnd('/');
 

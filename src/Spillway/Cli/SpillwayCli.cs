@@ -16,7 +16,7 @@ internal static class SpillwayCli
             QueueCommands.DeadLetters(),
             TailCommand.Create(),
             TraceCommand.Create(),
-            BenchCommand.Create(),
+            Bench.BenchCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

@@ -3,6 +3,8 @@ using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Hosting;
 using Spillway.Messaging;
+using Spillway.Processing;
+using Spillway.Sinks;
 
 namespace Spillway.Dashboard;
 
@@ -29,37 +31,30 @@ internal static class DashboardEndpoints
         [".svg"] = "image/svg+xml",
     };
 
-    public static IEndpointRouteBuilder MapDashboard(
-        this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, IReadOnlyList<ResolvedRoute> routes, GatewayOptions gateway)
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints, OverviewSource source, GatewayOptions gateway)
     {
         var assets = LoadAssets();
-        var routeViews = routes
-            .Select(r => new RouteView(
-                r.Name, r.Options.Path, r.Options.QueueName, r.Options.MaxRecordsPerRequest, r.Options.MaxBodyBytes, r.Options.MaxBacklog))
-            .OrderBy(r => r.Name, StringComparer.Ordinal)
-            .ToList();
-
         endpoints.MapGroup("/v1/overview").RequireApiKey(gateway).MapGet("/", () => TypedResults.Json(
-            Read(runtime, routeViews), OverviewJsonContext.Default.Overview));
+            Read(source), OverviewJsonContext.Default.Overview));
 
         endpoints.MapGet("/dashboard", (HttpContext context) => Serve(context, assets, "index.html"));
         endpoints.MapGet("/dashboard/{file}", (HttpContext context, string file) => Serve(context, assets, file));
         return endpoints;
     }
 
-    internal static Overview Read(SpillwayRuntime runtime, IReadOnlyList<RouteView> routes)
+    internal static Overview Read(OverviewSource source)
     {
-        var now = runtime.Time.GetUtcNow();
-        var queues = runtime.Engine.ListQueues();
+        var now = source.Time.GetUtcNow();
+        var queues = source.Engine.ListQueues();
         var sources = queues
             .Where(q => q.Definition.RedrivePolicy is not null)
             .ToLookup(q => q.Definition.RedrivePolicy!.DeadLetterQueue, q => q.Name, StringComparer.Ordinal);
         return new Overview(
             now,
-            routes,
+            source.Routes,
             [.. queues.Select(q => Describe(q, now, [.. sources[q.Name]]))],
-            [.. runtime.Workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(WorkerAdminEndpoints.Describe)],
-            [.. runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s =>
+            [.. source.Workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(WorkerAdminEndpoints.Describe)],
+            [.. source.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s =>
             {
                 var pool = s.PoolStatistics;
                 return new SinkView(s.Name, s.Provider, pool.MaxConnections, pool.InUse, pool.PeakInUse, pool.Waits);

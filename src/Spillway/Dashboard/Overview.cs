@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spillway.Hosting;
+using Spillway.Messaging;
+using Spillway.Processing;
+using Spillway.Sinks;
 
 namespace Spillway.Dashboard;
 
@@ -14,6 +17,23 @@ internal sealed record Overview(
     IReadOnlyList<QueueView> Queues,
     IReadOnlyList<WorkerView> Workers,
     IReadOnlyList<SinkView> Sinks);
+
+/// <summary>What the overview reads: the node's queues, workers and sinks, and the routes as configured.</summary>
+internal sealed record OverviewSource(
+    TimeProvider Time,
+    QueueEngine Engine,
+    IReadOnlyDictionary<string, Worker> Workers,
+    IReadOnlyDictionary<string, ISqlSink> Sinks,
+    IReadOnlyList<RouteView> Routes)
+{
+    public static IReadOnlyList<RouteView> Describe(IEnumerable<ResolvedRoute> routes) =>
+    [
+        .. routes
+            .Select(r => new RouteView(
+                r.Name, r.Options.Path, r.Options.QueueName, r.Options.MaxRecordsPerRequest, r.Options.MaxBodyBytes, r.Options.MaxBacklog))
+            .OrderBy(r => r.Name, StringComparer.Ordinal),
+    ];
+}
 
 internal sealed record RouteView(string Name, string Path, string Queue, int MaxRecordsPerRequest, int MaxBodyBytes, long MaxBacklog);
 

@@ -1,16 +1,16 @@
 using Spillway.Exports;
-using Spillway.Gateway;
-using Spillway.Gateway.Reads;
 using Spillway.Hosting;
 using Spillway.Messaging;
 using Spillway.Notifications;
 using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.DataAccess;
 
 /// <summary>
-/// Getting data out, as the server runs it: the readers of the exposed tables, the read API, the export service and
-/// its queue, and the lifecycle timer (expired files, table retention).
+/// Getting data out, as the server runs it: the readers of the exposed tables, the export service and its queue on the
+/// node's own engine (a job's file is written where its status is kept), and the lifecycle timer (expired files, table
+/// retention). The endpoints over them are mapped with the others.
 /// </summary>
 internal sealed class DataAccessRuntime : IAsyncDisposable
 {
@@ -19,22 +19,30 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
     public const string QueueName = "spillway-exports";
 
     private readonly List<ITableReader> readers = [];
+    private readonly Dictionary<string, ExposedTable> exposed = new(StringComparer.Ordinal);
     private readonly HttpClient webhookClient;
     private ExportService? exports;
     private DataLifecycle? lifecycle;
+    private ILogger logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     private DataAccessRuntime(HttpClient webhookClient) => this.webhookClient = webhookClient;
 
+    /// <summary>The tables the read API and exports serve, by name.</summary>
+    public IReadOnlyDictionary<string, ExposedTable> Exposed => exposed;
+
+    /// <summary>The export service.</summary>
+    public ExportService Exports => exports!;
+
     /// <summary>
     /// Validates <c>Spillway:Tables</c> and <c>Spillway:Exports</c> (throwing <see cref="ConfigurationException"/>
-    /// naming the key), builds everything and maps the endpoints; the worker and timer start with the application.
+    /// naming the key) and builds everything; nothing runs before <see cref="Start"/>.
     /// </summary>
     public static async Task<DataAccessRuntime> OpenAsync(
         SpillwayOptions options,
         ResolvedConfiguration resolved,
         QueueEngine engine,
-        WebApplication app,
         TimeProvider time,
+        ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
         var config = options.Exports;
@@ -42,7 +50,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         var runtime = new DataAccessRuntime(new HttpClient { Timeout = TimeSpan.FromSeconds(config.WebhookTimeoutSeconds) });
         try
         {
-            await runtime.BuildAsync(options, resolved, engine, app, time, cancellationToken).ConfigureAwait(false);
+            await runtime.BuildAsync(options, resolved, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false);
             return runtime;
         }
         catch
@@ -50,6 +58,17 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             await runtime.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Starts the export worker and the lifecycle timer; the worker stops when <paramref name="stopping"/> fires.</summary>
+    public void Start(CancellationToken stopping)
+    {
+        lifecycle!.Start();
+        _ = exports!.StartAsync(stopping).ContinueWith(
+            t => logger.LogError(t.Exception, "The export worker did not start."),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
     }
 
     public async ValueTask DisposeAsync()
@@ -69,10 +88,14 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
     }
 
     private async Task BuildAsync(
-        SpillwayOptions options, ResolvedConfiguration resolved, QueueEngine engine, WebApplication app, TimeProvider time, CancellationToken cancellationToken)
+        SpillwayOptions options,
+        ResolvedConfiguration resolved,
+        QueueEngine engine,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
-        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
-        var exposed = new Dictionary<string, ExposedTable>(StringComparer.Ordinal);
+        logger = loggerFactory.CreateLogger("Spillway.Exports");
         var retentions = new List<TableRetention>();
         foreach (var (name, table) in options.Tables)
         {
@@ -120,30 +143,15 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             }
         }
 
-        exports = await CreateExportsAsync(options, resolved, engine, exposed, time, loggerFactory, cancellationToken).ConfigureAwait(false);
+        exports = await CreateExportsAsync(options, resolved, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         lifecycle = new DataLifecycle(
             exports, retentions, TimeSpan.FromMinutes(options.Exports.LifecycleIntervalMinutes), time, loggerFactory.CreateLogger<DataLifecycle>());
-
-        app.MapReadApi(exposed, options.Gateway);
-        app.MapExports(exports, options.Gateway);
-        var service = exports;
-        var logger = loggerFactory.CreateLogger("Spillway.Exports");
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            lifecycle.Start();
-            _ = service.StartAsync(app.Lifetime.ApplicationStopping).ContinueWith(
-                t => logger.LogError(t.Exception, "The export worker did not start."),
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
-                TaskScheduler.Default);
-        });
     }
 
     private async Task<ExportService> CreateExportsAsync(
         SpillwayOptions options,
         ResolvedConfiguration resolved,
         QueueEngine engine,
-        Dictionary<string, ExposedTable> exposed,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -185,10 +193,10 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         }
 
         var directory = Path.GetFullPath(config.Directory ?? Path.Combine(resolved.DataDirectory, "exports"));
-        await engine.CreateQueueAsync(
-            new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1), MessageRetentionPeriod = TimeSpan.FromDays(14) },
+        var local = new EmbeddedTransport(engine);
+        await local.CreateQueuesAsync(
+            [new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1), MessageRetentionPeriod = TimeSpan.FromDays(14) }],
             cancellationToken).ConfigureAwait(false);
-        engine.TryGetQueue(QueueName, out var queue);
         var ingest = IngestActivity.OverQueues(engine, QueueName, config.IngestBusyMessagesPerSecond, time);
         return new ExportService(
             new ExportOptions
@@ -208,7 +216,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
                 TimeProvider = time,
             },
             exposed,
-            queue!,
+            local,
             new LocalDirectoryObjectStore(Path.Combine(directory, "files")),
             notifiers,
             loggerFactory.CreateLogger<ExportService>())

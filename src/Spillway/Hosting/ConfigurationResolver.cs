@@ -98,6 +98,7 @@ internal static partial class ConfigurationResolver
         {
             var key = $"{Root}:Routes:{name}";
             route.QueueName = DefaultConfiguration.QueueOf(name, route);
+            route.Name = name;
             try
             {
                 route.Validate(key);

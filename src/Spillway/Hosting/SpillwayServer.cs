@@ -15,8 +15,8 @@ internal static class SpillwayServer
     {
         try
         {
-            var (app, runtime) = await BuildAsync(arguments, HandlerRegistry.Default, cancellationToken).ConfigureAwait(false);
-            await using (runtime.ConfigureAwait(false))
+            var (app, parts) = await BuildAsync(arguments, HandlerRegistry.Default, cancellationToken).ConfigureAwait(false);
+            await using (parts.ConfigureAwait(false))
             await using (app.ConfigureAwait(false))
             {
                 await app.RunAsync().ConfigureAwait(false);
@@ -31,7 +31,9 @@ internal static class SpillwayServer
         }
     }
 
-    internal static async Task<(WebApplication App, SpillwayRuntime Runtime)> BuildAsync(
+    /// <summary>Reads and validates the configuration, opens the server's parts and maps its endpoints; the background
+    /// services start with the application and the workers stop with it.</summary>
+    internal static async Task<(WebApplication App, ServerParts Parts)> BuildAsync(
         ServeArguments arguments, HandlerRegistry? registry, CancellationToken cancellationToken)
     {
         // No configuration reload: its file watcher would watch the working directory, where ./data lives, and wake
@@ -85,10 +87,18 @@ internal static class SpillwayServer
 
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
-        SpillwayRuntime runtime;
+        ServerParts parts;
         try
         {
-            runtime = await SpillwayRuntime.OpenAsync(resolved, loggerFactory, registry, cancellationToken).ConfigureAwait(false);
+            parts = await ServerBuilder.OpenAsync(
+                options,
+                resolved,
+                alarms,
+                registry,
+                loggerFactory,
+                app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+                TimeProvider.System,
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -98,19 +108,20 @@ internal static class SpillwayServer
 
         try
         {
-            runtime.Attach(app, resolved, options.Gateway, options.Sqs, sqsRefusal, options.Metrics, alarms);
-            runtime.DataAccess = await DataAccess.DataAccessRuntime.OpenAsync(
-                options, resolved, runtime.Engine, app, runtime.Time, cancellationToken).ConfigureAwait(false);
+            EndpointMap.Map(app, parts, options, resolved, sqsRefusal);
         }
         catch (Exception e) when (e is GatewayConfigurationException or ConfigurationException)
         {
-            await runtime.DisposeAsync().ConfigureAwait(false);
+            await parts.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             throw e as ConfigurationException ?? ConfigurationException.From((GatewayConfigurationException)e);
         }
 
+        var lifetime = app.Lifetime;
+        lifetime.ApplicationStarted.Register(() => parts.Start(lifetime.ApplicationStopping));
+        lifetime.ApplicationStopping.Register(() => parts.Workers.StopAsync().GetAwaiter().GetResult());
         LogMessages.Serving(loggerFactory.CreateLogger("Spillway"), string.Join(", ", urls), resolved.DataDirectory);
-        return (app, runtime);
+        return (app, parts);
     }
 
     private static void ConfigureSources(ConfigurationManager configuration, ServeArguments arguments)

@@ -1,8 +1,14 @@
 using Spillway.Amqp;
+using Spillway.Messaging;
+using Spillway.Transport;
 
 namespace Spillway.Hosting;
 
-/// <summary>Resolves <c>--transport</c>/<c>Spillway:Transport</c>/<c>SPILLWAY_TRANSPORT_FILE</c> and <c>--role</c>.</summary>
+/// <summary>
+/// Resolves <c>--transport</c>/<c>Spillway:Transport</c>/<c>SPILLWAY_TRANSPORT_FILE</c> and <c>--role</c>, and opens
+/// the pipeline's transport. The only place that knows which kinds of transport exist: everything else takes the
+/// <see cref="PipelineTransport"/> it returns.
+/// </summary>
 internal static class TransportSetup
 {
     public const string TransportKey = SpillwayOptions.SectionName + ":Transport";
@@ -50,4 +56,51 @@ internal static class TransportSetup
 
         return resolved with { Transport = uri, Role = parsed };
     }
+
+    /// <summary>
+    /// Opens the pipeline's transport over the configured queues: the embedded engine's, created there when missing,
+    /// or a broker's, connected before serving so the first requests do not meet a connection still opening (a broker
+    /// that is down does not stop the node: it answers 503 and keeps reconnecting).
+    /// </summary>
+    public static async Task<PipelineTransport> OpenAsync(
+        ResolvedConfiguration configuration, QueueEngine engine, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (configuration.Transport is not { } broker)
+        {
+            var embedded = new EmbeddedTransport(engine);
+            await embedded.CreateQueuesAsync(configuration.Queues, cancellationToken).ConfigureAwait(false);
+            return new PipelineTransport(embedded, engine);
+        }
+
+        AmqpTransport amqp;
+        try
+        {
+            amqp = new AmqpTransport(
+                new AmqpTransportOptions
+                {
+                    Uri = broker,
+                    Queues = configuration.Queues,
+                    ConnectionName = $"spillway {configuration.Role.ToString().ToLowerInvariant()} on {Environment.MachineName}",
+                },
+                loggerFactory);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(TransportKey, e.Message);
+        }
+
+        var publishes = configuration.Role != ServerRole.Worker;
+        if (!await amqp.ConnectAsync(publishes, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false))
+        {
+            LogMessages.TransportNotConnected(loggerFactory.CreateLogger("Spillway"), amqp.Endpoint);
+        }
+
+        return new PipelineTransport(amqp, null);
+    }
 }
+
+/// <summary>The pipeline's transport as the host uses it.</summary>
+/// <param name="Transport">Where routes send and workers receive.</param>
+/// <param name="EngineQueues">The embedded engine when the pipeline's queues live in it: what only the engine can
+/// serve (the SQS API) is offered over it. Null on a broker, whose status readiness then checks apart from storage.</param>
+internal sealed record PipelineTransport(IMessageTransport Transport, QueueEngine? EngineQueues);

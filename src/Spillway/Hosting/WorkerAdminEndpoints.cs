@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spillway.Gateway;
 using Spillway.Gateway.Admin;
+using Spillway.Processing;
 
 namespace Spillway.Hosting;
 
@@ -13,23 +14,23 @@ namespace Spillway.Hosting;
 internal static class WorkerAdminEndpoints
 {
     public static IEndpointRouteBuilder MapWorkerAdmin(
-        this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, GatewayOptions gateway)
+        this IEndpointRouteBuilder endpoints, IReadOnlyDictionary<string, Worker> workers, GatewayOptions gateway)
     {
         var group = endpoints.MapGroup("/v1/workers").RequireApiKey(gateway);
         group.MapGet("/", () => TypedResults.Json(
-            new WorkerList([.. runtime.Workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(Describe)]),
+            new WorkerList([.. workers.Values.OrderBy(w => w.Name, StringComparer.Ordinal).Select(Describe)]),
             WorkerJsonContext.Default.WorkerList));
         group.MapPost("/{name}/enable", (string name, CancellationToken cancellationToken) =>
-            SwitchAsync(runtime, name, (w, ct) => w.EnableAsync(ct), cancellationToken));
+            SwitchAsync(workers, name, (w, ct) => w.EnableAsync(ct), cancellationToken));
         group.MapPost("/{name}/disable", (string name, CancellationToken cancellationToken) =>
-            SwitchAsync(runtime, name, (w, ct) => w.DisableAsync(ct), cancellationToken));
+            SwitchAsync(workers, name, (w, ct) => w.DisableAsync(ct), cancellationToken));
         return endpoints;
     }
 
     private static async Task<IResult> SwitchAsync(
-        SpillwayRuntime runtime, string name, Func<Worker, CancellationToken, Task<bool>> change, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, Worker> workers, string name, Func<Worker, CancellationToken, Task<bool>> change, CancellationToken cancellationToken)
     {
-        if (!runtime.Workers.TryGetValue(name, out var worker))
+        if (!workers.TryGetValue(name, out var worker))
         {
             return TypedResults.Problem(
                 detail: $"There is no worker named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown worker");

@@ -46,7 +46,7 @@ internal sealed class LoggingOptions
         if (TraceMessages)
         {
             logging.AddFilter<ConsoleLoggerProvider>("Spillway.Gateway", LogLevel.Debug);
-            logging.AddFilter<ConsoleLoggerProvider>(Internal.InstrumentedHandler.TraceCategory, LogLevel.Debug);
+            logging.AddFilter<ConsoleLoggerProvider>(Processing.Worker.TraceCategory, LogLevel.Debug);
         }
     }
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Spillway.Hosting;
+using Spillway.Messaging;
 using Spillway.Operations.Internal;
+using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Operations;
 
@@ -12,30 +14,30 @@ namespace Spillway.Operations;
 /// </summary>
 internal static class ReadinessEndpoint
 {
-    public static void MapReadiness(this IEndpointRouteBuilder endpoints, SpillwayRuntime runtime, string path = "/readyz") =>
+    public static void MapReadiness(this IEndpointRouteBuilder endpoints, ReadinessSources sources, string path = "/readyz") =>
         endpoints.MapGet(path, async (CancellationToken cancellationToken) =>
         {
-            var report = await CheckAsync(runtime, cancellationToken).ConfigureAwait(false);
+            var report = await CheckAsync(sources, cancellationToken).ConfigureAwait(false);
             return TypedResults.Json(
                 report,
                 ReadinessJsonContext.Default.ReadinessReport,
                 statusCode: report.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
-    public static async Task<ReadinessReport> CheckAsync(SpillwayRuntime runtime, CancellationToken cancellationToken)
+    public static async Task<ReadinessReport> CheckAsync(ReadinessSources sources, CancellationToken cancellationToken)
     {
         var checks = new List<ReadinessCheck>();
-        var storage = runtime.Engine.Status;
+        var storage = sources.Storage();
         checks.Add(new ReadinessCheck("storage", storage.Writable, storage.Writable ? null : storage.Reason ?? "not writable"));
-        if (runtime.Transport is { Kind: not "embedded" } transport)
+        if (sources.Broker is { } transport)
         {
             var status = transport.Status;
             checks.Add(new ReadinessCheck("transport:" + transport.Kind, status.Available, status.Reason));
         }
 
-        var pings = runtime.Sinks.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(async sink =>
+        var pings = sources.Sinks.OrderBy(s => s.Name, StringComparer.Ordinal).Select(async sink =>
         {
-            var (healthy, detail) = await SinkProbe.CheckAsync(sink, cancellationToken).ConfigureAwait(false);
+            var (healthy, detail) = await sources.Probe.CheckAsync(sink, cancellationToken).ConfigureAwait(false);
             return new ReadinessCheck("sink:" + sink.Name, healthy, detail);
         });
         checks.AddRange(await Task.WhenAll(pings).ConfigureAwait(false));
@@ -43,6 +45,13 @@ internal static class ReadinessEndpoint
         return new ReadinessReport(failing.Count == 0, failing.Count == 0 ? "ready" : "not ready", failing, checks);
     }
 }
+
+/// <summary>What readiness checks.</summary>
+/// <param name="Storage">The node's own storage.</param>
+/// <param name="Broker">The transport when it is not that storage (a broker), checked apart; null otherwise.</param>
+/// <param name="Sinks">Every sink, pinged.</param>
+/// <param name="Probe">How a sink is asked.</param>
+internal sealed record ReadinessSources(Func<StorageStatus> Storage, IMessageTransport? Broker, IEnumerable<ISqlSink> Sinks, SinkProbe Probe);
 
 internal sealed record ReadinessReport(bool Ready, string Status, IReadOnlyList<string> Failing, IReadOnlyList<ReadinessCheck> Checks);
 

@@ -1,10 +1,8 @@
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Spillway.Hosting;
 using Spillway.Messaging;
-using Spillway.Operations;
 using Spillway.Processing;
 using Spillway.TestKit;
+using Spillway.Transport;
 
 namespace Spillway.EndToEnd.Tests.Operations;
 
@@ -24,9 +22,10 @@ public sealed class AutoscalerTests : IAsyncDisposable
     {
         engine = await QueueEngine.OpenAsync(new QueueEngineOptions { DataDirectory = work.FullName, TimeProvider = time });
         var queue = await engine.CreateQueueAsync(new QueueDefinition { Name = "scaled" });
-        var worker = new Worker(
-            "scaled", queue, new NoHandler(), new EventSourceMappingOptions { MaximumConcurrency = 8 }, null, NullLoggerFactory.Instance);
-        using var autoscaler = new WorkerAutoscaler(worker, Settings, () => WorkerAutoscaler.Observe(worker, queue, time), time);
+        var transport = new EmbeddedTransport(engine);
+        await using var worker = new Worker(
+            "scaled", transport, "scaled", new NoHandler(), new EventSourceMappingOptions { MaximumConcurrency = 8 });
+        using var autoscaler = new WorkerAutoscaler(worker, Settings, transport.Admin, time);
         autoscaler.Start();
         Assert.Equal(1, worker.ConcurrencyLimit);
 

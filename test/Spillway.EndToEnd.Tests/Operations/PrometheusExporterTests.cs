@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Spillway.EndToEnd.Tests.Support;
 using Spillway.Operations.Internal;
 
@@ -10,8 +11,9 @@ public sealed class PrometheusExporterTests
     [Fact]
     public void Label_values_are_escaped_and_read_back_unchanged()
     {
-        using var meter = new Meter("Spillway.Test." + Guid.NewGuid());
-        using var exporter = new PrometheusExporter(meter);
+        using var host = new MeterHost();
+        var meter = host.Meter;
+        using var exporter = new PrometheusExporter(host.Factory);
         var counter = meter.CreateCounter<long>("spillway.test.requests", "{request}", "Line one\nback\\slash");
         counter.Add(3, new KeyValuePair<string, object?>("route", "a \"quoted\" \\ path\nnext"));
         counter.Add(2, new KeyValuePair<string, object?>("route", "a \"quoted\" \\ path\nnext"));
@@ -26,8 +28,9 @@ public sealed class PrometheusExporterTests
     [Fact]
     public void Histogram_buckets_are_cumulative_and_a_value_on_a_bound_counts_in_that_bucket()
     {
-        using var meter = new Meter("Spillway.Test." + Guid.NewGuid());
-        using var exporter = new PrometheusExporter(meter);
+        using var host = new MeterHost();
+        var meter = host.Meter;
+        using var exporter = new PrometheusExporter(host.Factory);
         var histogram = meter.CreateHistogram(
             "spillway.test.duration", "s", "Durations.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] });
         foreach (var value in new[] { 0.05, 0.1, 0.5, 1, 7 })
@@ -48,8 +51,9 @@ public sealed class PrometheusExporterTests
     [Fact]
     public void Observable_series_that_disappear_are_not_reported_again()
     {
-        using var meter = new Meter("Spillway.Test." + Guid.NewGuid());
-        using var exporter = new PrometheusExporter(meter);
+        using var host = new MeterHost();
+        var meter = host.Meter;
+        using var exporter = new PrometheusExporter(host.Factory);
         var queues = new List<string> { "a", "b" };
         meter.CreateObservableGauge(
             "spillway.test.visible", () => queues.Select(q => new Measurement<long>(1, new KeyValuePair<string, object?>("queue", q))));
@@ -70,5 +74,40 @@ public sealed class PrometheusExporterTests
         Assert.Throws<FormatException>(() => PrometheusText.Parse("# TYPE spillway_x gauge\nspillway_x{a=\"\\t\"} 1\n"));
         Assert.Throws<FormatException>(() => PrometheusText.Parse(
             "# TYPE spillway_h histogram\nspillway_h_bucket{le=\"1\"} 3\nspillway_h_bucket{le=\"+Inf\"} 2\nspillway_h_sum 1\nspillway_h_count 2\n"));
+    }
+
+    [Fact]
+    public void Only_the_spillway_meters_of_its_own_host_are_exported()
+    {
+        using var host = new MeterHost();
+        using var other = new MeterHost();
+        using var exporter = new PrometheusExporter(host.Factory);
+        host.Meter.CreateCounter<long>("spillway.test.mine").Add(1);
+        other.Meter.CreateCounter<long>("spillway.test.theirs").Add(1);
+        host.Factory.Create("System.Net.Http").CreateCounter<long>("spillway.test.foreign").Add(1);
+
+        var parsed = PrometheusText.Parse(exporter.Scrape());
+
+        Assert.Equal(1, parsed.Value("spillway_test_mine_total"));
+        Assert.Null(parsed.TryValue("spillway_test_theirs_total"));
+        Assert.Null(parsed.TryValue("spillway_test_foreign_total"));
+    }
+
+    /// <summary>A host's meter factory, as ASP.NET gives one, and a Spillway meter made by it.</summary>
+    private sealed class MeterHost : IDisposable
+    {
+        private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+        public MeterHost()
+        {
+            Factory = services.GetRequiredService<IMeterFactory>();
+            Meter = Factory.Create("Spillway.Test");
+        }
+
+        public IMeterFactory Factory { get; }
+
+        public Meter Meter { get; }
+
+        public void Dispose() => services.Dispose();
     }
 }

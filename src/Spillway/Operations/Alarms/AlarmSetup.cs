@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Spillway.Hosting;
-using Spillway.Messaging;
 using Spillway.Operations.Internal;
+using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Operations.Alarms;
 
@@ -99,12 +101,28 @@ internal sealed record ResolvedAlarms(
         return new ResolvedAlarms(rules, options, webhook, password);
     }
 
-    /// <summary>Builds the monitor over a running server; null when no rule is configured.</summary>
-    public AlarmMonitor? CreateMonitor(SpillwayRuntime runtime, ILogger logger)
+    /// <summary>
+    /// Builds the monitor over the server's queues and sinks, its rules' states on the meter
+    /// <c>Spillway.Operations</c>; null when no rule is configured.
+    /// </summary>
+    public AlarmMonitor? CreateMonitor(
+        IMessageTransport transport,
+        IReadOnlyDictionary<string, ISqlSink> sinks,
+        SinkMetrics sinkMetrics,
+        TimeProvider time,
+        IMeterFactory meterFactory,
+        ILogger logger)
     {
         if (Rules.Count == 0)
         {
             return null;
+        }
+
+        if (!transport.ReportsMessageAge && Rules.FirstOrDefault(r => r.Kind == AlarmKind.OldestMessageAge) is { } aged)
+        {
+            throw new ConfigurationException(
+                $"{Key}:Rules:{aged.Name}:Kind",
+                $"OldestMessageAge needs the queue's oldest message age, which the {transport.Kind} transport does not report");
         }
 
         var notifiers = new List<IAlarmNotifier>();
@@ -118,55 +136,64 @@ internal sealed record ResolvedAlarms(
             notifiers.Add(new EmailNotifier(Options.Email, EmailPassword));
         }
 
-        return new AlarmMonitor(
+        var subjects = new AlarmSubjects(transport.Admin, sinks, sinkMetrics);
+        var monitor = new AlarmMonitor(
             Rules,
-            (rule, ct) => EvaluateAsync(runtime, rule, ct),
+            subjects.EvaluateAsync,
             notifiers,
             TimeSpan.FromSeconds(Options.EvaluationIntervalSeconds),
             TimeSpan.FromSeconds(Options.CooldownSeconds),
-            runtime.Time,
+            time,
             logger);
+        meterFactory.Create(MeterName).CreateObservableGauge(
+            "spillway.alarm.firing",
+            () => monitor.States.Select(s => new Measurement<int>(
+                s.Value == AlarmState.ALARM ? 1 : 0, new KeyValuePair<string, object?>("alarm", s.Key))),
+            "{alarm}",
+            "1 while the alarm rule is in ALARM.");
+        return monitor;
     }
 
-    /// <summary>Reads one rule's figure from the running server.</summary>
-    public static async Task<AlarmReading> EvaluateAsync(SpillwayRuntime runtime, AlarmRule rule, CancellationToken cancellationToken)
+    /// <summary>The meter of the host's own instruments.</summary>
+    public const string MeterName = "Spillway.Operations";
+}
+
+/// <summary>What the alarm rules read: the queues' counts through the transport, the sinks' failures and answers.</summary>
+internal sealed class AlarmSubjects(
+    IQueueAdmin queues, IReadOnlyDictionary<string, ISqlSink> sinks, SinkMetrics sinkMetrics)
+{
+    /// <summary>Reads one rule's figure.</summary>
+    public async Task<AlarmReading> EvaluateAsync(AlarmRule rule, CancellationToken cancellationToken)
     {
         switch (rule.Kind)
         {
             case AlarmKind.OldestMessageAge:
             {
-                var counts = Queue(runtime, rule).GetCounts();
-                var age = counts.OldestSentTimestamp is { } sent ? Math.Max(0, (runtime.Time.GetUtcNow() - sent).TotalSeconds) : 0;
+                var queue = await queues.DescribeQueueAsync(rule.Subject, cancellationToken).ConfigureAwait(false);
+                var age = queue.OldestMessageAge?.TotalSeconds ?? 0;
                 var reason = $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)";
                 return new AlarmReading(age > rule.Threshold, Math.Round(age, 1), reason);
             }
 
             case AlarmKind.QueueNotEmpty:
             {
-                var counts = Queue(runtime, rule).GetCounts();
-                var depth = counts.Visible + counts.InFlight + counts.Delayed;
+                var depth = (await queues.DescribeQueueAsync(rule.Subject, cancellationToken).ConfigureAwait(false)).Depth;
                 return new AlarmReading(
                     depth > rule.Threshold, depth, $"queue '{rule.Subject}' holds {depth} messages (threshold {rule.Threshold})");
             }
 
             default:
             {
-                var sink = runtime.Sinks[rule.Subject];
-                var failures = (sink as InstrumentedSqlSink)?.ConsecutiveFailures ?? 0;
+                var failures = sinkMetrics.ConsecutiveFailures(rule.Subject);
                 if (failures > 0)
                 {
                     return new AlarmReading(true, failures, $"sink '{rule.Subject}': {failures} writes failed in a row");
                 }
 
-                var (healthy, detail) = await SinkProbe.CheckAsync(sink, cancellationToken).ConfigureAwait(false);
+                var (healthy, detail) = await new SinkProbe(sinkMetrics).CheckAsync(sinks[rule.Subject], cancellationToken).ConfigureAwait(false);
                 return new AlarmReading(
                     !healthy, healthy ? 0 : 1, healthy ? $"sink '{rule.Subject}' answers" : $"sink '{rule.Subject}': {detail}");
             }
         }
     }
-
-    private static MessageQueue Queue(SpillwayRuntime runtime, AlarmRule rule) =>
-        runtime.Engine.TryGetQueue(rule.Subject, out var queue)
-            ? queue
-            : throw new InvalidOperationException($"queue '{rule.Subject}' no longer exists");
 }

@@ -4,7 +4,7 @@ using OpenTelemetry.Metrics;
 
 namespace Spillway.Operations.Internal;
 
-/// <summary>Pushes the Spillway meter over OTLP when an endpoint is configured; otherwise nothing is created.</summary>
+/// <summary>Pushes the Spillway meters over OTLP when an endpoint is configured; otherwise nothing is created.</summary>
 internal static class OtlpExport
 {
     public static MeterProvider? Start(MetricsOptions options)
@@ -20,7 +20,7 @@ internal static class OtlpExport
         var protocol = options.OtlpProtocol ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf";
         var grpc = protocol == "grpc";
         return Sdk.CreateMeterProviderBuilder()
-            .AddMeter(SpillwayMetrics.MeterName)
+            .AddMeter("Spillway.*")
             .AddOtlpExporter((exporter, reader) =>
             {
                 exporter.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;

@@ -5,7 +5,8 @@ using System.Text;
 namespace Spillway.Operations.Internal;
 
 /// <summary>
-/// Listens to one <see cref="Meter"/> and renders what it measured in the Prometheus text exposition format (0.0.4):
+/// Listens to the Spillway meters of one <see cref="IMeterFactory"/> (each library's: the engine's, the workers', the
+/// sinks', the gateway's, the host's own) and renders what they measured in the Prometheus text exposition format (0.0.4):
 /// counters as <c>_total</c>, histograms as cumulative <c>_bucket{le=…}</c> with <c>_sum</c> and <c>_count</c>, and
 /// observable instruments read at scrape time. Names follow OpenTelemetry's Prometheus mapping (dots become
 /// underscores, the unit becomes a suffix), so the same instrument reads alike over OTLP and here.
@@ -20,15 +21,14 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly Lock scrapeGate = new();
     private readonly List<Family> families = [];
 
-    private readonly Action? beforeCollect;
-
-    public PrometheusExporter(Meter meter, Action? beforeCollect = null)
+    /// <param name="meters">The host's factory: meters it made are listened to when their name starts with
+    /// "Spillway"; another host's in the same process, made by another factory, are not.</param>
+    public PrometheusExporter(IMeterFactory meters)
     {
-        this.beforeCollect = beforeCollect;
-        ArgumentNullException.ThrowIfNull(meter);
+        ArgumentNullException.ThrowIfNull(meters);
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (!ReferenceEquals(instrument.Meter, meter))
+            if (!ReferenceEquals(instrument.Meter.Scope, meters) || !instrument.Meter.Name.StartsWith("Spillway", StringComparison.Ordinal))
             {
                 return;
             }
@@ -57,7 +57,6 @@ internal sealed class PrometheusExporter : IDisposable
                 family.BeginObservation();
             }
 
-            beforeCollect?.Invoke();
             listener.RecordObservableInstruments();
             var text = new StringBuilder(4096);
             foreach (var family in families.OrderBy(f => f.Name, StringComparer.Ordinal))

@@ -3,15 +3,16 @@ using Spillway.Sinks;
 namespace Spillway.Operations.Internal;
 
 /// <summary>Whether a sink answers: the readiness check and the SinkFailing alarm ask the same question.</summary>
-internal static class SinkProbe
+/// <param name="metrics">Where the sinks' writes are measured, for whether the last ones succeeded.</param>
+internal sealed class SinkProbe(SinkMetrics metrics)
 {
     /// <summary>How long one sink may take to answer before it counts as unreachable.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
-    public static async Task<(bool Healthy, string? Detail)> CheckAsync(ISqlSink sink, CancellationToken cancellationToken)
+    public async Task<(bool Healthy, string? Detail)> CheckAsync(ISqlSink sink, CancellationToken cancellationToken)
     {
         var pool = sink.PoolStatistics;
-        if (pool.InUse >= pool.MaxConnections && sink is InstrumentedSqlSink { ConsecutiveFailures: 0 })
+        if (pool.InUse >= pool.MaxConnections && metrics.ConsecutiveFailures(sink.Name) == 0)
         {
             // Every connection is busy writing, successfully: a ping would only queue behind the drain, and a
             // readiness probe must not take a server out of rotation in the middle of a burst.

@@ -3,9 +3,13 @@ using Spillway.Bench.Queue;
 using Spillway.Bench.Spike;
 using Spillway.Bench.Support;
 
-namespace Spillway.Cli;
+namespace Spillway.Bench;
 
-/// <summary><c>spillway bench …</c>: benchmark programs that print figures and ratios against a baseline measured in the same run.</summary>
+/// <summary>
+/// <c>spillway bench …</c>: benchmark programs that print figures and ratios against a baseline measured in the same
+/// run. They ship in the executable because they are how an operator sizes a machine, a disk, a database or a broker
+/// before trusting it with a burst; the micro benchmarks and the scripts that alternate rounds live in <c>bench/</c>.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create() => new("bench", "Benchmarks: figures and ratios against baselines measured in the same run.")

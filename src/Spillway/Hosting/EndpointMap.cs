@@ -1,0 +1,70 @@
+using Spillway.Dashboard;
+using Spillway.Gateway;
+using Spillway.Gateway.Admin;
+using Spillway.Gateway.Reads;
+using Spillway.Operations;
+using Spillway.Sqs;
+
+namespace Spillway.Hosting;
+
+/// <summary>Maps every HTTP endpoint of a server over the parts it opened, each group given only what it reads.</summary>
+internal static class EndpointMap
+{
+    public static void Map(WebApplication app, ServerParts parts, SpillwayOptions options, ResolvedConfiguration configuration, string? sqsRefusal)
+    {
+        var gateway = options.Gateway;
+        var transport = parts.Pipeline.Transport;
+
+        // A worker maps no route, but MapIngestRoutes with none still maps the health endpoint.
+        var routes = parts.Role == ServerRole.Worker ? [] : configuration.Routes.Select(r => r.Options);
+        app.MapIngestRoutes(transport, routes, gateway, parts.IngestMetrics);
+        app.MapQueueAdmin(transport.Admin, gateway);
+        if (parts.Pipeline.EngineQueues is { } engine)
+        {
+            app.MapSqsApi(engine, options.Sqs, new SqsApiSettings
+            {
+                ConfiguredQueues = ConfiguredQueues(configuration),
+                StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
+                RefusalReason = sqsRefusal,
+            });
+        }
+
+        app.MapWorkerAdmin(parts.Workers.All, gateway);
+        app.MapMetrics(parts.Exporter, options.Metrics, gateway);
+        app.MapReadiness(new ReadinessSources(
+            () => parts.Engine.Status,
+            parts.Pipeline.EngineQueues is null ? transport : null,
+            parts.Sinks.Values,
+            new Operations.Internal.SinkProbe(parts.SinkMetrics)));
+        app.MapDashboard(
+            new OverviewSource(parts.Time, parts.Engine, parts.Workers.All, parts.Sinks, OverviewSource.Describe(configuration.Routes)),
+            gateway);
+        app.MapReadApi(parts.DataAccess.Exposed, gateway);
+        app.MapExports(parts.DataAccess.Exports, gateway);
+    }
+
+    /// <summary>The queues the configuration owns, each with the key that defines it (a route or worker before the queue entry).</summary>
+    private static Dictionary<string, string> ConfiguredQueues(ResolvedConfiguration configuration)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [DataAccess.DataAccessRuntime.QueueName] = $"{SpillwayOptions.SectionName}:Exports",
+        };
+        foreach (var queue in configuration.Queues)
+        {
+            owners[queue.Name] = $"{SpillwayOptions.SectionName}:Queues:{queue.Name}";
+        }
+
+        foreach (var worker in configuration.Workers)
+        {
+            owners[worker.Queue] = $"{SpillwayOptions.SectionName}:Workers:{worker.Name}";
+        }
+
+        foreach (var route in configuration.Routes)
+        {
+            owners[route.Options.QueueName] = $"{SpillwayOptions.SectionName}:Routes:{route.Name}";
+        }
+
+        return owners;
+    }
+}
