@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Spillway.Gateway;
 using Spillway.Messaging;
+using Spillway.Processing;
 using Spillway.Sinks;
 
 namespace Spillway.Hosting;
@@ -142,20 +143,13 @@ internal static partial class ConfigurationResolver
                 throw new ConfigurationException(key + ":Queue", $"queue '{queue}' is not defined under {Root}:Queues");
             }
 
-            Range(key + ":BatchSize", config.BatchSize, 1, 10_000);
-            Range(key + ":MaximumBatchingWindowMilliseconds", config.MaximumBatchingWindowMilliseconds, 0, 300_000);
-            Range(key + ":MaxConcurrency", config.MaxConcurrency, 1, 1000);
+            var mapping = MappingOptions(key, config);
             if (config.MinConcurrency is { } minimum)
             {
                 Range(key + ":MinConcurrency", minimum, 1, config.MaxConcurrency);
                 Range(key + ":TargetOldestMessageAgeSeconds", config.TargetOldestMessageAgeSeconds, 1, 86_400);
                 Range(key + ":MaxBatchLatencySeconds", config.MaxBatchLatencySeconds, 1, 3600);
                 Range(key + ":ScaleIntervalSeconds", config.ScaleIntervalSeconds, 1, 3600);
-            }
-
-            if (config.VisibilityTimeoutSeconds is { } visibility)
-            {
-                Range(key + ":VisibilityTimeoutSeconds", visibility, 0, 43_200);
             }
 
             var handlerKey = key + ":Handler";
@@ -189,10 +183,38 @@ internal static partial class ConfigurationResolver
             }
 
             Range(handlerKey + ":TimeoutSeconds", config.Handler.TimeoutSeconds, 1, 900);
-            result.Add(new ResolvedWorker(name, queue, config));
+            result.Add(new ResolvedWorker(name, queue, config, mapping));
         }
 
         return result;
+    }
+
+    /// <summary>The worker's mapping settings. The mapping's own rules (Lambda's ranges) decide; a refusal is reported
+    /// under the configuration key the value came from.</summary>
+    private static EventSourceMappingOptions MappingOptions(string key, WorkerConfig config)
+    {
+        try
+        {
+            return new EventSourceMappingOptions
+            {
+                BatchSize = config.BatchSize,
+                MaximumBatchingWindow = TimeSpan.FromMilliseconds(config.MaximumBatchingWindowMilliseconds),
+                MaximumConcurrency = config.MaxConcurrency,
+                VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Enabled = config.Enabled,
+            };
+        }
+        catch (ArgumentException e)
+        {
+            var setting = e.ParamName switch
+            {
+                nameof(EventSourceMappingOptions.MaximumBatchingWindow) => nameof(WorkerConfig.MaximumBatchingWindowMilliseconds),
+                nameof(EventSourceMappingOptions.MaximumConcurrency) => nameof(WorkerConfig.MaxConcurrency),
+                nameof(EventSourceMappingOptions.VisibilityTimeout) => nameof(WorkerConfig.VisibilityTimeoutSeconds),
+                _ => nameof(WorkerConfig.BatchSize),
+            };
+            throw ConfigurationException.FromLibrary($"{key}:{setting}", e);
+        }
     }
 
     private static string? DefaultSinkName(SpillwayOptions options, List<ResolvedRoute> routes, List<ResolvedWorker> workers)

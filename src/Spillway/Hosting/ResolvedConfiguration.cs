@@ -23,4 +23,5 @@ internal sealed record ResolvedConfiguration(
 
 internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);
 
-internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config);
+/// <param name="Mapping">The event-source mapping's settings, validated by the mapping itself.</param>
+internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config, Processing.EventSourceMappingOptions Mapping);

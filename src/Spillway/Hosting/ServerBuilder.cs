@@ -167,16 +167,8 @@ internal static class ServerBuilder
             throw new ConfigurationException(key + ":Handler", e.Message);
         }
 
-        var options = new EventSourceMappingOptions
-        {
-            BatchSize = config.BatchSize,
-            MaximumBatchingWindow = TimeSpan.FromMilliseconds(config.MaximumBatchingWindowMilliseconds),
-            MaximumConcurrency = config.MaxConcurrency,
-            VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            Enabled = config.Enabled,
-        };
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
-        var created = new Worker(worker.Name, transport, worker.Queue, handler, options, sink, metrics, loggerFactory);
+        var created = new Worker(worker.Name, transport, worker.Queue, handler, worker.Mapping, sink, metrics, loggerFactory);
         if (config.MinConcurrency is { } minimum)
         {
             // Never more invocations than the sink has connections: the extra ones would only wait on the pool.
