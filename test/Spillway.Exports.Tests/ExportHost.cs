@@ -5,6 +5,7 @@ using Spillway.Gateway.Reads;
 using Spillway.Messaging;
 using Spillway.Transport;
 using Spillway.Sinks;
+using Spillway.TestKit;
 
 namespace Spillway.Exports.Tests;
 
@@ -12,9 +13,9 @@ namespace Spillway.Exports.Tests;
 internal sealed class ExportHost : IAsyncDisposable
 {
     private readonly QueueEngine engine;
-    private readonly TestServer server;
+    private readonly TestWebHost server;
 
-    private ExportHost(QueueEngine engine, ExportService service, TestServer server, LocalDirectoryObjectStore store)
+    private ExportHost(QueueEngine engine, ExportService service, TestWebHost server, LocalDirectoryObjectStore store)
     {
         this.engine = engine;
         Service = service;
@@ -48,7 +49,7 @@ internal sealed class ExportHost : IAsyncDisposable
         };
         beforeStart?.Invoke(service);
         await service.StartAsync();
-        var server = await TestServer.StartAsync(app => app.MapExports(service));
+        var server = await TestWebHost.StartAsync(app => app.MapExports(service));
         return new ExportHost(engine, service, server, store);
     }
 

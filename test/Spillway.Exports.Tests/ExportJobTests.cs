@@ -143,7 +143,7 @@ public sealed class ExportJobTests : IAsyncLifetime
     public async Task The_webhook_receives_the_finished_job()
     {
         var received = new BlockingCollection<string>();
-        await using var receiver = await TestServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
+        await using var receiver = await TestWebHost.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
         {
             received.Add(await new StreamReader(request.Body).ReadToEndAsync());
             return Results.Ok();

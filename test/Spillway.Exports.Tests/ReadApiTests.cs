@@ -3,6 +3,7 @@ using System.Text.Json;
 using Spillway.Gateway;
 using Spillway.Gateway.Reads;
 using Spillway.Sinks;
+using Spillway.TestKit;
 
 namespace Spillway.Exports.Tests;
 
@@ -136,16 +137,16 @@ public abstract class ReadApiTests(string provider) : IAsyncLifetime
         await table.InsertAsync(1);
         await using var reader = table.CreateReader(["email"]);
         var narrow = new ExposedTable("emails", reader, ["email"]);
-        await using var server = await TestServer.StartAsync(app => app.MapReadApi(new Dictionary<string, ExposedTable> { ["emails"] = narrow }));
+        await using var server = await TestWebHost.StartAsync(app => app.MapReadApi(new Dictionary<string, ExposedTable> { ["emails"] = narrow }));
         using var page = await GetJsonAsync(server, "/v1/tables/emails");
         var item = Assert.Single(page.RootElement.GetProperty("items").EnumerateArray());
         Assert.Equal(["id", "email"], item.EnumerateObject().Select(p => p.Name));
     }
 
-    private Task<TestServer> StartAsync(GatewayOptions? options = null) =>
-        TestServer.StartAsync(app => app.MapReadApi(new Dictionary<string, ExposedTable> { ["users"] = exposed }, options));
+    private Task<TestWebHost> StartAsync(GatewayOptions? options = null) =>
+        TestWebHost.StartAsync(app => app.MapReadApi(new Dictionary<string, ExposedTable> { ["users"] = exposed }, options));
 
-    private static async Task<JsonDocument> GetJsonAsync(TestServer server, string path)
+    private static async Task<JsonDocument> GetJsonAsync(TestWebHost server, string path)
     {
         using var response = await server.Client.GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();

@@ -4,6 +4,7 @@ using Spillway.Gateway;
 using Spillway.Gateway.Reads;
 using Spillway.Sinks;
 using Spillway.Messaging;
+using Spillway.TestKit;
 
 namespace Spillway.Exports.Tests;
 
@@ -72,13 +73,13 @@ public sealed class ReadKeyTests : IAsyncLifetime
         Assert.DoesNotContain(IngestKey, options.ToString(), StringComparison.Ordinal);
     }
 
-    private Task<TestServer> StartAsync(GatewayOptions options) => TestServer.StartAsync(app =>
+    private Task<TestWebHost> StartAsync(GatewayOptions options) => TestWebHost.StartAsync(app =>
     {
         app.MapIngestRoutes(new Spillway.Transport.EmbeddedTransport(engine), [IngestRouteOptions.CreateSubmitRoute()], options);
         app.MapReadApi(new Dictionary<string, ExposedTable> { ["users"] = exposed }, options);
     });
 
-    private static async Task<HttpStatusCode> GetAsync(TestServer server, string? key)
+    private static async Task<HttpStatusCode> GetAsync(TestWebHost server, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tables/users");
         if (key is not null)
@@ -90,7 +91,7 @@ public sealed class ReadKeyTests : IAsyncLifetime
         return response.StatusCode;
     }
 
-    private static async Task<HttpStatusCode> PostAsync(TestServer server, string key)
+    private static async Task<HttpStatusCode> PostAsync(TestWebHost server, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/submit")
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Spillway.Messaging;
+using Spillway.TestKit;
 
 namespace Spillway.Gateway.Tests;
 
@@ -343,7 +344,7 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
         Assert.Equal(ids.Order(), queue.Peek(1000).Select(m => m.MessageId).Order());
     }
 
-    private static Task<HttpResponseMessage> PostWithKeyAsync(GatewayServer server, string body, string key)
+    private static Task<HttpResponseMessage> PostWithKeyAsync(TestWebHost server, string body, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/submit") { Content = Json(body) };
         request.Headers.Add("Idempotency-Key", key);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Spillway.Gateway.Admin;
 using Spillway.Messaging;
+using Spillway.TestKit;
 using Spillway.Transport;
 
 namespace Spillway.Gateway.Tests;
@@ -15,7 +16,7 @@ public sealed class QueueAdminTests : IAsyncLifetime
 {
     private readonly string directory = Directory.CreateTempSubdirectory("spillway-admin-").FullName;
     private QueueEngine engine = null!;
-    private GatewayServer server = null!;
+    private TestWebHost server = null!;
 
     public async Task InitializeAsync()
     {
