@@ -46,7 +46,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var config = options.Exports;
-        Range($"{Root}:Exports:WebhookTimeoutSeconds", config.WebhookTimeoutSeconds, 1, 300);
+        ConfigurationResolver.Range($"{Root}:Exports:WebhookTimeoutSeconds", config.WebhookTimeoutSeconds, 1, 300);
         var runtime = new DataAccessRuntime(new HttpClient { Timeout = TimeSpan.FromSeconds(config.WebhookTimeoutSeconds) });
         try
         {
@@ -103,8 +103,8 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             var sinkName = table.Sink ?? name;
             var sink = resolved.Sinks.FirstOrDefault(s => string.Equals(s.Name, sinkName, StringComparison.OrdinalIgnoreCase))
                 ?? throw new ConfigurationException(key + ":Sink", $"sink '{sinkName}' is not defined under {Root}:Sinks");
-            Range(key + ":ReadMaxConnections", table.ReadMaxConnections, 1, 100);
-            Range(key + ":RetentionBatchSize", table.RetentionBatchSize, 1, 100_000);
+            ConfigurationResolver.Range(key + ":ReadMaxConnections", table.ReadMaxConnections, 1, 100);
+            ConfigurationResolver.Range(key + ":RetentionBatchSize", table.RetentionBatchSize, 1, 100_000);
             ITableReader reader;
             try
             {
@@ -133,7 +133,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
 
             if (table.RetentionDays is { } days)
             {
-                Range(key + ":RetentionDays", days, 1, 36_500);
+                ConfigurationResolver.Range(key + ":RetentionDays", days, 1, 36_500);
                 if (reader.CreatedAtColumn is null)
                 {
                     throw new ConfigurationException(key + ":RetentionDays", "the table has no created-at column to tell a row's age");
@@ -158,16 +158,16 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
     {
         var config = options.Exports;
         var key = $"{Root}:Exports";
-        Range(key + ":MaxConcurrency", config.MaxConcurrency, 1, 16);
-        Range(key + ":MaxAttempts", config.MaxAttempts, 1, 100);
-        Range(key + ":RetryInitialDelaySeconds", config.RetryInitialDelaySeconds, 1, 3600);
-        Range(key + ":RetryMaxDelaySeconds", config.RetryMaxDelaySeconds, config.RetryInitialDelaySeconds, 21_600);
-        Range(key + ":ExpireAfterDays", config.ExpireAfterDays, 1, 3650);
-        Range(key + ":LifecycleIntervalMinutes", config.LifecycleIntervalMinutes, 1, 1440);
-        Range(key + ":MaxRowsPerSecond", config.MaxRowsPerSecond, 0, 100_000_000);
-        Range(key + ":BusyMaxRowsPerSecond", config.BusyMaxRowsPerSecond, 0, 100_000_000);
-        Range(key + ":Niceness", config.Niceness, 0, 19);
-        Range(key + ":IngestBusyMessagesPerSecond", config.IngestBusyMessagesPerSecond, 1, 10_000_000);
+        ConfigurationResolver.Range(key + ":MaxConcurrency", config.MaxConcurrency, 1, 16);
+        ConfigurationResolver.Range(key + ":MaxAttempts", config.MaxAttempts, 1, 100);
+        ConfigurationResolver.Range(key + ":RetryInitialDelaySeconds", config.RetryInitialDelaySeconds, 1, 3600);
+        ConfigurationResolver.Range(key + ":RetryMaxDelaySeconds", config.RetryMaxDelaySeconds, config.RetryInitialDelaySeconds, 21_600);
+        ConfigurationResolver.Range(key + ":ExpireAfterDays", config.ExpireAfterDays, 1, 3650);
+        ConfigurationResolver.Range(key + ":LifecycleIntervalMinutes", config.LifecycleIntervalMinutes, 1, 1440);
+        ConfigurationResolver.Range(key + ":MaxRowsPerSecond", config.MaxRowsPerSecond, 0, 100_000_000);
+        ConfigurationResolver.Range(key + ":BusyMaxRowsPerSecond", config.BusyMaxRowsPerSecond, 0, 100_000_000);
+        ConfigurationResolver.Range(key + ":Niceness", config.Niceness, 0, 19);
+        ConfigurationResolver.Range(key + ":IngestBusyMessagesPerSecond", config.IngestBusyMessagesPerSecond, 1, 10_000_000);
         Uri? publicBase = null;
         if (!string.IsNullOrWhiteSpace(config.PublicBaseUrl)
             && (!Uri.TryCreate(config.PublicBaseUrl, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))
@@ -179,8 +179,8 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         var smtp = config.Smtp;
         if (!string.IsNullOrWhiteSpace(smtp.Host))
         {
-            Range(key + ":Smtp:Port", smtp.Port, 1, 65_535);
-            Range(key + ":Smtp:TimeoutSeconds", smtp.TimeoutSeconds, 1, 300);
+            ConfigurationResolver.Range(key + ":Smtp:Port", smtp.Port, 1, 65_535);
+            ConfigurationResolver.Range(key + ":Smtp:TimeoutSeconds", smtp.TimeoutSeconds, 1, 300);
             if (!System.Net.Mail.MailAddress.TryCreate(smtp.From, out _))
             {
                 throw new ConfigurationException(key + ":Smtp:From", $"'{smtp.From}' is not an e-mail address");
@@ -224,13 +224,5 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             WebhookHosts = config.WebhookHosts.ToHashSet(StringComparer.OrdinalIgnoreCase),
             EmailEnabled = !string.IsNullOrWhiteSpace(smtp.Host),
         };
-    }
-
-    private static void Range(string key, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new ConfigurationException(key, $"must be between {min} and {max} (got {value})");
-        }
     }
 }
