@@ -24,9 +24,9 @@ public sealed partial class MessageQueue
         }
 
         var visibility = options.VisibilityTimeout ?? Definition.VisibilityTimeout;
-        DefinitionRules.Range(visibility, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
+        DefinitionRules.Range(visibility, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
         var wait = options.WaitTime ?? Definition.ReceiveMessageWaitTime;
-        DefinitionRules.Range(wait, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
+        DefinitionRules.Range(wait, TimeSpan.Zero, QueueLimits.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
         var deadline = Now() + (long)wait.TotalMilliseconds;
         var deadLetterQueue = ResolveDeadLetterQueue();
         var attemptId = fifo is null ? null : options.ReceiveRequestAttemptId;
@@ -153,7 +153,7 @@ public sealed partial class MessageQueue
     /// <summary>Sets a received message's remaining visibility timeout. False when the handle is not in flight.</summary>
     public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
     {
-        DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(visibilityTimeout));
+        DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(visibilityTimeout));
         if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount)
             || handleIncarnation != incarnation)
         {
