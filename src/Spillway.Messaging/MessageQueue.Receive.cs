@@ -150,8 +150,12 @@ public sealed partial class MessageQueue
         return results;
     }
 
-    /// <summary>Sets a received message's remaining visibility timeout. False when the handle is not in flight.</summary>
-    public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
+    /// <summary>
+    /// Sets a received message's remaining visibility timeout. False when the handle's message is not in flight. A handle
+    /// of an earlier receive of a message received again changes it too when <paramref name="acceptEarlierReceive"/> is
+    /// true, as SQS's ChangeMessageVisibility does; otherwise only the latest receive's handle does.
+    /// </summary>
+    public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout, bool acceptEarlierReceive = false)
     {
         DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(visibilityTimeout));
         if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount)
@@ -170,7 +174,7 @@ public sealed partial class MessageQueue
             }
 
             ref var slot = ref table[seq];
-            if (slot.State != SlotState.InFlight || slot.ReceiveCount != receiveCount)
+            if (slot.State != SlotState.InFlight || (acceptEarlierReceive ? slot.ReceiveCount < receiveCount : slot.ReceiveCount != receiveCount))
             {
                 return false;
             }

@@ -121,10 +121,11 @@ public sealed partial class MessageQueue
             return;
         }
 
-        if (attributes.Count > QueueLimits.MaxMessageAttributes)
+        var count = attributes.Keys.Count(name => name?.StartsWith(QueueLimits.SystemAttributePrefix, StringComparison.Ordinal) != true);
+        if (count > QueueLimits.MaxMessageAttributes)
         {
             throw new ArgumentException(
-                $"Message {index} has {attributes.Count} attributes; at most {QueueLimits.MaxMessageAttributes}.", nameof(attributes));
+                $"Message {index} has {count} attributes; at most {QueueLimits.MaxMessageAttributes}.", nameof(attributes));
         }
 
         foreach (var (name, value) in attributes)

@@ -49,6 +49,13 @@ public static class QueueLimits
     /// <summary>The most message attributes one message carries: 10.</summary>
     public const int MaxMessageAttributes = 10;
 
+    /// <summary>
+    /// The prefix of message attribute names reserved for system attributes an API carries with a message (SQS's
+    /// AWSTraceHeader): SQS refuses it on user attributes, and such attributes do not count toward
+    /// <see cref="MaxMessageAttributes"/>.
+    /// </summary>
+    public const string SystemAttributePrefix = "AWS.";
+
     /// <summary>The most tags a queue carries: 50.</summary>
     public const int MaxTags = 50;
 

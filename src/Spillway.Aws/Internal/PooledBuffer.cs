@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Spillway.Sqs.Internal;
+namespace Spillway.Aws.Internal;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over arrays from the shared pool: one per request, returned when done.</summary>
 internal sealed class PooledBuffer(int initialSize = 4096) : IBufferWriter<byte>, IDisposable

@@ -1,45 +1,100 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Spillway.Sqs.Internal;
+namespace Spillway.Aws.Protocols;
 
-/// <summary>JSON 1.0 parameters: the members of the request object (or of one batch entry).</summary>
-internal sealed class JsonInput(JsonElement element) : SqsInput
+/// <summary>
+/// JSON 1.0/1.1 parameters: the members of the request object (or of one nested structure). <see cref="Parse"/> refuses
+/// what System.Text.Json would only fail on later, when the action reads it (a lone surrogate, invalid UTF-8 in any
+/// string or member name) and a duplicate key; the accessors refuse a number where a string belongs and vice versa.
+/// </summary>
+internal sealed class JsonInput(JsonElement element, AwsServiceErrors errors) : AwsInput(errors)
 {
-    public override string? String(string name)
+    private static readonly JsonDocumentOptions Options = new() { AllowDuplicateProperties = false };
+
+    /// <summary>Parses and checks a request body; an empty body is an empty request. The caller disposes the document.</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> body, AwsServiceErrors errors)
     {
-        if (!element.TryGetProperty(name, out var value))
+        JsonDocument document;
+        try
         {
-            return null;
+            document = JsonDocument.Parse(body.IsEmpty ? "{}"u8.ToArray() : body, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new AwsException(errors.MalformedBody, "The request body is not valid JSON: " + e.Message);
         }
 
-        return value.ValueKind switch
+        try
         {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Null => null,
-            _ => throw SqsException.Invalid(name, value.GetRawText(), "Must be a scalar value."),
-        };
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new AwsException(errors.MalformedBody, "The request body must be a JSON object.");
+            }
+
+            CheckText(document.RootElement, "the request", errors);
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
     }
+
+    public override string? String(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), "Must be a string."),
+    };
 
     public override byte[]? Utf8(string name)
     {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        if (Get(name) is not { ValueKind: JsonValueKind.String } value)
         {
             return base.Utf8(name);
         }
 
-        // Without escapes the raw token (between its quotes) is the UTF-8 text itself: copy it instead of decoding to
-        // UTF-16 and back.
+        // Without escapes the raw token (between its quotes) is the UTF-8 text itself, checked by Parse: copy it instead
+        // of decoding to UTF-16 and back.
         var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
         return raw.IndexOf((byte)'\\') < 0 ? raw.ToArray() : base.Utf8(name);
     }
 
+    public override long? Long(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetInt64(out var number) => number,
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), "Must be an integer (a JSON number)."),
+    };
+
+    public override bool? Bool(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), "Must be true or false."),
+    };
+
+    public override byte[]? Blob(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } value when value.TryGetBytesFromBase64(out var bytes) => bytes,
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), "Must be a base64 string."),
+    };
+
+    public override DateTimeOffset? Timestamp(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetDouble(out var seconds) && Math.Abs(seconds) < 253_402_300_799 =>
+            DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000)),
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), "Must be a timestamp in epoch seconds."),
+    };
+
     public override List<string>? List(string queryMember, string jsonName)
     {
-        if (!TryGet(jsonName, JsonValueKind.Array, out var array))
+        if (Get(jsonName, JsonValueKind.Array) is not { } array)
         {
             return null;
         }
@@ -49,7 +104,7 @@ internal sealed class JsonInput(JsonElement element) : SqsInput
         {
             result.Add(item.ValueKind == JsonValueKind.String
                 ? item.GetString()!
-                : throw SqsException.Invalid(jsonName, item.GetRawText(), "List members must be strings."));
+                : throw Errors.Invalid(jsonName, Excerpt(item.GetRawText()), "List members must be strings."));
         }
 
         return result;
@@ -57,7 +112,7 @@ internal sealed class JsonInput(JsonElement element) : SqsInput
 
     public override List<KeyValuePair<string, string>>? Map(string queryPrefix, string keyName, string valueName, string jsonName)
     {
-        if (!TryGet(jsonName, JsonValueKind.Object, out var map))
+        if (Get(jsonName, JsonValueKind.Object) is not { } map)
         {
             return null;
         }
@@ -67,67 +122,113 @@ internal sealed class JsonInput(JsonElement element) : SqsInput
         {
             result.Add(new(property.Name, property.Value.ValueKind == JsonValueKind.String
                 ? property.Value.GetString()!
-                : throw SqsException.Invalid(jsonName, property.Value.GetRawText(), "Map values must be strings.")));
+                : throw Errors.Invalid(jsonName, Excerpt(property.Value.GetRawText()), "Map values must be strings.")));
         }
 
         return result;
     }
 
-    public override List<KeyValuePair<string, AttributeInput>>? MessageAttributes(string queryPrefix, string jsonName)
+    public override List<KeyValuePair<string, AwsInput>>? StructureMap(string queryPrefix, string keyName, string valueName, string jsonName)
     {
-        if (!TryGet(jsonName, JsonValueKind.Object, out var map))
+        if (Get(jsonName, JsonValueKind.Object) is not { } map)
         {
             return null;
         }
 
-        var result = new List<KeyValuePair<string, AttributeInput>>();
+        var result = new List<KeyValuePair<string, AwsInput>>();
         foreach (var property in map.EnumerateObject())
         {
-            if (property.Value.ValueKind != JsonValueKind.Object)
-            {
-                throw SqsException.Invalid(jsonName, property.Name, "An attribute value must be an object.");
-            }
-
-            var value = new JsonInput(property.Value);
-            var binary = value.String("BinaryValue");
-            result.Add(new(property.Name, new AttributeInput(
-                value.String("DataType"),
-                value.String("StringValue"),
-                binary is null ? null : QueryInput.DecodeBase64(property.Name, binary),
-                HasItems(property.Value, "StringListValues") || HasItems(property.Value, "BinaryListValues"))));
+            result.Add(new(property.Name, property.Value.ValueKind == JsonValueKind.Object
+                ? new JsonInput(property.Value, Errors)
+                : throw Errors.Invalid(jsonName, property.Name, "Map values must be objects.")));
         }
 
         return result;
     }
 
-    public override List<SqsInput>? Entries(string queryMember, string jsonName)
+    public override List<AwsInput>? Structures(string queryMember, string jsonName)
     {
-        if (!TryGet(jsonName, JsonValueKind.Array, out var array))
+        if (Get(jsonName, JsonValueKind.Array) is not { } array)
         {
             return null;
         }
 
-        var result = new List<SqsInput>(array.GetArrayLength());
+        var result = new List<AwsInput>(array.GetArrayLength());
         foreach (var item in array.EnumerateArray())
         {
             result.Add(item.ValueKind == JsonValueKind.Object
-                ? new JsonInput(item)
-                : throw SqsException.Invalid(jsonName, item.GetRawText(), "Entries must be objects."));
+                ? new JsonInput(item, Errors)
+                : throw Errors.Invalid(jsonName, Excerpt(item.GetRawText()), "Members must be objects."));
         }
 
         return result;
     }
 
-    private static bool HasItems(JsonElement value, string name) =>
-        value.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0;
+    /// <summary>The member, or null when absent or JSON null (which AWS's JSON serializers treat as absent).</summary>
+    private JsonElement? Get(string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
-    private bool TryGet(string name, JsonValueKind kind, out JsonElement value)
+    private JsonElement? Get(string name, JsonValueKind kind) => Get(name) switch
     {
-        if (!element.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Null)
+        null => null,
+        { } value when value.ValueKind == kind => value,
+        { } value => throw Errors.Invalid(name, Excerpt(value.GetRawText()), $"Must be a JSON {kind.ToString().ToLowerInvariant()}."),
+    };
+
+    /// <summary>Refuses a string or member name anywhere in <paramref name="value"/> that is not valid Unicode.</summary>
+    private static void CheckText(JsonElement value, string path, AwsServiceErrors errors)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                if (!IsValidText(JsonMarshal.GetRawUtf8Value(value)[1..^1], value.GetString))
+                {
+                    throw errors.Invalid(path, null, "Not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!IsValidText(JsonMarshal.GetRawUtf8PropertyName(property), () => property.Name))
+                    {
+                        throw errors.Invalid(path, null, "A member name is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+                    }
+
+                    CheckText(property.Value, path == "the request" ? property.Name : path + "." + property.Name, errors);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in value.EnumerateArray())
+                {
+                    CheckText(item, $"{path}[{index++}]", errors);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Raw text without escapes is valid when its bytes are UTF-8; with escapes, when System.Text.Json can unescape it
+    /// (it refuses an escaped lone surrogate).
+    /// </summary>
+    private static bool IsValidText(ReadOnlySpan<byte> raw, Func<string?> unescape)
+    {
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            return System.Text.Unicode.Utf8.IsValid(raw);
+        }
+
+        try
+        {
+            unescape();
+            return true;
+        }
+        catch (InvalidOperationException)
         {
             return false;
         }
-
-        return value.ValueKind == kind ? true : throw SqsException.Invalid(name, value.GetRawText(), $"Must be a JSON {kind}.");
     }
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Spillway.Sqs.Signing;
+namespace Spillway.Aws.Signing;
 
 /// <summary>The bridge from ASP.NET Core's request to the framework-free <see cref="SignedRequest"/>.</summary>
 internal static class HttpSignedRequest

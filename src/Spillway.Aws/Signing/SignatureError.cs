@@ -1,9 +1,9 @@
-namespace Spillway.Sqs.Signing;
+namespace Spillway.Aws.Signing;
 
 /// <summary>
-/// The error SQS answers for a request whose signature fails, with the code, message and HTTP status SQS uses; always a
-/// sender fault. <see cref="SignatureV4Authenticator"/> hands it to the protocol layer, which writes it in the request's
-/// wire protocol (query XML, or JSON with <c>x-amzn-query-error</c>).
+/// The error AWS's query services answer for a request whose signature fails, with their code, message and HTTP status;
+/// always a sender fault. The router maps the code to the service's own (<see cref="AwsServiceErrors"/>) and writes it
+/// in the request's wire protocol.
 /// </summary>
 internal sealed class SignatureError
 {

@@ -1,15 +1,18 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Spillway.Sqs.Signing.Internal;
+using Spillway.Aws.Signing.Internal;
 
-namespace Spillway.Sqs.Signing;
+namespace Spillway.Aws.Signing;
 
 /// <summary>
-/// Verifies AWS Signature Version 4 on an SQS request, in the header form (<c>Authorization: AWS4-HMAC-SHA256 …</c>) and
-/// the query-string form (<c>X-Amz-Algorithm</c>, <c>X-Amz-Credential</c>, <c>X-Amz-Signature</c>, …), and answers the
-/// error SQS sends when it fails. Pure: no I/O, the clock is injected.
+/// Verifies AWS Signature Version 4 on a request to one service, in the header form (<c>Authorization: AWS4-HMAC-SHA256 …</c>)
+/// and the query-string form (<c>X-Amz-Algorithm</c>, <c>X-Amz-Credential</c>, <c>X-Amz-Signature</c>, …), and answers the
+/// error AWS sends when it fails. Pure: no I/O, the clock is injected.
 /// </summary>
+/// <remarks>
+/// Spillway's own code, not a library's: the AWS SDKs only sign, and no maintained .NET package verifies SigV4 as a server does.
+/// </remarks>
 internal sealed class SignatureV4Verifier
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
@@ -20,18 +23,23 @@ internal sealed class SignatureV4Verifier
 
     private const string DateFormat = "yyyyMMdd'T'HHmmss'Z'";
     private const string EmptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    private const string Service = "sqs";
     private const string Terminator = "aws4_request";
 
     private readonly SigningCredentials credentials;
     private readonly TimeProvider time;
+    private readonly string service;
 
-    public SignatureV4Verifier(SigningCredentials credentials, TimeProvider time)
+    /// <param name="credentials">The access keys accepted.</param>
+    /// <param name="time">The clock the signature's date is checked against.</param>
+    /// <param name="service">The service of the credential scope, e.g. "sqs": a signature for another service is refused.</param>
+    public SignatureV4Verifier(SigningCredentials credentials, TimeProvider time, string service)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentException.ThrowIfNullOrEmpty(service);
         this.credentials = credentials;
         this.time = time;
+        this.service = service;
     }
 
     /// <summary>Checks the request's signature against the configured credentials.</summary>
@@ -87,7 +95,7 @@ internal sealed class SignatureV4Verifier
             return SignatureResult.Failure(timeError);
         }
 
-        // An SQS request's body is the request itself (action and parameters), so a signature that leaves the body out
+        // An RPC request's body is the request itself (action and parameters), so a signature that leaves the body out
         // (UNSIGNED-PAYLOAD) is only good for an empty one: otherwise a captured signature could carry any action.
         var bodyHash = request.PayloadHash ?? Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
         var emptyBody = bodyHash == EmptyBodyHash;
@@ -121,12 +129,12 @@ internal sealed class SignatureV4Verifier
         string.Join(';', signedHeaders) + "\n" +
         payloadHash;
 
-    private static bool Matches(
+    private bool Matches(
         SignedRequest request, IReadOnlyList<KeyValuePair<string, string>> query, string? excluded, SignatureParts parts, string date,
         string payloadHash, byte[] signingKey)
     {
         var canonical = CanonicalRequest(request, query, excluded, parts.SignedHeaders, payloadHash);
-        var scope = $"{parts.ScopeDate}/{parts.Region}/{Service}/{Terminator}";
+        var scope = $"{parts.ScopeDate}/{parts.Region}/{service}/{Terminator}";
         var stringToSign = $"{Algorithm}\n{date}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
         var expected = Encoding.ASCII.GetBytes(
             Convert.ToHexStringLower(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(stringToSign))));
@@ -137,15 +145,15 @@ internal sealed class SignatureV4Verifier
     }
 
     /// <summary>The key derived from the secret and the credential scope; one per request, however many hashes it tries.</summary>
-    private static byte[] SigningKey(byte[] secret, SignatureParts parts)
+    private byte[] SigningKey(byte[] secret, SignatureParts parts)
     {
         var key = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(parts.ScopeDate));
         key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(parts.Region));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Service));
+        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(service));
         return HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Terminator));
     }
 
-    private static SignatureError? CheckScope(SignatureParts parts, string date)
+    private SignatureError? CheckScope(SignatureParts parts, string date)
     {
         if (!date.StartsWith(parts.ScopeDate, StringComparison.Ordinal) || parts.ScopeDate.Length != 8)
         {
@@ -154,9 +162,9 @@ internal sealed class SignatureV4Verifier
                 $"'{parts.ScopeDate}' != '{date[..Math.Min(8, date.Length)]}', from '{date}'.");
         }
 
-        if (parts.Service != Service)
+        if (parts.Service != service)
         {
-            return SignatureError.ScopeMismatch($"Credential should be scoped to correct service: '{Service}'. ");
+            return SignatureError.ScopeMismatch($"Credential should be scoped to correct service: '{service}'. ");
         }
 
         return parts.Terminator != Terminator

@@ -1,4 +1,4 @@
-namespace Spillway.Sqs.Signing;
+namespace Spillway.Aws.Signing;
 
 /// <summary>
 /// A request as <see cref="SignatureV4Verifier"/> sees it: plain strings and bytes, no web framework types, so the

@@ -1,17 +1,17 @@
 using System.Text;
 
-namespace Spillway.Sqs.Signing;
+namespace Spillway.Aws.Signing;
 
 /// <summary>
 /// The access keys Spillway accepts Signature V4 requests from: access key id → secret access key. Immutable once built.
-/// Empty means signatures are not checked (the host then serves the SQS API on loopback only unless told otherwise).
+/// Empty means signatures are not checked (the host then serves the AWS APIs on loopback only unless told otherwise).
 /// </summary>
 /// <remarks>
-/// The host fills <see cref="SqsOptions"/> from <c>Spillway:Sqs:AccessKeyId</c> + <c>SecretAccessKey</c> or the environment
-/// pair <c>SPILLWAY_ACCESS_KEY_ID</c> + <c>SPILLWAY_SECRET_ACCESS_KEY</c>; the set holds several keys so a key can be rotated
+/// For SQS the host fills them from <c>Spillway:Sqs:AccessKeyId</c> + <c>SecretAccessKey</c> or the environment pair
+/// <c>SPILLWAY_ACCESS_KEY_ID</c> + <c>SPILLWAY_SECRET_ACCESS_KEY</c>; the set holds several keys so a key can be rotated
 /// without a window where clients of the old one fail. Secrets never appear in <see cref="ToString"/> or in exception messages.
 /// </remarks>
-internal sealed class SigningCredentials
+public sealed class SigningCredentials
 {
     // The key-derivation chain starts from "AWS4" + secret; kept ready so a request costs no string building.
     private readonly Dictionary<string, byte[]> signingSecrets;
@@ -58,17 +58,10 @@ internal sealed class SigningCredentials
         return secrets.Count == 0 ? None : new SigningCredentials(secrets);
     }
 
-    /// <summary>The access key of <see cref="SqsOptions"/> (<c>Spillway:Sqs:AccessKeyId</c> and <c>SecretAccessKey</c>, or
-    /// the environment pair the host copies there); <see cref="None"/> when it has none.</summary>
-    public static SigningCredentials From(SqsOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.HasCredentials ? Create([new(options.AccessKeyId!, options.SecretAccessKey!)]) : None;
-    }
-
     internal bool TryGetSigningSecret(string accessKeyId, out byte[] material) =>
         signingSecrets.TryGetValue(accessKeyId, out material!);
 
+    /// <inheritdoc />
     public override string ToString() =>
         IsEmpty ? "no access keys" : $"{signingSecrets.Count} access key(s): {string.Join(", ", signingSecrets.Keys)}";
 }

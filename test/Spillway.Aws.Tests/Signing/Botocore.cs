@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Spillway.Sqs.Signing;
+using Spillway.Aws.Signing;
 
-namespace Spillway.Sqs.Signing.Tests;
+namespace Spillway.Aws.Tests.Signing;
 
 /// <summary>What to ask botocore to sign.</summary>
 internal sealed record SignSpec

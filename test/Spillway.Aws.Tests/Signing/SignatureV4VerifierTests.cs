@@ -1,7 +1,7 @@
-using Spillway.Sqs.Signing;
+using Spillway.Aws.Signing;
 using Spillway.TestKit;
 
-namespace Spillway.Sqs.Signing.Tests;
+namespace Spillway.Aws.Tests.Signing;
 
 public sealed class SignatureV4VerifierTests
 {
@@ -12,7 +12,7 @@ public sealed class SignatureV4VerifierTests
     ]);
 
     private static SignatureResult Verify(SignedRequest request, DateTimeOffset? now = null) =>
-        new SignatureV4Verifier(Credentials, new ManualTimeProvider(now ?? Botocore.SignedAt)).Verify(request);
+        new SignatureV4Verifier(Credentials, new ManualTimeProvider(now ?? Botocore.SignedAt), "sqs").Verify(request);
 
     private static void AssertRefused(SignatureResult result, string code, int status, string? messageStart = null)
     {

@@ -1,13 +1,13 @@
-using Spillway.Sqs.Signing;
+using Spillway.Aws.Signing;
 
-namespace Spillway.Sqs.Signing.Tests;
+namespace Spillway.Aws.Tests.Signing;
 
 public sealed class SigningCredentialsTests
 {
     [Fact]
     public void Configured_key_pair_becomes_the_accepted_key()
     {
-        var credentials = SigningCredentials.From(new SqsOptions { AccessKeyId = "ENVKEY", SecretAccessKey = "env-secret" });
+        var credentials = SigningCredentials.Create([KeyValuePair.Create("ENVKEY", "env-secret")]);
 
         Assert.Equal(["ENVKEY"], credentials.AccessKeyIds);
         Assert.False(credentials.IsEmpty);
@@ -16,7 +16,8 @@ public sealed class SigningCredentialsTests
     [Fact]
     public void Nothing_configured_means_no_credentials()
     {
-        Assert.True(SigningCredentials.From(new SqsOptions()).IsEmpty);
+        Assert.True(SigningCredentials.Create([]).IsEmpty);
+        Assert.Same(SigningCredentials.None, SigningCredentials.Create([]));
     }
 
     [Fact]

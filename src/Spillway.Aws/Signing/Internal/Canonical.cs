@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Spillway.Sqs.Signing.Internal;
+namespace Spillway.Aws.Signing.Internal;
 
 /// <summary>The parts of a Signature V4 canonical request, built exactly as the AWS signers build them.</summary>
 internal static class Canonical

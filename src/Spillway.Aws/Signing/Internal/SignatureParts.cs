@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Spillway.Sqs.Signing.Internal;
+namespace Spillway.Aws.Signing.Internal;
 
 /// <summary>The pieces of a Signature V4, read from the Authorization header or from the query string.</summary>
 internal sealed class SignatureParts
