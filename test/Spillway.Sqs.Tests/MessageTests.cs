@@ -174,8 +174,15 @@ public sealed class MessageTests : IAsyncLifetime
         server.Clock.Advance(TimeSpan.FromSeconds(99));
         Assert.Null(await ReceiveOneAsync());
         server.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.NotNull(await ReceiveOneAsync());
+        var third = await ReceiveOneAsync(visibility: 30);
+        Assert.NotNull(third);
 
+        // SQS accepts the handle of an earlier receive of a message received again, and changes the message.
+        (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 0 }))
+            .AssertOk();
+        Assert.NotNull(await ReceiveOneAsync(visibility: 0));
+
+        // Visible again, the message is not in flight: no handle changes it.
         (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 5 }))
             .AssertError(HttpStatusCode.BadRequest, "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight");
         (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = "garbage", VisibilityTimeout = 5 }))
