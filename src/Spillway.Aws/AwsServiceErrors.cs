@@ -88,6 +88,9 @@ public sealed record AwsServiceErrors
         new(MissingParameter, $"The request must contain the parameter {parameter}.");
 
     /// <summary>A parameter's value is refused; the message names the parameter, the value and why.</summary>
-    public AwsException Invalid(string parameter, string? value, string reason) =>
-        new(InvalidParameterValue, $"Value {value} for parameter {parameter} is invalid. Reason: {reason}");
+    public AwsException Invalid(string parameter, string? value, string reason) => new(
+        InvalidParameterValue,
+        value is null
+            ? $"The value for parameter {parameter} is invalid. Reason: {reason}"
+            : $"Value {value} for parameter {parameter} is invalid. Reason: {reason}");
 }

@@ -24,6 +24,11 @@ internal sealed class JsonInput(JsonElement element, AwsServiceErrors errors) : 
         {
             throw new AwsException(errors.MalformedBody, "The request body is not valid JSON: " + e.Message);
         }
+        catch (InvalidOperationException)
+        {
+            // Looking for duplicate member names unescapes them, and fails on one that holds a lone surrogate.
+            throw errors.Invalid("the request", null, "A member name is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
+        }
 
         try
         {
