@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -259,15 +260,7 @@ internal sealed class AwsRouter(ILogger logger)
         var query = request.QueryString;
         if (query.HasValue && query.Value!.Length > 1)
         {
-            // The query string reaches here still percent-encoded, so it is ASCII.
-            var text = query.Value.AsSpan(1);
-            var ascii = new byte[text.Length];
-            for (var i = 0; i < text.Length; i++)
-            {
-                ascii[i] = (byte)text[i];
-            }
-
-            if (FormReader.Read(ascii, parameters) is { } problem)
+            if (FormReader.Read(Encoding.UTF8.GetBytes(query.Value, 1, query.Value.Length - 1), parameters) is { } problem)
             {
                 return problem;
             }

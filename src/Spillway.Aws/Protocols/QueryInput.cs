@@ -51,43 +51,11 @@ internal sealed class QueryInput(IReadOnlyDictionary<string, string> parameters,
         return result;
     }
 
-    public override List<KeyValuePair<string, string>>? Map(string queryPrefix, string keyName, string valueName, string jsonName)
-    {
-        var mapPrefix = MapPrefix(queryPrefix, keyName, jsonName);
-        var count = Count(mapPrefix, keyName);
-        if (count == 0)
-        {
-            return null;
-        }
+    public override List<KeyValuePair<string, string>>? Map(string queryPrefix, string keyName, string valueName, string jsonName) =>
+        Entries(queryPrefix, keyName, jsonName, entry => String(entry + "." + valueName) ?? string.Empty);
 
-        var result = new List<KeyValuePair<string, string>>(count);
-        for (var i = 1; i <= count; i++)
-        {
-            var entry = Key(mapPrefix, i);
-            result.Add(new(EntryKey(entry, keyName), String(entry + "." + valueName) ?? string.Empty));
-        }
-
-        return result;
-    }
-
-    public override List<KeyValuePair<string, AwsInput>>? StructureMap(string queryPrefix, string keyName, string valueName, string jsonName)
-    {
-        var mapPrefix = MapPrefix(queryPrefix, keyName, jsonName);
-        var count = Count(mapPrefix, keyName);
-        if (count == 0)
-        {
-            return null;
-        }
-
-        var result = new List<KeyValuePair<string, AwsInput>>(count);
-        for (var i = 1; i <= count; i++)
-        {
-            var entry = Key(mapPrefix, i);
-            result.Add(new(EntryKey(entry, keyName), new QueryInput(parameters, Errors, prefix + entry + "." + valueName + ".")));
-        }
-
-        return result;
-    }
+    public override List<KeyValuePair<string, AwsInput>>? StructureMap(string queryPrefix, string keyName, string valueName, string jsonName) =>
+        Entries(queryPrefix, keyName, jsonName, entry => (AwsInput)new QueryInput(parameters, Errors, prefix + entry + "." + valueName + "."));
 
     public override List<AwsInput>? Structures(string queryMember, string jsonName)
     {
@@ -106,6 +74,28 @@ internal sealed class QueryInput(IReadOnlyDictionary<string, string> parameters,
         return result;
     }
 
+    /// <summary>The entries of a map, <c>prefix.N.keyName</c> each with the value <paramref name="value"/> reads for it.</summary>
+    private List<KeyValuePair<string, T>>? Entries<T>(string queryPrefix, string keyName, string jsonName, Func<string, T> value)
+    {
+        // The serializers use the shape's location name ("Attribute", "Tag"); some clients use the member name instead.
+        var mapPrefix = Count(queryPrefix, keyName) == 0 && Count(jsonName, keyName) > 0 ? jsonName : queryPrefix;
+        var count = Count(mapPrefix, keyName);
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var result = new List<KeyValuePair<string, T>>(count);
+        for (var i = 1; i <= count; i++)
+        {
+            var entry = Key(mapPrefix, i);
+            var key = String(entry + "." + keyName) ?? throw Errors.Missing(prefix + entry + "." + keyName);
+            result.Add(new(key, value(entry)));
+        }
+
+        return result;
+    }
+
     private byte[] DecodeBase64(string name, string text)
     {
         var bytes = new byte[text.Length * 3 / 4 + 3];
@@ -113,13 +103,6 @@ internal sealed class QueryInput(IReadOnlyDictionary<string, string> parameters,
             ? bytes.AsSpan(0, written).ToArray()
             : throw Errors.Invalid(prefix + name, Excerpt(text), "Must be base64.");
     }
-
-    private string EntryKey(string entry, string keyName) =>
-        String(entry + "." + keyName) ?? throw Errors.Missing(prefix + entry + "." + keyName);
-
-    // The serializers use the shape's location name ("Attribute", "Tag"); some clients use the member name instead.
-    private string MapPrefix(string queryPrefix, string keyName, string jsonName) =>
-        Count(queryPrefix, keyName) == 0 && Count(jsonName, keyName) > 0 ? jsonName : queryPrefix;
 
     /// <summary>
     /// How many entries <c>member.1</c> … <c>member.N</c> there are (for structures, keys under <c>member.N.</c>). Refuses a

@@ -25,8 +25,8 @@ internal sealed partial class SqsApi
                 SqsError.InvalidParameterValue,
                 requested.FifoQueue
                     ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
-                      + "must end with .fifo suffix and be 1 to 80 in length."
-                    : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+                      + $"must end with .fifo suffix and be 1 to {QueueLimits.MaxNameLength} in length."
+                    : $"Can only include alphanumeric characters, hyphens, or underscores. 1 to {QueueLimits.MaxNameLength} in length.");
         }
 
         if (engine.TryGetQueue(name, out var existing))
