@@ -24,9 +24,9 @@ public sealed partial class MessageQueue
         }
 
         var visibility = options.VisibilityTimeout ?? Definition.VisibilityTimeout;
-        DefinitionRules.Range(visibility, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
+        DefinitionRules.Range(visibility, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(ReceiveOptions.VisibilityTimeout));
         var wait = options.WaitTime ?? Definition.ReceiveMessageWaitTime;
-        DefinitionRules.Range(wait, TimeSpan.Zero, DefinitionRules.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
+        DefinitionRules.Range(wait, TimeSpan.Zero, QueueLimits.MaxWaitTime, nameof(ReceiveOptions.WaitTime));
         var deadline = Now() + (long)wait.TotalMilliseconds;
         var deadLetterQueue = ResolveDeadLetterQueue();
         var attemptId = fifo is null ? null : options.ReceiveRequestAttemptId;
@@ -150,10 +150,14 @@ public sealed partial class MessageQueue
         return results;
     }
 
-    /// <summary>Sets a received message's remaining visibility timeout. False when the handle is not in flight.</summary>
-    public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout)
+    /// <summary>
+    /// Sets a received message's remaining visibility timeout. False when the handle's message is not in flight. A handle
+    /// of an earlier receive of a message received again changes it too when <paramref name="acceptEarlierReceive"/> is
+    /// true, as SQS's ChangeMessageVisibility does; otherwise only the latest receive's handle does.
+    /// </summary>
+    public bool ChangeVisibility(string receiptHandle, TimeSpan visibilityTimeout, bool acceptEarlierReceive = false)
     {
-        DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, DefinitionRules.MaxVisibilityTimeout, nameof(visibilityTimeout));
+        DefinitionRules.Range(visibilityTimeout, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(visibilityTimeout));
         if (!ReceiptHandle.TryDecode(receiptHandle, out var handleIncarnation, out var seq, out var receiveCount)
             || handleIncarnation != incarnation)
         {
@@ -170,7 +174,7 @@ public sealed partial class MessageQueue
             }
 
             ref var slot = ref table[seq];
-            if (slot.State != SlotState.InFlight || slot.ReceiveCount != receiveCount)
+            if (slot.State != SlotState.InFlight || (acceptEarlierReceive ? slot.ReceiveCount < receiveCount : slot.ReceiveCount != receiveCount))
             {
                 return false;
             }

@@ -99,7 +99,7 @@ public sealed partial class MessageQueue
             }
 
             var delay = message.Delay ?? Definition.DeliveryDelay;
-            DefinitionRules.Range(delay, TimeSpan.Zero, DefinitionRules.MaxDelay, nameof(OutgoingMessage.Delay));
+            DefinitionRules.Range(delay, TimeSpan.Zero, QueueLimits.MaxDelay, nameof(OutgoingMessage.Delay));
             ValidateAttributes(message.Attributes, i);
             entries[i] = new EntryData
             {
@@ -121,10 +121,11 @@ public sealed partial class MessageQueue
             return;
         }
 
-        if (attributes.Count > DefinitionRules.MaxAttributes)
+        var count = attributes.Keys.Count(name => name?.StartsWith(QueueLimits.SystemAttributePrefix, StringComparison.Ordinal) != true);
+        if (count > QueueLimits.MaxMessageAttributes)
         {
             throw new ArgumentException(
-                $"Message {index} has {attributes.Count} attributes; at most {DefinitionRules.MaxAttributes}.", nameof(attributes));
+                $"Message {index} has {count} attributes; at most {QueueLimits.MaxMessageAttributes}.", nameof(attributes));
         }
 
         foreach (var (name, value) in attributes)

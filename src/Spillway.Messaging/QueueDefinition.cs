@@ -38,10 +38,10 @@ public sealed partial record QueueDefinition
 
     /// <summary>The engine's rule for <see cref="Name"/>: 1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in
     /// ".fifo", which counts toward the 80.</summary>
-    public static bool IsValidName(string? name) => Internal.DefinitionRules.IsValidName(name);
+    public static bool IsValidName(string? name) => QueueLimits.IsValidName(name);
 
     /// <summary>True when <paramref name="name"/> ends in ".fifo", the suffix a FIFO queue's name must carry.</summary>
-    public static bool IsFifoName(string? name) => Internal.DefinitionRules.IsFifoName(name);
+    public static bool IsFifoName(string? name) => QueueLimits.IsFifoName(name);
 }
 
 /// <summary>Moves a message to <paramref name="DeadLetterQueue"/> once it has been received more than

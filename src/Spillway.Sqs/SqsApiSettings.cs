@@ -1,3 +1,5 @@
+using Spillway.Messaging;
+
 namespace Spillway.Sqs;
 
 /// <summary>What the host tells the SQS API about its surroundings (as opposed to <see cref="SqsOptions"/>, which
@@ -10,11 +12,18 @@ public sealed class SqsApiSettings
     /// </summary>
     public IReadOnlyDictionary<string, string> ConfiguredQueues { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The rule a queue's bodies must pass, by queue name (null for none): SendMessage and SendMessageBatch refuse a body
+    /// it refuses with InvalidMessageContents and the rule's words, so nothing is stored that the queue's consumers could
+    /// never store. Defaults to no rule for any queue.
+    /// </summary>
+    public Func<string, IMessageBodyRule?> BodyRules { get; init; } = static _ => null;
+
     /// <summary>Where the API keeps what SQS reports but the engine does not hold (creation times, access policies);
     /// null keeps it in memory only. Defaults to null.</summary>
     public string? StateDirectory { get; init; }
 
-    /// <summary>The clock for timestamps and SQS's 60-second purge interval. Defaults to the system clock.</summary>
+    /// <summary>The clock for timestamps, signatures and SQS's 60-second purge interval. Defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>

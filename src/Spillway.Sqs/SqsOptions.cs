@@ -1,3 +1,5 @@
+using Spillway.Aws;
+
 namespace Spillway.Sqs;
 
 /// <summary>
@@ -44,13 +46,12 @@ public sealed class SqsOptions
     /// when a value is out of range; the message never contains the secret.</summary>
     public void Validate(string configurationKey = "Spillway:Sqs")
     {
-        if (AccountId is not { Length: 12 } || !AccountId.All(char.IsAsciiDigit))
+        if (!AwsAccount.IsValidAccountId(AccountId))
         {
             throw new SqsConfigurationException($"{configurationKey}:AccountId", $"must be 12 digits (got '{AccountId}')");
         }
 
-        if (string.IsNullOrEmpty(Region) || Region.Length > 64
-            || !Region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        if (!AwsAccount.IsValidRegion(Region))
         {
             throw new SqsConfigurationException($"{configurationKey}:Region", $"must be a region name such as us-east-1 (got '{Region}')");
         }

@@ -69,6 +69,14 @@ public sealed class FifoValidationTests : FifoTestBase
 
         await Assert.ThrowsAsync<ArgumentException>(() => Engine.RedriveAsync("dlq.fifo", "plain", 10).AsTask());
         await Assert.ThrowsAsync<ArgumentException>(() => Engine.StartMessageMoveTaskAsync("dlq.fifo", "plain").AsTask());
+
+        // The other way round, a standard dead-letter queue into a FIFO queue: the same refusal, naming both queues, so
+        // every caller answers it as a 4xx.
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "dlq" });
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "src", RedrivePolicy = new RedrivePolicy("dlq", 1) });
+        var redrive = await Assert.ThrowsAsync<ArgumentException>(() => Engine.RedriveAsync("dlq", "dlq.fifo", 10).AsTask());
+        Assert.Contains("'dlq' to 'dlq.fifo'", redrive.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => Engine.StartMessageMoveTaskAsync("dlq", "dlq.fifo").AsTask());
     }
 
     public static TheoryData<string, OutgoingMessage> BadFifoSends() => new()

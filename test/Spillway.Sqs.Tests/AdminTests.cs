@@ -52,9 +52,22 @@ public sealed class AdminTests : IAsyncLifetime
         {
             var statement = policy.RootElement.GetProperty("Statement")[0];
             Assert.Equal("senders", statement.GetProperty("Sid").GetString());
-            Assert.Equal("arn:aws:iam::111122223333:root", statement.GetProperty("Principal").GetProperty("AWS")[0].GetString());
+            // One value is written as a string, several as an array, as SQS writes its policies.
+            Assert.Equal("arn:aws:iam::111122223333:root", statement.GetProperty("Principal").GetProperty("AWS").GetString());
             Assert.Equal(["SQS:SendMessage", "SQS:GetQueueUrl"], statement.GetProperty("Action").EnumerateArray().Select(a => a.GetString()));
             Assert.Equal(Arn("shared"), statement.GetProperty("Resource").GetString());
+        }
+
+        (await server.QueryAsync("Action", "AddPermission", "QueueUrl", url, "Label", "everything",
+            "AWSAccountId.1", "111122223333", "AWSAccountId.2", "444455556666", "ActionName.1", "*")).AssertOk();
+        var both = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = url, AttributeNames = new[] { "Policy" } });
+        using (var policy = JsonDocument.Parse(both.Body.GetProperty("Attributes").GetProperty("Policy").GetString()!))
+        {
+            var statement = policy.RootElement.GetProperty("Statement")[1];
+            Assert.Equal("SQS:*", statement.GetProperty("Action").GetString());
+            Assert.Equal(
+                ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"],
+                statement.GetProperty("Principal").GetProperty("AWS").EnumerateArray().Select(a => a.GetString()));
         }
 
         (await server.JsonAsync("AddPermission",
@@ -75,6 +88,7 @@ public sealed class AdminTests : IAsyncLifetime
 
         await server.RestartAsync();
         (await server.JsonAsync("RemovePermission", new { QueueUrl = url, Label = "senders" })).AssertOk();
+        (await server.JsonAsync("RemovePermission", new { QueueUrl = url, Label = "everything" })).AssertOk();
         var after = await server.JsonAsync("GetQueueAttributes", new { QueueUrl = url, AttributeNames = new[] { "Policy" } });
         Assert.False(after.Body.TryGetProperty("Attributes", out var map) && map.TryGetProperty("Policy", out _));
         (await server.QueryAsync("Action", "RemovePermission", "QueueUrl", url, "Label", "senders"))

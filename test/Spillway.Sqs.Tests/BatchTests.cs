@@ -23,8 +23,9 @@ public sealed class BatchTests : IAsyncLifetime
         foreach (var action in new[] { "SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBatch" })
         {
             object Entry(string id) => new { Id = id, MessageBody = "b", ReceiptHandle = "AAAAAAAAAAAAAAAAAAAAAA", VisibilityTimeout = 1 };
-            (await server.JsonAsync(action, new { QueueUrl = url, Entries = Array.Empty<object>() }))
-                .AssertError(HttpStatusCode.BadRequest, "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest");
+            var empty = await server.JsonAsync(action, new { QueueUrl = url, Entries = Array.Empty<object>() });
+            empty.AssertError(HttpStatusCode.BadRequest, "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest");
+            Assert.Equal($"There should be at least one {action}RequestEntry in the request.", empty.String("message"));
             (await server.JsonAsync(action, new { QueueUrl = url }))
                 .AssertError(HttpStatusCode.BadRequest, "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest");
             (await server.JsonAsync(

@@ -35,6 +35,32 @@ public sealed class FifoTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_explicit_zero_DelaySeconds_is_accepted_singly_and_in_batches()
+    {
+        (await server.JsonAsync("SendMessage",
+            new { QueueUrl = url, MessageBody = "zero", MessageGroupId = "g", MessageDeduplicationId = "z1", DelaySeconds = 0 })).AssertOk();
+        (await server.QueryAsync("Action", "SendMessage", "QueueUrl", url, "MessageBody", "zero again", "MessageGroupId", "g",
+            "MessageDeduplicationId", "z2", "DelaySeconds", "0")).AssertOk();
+        var batch = await server.JsonAsync("SendMessageBatch", new
+        {
+            QueueUrl = url,
+            Entries = new object[]
+            {
+                new { Id = "zero", MessageBody = "b0", MessageGroupId = "g", MessageDeduplicationId = "b0", DelaySeconds = 0 },
+                new { Id = "five", MessageBody = "b5", MessageGroupId = "g", MessageDeduplicationId = "b5", DelaySeconds = 5 },
+            },
+        });
+        batch.AssertOk();
+        Assert.Equal("zero", Assert.Single(batch.Body.GetProperty("Successful").EnumerateArray()).GetProperty("Id").GetString());
+        var failed = Assert.Single(batch.Body.GetProperty("Failed").EnumerateArray());
+        Assert.Equal("five", failed.GetProperty("Id").GetString());
+        Assert.Equal("InvalidParameterValue", failed.GetProperty("Code").GetString());
+
+        Assert.True(server.Engine.TryGetQueue("orders.fifo", out var queue));
+        Assert.Equal(3, queue.GetCounts().Visible);
+    }
+
+    [Fact]
     public async Task A_duplicate_send_answers_with_the_first_message_and_stores_nothing()
     {
         var first = await server.QueryAsync("Action", "SendMessage", "QueueUrl", url, "MessageBody", "one",

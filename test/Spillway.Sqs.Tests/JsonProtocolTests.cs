@@ -86,11 +86,15 @@ public sealed class JsonProtocolTests : IAsyncLifetime
         var unknown = await server.JsonAsync("LaunchRocket", new { });
         unknown.AssertError(HttpStatusCode.BadRequest, "InvalidAction", "InvalidAction");
 
+        // A target no service serves gets the JSON protocol's error, in no service's shape.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");
         request.Headers.Add("X-Amz-Target", "AmazonS3.ListBuckets");
         request.Content = new StringContent("{}", Encoding.UTF8);
         using var response = await server.Client.SendAsync(request);
-        (await JsonAnswer.ReadAsync(response)).AssertError(HttpStatusCode.BadRequest, "InvalidAction", "InvalidAction");
+        var unrouted = await JsonAnswer.ReadAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, unrouted.Status);
+        Assert.Equal("UnknownOperationException", unrouted.String("__type"));
+        Assert.Null(unrouted.QueryError);
 
         var url = await server.CreateQueueAsync("x");
         var wrongType = await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, MaxNumberOfMessages = new[] { 1 } });
@@ -106,7 +110,7 @@ public sealed class JsonProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Numbers_may_come_as_json_numbers_or_strings()
+    public async Task Numbers_must_be_json_numbers_and_strings_json_strings()
     {
         var url = await server.CreateQueueAsync("numbers");
         for (var i = 0; i < 3; i++)
@@ -116,8 +120,65 @@ public sealed class JsonProtocolTests : IAsyncLifetime
 
         var asNumber = await server.JsonAsync("ReceiveMessage", new { QueueUrl = url, MaxNumberOfMessages = 2 });
         Assert.Equal(2, asNumber.Body.GetProperty("Messages").GetArrayLength());
+
         var asString = await server.JsonAsync("ReceiveMessage", "{\"QueueUrl\":\"" + url + "\",\"MaxNumberOfMessages\":\"5\"}");
-        Assert.Equal(1, asString.Body.GetProperty("Messages").GetArrayLength());
-        Assert.Equal(JsonValueKind.Object, asString.Body.ValueKind);
+        asString.AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
+        Assert.Contains("MaxNumberOfMessages", asString.String("message"), StringComparison.Ordinal);
+
+        // SQS refuses a number where a string belongs: no queue named "5".
+        var numberName = await server.JsonAsync("CreateQueue", "{\"QueueName\":5}");
+        numberName.AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
+        Assert.Contains("QueueName", numberName.String("message"), StringComparison.Ordinal);
+        Assert.False(server.Engine.TryGetQueue("5", out _));
+        (await server.JsonAsync("SendMessage", new { QueueUrl = url, MessageBody = 12 }))
+            .AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
+    }
+
+    [Theory]
+    [InlineData("QueueUrl")]
+    [InlineData("MessageBody")]
+    [InlineData("MessageGroupId")]
+    public async Task Invalid_utf8_or_a_lone_surrogate_in_a_string_member_is_a_400(string member)
+    {
+        var url = await server.CreateQueueAsync("text");
+        var fields = new Dictionary<string, string> { ["QueueUrl"] = "\"" + url + "\"", ["MessageBody"] = "\"ok\"" };
+        foreach (var bad in new[] { "\"a\\ud800b\"", "\"\\udc00\"" })
+        {
+            fields[member] = bad;
+            var json = "{" + string.Join(",", fields.Select(f => $"\"{f.Key}\":{f.Value}")) + "}";
+            (await server.JsonAsync("SendMessage", json)).AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
+        }
+
+        // Raw bytes that are not UTF-8 (a lone continuation byte, a truncated sequence), in a value and in a member name.
+        foreach (var bytes in new[] { new byte[] { 0x80 }, [0xE2, 0x82], [0xED, 0xA0, 0x80] })
+        {
+            var prefix = Encoding.UTF8.GetBytes($"{{\"QueueUrl\":\"{url}\",\"MessageBody\":\"ok\",\"{member}x\":\"");
+            await SendRawAsync([.. prefix, .. bytes, .. "\"}"u8]);
+            var inName = Encoding.UTF8.GetBytes($"{{\"QueueUrl\":\"{url}\",\"MessageBody\":\"ok\",\"");
+            await SendRawAsync([.. inName, .. bytes, .. "\":\"x\"}"u8]);
+        }
+
+        Assert.True(server.Engine.TryGetQueue("text", out var queue));
+        Assert.Equal(0, queue.GetCounts().Visible);
+    }
+
+    [Fact]
+    public async Task Duplicate_keys_are_refused()
+    {
+        var url = await server.CreateQueueAsync("dupes");
+        var answer = await server.JsonAsync("SendMessage", $"{{\"QueueUrl\":\"{url}\",\"MessageBody\":\"a\",\"MessageBody\":\"b\"}}");
+        answer.AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
+        Assert.True(server.Engine.TryGetQueue("dupes", out var queue));
+        Assert.Equal(0, queue.GetCounts().Visible);
+    }
+
+    private async Task SendRawAsync(byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/");
+        request.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new("application/x-amz-json-1.0");
+        using var response = await server.Client.SendAsync(request);
+        (await JsonAnswer.ReadAsync(response)).AssertError(HttpStatusCode.BadRequest, "InvalidParameterValue", "InvalidParameterValue");
     }
 }

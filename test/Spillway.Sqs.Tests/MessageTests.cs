@@ -174,8 +174,15 @@ public sealed class MessageTests : IAsyncLifetime
         server.Clock.Advance(TimeSpan.FromSeconds(99));
         Assert.Null(await ReceiveOneAsync());
         server.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.NotNull(await ReceiveOneAsync());
+        var third = await ReceiveOneAsync(visibility: 30);
+        Assert.NotNull(third);
 
+        // SQS accepts the handle of an earlier receive of a message received again, and changes the message.
+        (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 0 }))
+            .AssertOk();
+        Assert.NotNull(await ReceiveOneAsync(visibility: 0));
+
+        // Visible again, the message is not in flight: no handle changes it.
         (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = newHandle, VisibilityTimeout = 5 }))
             .AssertError(HttpStatusCode.BadRequest, "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight");
         (await server.JsonAsync("ChangeMessageVisibility", new { QueueUrl = url, ReceiptHandle = "garbage", VisibilityTimeout = 5 }))
@@ -230,6 +237,36 @@ public sealed class MessageTests : IAsyncLifetime
         Assert.Equal("1", counts.Body.GetProperty("Attributes").GetProperty("ApproximateNumberOfMessagesDelayed").GetString());
         server.Clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal("later", (await ReceiveOneAsync())!.Value.GetProperty("Body").GetString());
+    }
+
+    [Fact]
+    public async Task AWSTraceHeader_is_returned_when_it_was_sent()
+    {
+        const string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+        var userAttributes = Enumerable.Range(0, 10).ToDictionary(i => "a" + i, i => (object)new { DataType = "String", StringValue = "v" });
+        (await server.JsonAsync("SendMessage", new
+        {
+            QueueUrl = url,
+            MessageBody = "traced",
+            MessageAttributes = userAttributes,
+            MessageSystemAttributes = new Dictionary<string, object> { ["AWSTraceHeader"] = new { DataType = "String", StringValue = trace } },
+        })).AssertOk();
+        (await server.QueryAsync("Action", "SendMessage", "QueueUrl", url, "MessageBody", "untraced")).AssertOk();
+
+        var json = await server.JsonAsync("ReceiveMessage", new
+        {
+            QueueUrl = url, MaxNumberOfMessages = 10, VisibilityTimeout = 0, MessageSystemAttributeNames = new[] { "AWSTraceHeader" },
+            MessageAttributeNames = new[] { "All" },
+        });
+        var messages = json.Body.GetProperty("Messages").EnumerateArray().ToDictionary(m => m.GetProperty("Body").GetString()!);
+        Assert.Equal(trace, messages["traced"].GetProperty("Attributes").GetProperty("AWSTraceHeader").GetString());
+        Assert.Equal(10, messages["traced"].GetProperty("MessageAttributes").EnumerateObject().Count());
+        Assert.False(messages["untraced"].TryGetProperty("Attributes", out var none) && none.TryGetProperty("AWSTraceHeader", out _));
+
+        var query = await server.QueryAsync("Action", "ReceiveMessage", "QueueUrl", url, "MaxNumberOfMessages", "10", "AttributeName.1", "All");
+        var traced = query.Xml.Descendants(QueryAnswer.Sqs + "Message")
+            .Single(m => m.Element(QueryAnswer.Sqs + "Body")!.Value == "traced");
+        Assert.Equal(trace, query.Map(traced, "Attribute")["AWSTraceHeader"]);
     }
 
     private async Task<JsonElement?> ReceiveOneAsync(int? visibility = null)

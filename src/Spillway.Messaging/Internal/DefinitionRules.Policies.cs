@@ -4,14 +4,14 @@ namespace Spillway.Messaging.Internal;
 
 internal static partial class DefinitionRules
 {
-    public const int MaxTags = 50;
-    public const int MaxTagKeyLength = 128;
-    public const int MaxTagValueLength = 256;
-    public const int MaxRedriveSourceQueues = 10;
+    private const int MaxTags = QueueLimits.MaxTags;
+    private const int MaxTagKeyLength = QueueLimits.MaxTagKeyLength;
+    private const int MaxTagValueLength = QueueLimits.MaxTagValueLength;
+    private const int MaxRedriveSourceQueues = QueueLimits.MaxRedriveSourceQueues;
 
     private static void ValidatePolicies(QueueDefinition definition)
     {
-        Range(definition.ReceiveMessageWaitTime, TimeSpan.Zero, MaxWaitTime, nameof(QueueDefinition.ReceiveMessageWaitTime));
+        Range(definition.ReceiveMessageWaitTime, TimeSpan.Zero, QueueLimits.MaxWaitTime, nameof(QueueDefinition.ReceiveMessageWaitTime));
         ArgumentNullException.ThrowIfNull(definition.Tags, nameof(QueueDefinition.Tags));
         ValidateTags(definition.Tags, definition.Tags.Count);
         if (definition.RedriveAllowPolicy is not { } allow)

@@ -1,43 +1,18 @@
 namespace Spillway.Messaging.Internal;
 
-/// <summary>SQS's ranges for queue definitions and requests; a violation is an <see cref="ArgumentException"/> naming the field.</summary>
+/// <summary>
+/// Checks queue definitions and requests against <see cref="QueueLimits"/>; a violation is an <see cref="ArgumentException"/>
+/// naming the field.
+/// </summary>
 internal static partial class DefinitionRules
 {
-    public const int MaxAttributes = 10;
+    // The engine's own bounds on one call (the SQS API's are QueueLimits.MaxBatchEntries and MaxReceiveMessages).
     public const int MaxReceiveBatch = 10_000;
     public const int MaxSendBatch = 10_000;
-    public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(900);
-    public static readonly TimeSpan MaxWaitTime = TimeSpan.FromSeconds(20);
 
-    public const string FifoSuffix = ".fifo";
+    public static bool IsFifoName(string? name) => QueueLimits.IsFifoName(name);
 
-    public static bool IsFifoName(string? name) => name?.EndsWith(FifoSuffix, StringComparison.Ordinal) == true;
-
-    /// <summary>1-80 letters, digits, '-' or '_'; a FIFO queue's name ends in ".fifo", which counts toward the 80.</summary>
-    public static bool IsValidName(string? name)
-    {
-        if (string.IsNullOrEmpty(name) || name.Length > 80)
-        {
-            return false;
-        }
-
-        var stem = IsFifoName(name) ? name[..^FifoSuffix.Length] : name;
-        if (stem.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in stem)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsValidName(string? name) => QueueLimits.IsValidName(name);
 
     public static void Validate(QueueDefinition definition)
     {
@@ -45,22 +20,20 @@ internal static partial class DefinitionRules
         if (!IsValidName(definition.Name))
         {
             throw new ArgumentException(
-                $"Queue name '{definition.Name}' must be 1-80 letters, digits, '-' or '_' (a FIFO queue's ending in '.fifo').",
+                $"Queue name '{definition.Name}' must be {QueueLimits.NameRule}.",
                 nameof(definition));
         }
 
         FifoRules.ValidateDefinition(definition);
 
-        Range(definition.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, nameof(QueueDefinition.VisibilityTimeout));
-        Range(definition.DeliveryDelay, TimeSpan.Zero, MaxDelay, nameof(QueueDefinition.DeliveryDelay));
+        Range(definition.VisibilityTimeout, TimeSpan.Zero, QueueLimits.MaxVisibilityTimeout, nameof(QueueDefinition.VisibilityTimeout));
+        Range(definition.DeliveryDelay, TimeSpan.Zero, QueueLimits.MaxDelay, nameof(QueueDefinition.DeliveryDelay));
         Range(
-            definition.MessageRetentionPeriod,
-            TimeSpan.FromSeconds(60),
-            TimeSpan.FromDays(14),
-            nameof(QueueDefinition.MessageRetentionPeriod));
-        if (definition.MaximumMessageSize is < 1024 or > 1024 * 1024)
+            definition.MessageRetentionPeriod, QueueLimits.MinRetention, QueueLimits.MaxRetention, nameof(QueueDefinition.MessageRetentionPeriod));
+        if (definition.MaximumMessageSize is < QueueLimits.MinMessageSize or > QueueLimits.MaxMessageSize)
         {
-            throw new ArgumentException("MaximumMessageSize must be 1,024-1,048,576 bytes.", nameof(definition));
+            throw new ArgumentException(
+                $"MaximumMessageSize must be {QueueLimits.MinMessageSize:N0}-{QueueLimits.MaxMessageSize:N0} bytes.", nameof(definition));
         }
 
         if (definition.RedrivePolicy is { } redrive)
@@ -70,9 +43,10 @@ internal static partial class DefinitionRules
                 throw new ArgumentException("RedrivePolicy.DeadLetterQueue must name another queue.", nameof(definition));
             }
 
-            if (redrive.MaxReceiveCount is < 1 or > 1000)
+            if (redrive.MaxReceiveCount is < QueueLimits.MinMaxReceiveCount or > QueueLimits.MaxMaxReceiveCount)
             {
-                throw new ArgumentException("RedrivePolicy.MaxReceiveCount must be 1-1000.", nameof(definition));
+                throw new ArgumentException(
+                    $"RedrivePolicy.MaxReceiveCount must be {QueueLimits.MinMaxReceiveCount}-{QueueLimits.MaxMaxReceiveCount}.", nameof(definition));
             }
         }
 

@@ -1,4 +1,6 @@
 using System.Text;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
@@ -6,10 +8,18 @@ namespace Spillway.Sqs.Internal;
 /// <summary>SQS's rules for what a message may carry, checked before anything reaches the engine.</summary>
 internal static class MessageRules
 {
-    public const int MaxAttributes = 10;
-    public const int MaxBatchEntries = 10;
     public const int MaxAttributeNameLength = 256;
     public const int MaxDataTypeLength = 256;
+    public const int MaxNumberDigits = 38;
+
+    /// <summary>The one message system attribute a send may carry, returned to receivers that ask for it.</summary>
+    public const string TraceHeader = "AWSTraceHeader";
+
+    // Kept with the user attributes under a name no user attribute can have (SQS refuses the "AWS." prefix on them).
+    private const string StoredTraceHeaderName = QueueLimits.SystemAttributePrefix + "SQS." + TraceHeader;
+
+    private const int MaxAttributes = QueueLimits.MaxMessageAttributes;
+    private const int MaxBatchEntries = QueueLimits.MaxBatchEntries;
 
     /// <summary>Whether every character is one SQS accepts: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.</summary>
     public static bool HasOnlyAllowedCharacters(string text)
@@ -69,17 +79,17 @@ internal static class MessageRules
     }
 
     /// <summary>The message body as UTF-8, checked: present and of allowed characters only.</summary>
-    public static byte[] Body(SqsInput input)
+    public static byte[] Body(AwsInput input)
     {
         var body = input.Utf8("MessageBody");
         if (body is null || body.Length == 0)
         {
-            throw SqsException.Missing("MessageBody");
+            throw SqsError.Missing("MessageBody");
         }
 
         if (!HasOnlyAllowedCharacters(body))
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidMessageContents,
                 "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
                 + "#x10000 to #x10FFFF");
@@ -100,7 +110,7 @@ internal static class MessageRules
 
         if (attributes.Count > MaxAttributes)
         {
-            throw SqsException.Invalid(
+            throw SqsError.Invalid(
                 "MessageAttributes",
                 null,
                 $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{MaxAttributes}].");
@@ -112,7 +122,7 @@ internal static class MessageRules
             CheckName(name);
             if (result.ContainsKey(name))
             {
-                throw SqsException.Invalid("MessageAttributes", name, $"Message attribute name '{name}' is repeated.");
+                throw SqsError.Invalid("MessageAttributes", name, $"Message attribute name '{name}' is repeated.");
             }
 
             var value = Value(name, input);
@@ -123,6 +133,41 @@ internal static class MessageRules
 
         return result;
     }
+
+    /// <summary>
+    /// Message attributes as sent, before validation: <c>queryPrefix.N.Name</c> and <c>.Value.*</c>, or the JSON object
+    /// <paramref name="jsonName"/>. An entry without a name is refused, never dropped.
+    /// </summary>
+    public static List<KeyValuePair<string, AttributeInput>>? ReadAttributes(AwsInput input, string queryPrefix, string jsonName) =>
+        input.StructureMap(queryPrefix, "Name", "Value", jsonName)?.Select(entry => KeyValuePair.Create(entry.Key, new AttributeInput(
+            entry.Value.String("DataType"),
+            entry.Value.String("StringValue"),
+            entry.Value.Blob("BinaryValue"),
+            entry.Value.List("StringListValue", "StringListValues") is { Count: > 0 }
+                || entry.Value.List("BinaryListValue", "BinaryListValues") is { Count: > 0 }))).ToList();
+
+    /// <summary>Whether a stored attribute is a system attribute, not one the sender's user attributes hold.</summary>
+    public static bool IsSystemAttribute(string name) => name.StartsWith(QueueLimits.SystemAttributePrefix, StringComparison.Ordinal);
+
+    /// <summary>The user attributes with the system attributes added under their stored names, for the engine.</summary>
+    public static Dictionary<string, MessageAttributeValue>? WithSystemAttributes(
+        Dictionary<string, MessageAttributeValue>? attributes, Dictionary<string, MessageAttributeValue>? system)
+    {
+        if (system is null || !system.TryGetValue(TraceHeader, out var trace))
+        {
+            return attributes;
+        }
+
+        var merged = attributes is null
+            ? new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
+            : new Dictionary<string, MessageAttributeValue>(attributes, StringComparer.Ordinal);
+        merged[StoredTraceHeaderName] = trace;
+        return merged;
+    }
+
+    /// <summary>The AWSTraceHeader a message was sent with, or null.</summary>
+    public static string? StoredTraceHeader(IReadOnlyDictionary<string, MessageAttributeValue> attributes) =>
+        attributes.TryGetValue(StoredTraceHeaderName, out var value) ? value.StringValue : null;
 
     /// <summary>The message system attributes a send may carry: only AWSTraceHeader, a String.</summary>
     public static Dictionary<string, MessageAttributeValue>? SystemAttributes(List<KeyValuePair<string, AttributeInput>>? attributes)
@@ -135,14 +180,14 @@ internal static class MessageRules
         var result = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal);
         foreach (var (name, input) in attributes)
         {
-            if (name != "AWSTraceHeader")
+            if (name != TraceHeader)
             {
-                throw new SqsException(SqsError.InvalidAttributeName, $"Message system attribute name '{name}' is invalid.");
+                throw new AwsException(SqsError.InvalidAttributeName, $"Message system attribute name '{name}' is invalid.");
             }
 
             if (input.DataType != "String" || string.IsNullOrEmpty(input.StringValue) || input.BinaryValue is not null)
             {
-                throw SqsException.Invalid("MessageSystemAttributes", name, "AWSTraceHeader must be a non-empty String.");
+                throw SqsError.Invalid("MessageSystemAttributes", name, "AWSTraceHeader must be a non-empty String.");
             }
 
             result[name] = new MessageAttributeValue("String", input.StringValue);
@@ -151,7 +196,7 @@ internal static class MessageRules
         return result;
     }
 
-    public static void CheckBatchEntryIds(List<SqsInput> entries)
+    private static void CheckBatchEntryIds(List<AwsInput> entries)
     {
         var seen = new HashSet<string>(entries.Count, StringComparer.Ordinal);
         foreach (var entry in entries)
@@ -159,12 +204,12 @@ internal static class MessageRules
             var id = entry.String("Id");
             if (string.IsNullOrEmpty(id))
             {
-                throw SqsException.Missing("Id");
+                throw SqsError.Missing("Id");
             }
 
             if (!SqsNames.IsIdentifier(id))
             {
-                throw new SqsException(
+                throw new AwsException(
                     SqsError.InvalidBatchEntryId,
                     "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
                     + "It can be at most 80 letters long.");
@@ -172,23 +217,24 @@ internal static class MessageRules
 
             if (!seen.Add(id))
             {
-                throw new SqsException(SqsError.BatchEntryIdsNotDistinct, $"Id {id} repeated.");
+                throw new AwsException(SqsError.BatchEntryIdsNotDistinct, $"Id {id} repeated.");
             }
         }
     }
 
     /// <summary>The entries of a batch request: 1-10 of them, with distinct, well-formed ids.</summary>
-    public static List<SqsInput> BatchEntries(SqsInput input, string queryMember)
+    public static List<AwsInput> BatchEntries(AwsInput input, string queryMember)
     {
-        var entries = input.Entries(queryMember, "Entries");
+        var entries = input.Structures(queryMember, "Entries");
         if (entries is null || entries.Count == 0)
         {
-            throw new SqsException(SqsError.EmptyBatchRequest, "There should be at least one batch request entry in the request.");
+            // SQS names the entry type: "There should be at least one SendMessageBatchRequestEntry in the request."
+            throw new AwsException(SqsError.EmptyBatchRequest, $"There should be at least one {queryMember} in the request.");
         }
 
         if (entries.Count > MaxBatchEntries)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.TooManyEntriesInBatchRequest,
                 $"Maximum number of entries per request are {MaxBatchEntries}. You have sent {entries.Count}.");
         }
@@ -210,7 +256,7 @@ internal static class MessageRules
 
         if (!valid)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidParameterValue,
                 $"Message (user) attribute name '{name}' is invalid: names are 1-256 letters, digits, '_', '-' or '.', do not start or end "
                 + "with '.' or hold '..', and do not start with 'AWS.' or 'Amazon.'.");
@@ -222,19 +268,19 @@ internal static class MessageRules
         var type = input.DataType;
         if (string.IsNullOrEmpty(type))
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidParameterValue, $"The message attribute '{name}' must contain a non-empty attribute type.");
         }
 
         if (type.Length > MaxDataTypeLength)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidParameterValue, $"The message attribute '{name}' has a data type longer than 256 characters.");
         }
 
         if (input.HasListValues)
         {
-            throw new SqsException(SqsError.InvalidParameterValue, $"Message attribute '{name}': list values are not supported.");
+            throw new AwsException(SqsError.InvalidParameterValue, $"Message attribute '{name}': list values are not supported.");
         }
 
         var dot = type.IndexOf('.');
@@ -245,35 +291,36 @@ internal static class MessageRules
             case "Number":
                 if (string.IsNullOrEmpty(input.StringValue) || input.BinaryValue is not null)
                 {
-                    throw new SqsException(
+                    throw new AwsException(
                         SqsError.InvalidParameterValue,
                         $"Message (user) attribute '{name}' must contain a non-empty value of type '{baseType}'.");
                 }
 
                 if (!HasOnlyAllowedCharacters(input.StringValue))
                 {
-                    throw new SqsException(
+                    throw new AwsException(
                         SqsError.InvalidParameterValue, $"Message (user) attribute '{name}' contains invalid characters.");
                 }
 
                 if (baseType == "Number" && !IsNumber(input.StringValue))
                 {
-                    throw new SqsException(
-                        SqsError.InvalidParameterValue, $"Could not cast message attribute '{name}' value to number.");
+                    throw new AwsException(
+                        SqsError.InvalidParameterValue,
+                        $"Could not cast message attribute '{name}' value to number: a Number has at most {MaxNumberDigits} significant digits.");
                 }
 
                 return new MessageAttributeValue(type, input.StringValue);
             case "Binary":
                 if (input.BinaryValue is not { Length: > 0 } || input.StringValue is not null)
                 {
-                    throw new SqsException(
+                    throw new AwsException(
                         SqsError.InvalidParameterValue,
                         $"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.");
                 }
 
                 return new MessageAttributeValue(type, null, input.BinaryValue);
             default:
-                throw new SqsException(
+                throw new AwsException(
                     SqsError.InvalidParameterValue,
                     $"The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: "
                     + "Binary, Number, String.");
@@ -290,6 +337,7 @@ internal static class MessageRules
         }
 
         var digits = 0;
+        var significant = 0;
         var sawPoint = false;
         for (; i < text.Length; i++)
         {
@@ -297,6 +345,12 @@ internal static class MessageRules
             if (char.IsAsciiDigit(c))
             {
                 digits++;
+
+                // Leading zeros carry no precision.
+                if (significant > 0 || c != '0')
+                {
+                    significant++;
+                }
             }
             else if (c == '.' && !sawPoint)
             {
@@ -308,7 +362,7 @@ internal static class MessageRules
             }
         }
 
-        if (digits == 0)
+        if (digits == 0 || significant > MaxNumberDigits)
         {
             return false;
         }
@@ -337,3 +391,6 @@ internal static class MessageRules
         return i == text.Length;
     }
 }
+
+/// <summary>A message attribute as sent, before validation.</summary>
+internal sealed record AttributeInput(string? DataType, string? StringValue, byte[]? BinaryValue, bool HasListValues);

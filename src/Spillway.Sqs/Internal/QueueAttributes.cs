@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
@@ -43,11 +45,20 @@ internal static class QueueAttributes
         {
             definition = name switch
             {
-                "DelaySeconds" => definition with { DeliveryDelay = Seconds(name, value, 0, 900) },
-                "MaximumMessageSize" => definition with { MaximumMessageSize = Int(name, value, 1024, 1024 * 1024) },
-                "MessageRetentionPeriod" => definition with { MessageRetentionPeriod = Seconds(name, value, 60, 1_209_600) },
-                "ReceiveMessageWaitTimeSeconds" => definition with { ReceiveMessageWaitTime = Seconds(name, value, 0, 20) },
-                "VisibilityTimeout" => definition with { VisibilityTimeout = Seconds(name, value, 0, 43_200) },
+                "DelaySeconds" => definition with { DeliveryDelay = Seconds(name, value, 0, QueueLimits.MaxDelaySeconds) },
+                "MaximumMessageSize" => definition with
+                {
+                    MaximumMessageSize = Int(name, value, QueueLimits.MinMessageSize, QueueLimits.MaxMessageSize),
+                },
+                "MessageRetentionPeriod" => definition with
+                {
+                    MessageRetentionPeriod = Seconds(name, value, QueueLimits.MinRetentionSeconds, QueueLimits.MaxRetentionSeconds),
+                },
+                "ReceiveMessageWaitTimeSeconds" => definition with
+                {
+                    ReceiveMessageWaitTime = Seconds(name, value, 0, QueueLimits.MaxWaitTimeSeconds),
+                },
+                "VisibilityTimeout" => definition with { VisibilityTimeout = Seconds(name, value, 0, QueueLimits.MaxVisibilityTimeoutSeconds) },
                 "RedrivePolicy" => definition with { RedrivePolicy = ParseRedrivePolicy(value) },
                 "RedriveAllowPolicy" => definition with { RedriveAllowPolicy = ParseRedriveAllowPolicy(value) },
                 "FifoQueue" when creating || definition.FifoQueue => Bool(name, value) == definition.FifoQueue
@@ -78,7 +89,7 @@ internal static class QueueAttributes
                 "KmsDataKeyReusePeriodSeconds" => Store(
                     definition, stored, name, Int(name, value, 60, 86_400).ToString(CultureInfo.InvariantCulture)),
                 "SqsManagedSseEnabled" => Store(definition, stored, name, Bool(name, value) ? "true" : "false"),
-                _ => throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {name}."),
+                _ => throw new AwsException(SqsError.InvalidAttributeName, $"Unknown Attribute {name}."),
             };
         }
 
@@ -109,18 +120,6 @@ internal static class QueueAttributes
         _ => null,
     };
 
-    /// <summary>The queue name an SQS ARN names (<c>arn:aws:sqs:region:account:name</c>); null when it is not one.</summary>
-    public static string? QueueNameOfArn(string? arn)
-    {
-        if (arn is null)
-        {
-            return null;
-        }
-
-        var parts = arn.Split(':');
-        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && parts[5].Length > 0 ? parts[5] : null;
-    }
-
     private static QueueDefinition Store(QueueDefinition definition, Dictionary<string, string> stored, string name, string value)
     {
         stored[name] = value;
@@ -144,13 +143,13 @@ internal static class QueueAttributes
                 throw InvalidRedrive(value, "Dead letter target does not exist.");
             }
 
-            var queue = QueueNameOfArn(arn.GetString()) ?? throw InvalidRedrive(value, "Invalid value for deadLetterTargetArn.");
+            var queue = SqsNames.QueueNameOfArn(arn.GetString()) ?? throw InvalidRedrive(value, "Invalid value for deadLetterTargetArn.");
             var maxReceiveCount = 10;
             if (root.TryGetProperty("maxReceiveCount", out var count))
             {
                 var text = count.ValueKind == JsonValueKind.String ? count.GetString() : count.GetRawText();
                 if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out maxReceiveCount)
-                    || maxReceiveCount is < 1 or > 1000)
+                    || maxReceiveCount is < QueueLimits.MinMaxReceiveCount or > QueueLimits.MaxMaxReceiveCount)
                 {
                     throw InvalidRedrive(value, "Invalid value for maxReceiveCount.");
                 }
@@ -198,7 +197,7 @@ internal static class QueueAttributes
                 sources = [];
                 foreach (var arn in arns.EnumerateArray())
                 {
-                    sources.Add(QueueNameOfArn(arn.GetString()) ?? throw InvalidValue("RedriveAllowPolicy"));
+                    sources.Add(SqsNames.QueueNameOfArn(arn.GetString()) ?? throw InvalidValue("RedriveAllowPolicy"));
                 }
             }
 
@@ -261,9 +260,9 @@ internal static class QueueAttributes
         _ => throw InvalidValue(name),
     };
 
-    private static SqsException InvalidValue(string name) =>
+    private static AwsException InvalidValue(string name) =>
         new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {name}.");
 
-    private static SqsException InvalidRedrive(string value, string reason) =>
+    private static AwsException InvalidRedrive(string value, string reason) =>
         new(SqsError.InvalidParameterValue, $"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}");
 }

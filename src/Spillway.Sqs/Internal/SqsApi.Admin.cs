@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
@@ -14,13 +16,13 @@ internal sealed partial class SqsApi
         "ListDeadLetterSourceQueues", "PurgeQueue",
     ];
 
-    private async ValueTask TagQueueAsync(SqsCall call)
+    private async ValueTask TagQueueAsync(AwsCall call)
     {
         var queue = Queue(call);
         var tags = call.Input.Map("Tag", "Key", "Value", "Tags");
         if (tags is null || tags.Count == 0)
         {
-            throw SqsException.Missing("Tags");
+            throw SqsError.Missing("Tags");
         }
 
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -33,20 +35,20 @@ internal sealed partial class SqsApi
         call.Response.Empty("TagQueue", call.RequestId);
     }
 
-    private async ValueTask UntagQueueAsync(SqsCall call)
+    private async ValueTask UntagQueueAsync(AwsCall call)
     {
         var queue = Queue(call);
         var keys = call.Input.List("TagKey", "TagKeys");
         if (keys is null || keys.Count == 0)
         {
-            throw SqsException.Missing("TagKeys");
+            throw SqsError.Missing("TagKeys");
         }
 
         await engine.UntagQueueAsync(queue.Name, keys, call.Aborted).ConfigureAwait(false);
         call.Response.Empty("UntagQueue", call.RequestId);
     }
 
-    private ValueTask ListQueueTags(SqsCall call)
+    private ValueTask ListQueueTags(AwsCall call)
     {
         var queue = Queue(call);
         var tags = engine.ListQueueTags(queue.Name);
@@ -67,48 +69,48 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask ListDeadLetterSourceQueues(SqsCall call)
+    private ValueTask ListDeadLetterSourceQueues(AwsCall call)
     {
         var queue = Queue(call);
         WritePage(call, "ListDeadLetterSourceQueues", "queueUrls", [.. engine.ListDeadLetterSourceQueues(queue.Name)]);
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask AddPermission(SqsCall call)
+    private ValueTask AddPermission(AwsCall call)
     {
         var queue = Queue(call);
         var label = call.Input.Required("Label");
         if (!SqsNames.IsIdentifier(label))
         {
-            throw SqsException.Invalid(
+            throw SqsError.Invalid(
                 "Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
         var accounts = call.Input.List("AWSAccountId", "AWSAccountIds");
         if (accounts is null || accounts.Count == 0)
         {
-            throw SqsException.Missing("AWSAccountId");
+            throw SqsError.Missing("AWSAccountId");
         }
 
         foreach (var account in accounts)
         {
-            if (account.Length != 12 || !account.All(char.IsAsciiDigit))
+            if (!AwsAccount.IsValidAccountId(account))
             {
-                throw SqsException.Invalid("AWSAccountId", account, "An AWS account id is 12 digits.");
+                throw SqsError.Invalid("AWSAccountId", account, "An AWS account id is 12 digits.");
             }
         }
 
         var actions = call.Input.List("ActionName", "Actions");
         if (actions is null || actions.Count == 0)
         {
-            throw SqsException.Missing("ActionName");
+            throw SqsError.Missing("ActionName");
         }
 
         foreach (var action in actions)
         {
             if (Array.IndexOf(PermissionActions, action) < 0)
             {
-                throw SqsException.Invalid("ActionName", action, "Please refer to the appropriate WSDL for a list of valid actions.");
+                throw SqsError.Invalid("ActionName", action, "Please refer to the appropriate WSDL for a list of valid actions.");
             }
         }
 
@@ -116,13 +118,13 @@ internal sealed partial class SqsApi
         {
             if (current.Permissions.Any(p => p.Label == label))
             {
-                throw SqsException.Invalid("Label", label, "Already exists.");
+                throw SqsError.Invalid("Label", label, "Already exists.");
             }
 
             var total = current.Permissions.Sum(p => p.Actions.Count) + actions.Count;
             if (total > MaxPolicyActions)
             {
-                throw new SqsException(SqsError.OverLimit, $"{total} Actions were found, maximum allowed is {MaxPolicyActions}.");
+                throw new AwsException(SqsError.OverLimit, $"{total} Actions were found, maximum allowed is {MaxPolicyActions}.");
             }
 
             return current with
@@ -135,7 +137,7 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask RemovePermission(SqsCall call)
+    private ValueTask RemovePermission(AwsCall call)
     {
         var queue = Queue(call);
         var label = call.Input.Required("Label");
@@ -143,7 +145,7 @@ internal sealed partial class SqsApi
         {
             if (!current.Permissions.Any(p => p.Label == label))
             {
-                throw SqsException.Invalid("Label", label, "can't find label on existing policy.");
+                throw SqsError.Invalid("Label", label, "can't find label on existing policy.");
             }
 
             return current with
@@ -183,21 +185,9 @@ internal sealed partial class SqsApi
                 json.WriteString("Sid", permission.Label);
                 json.WriteString("Effect", "Allow");
                 json.WriteStartObject("Principal");
-                json.WriteStartArray("AWS");
-                foreach (var account in permission.Accounts)
-                {
-                    json.WriteStringValue($"arn:aws:iam::{account}:root");
-                }
-
-                json.WriteEndArray();
+                WriteOneOrMany(json, "AWS", permission.Accounts.Select(account => $"arn:aws:iam::{account}:root"));
                 json.WriteEndObject();
-                json.WriteStartArray("Action");
-                foreach (var action in permission.Actions)
-                {
-                    json.WriteStringValue("SQS:" + action);
-                }
-
-                json.WriteEndArray();
+                WriteOneOrMany(json, "Action", permission.Actions.Select(action => "SQS:" + action));
                 json.WriteString("Resource", arn);
                 json.WriteEndObject();
             }
@@ -209,7 +199,26 @@ internal sealed partial class SqsApi
         return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
-    private async ValueTask StartMessageMoveTaskAsync(SqsCall call)
+    /// <summary>As SQS writes a policy: a single value as a string, several as an array.</summary>
+    private static void WriteOneOrMany(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 1)
+        {
+            json.WriteString(name, list[0]);
+            return;
+        }
+
+        json.WriteStartArray(name);
+        foreach (var value in list)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private async ValueTask StartMessageMoveTaskAsync(AwsCall call)
     {
         var input = call.Input;
         var source = QueueOfArn(input.Required("SourceArn"), "SourceArn");
@@ -223,7 +232,7 @@ internal sealed partial class SqsApi
         }
         catch (InvalidOperationException e)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.UnsupportedOperation,
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time. " + e.Message);
         }
@@ -233,7 +242,7 @@ internal sealed partial class SqsApi
         call.Response.End("StartMessageMoveTask", call.RequestId);
     }
 
-    private ValueTask ListMessageMoveTasks(SqsCall call)
+    private ValueTask ListMessageMoveTasks(AwsCall call)
     {
         var source = QueueOfArn(call.Input.Required("SourceArn"), "SourceArn");
         var max = call.Input.IntInRange("MaxResults", 1, 10) ?? 1;
@@ -269,7 +278,7 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask CancelMessageMoveTaskAsync(SqsCall call)
+    private async ValueTask CancelMessageMoveTaskAsync(AwsCall call)
     {
         var handle = call.Input.Required("TaskHandle");
         long moved;
@@ -279,11 +288,11 @@ internal sealed partial class SqsApi
         }
         catch (ArgumentException)
         {
-            throw new SqsException(SqsError.ResourceNotFound, "Task does not exist.");
+            throw new AwsException(SqsError.ResourceNotFound, "Task does not exist.");
         }
         catch (InvalidOperationException e)
         {
-            throw new SqsException(SqsError.UnsupportedOperation, e.Message);
+            throw new AwsException(SqsError.UnsupportedOperation, e.Message);
         }
 
         call.Response.Begin("CancelMessageMoveTask");
@@ -293,10 +302,10 @@ internal sealed partial class SqsApi
 
     private string QueueOfArn(string arn, string parameter)
     {
-        var name = QueueAttributes.QueueNameOfArn(arn) ?? throw SqsException.Invalid(parameter, arn, "Not a valid SQS queue ARN.");
+        var name = SqsNames.QueueNameOfArn(arn) ?? throw SqsError.Invalid(parameter, arn, "Not a valid SQS queue ARN.");
         return engine.TryGetQueue(name, out _)
             ? name
-            : throw new SqsException(
+            : throw new AwsException(
                 SqsError.ResourceNotFound, $"The resource that you specified for the {parameter} parameter doesn't exist.");
     }
 }

@@ -1,22 +1,25 @@
 using System.Globalization;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
 
 internal sealed partial class SqsApi
 {
-    private const int MaxBatchBytes = 1024 * 1024;
+    // A batch's messages together are at most what one message may be, as in SQS.
+    private const int MaxBatchBytes = QueueLimits.MaxMessageSize;
 
     private static readonly string[] SystemAttributeNames =
     [
         "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
-        "SequenceNumber", "MessageDeduplicationId", "MessageGroupId",
+        "SequenceNumber", "MessageDeduplicationId", "MessageGroupId", MessageRules.TraceHeader,
     ];
 
-    private async ValueTask SendMessageAsync(SqsCall call)
+    private async ValueTask SendMessageAsync(AwsCall call)
     {
         var queue = Queue(call);
-        var prepared = Prepare(call.Input, queue.Definition);
+        var prepared = Prepare(call.Input, queue.Definition, bodyRules(queue.Name));
         var result = await queue.SendBatchAsync([prepared.Message], null, call.Aborted).ConfigureAwait(false);
         var response = call.Response;
         response.Begin("SendMessage");
@@ -24,23 +27,24 @@ internal sealed partial class SqsApi
         response.End("SendMessage", call.RequestId);
     }
 
-    private async ValueTask SendMessageBatchAsync(SqsCall call)
+    private async ValueTask SendMessageBatchAsync(AwsCall call)
     {
         var queue = Queue(call);
         var entries = MessageRules.BatchEntries(call.Input, "SendMessageBatchRequestEntry");
         var prepared = new Prepared?[entries.Count];
-        var failures = new SqsException?[entries.Count];
+        var failures = new AwsException?[entries.Count];
         var valid = new List<OutgoingMessage>(entries.Count);
+        var rule = bodyRules(queue.Name);
         long total = 0;
         for (var i = 0; i < entries.Count; i++)
         {
             try
             {
-                prepared[i] = Prepare(entries[i], queue.Definition);
+                prepared[i] = Prepare(entries[i], queue.Definition, rule);
                 valid.Add(prepared[i]!.Message);
                 total += prepared[i]!.Size;
             }
-            catch (SqsException e)
+            catch (AwsException e)
             {
                 failures[i] = e;
             }
@@ -48,7 +52,7 @@ internal sealed partial class SqsApi
 
         if (total > MaxBatchBytes)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.BatchRequestTooLong, $"Batch requests cannot be longer than {MaxBatchBytes} bytes. You have sent {total} bytes.");
         }
 
@@ -78,13 +82,13 @@ internal sealed partial class SqsApi
         response.End("SendMessageBatch", call.RequestId);
     }
 
-    private async ValueTask ReceiveMessageAsync(SqsCall call)
+    private async ValueTask ReceiveMessageAsync(AwsCall call)
     {
         var queue = Queue(call);
         var input = call.Input;
-        var max = input.IntInRange("MaxNumberOfMessages", 1, 10) ?? 1;
-        var visibility = input.IntInRange("VisibilityTimeout", 0, 43_200);
-        var wait = input.IntInRange("WaitTimeSeconds", 0, 20);
+        var max = input.IntInRange("MaxNumberOfMessages", 1, QueueLimits.MaxReceiveMessages) ?? 1;
+        var visibility = input.IntInRange("VisibilityTimeout", 0, QueueLimits.MaxVisibilityTimeoutSeconds);
+        var wait = input.IntInRange("WaitTimeSeconds", 0, QueueLimits.MaxWaitTimeSeconds);
         var attemptId = input.String("ReceiveRequestAttemptId");
         var systemNames = input.List("AttributeName", "AttributeNames");
         if (input.List("MessageSystemAttributeName", "MessageSystemAttributeNames") is { } more)
@@ -110,7 +114,7 @@ internal sealed partial class SqsApi
             response.BeginList("Messages");
             foreach (var message in messages)
             {
-                WriteMessage(response, message, systemNames, attributeNames);
+                WriteMessage(response, queue.Name, message, systemNames, attributeNames);
             }
 
             response.EndList();
@@ -119,39 +123,41 @@ internal sealed partial class SqsApi
         response.End("ReceiveMessage", call.RequestId);
     }
 
-    private async ValueTask DeleteMessageAsync(SqsCall call)
+    private async ValueTask DeleteMessageAsync(AwsCall call)
     {
         var queue = Queue(call);
-        var handle = call.Input.Required("ReceiptHandle");
-        if (!ReceiptHandles.IsWellFormed(handle))
-        {
-            throw ReceiptHandles.Invalid(handle);
-        }
-
+        var handle = ReceiptHandles.Open(queue.Name, call.Input.Required("ReceiptHandle"));
         await queue.DeleteBatchAsync([handle], call.Aborted).ConfigureAwait(false);
         call.Response.Empty("DeleteMessage", call.RequestId);
     }
 
-    private async ValueTask DeleteMessageBatchAsync(SqsCall call)
+    private async ValueTask DeleteMessageBatchAsync(AwsCall call)
     {
         var queue = Queue(call);
         var entries = MessageRules.BatchEntries(call.Input, "DeleteMessageBatchRequestEntry");
-        var failures = new SqsException?[entries.Count];
+        var failures = new AwsException?[entries.Count];
         var handles = new List<string>(entries.Count);
         for (var i = 0; i < entries.Count; i++)
         {
-            var handle = entries[i].String("ReceiptHandle");
-            if (string.IsNullOrEmpty(handle))
+            try
             {
-                failures[i] = SqsException.Missing("ReceiptHandle");
+                var handle = entries[i].String("ReceiptHandle");
+                if (string.IsNullOrEmpty(handle))
+                {
+                    failures[i] = SqsError.Missing("ReceiptHandle");
+                }
+                else if (ReceiptHandles.TryOpen(queue.Name, handle) is { } opened)
+                {
+                    handles.Add(opened);
+                }
+                else
+                {
+                    failures[i] = ReceiptHandles.Invalid(handle);
+                }
             }
-            else if (!ReceiptHandles.IsWellFormed(handle))
+            catch (AwsException e)
             {
-                failures[i] = ReceiptHandles.Invalid(handle);
-            }
-            else
-            {
-                handles.Add(handle);
+                failures[i] = e;
             }
         }
 
@@ -163,11 +169,12 @@ internal sealed partial class SqsApi
         WriteBatchOutcome(call, "DeleteMessageBatch", "DeleteMessageBatchResultEntry", entries, failures);
     }
 
-    private ValueTask ChangeMessageVisibility(SqsCall call)
+    private ValueTask ChangeMessageVisibility(AwsCall call)
     {
         var queue = Queue(call);
         var handle = call.Input.Required("ReceiptHandle");
-        var timeout = call.Input.IntInRange("VisibilityTimeout", 0, 43_200) ?? throw SqsException.Missing("VisibilityTimeout");
+        var timeout = call.Input.IntInRange("VisibilityTimeout", 0, QueueLimits.MaxVisibilityTimeoutSeconds)
+            ?? throw SqsError.Missing("VisibilityTimeout");
         if (ChangeVisibility(queue, handle, timeout) is { } failure)
         {
             throw failure;
@@ -177,20 +184,21 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask ChangeMessageVisibilityBatch(SqsCall call)
+    private ValueTask ChangeMessageVisibilityBatch(AwsCall call)
     {
         var queue = Queue(call);
         var entries = MessageRules.BatchEntries(call.Input, "ChangeMessageVisibilityBatchRequestEntry");
-        var failures = new SqsException?[entries.Count];
+        var failures = new AwsException?[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
             try
             {
                 var entry = entries[i];
-                var timeout = entry.IntInRange("VisibilityTimeout", 0, 43_200) ?? throw SqsException.Missing("VisibilityTimeout");
+                var timeout = entry.IntInRange("VisibilityTimeout", 0, QueueLimits.MaxVisibilityTimeoutSeconds)
+                    ?? throw SqsError.Missing("VisibilityTimeout");
                 failures[i] = ChangeVisibility(queue, entry.Required("ReceiptHandle"), timeout);
             }
-            catch (SqsException e)
+            catch (AwsException e)
             {
                 failures[i] = e;
             }
@@ -200,51 +208,57 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private static SqsException? ChangeVisibility(MessageQueue queue, string handle, int timeoutSeconds)
+    /// <summary>SQS accepts the handle of an earlier receive of a message received again, and changes the message.</summary>
+    private static AwsException? ChangeVisibility(MessageQueue queue, string handle, int timeoutSeconds)
     {
-        if (!ReceiptHandles.IsWellFormed(handle))
+        if (ReceiptHandles.TryOpen(queue.Name, handle) is not { } opened)
         {
             return ReceiptHandles.Invalid(handle);
         }
 
-        return queue.ChangeVisibility(handle, TimeSpan.FromSeconds(timeoutSeconds))
+        return queue.ChangeVisibility(opened, TimeSpan.FromSeconds(timeoutSeconds), acceptEarlierReceive: true)
             ? null
-            : new SqsException(
+            : new AwsException(
                 SqsError.MessageNotInflight,
                 $"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for "
                 + "visibility timeout change.");
     }
 
-    /// <summary>Checks one message of a send and shapes it for the engine; throws the SQS error that refuses it.</summary>
-    private static Prepared Prepare(SqsInput input, QueueDefinition queue)
+    /// <summary>
+    /// Checks one message of a send and shapes it for the engine; throws the SQS error that refuses it. A body the
+    /// queue's <paramref name="rule"/> refuses (one its consumers could never store) is InvalidMessageContents.
+    /// </summary>
+    private static Prepared Prepare(AwsInput input, QueueDefinition queue, IMessageBodyRule? rule)
     {
         var utf8 = MessageRules.Body(input);
-        var attributes = MessageRules.Attributes(input.MessageAttributes("MessageAttribute", "MessageAttributes"), out var attributeBytes);
-        var system = MessageRules.SystemAttributes(input.MessageAttributes("MessageSystemAttribute", "MessageSystemAttributes"));
+        var attributes = MessageRules.Attributes(
+            MessageRules.ReadAttributes(input, "MessageAttribute", "MessageAttributes"), out var attributeBytes);
+        var system = MessageRules.SystemAttributes(MessageRules.ReadAttributes(input, "MessageSystemAttribute", "MessageSystemAttributes"));
         var size = utf8.Length + attributeBytes;
         if (size > queue.MaximumMessageSize)
         {
-            throw SqsException.Invalid(
+            throw SqsError.Invalid(
                 "MessageBody",
                 null,
                 $"Message must be shorter than {queue.MaximumMessageSize.ToString(CultureInfo.InvariantCulture)} bytes.");
         }
 
-        var delay = input.IntInRange("DelaySeconds", 0, 900);
+        var delay = input.IntInRange("DelaySeconds", 0, QueueLimits.MaxDelaySeconds);
         var groupId = input.String("MessageGroupId");
         var deduplicationId = input.String("MessageDeduplicationId");
         if (queue.FifoQueue)
         {
-            if (delay is not null)
+            // SQS refuses only a non-zero per-message delay on a FIFO queue: SDKs that always send DelaySeconds send 0.
+            if (delay is > 0)
             {
-                throw SqsException.Invalid(
+                throw SqsError.Invalid(
                     "DelaySeconds", delay.Value.ToString(CultureInfo.InvariantCulture),
                     "The request include parameter that is not valid for this queue type.");
             }
 
             if (string.IsNullOrEmpty(groupId))
             {
-                throw SqsException.Missing("MessageGroupId");
+                throw SqsError.Missing("MessageGroupId");
             }
 
             CheckFifoId("MessageGroupId", groupId);
@@ -254,16 +268,18 @@ internal sealed partial class SqsApi
             }
             else if (!queue.ContentBasedDeduplication)
             {
-                throw new SqsException(
+                throw new AwsException(
                     SqsError.InvalidParameterValue,
                     "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
             }
+
+            delay = null;
         }
         else
         {
             if (deduplicationId is not null)
             {
-                throw SqsException.Invalid(
+                throw SqsError.Invalid(
                     "MessageDeduplicationId", deduplicationId, "The request include parameter that is not valid for this queue type.");
             }
 
@@ -271,11 +287,16 @@ internal sealed partial class SqsApi
             groupId = null;
         }
 
+        if (rule?.Check(utf8) is { } refusal)
+        {
+            throw new AwsException(SqsError.InvalidMessageContents, refusal);
+        }
+
         var sorted = attributes is null ? null : Md5Digests.Sorted(attributes);
         return new Prepared(
             new OutgoingMessage(utf8, delay is { } seconds ? TimeSpan.FromSeconds(seconds) : null)
             {
-                Attributes = attributes,
+                Attributes = MessageRules.WithSystemAttributes(attributes, system),
                 MessageGroupId = groupId,
                 MessageDeduplicationId = deduplicationId,
             },
@@ -295,12 +316,12 @@ internal sealed partial class SqsApi
 
         if (!valid)
         {
-            throw SqsException.Invalid(
+            throw SqsError.Invalid(
                 name, value, $"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
         }
     }
 
-    private static void WriteSent(SqsResponse response, Prepared prepared, SentMessage sent, bool fifo)
+    private static void WriteSent(AwsResponse response, Prepared prepared, SentMessage sent, bool fifo)
     {
         response.String("MD5OfMessageBody", prepared.BodyMd5);
         response.String("MD5OfMessageAttributes", prepared.AttributesMd5);
@@ -312,12 +333,13 @@ internal sealed partial class SqsApi
         }
     }
 
-    private void WriteMessage(SqsResponse response, ReceivedMessage message, List<string>? systemNames, List<string>? attributeNames)
+    private void WriteMessage(
+        AwsResponse response, string queue, ReceivedMessage message, List<string>? systemNames, List<string>? attributeNames)
     {
         var body = message.Body.Span;
         response.BeginItem("Message");
         response.String("MessageId", message.MessageId.ToString());
-        response.String("ReceiptHandle", message.ReceiptHandle);
+        response.String("ReceiptHandle", ReceiptHandles.Issue(queue, message.ReceiptHandle));
         response.String("MD5OfBody", Md5Digests.OfBody(body));
         response.Utf8String("Body", body);
         if (systemNames is { Count: > 0 })
@@ -340,7 +362,7 @@ internal sealed partial class SqsApi
             List<KeyValuePair<string, MessageAttributeValue>>? selected = null;
             foreach (var attribute in message.Attributes)
             {
-                if (IsSelected(attribute.Key, attributeNames))
+                if (!MessageRules.IsSystemAttribute(attribute.Key) && IsSelected(attribute.Key, attributeNames))
                 {
                     (selected ??= []).Add(attribute);
                 }
@@ -353,7 +375,15 @@ internal sealed partial class SqsApi
                 response.BeginMap("MessageAttributes");
                 foreach (var (name, value) in selected)
                 {
-                    response.MessageAttribute(name, value);
+                    response.BeginMapValue("MessageAttribute", "Name", name, "Value");
+                    response.String("StringValue", value.StringValue);
+                    if (value.BinaryValue is { } binary)
+                    {
+                        response.Blob("BinaryValue", binary.Span);
+                    }
+
+                    response.String("DataType", value.DataType);
+                    response.EndMapValue("MessageAttribute", "Value");
                 }
 
                 response.EndMap();
@@ -372,6 +402,7 @@ internal sealed partial class SqsApi
         "SequenceNumber" => message.MessageGroupId is null ? null : SequenceNumber(message.SequenceNumber),
         "MessageDeduplicationId" => message.MessageDeduplicationId,
         "MessageGroupId" => message.MessageGroupId,
+        MessageRules.TraceHeader => MessageRules.StoredTraceHeader(message.Attributes),
         _ => null,
     };
 
@@ -394,7 +425,7 @@ internal sealed partial class SqsApi
     // SQS's sequence numbers are 128-bit and increasing; the engine's are 64-bit and increasing, padded to SQS's width.
     private static string SequenceNumber(long seq) => seq.ToString("D20", CultureInfo.InvariantCulture);
 
-    private static void WriteBatchOutcome(SqsCall call, string action, string itemName, List<SqsInput> entries, SqsException?[] failures)
+    private static void WriteBatchOutcome(AwsCall call, string action, string itemName, List<AwsInput> entries, AwsException?[] failures)
     {
         var response = call.Response;
         response.Begin(action);
@@ -414,7 +445,7 @@ internal sealed partial class SqsApi
         response.End(action, call.RequestId);
     }
 
-    private static void WriteFailures(SqsResponse response, List<SqsInput> entries, SqsException?[] failures)
+    private static void WriteFailures(AwsResponse response, List<AwsInput> entries, AwsException?[] failures)
     {
         response.BeginList("Failed");
         for (var i = 0; i < entries.Count; i++)

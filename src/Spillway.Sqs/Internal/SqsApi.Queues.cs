@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 
 namespace Spillway.Sqs.Internal;
@@ -9,7 +11,7 @@ internal sealed partial class SqsApi
     private const int MaxListResults = 1000;
     private static readonly long PurgeIntervalMs = (long)TimeSpan.FromSeconds(60).TotalMilliseconds;
 
-    private async ValueTask CreateQueueAsync(SqsCall call)
+    private async ValueTask CreateQueueAsync(AwsCall call)
     {
         var input = call.Input;
         var name = input.Required("QueueName");
@@ -17,14 +19,14 @@ internal sealed partial class SqsApi
         var tags = input.Map("Tag", "Key", "Value", "tags");
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         var requested = QueueAttributes.Apply(new QueueDefinition { Name = name }, attributes, creating: true, stored);
-        if (!QueueDefinition.IsValidName(name) || QueueDefinition.IsFifoName(name) != requested.FifoQueue)
+        if (!QueueLimits.IsValidName(name) || QueueLimits.IsFifoName(name) != requested.FifoQueue)
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidParameterValue,
                 requested.FifoQueue
                     ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
-                      + "must end with .fifo suffix and be 1 to 80 in length."
-                    : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+                      + $"must end with .fifo suffix and be 1 to {QueueLimits.MaxNameLength} in length."
+                    : $"Can only include alphanumeric characters, hyphens, or underscores. 1 to {QueueLimits.MaxNameLength} in length.");
         }
 
         if (engine.TryGetQueue(name, out var existing))
@@ -66,7 +68,7 @@ internal sealed partial class SqsApi
                 : QueueAttributes.Format(name, asRequested, names) == QueueAttributes.Format(name, current, names);
             if (!same)
             {
-                throw new SqsException(
+                throw new AwsException(
                     SqsError.QueueNameExists, $"A queue already exists with the same name and a different value for attribute {name}");
             }
         }
@@ -76,19 +78,19 @@ internal sealed partial class SqsApi
     {
         if (definition.RedrivePolicy is { } redrive && !engine.TryGetQueue(redrive.DeadLetterQueue, out _))
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.InvalidParameterValue,
                 $"Value {QueueAttributes.Format("RedrivePolicy", definition, names)} for parameter RedrivePolicy is invalid. "
                 + "Reason: Dead letter target does not exist.");
         }
     }
 
-    private async ValueTask DeleteQueueAsync(SqsCall call)
+    private async ValueTask DeleteQueueAsync(AwsCall call)
     {
         var queue = Queue(call);
         if (configuredQueues.TryGetValue(queue.Name, out var owner))
         {
-            throw new SqsException(
+            throw new AwsException(
                 SqsError.UnsupportedOperation,
                 $"Queue {queue.Name} is defined by Spillway's configuration ({owner}) and feeds its pipeline; remove it from the "
                 + "configuration instead of deleting it through the SQS API.");
@@ -104,20 +106,20 @@ internal sealed partial class SqsApi
         call.Response.Empty("DeleteQueue", call.RequestId);
     }
 
-    private ValueTask GetQueueUrl(SqsCall call)
+    private ValueTask GetQueueUrl(AwsCall call)
     {
         var name = call.Input.Required("QueueName");
         var owner = call.Input.String("QueueOwnerAWSAccountId");
         if ((owner is not null && owner != names.AccountId) || !engine.TryGetQueue(name, out _))
         {
-            throw SqsException.NoQueue();
+            throw SqsError.NoQueue();
         }
 
         WriteQueueUrl(call, "GetQueueUrl", name);
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask ListQueues(SqsCall call)
+    private ValueTask ListQueues(AwsCall call)
     {
         var prefix = call.Input.String("QueueNamePrefix") ?? string.Empty;
         var matching = new List<string>();
@@ -133,7 +135,7 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask GetQueueAttributes(SqsCall call)
+    private ValueTask GetQueueAttributes(AwsCall call)
     {
         var queue = Queue(call);
         var requested = call.Input.List("AttributeName", "AttributeNames") ?? [];
@@ -141,7 +143,7 @@ internal sealed partial class SqsApi
         {
             if (name != "All" && !QueueAttributes.IsKnown(name))
             {
-                throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {name}.");
+                throw new AwsException(SqsError.InvalidAttributeName, $"Unknown Attribute {name}.");
             }
         }
 
@@ -181,13 +183,13 @@ internal sealed partial class SqsApi
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask SetQueueAttributesAsync(SqsCall call)
+    private async ValueTask SetQueueAttributesAsync(AwsCall call)
     {
         var queue = Queue(call);
         var attributes = call.Input.Map("Attribute", "Name", "Value", "Attributes");
         if (attributes is null || attributes.Count == 0)
         {
-            throw SqsException.Missing("Attribute.Name");
+            throw SqsError.Missing("Attribute.Name");
         }
 
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -227,7 +229,7 @@ internal sealed partial class SqsApi
         call.Response.Empty("SetQueueAttributes", call.RequestId);
     }
 
-    private async ValueTask PurgeQueueAsync(SqsCall call)
+    private async ValueTask PurgeQueueAsync(AwsCall call)
     {
         var queue = Queue(call);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -235,7 +237,7 @@ internal sealed partial class SqsApi
         {
             if (lastPurge.TryGetValue(queue.Name, out var last) && now - last < PurgeIntervalMs)
             {
-                throw new SqsException(
+                throw new AwsException(
                     SqsError.PurgeQueueInProgress, $"Only one PurgeQueue operation on {queue.Name} is allowed every 60 seconds.");
             }
 
@@ -246,10 +248,10 @@ internal sealed partial class SqsApi
         call.Response.Empty("PurgeQueue", call.RequestId);
     }
 
-    private void WriteQueueUrl(SqsCall call, string action, string queue)
+    private void WriteQueueUrl(AwsCall call, string action, string queue)
     {
         call.Response.Begin(action);
-        call.Response.String("QueueUrl", Url(call, queue));
+        call.Response.String("QueueUrl", UrlBase(call) + queue);
         call.Response.End(action, call.RequestId);
     }
 
@@ -257,7 +259,7 @@ internal sealed partial class SqsApi
     /// Writes one page of queue URLs, as ListQueues and ListDeadLetterSourceQueues do: without MaxResults up to 1,000 and
     /// no token; with it, a NextToken (the last name returned, opaque to clients) while more remain.
     /// </summary>
-    private void WritePage(SqsCall call, string action, string jsonName, List<string> queues)
+    private void WritePage(AwsCall call, string action, string jsonName, List<string> queues)
     {
         var input = call.Input;
         var maxResults = input.IntInRange("MaxResults", 1, MaxListResults);
@@ -276,10 +278,11 @@ internal sealed partial class SqsApi
         response.Begin(action);
         if (count > 0)
         {
+            var urlBase = UrlBase(call);
             response.BeginList(jsonName);
             for (var i = start; i < start + count; i++)
             {
-                response.ListString("QueueUrl", Url(call, queues[i]));
+                response.ListString("QueueUrl", urlBase + queues[i]);
             }
 
             response.EndList();
@@ -301,7 +304,7 @@ internal sealed partial class SqsApi
         }
         catch (FormatException)
         {
-            throw SqsException.Invalid("NextToken", token, "Invalid NextToken value.");
+            throw SqsError.Invalid("NextToken", token, "Invalid NextToken value.");
         }
     }
 

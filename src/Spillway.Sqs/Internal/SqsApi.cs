@@ -1,115 +1,50 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Spillway.Aws;
+using Spillway.Aws.Protocols;
 using Spillway.Messaging;
 using Spillway.Storage;
 
 namespace Spillway.Sqs.Internal;
 
 /// <summary>
-/// The SQS request pipeline: reads the whole request, tells the protocol (JSON 1.0 by its <c>X-Amz-Target</c>, otherwise
-/// the query protocol), authenticates, runs the action against the queue engine and writes the answer or the error
-/// in the request's protocol. Every failure is an SQS error answer; nothing escapes as a 500.
+/// The SQS API as one service of the AWS router: its protocols and names, and its actions against the queue engine. The
+/// router reads, authenticates and parses each request; this runs the action and writes its answer.
 /// </summary>
-internal sealed partial class SqsApi
+internal sealed partial class SqsApi : AwsService
 {
-    // A batch of ten 1 MiB messages, percent-encoded by the query protocol, stays well inside this.
-    private const int MaxRequestBytes = 16 * 1024 * 1024;
-    private const string TargetPrefix = "AmazonSQS.";
+    private const string XmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
+
+    private static readonly string[] Actions =
+    [
+        "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility",
+        "ChangeMessageVisibilityBatch", "CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "GetQueueAttributes",
+        "SetQueueAttributes", "PurgeQueue", "TagQueue", "UntagQueue", "ListQueueTags", "ListDeadLetterSourceQueues", "AddPermission",
+        "RemovePermission", "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask",
+    ];
 
     private readonly QueueEngine engine;
     private readonly SqsNames names;
     private readonly QueueMetadataStore metadata;
     private readonly IReadOnlyDictionary<string, string> configuredQueues;
-    private readonly ISqsAuthenticator? authenticator;
+    private readonly Func<string, IMessageBodyRule?> bodyRules;
     private readonly TimeProvider time;
-    private readonly ILogger logger;
     private readonly Dictionary<string, long> lastPurge = new(StringComparer.Ordinal);
 
-    public SqsApi(
-        QueueEngine engine,
-        SqsOptions options,
-        SqsApiSettings settings,
-        ISqsAuthenticator? authenticator,
-        ILogger logger)
+    public SqsApi(QueueEngine engine, SqsOptions options, SqsApiSettings settings)
+        : base(Describe(options, settings))
     {
         this.engine = engine;
-        this.authenticator = authenticator;
-        this.logger = logger;
         time = settings.TimeProvider;
-        names = new SqsNames(options.AccountId, options.Region);
+        names = new SqsNames(new AwsAccount { AccountId = options.AccountId, Region = options.Region });
         configuredQueues = settings.ConfiguredQueues;
+        bodyRules = settings.BodyRules;
         metadata = new QueueMetadataStore(settings.StateDirectory, time);
     }
 
-    public async Task HandleAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var json = request.Headers.TryGetValue("X-Amz-Target", out var target);
-        using var output = new PooledBuffer();
-        SqsResponse response = json ? new JsonResponse(output) : new XmlResponse(output);
-        var requestId = Guid.NewGuid().ToString();
-        var action = "Unknown";
-        JsonDocument? document = null;
-        using var body = new PooledBuffer(request.ContentLength is > 0 and <= MaxRequestBytes ? (int)request.ContentLength.Value : 4096);
-        try
-        {
-            await ReadBodyAsync(request, body, context.RequestAborted).ConfigureAwait(false);
-            if (authenticator?.Authenticate(request, body.WrittenSpan) is { } refused)
-            {
-                throw refused;
-            }
+    /// <summary>Queue URLs: <c>/&lt;account&gt;/&lt;queue&gt;</c>, whatever the account.</summary>
+    public override bool ClaimsPath(PathString path) => SqsNames.IsQueuePath(path.Value);
 
-            SqsInput input;
-            if (json)
-            {
-                var targetValue = target.ToString();
-                if (!targetValue.StartsWith(TargetPrefix, StringComparison.Ordinal))
-                {
-                    throw new SqsException(
-                        SqsError.InvalidAction, $"The action or operation requested is invalid: target '{targetValue}'.");
-                }
-
-                action = targetValue[TargetPrefix.Length..];
-                document = ParseJson(body.WrittenMemory);
-                input = new JsonInput(document.RootElement);
-            }
-            else
-            {
-                var parameters = ParseQuery(request, body.WrittenSpan);
-                action = parameters.TryGetValue("Action", out var named) ? named : throw new SqsException(
-                    SqsError.InvalidAction,
-                    "The request must name an Action (query protocol) or carry an X-Amz-Target header (JSON protocol).");
-                input = new QueryInput(parameters);
-            }
-
-            var call = new SqsCall(context, input, response, requestId, PathQueue(request));
-            await DispatchAsync(action, call).ConfigureAwait(false);
-            await SendAsync(context.Response, response, output, requestId, 200, null).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away (a long poll it gave up on): nobody to answer.
-        }
-        catch (Exception e)
-        {
-            var (error, message) = Translate(e, action);
-            output.Clear();
-            response = json ? new JsonResponse(output) : new XmlResponse(output);
-            response.Error(error, message, requestId);
-            if (!context.Response.HasStarted)
-            {
-                await SendAsync(context.Response, response, output, requestId, error.Status, json ? error.QueryErrorHeader : null)
-                    .ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            document?.Dispose();
-        }
-    }
-
-    private ValueTask DispatchAsync(string action, SqsCall call) => action switch
+    public override ValueTask HandleAsync(AwsCall call) => call.Action switch
     {
         "SendMessage" => SendMessageAsync(call),
         "SendMessageBatch" => SendMessageBatchAsync(call),
@@ -134,150 +69,61 @@ internal sealed partial class SqsApi
         "StartMessageMoveTask" => StartMessageMoveTaskAsync(call),
         "ListMessageMoveTasks" => ListMessageMoveTasks(call),
         "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(call),
-        _ => throw new SqsException(SqsError.InvalidAction, $"The action {action} is not valid for this endpoint."),
+        var action => throw new AwsException(SqsError.InvalidAction, $"The action {action} is not valid for this endpoint."),
     };
 
-    private (SqsError Error, string Message) Translate(Exception e, string action)
+    public override (AwsError Error, string Message)? Translate(Exception exception) => exception switch
     {
-        switch (e)
-        {
-            case SqsException sqs:
-                return (sqs.Error, sqs.Message);
-            case ArgumentException argument:
-                // The engine's own validation (SQS's ranges); its message names the field.
-                return (SqsError.InvalidParameterValue, argument.Message);
-            case QueueThrottledException throttled:
-                // The FIFO send quota (FifoThroughputLimit's scope); clients back off and retry on this code.
-                return (SqsError.RequestThrottled, throttled.Message);
-            case StorageFullException full:
-                return (SqsError.ServiceUnavailable, full.Message);
-            case StorageFaultedException faulted:
-                return (SqsError.ServiceUnavailable, faulted.Message);
-            case ObjectDisposedException or OperationCanceledException:
-                return (SqsError.ServiceUnavailable, "The server is shutting down.");
-            case BadHttpRequestException bad:
-                return (SqsError.InvalidParameterValue, "The request could not be read: " + bad.Message);
-            default:
-                LogMessages.UnexpectedFailure(logger, action, e);
-                return (SqsError.ServiceUnavailable, "The request could not be completed; see the server log.");
-        }
-    }
+        // The engine's own validation (SQS's ranges); its message names the field.
+        ArgumentException argument => (SqsError.InvalidParameterValue, argument.Message),
 
-    private static async ValueTask SendAsync(
-        HttpResponse http, SqsResponse response, PooledBuffer output, string requestId, int status, string? queryError)
+        // The FIFO send quota (FifoThroughputLimit's scope); clients back off and retry on this code.
+        QueueThrottledException throttled => (SqsError.RequestThrottled, throttled.Message),
+        StorageFullException full => (SqsError.ServiceUnavailable, full.Message),
+        StorageFaultedException faulted => (SqsError.ServiceUnavailable, faulted.Message),
+        _ => null,
+    };
+
+    private static AwsServiceDescription Describe(SqsOptions options, SqsApiSettings settings) => new()
     {
-        http.StatusCode = status;
-        http.ContentType = response.ContentType;
-        http.Headers["x-amzn-RequestId"] = requestId;
-        if (queryError is not null)
-        {
-            http.Headers["x-amzn-query-error"] = queryError;
-        }
+        Name = "SQS",
+        SigningName = "sqs",
+        TargetPrefix = "AmazonSQS.",
+        JsonVersion = "1.0",
+        QueryVersion = "2012-11-05",
+        XmlNamespace = XmlNamespace,
+        QueryActions = new HashSet<string>(Actions, StringComparer.Ordinal),
+        JsonTypePrefix = "com.amazonaws.sqs#",
+        QueryCompatibleErrors = true,
+        RouteTemplates = ["/{account}/{queue}"],
 
-        http.ContentLength = output.WrittenCount;
-        if (output.WrittenCount > 0)
-        {
-            await http.Body.WriteAsync(output.WrittenMemory).ConfigureAwait(false);
-        }
-    }
+        // A batch of ten 1 MiB messages, percent-encoded by the query protocol, stays well inside this.
+        MaxRequestBytes = 16 * 1024 * 1024,
+        Errors = SqsError.Common,
+        Credentials = options.HasCredentials
+            ? Aws.Signing.SigningCredentials.Create([new(options.AccessKeyId!, options.SecretAccessKey!)])
+            : Aws.Signing.SigningCredentials.None,
+        RefusalReason = settings.RefusalReason,
+        TimeProvider = settings.TimeProvider,
+    };
 
-    private static async ValueTask ReadBodyAsync(HttpRequest request, PooledBuffer body, CancellationToken cancellationToken)
-    {
-        var stream = request.Body;
-        while (true)
-        {
-            var read = await stream.ReadAsync(body.GetMemory(16 * 1024), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return;
-            }
-
-            body.Advance(read);
-            if (body.WrittenCount > MaxRequestBytes)
-            {
-                throw new SqsException(SqsError.RequestEntityTooLarge, $"The request is larger than {MaxRequestBytes} bytes.");
-            }
-        }
-    }
-
-    private static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
-    {
-        if (body.IsEmpty)
-        {
-            return JsonDocument.Parse("{}"u8.ToArray());
-        }
-
-        try
-        {
-            var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                throw new SqsException(SqsError.InvalidParameterValue, "The request body must be a JSON object.");
-            }
-
-            return document;
-        }
-        catch (JsonException e)
-        {
-            throw new SqsException(SqsError.InvalidParameterValue, "The request body is not valid JSON: " + e.Message);
-        }
-    }
-
-    private static Dictionary<string, string> ParseQuery(HttpRequest request, ReadOnlySpan<byte> body)
-    {
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        var query = request.QueryString;
-        if (query.HasValue && query.Value!.Length > 1)
-        {
-            var text = query.Value.AsSpan(1);
-            Span<byte> ascii = text.Length <= 2048 ? stackalloc byte[text.Length] : new byte[text.Length];
-            var length = System.Text.Encoding.UTF8.GetBytes(text, ascii);
-            if (!QueryInput.TryParseForm(ascii[..length], parameters))
-            {
-                throw new SqsException(SqsError.MalformedQueryString, "The query string is malformed.");
-            }
-        }
-
-        if (!body.IsEmpty && !QueryInput.TryParseForm(body, parameters))
-        {
-            throw new SqsException(SqsError.MalformedQueryString, "The form body is malformed.");
-        }
-
-        return parameters;
-    }
-
-    /// <summary>The queue named by a request path <c>/&lt;account&gt;/&lt;name&gt;</c>, if any.</summary>
-    private static string? PathQueue(HttpRequest request)
-    {
-        var path = request.Path.Value;
-        return string.IsNullOrEmpty(path) || path == "/" ? null : SqsNames.NameOfUrl(path);
-    }
-
-    private MessageQueue Queue(SqsCall call)
+    private MessageQueue Queue(AwsCall call)
     {
         var url = call.Input.String("QueueUrl");
-        var name = string.IsNullOrEmpty(url) ? call.PathQueue ?? throw SqsException.Missing("QueueUrl") : SqsNames.NameOfUrl(url);
-        return engine.TryGetQueue(name, out var queue) ? queue : throw SqsException.NoQueue();
+        string name;
+        if (!string.IsNullOrEmpty(url))
+        {
+            name = SqsNames.NameOfUrl(url);
+        }
+        else
+        {
+            var path = call.Context.Request.Path.Value;
+            name = SqsNames.IsQueuePath(path) ? SqsNames.NameOfUrl(path!) : throw SqsError.Missing("QueueUrl");
+        }
+
+        return engine.TryGetQueue(name, out var queue) ? queue : throw SqsError.NoQueue();
     }
 
-    private string Url(SqsCall call, string queue) => (call.UrlBase ??= names.UrlBase(call.Context.Request)) + queue;
-}
-
-/// <summary>One request in flight: its parameters, where its answer goes, and what the path named.</summary>
-internal sealed class SqsCall(HttpContext context, SqsInput input, SqsResponse response, string requestId, string? pathQueue)
-{
-    public HttpContext Context { get; } = context;
-
-    public SqsInput Input { get; } = input;
-
-    public SqsResponse Response { get; } = response;
-
-    public string RequestId { get; } = requestId;
-
-    public string? PathQueue { get; } = pathQueue;
-
-    public string? UrlBase { get; set; }
-
-    public CancellationToken Aborted => Context.RequestAborted;
+    /// <summary>The URL prefix of queue URLs for this request (its scheme and Host, then the account).</summary>
+    private string UrlBase(AwsCall call) => names.UrlBase(call.Context.Request);
 }

@@ -1,17 +1,23 @@
 using Microsoft.AspNetCore.Http;
+using Spillway.Aws;
 
 namespace Spillway.Sqs.Internal;
 
 /// <summary>Queue ARNs and URLs for one account and region.</summary>
-internal sealed class SqsNames(string accountId, string region)
+internal sealed class SqsNames(AwsAccount account)
 {
     private const int MaxIdentifierLength = 80;
+    private const string Service = "sqs";
 
-    private readonly string arnPrefix = $"arn:aws:sqs:{region}:{accountId}:";
+    public string AccountId => account.AccountId;
 
-    public string AccountId { get; } = accountId;
+    public string Arn(string queue) => account.Arn(Service, queue).ToString();
 
-    public string Arn(string queue) => arnPrefix + queue;
+    /// <summary>The queue name an SQS ARN names (<c>arn:aws:sqs:region:account:name</c>); null when it is not one.</summary>
+    public static string? QueueNameOfArn(string? text) =>
+        Aws.Arn.TryParse(text, out var arn) && arn.Service == Service && !arn.Resource.Contains(':', StringComparison.Ordinal)
+            ? arn.Resource
+            : null;
 
     /// <summary>The URL prefix clients call back: scheme and Host of the request (its port included), then the account.</summary>
     public string UrlBase(HttpRequest request)
@@ -37,6 +43,19 @@ internal sealed class SqsNames(string accountId, string region)
         }
 
         return true;
+    }
+
+    /// <summary>Whether a request path is a queue URL's, <c>/&lt;account&gt;/&lt;queue&gt;</c> (a trailing '/' allowed).</summary>
+    public static bool IsQueuePath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "/")
+        {
+            return false;
+        }
+
+        var segments = path.AsSpan().Trim('/');
+        var slash = segments.IndexOf('/');
+        return slash > 0 && segments[(slash + 1)..].IndexOf('/') < 0 && slash < segments.Length - 1;
     }
 
     /// <summary>The queue name of a queue URL (its last path segment), or of a bare name.</summary>
