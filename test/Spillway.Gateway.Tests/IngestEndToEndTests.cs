@@ -106,6 +106,8 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
         { "application/json", """{"name":"a"}""", 400, "email" },
         { "application/json", $$"""{"name":"{{new string('x', 201)}}","email":"a@example.com"}""", 400, "name" },
         { "application/json", """{"name":"a","email":"not-an-address"}""", 400, "email" },
+        { "application/json", """{"name":"a\u0000b","email":"a@example.com"}""", 400, "name" },
+        { "application/json", """[{"name":"a","email":"a@example.com"},{"name":"\udfff","email":"b@example.com"}]""", 400, "/1/name" },
         { "application/json", """{"name":"a","email":"a@example.com","role":"admin"}""", 400, "role" },
         { "application/json", """[{"name":"a","email":"a@example.com"},{"name":"b","email":"b@example.com","x":1}]""", 400, "/1/x" },
         { "application/json", $$"""{"name":"a","email":"a@example.com","x":{{new string('[', 40)}}{{new string(']', 40)}}}""", 400, "x" },

@@ -30,7 +30,7 @@ internal sealed class IngestEndpoint(
     private readonly string queueName = route.QueueName;
     private readonly int maxBodyBytes = route.MaxBodyBytes;
     private readonly long maxBacklog = route.MaxBacklog;
-    private readonly RecordValidator validator = new(new RecordSchema(route.Fields, route.AllowUnknownFields), route.MaxRecordsPerRequest);
+    private readonly RecordValidator validator = RecordValidator.For(route);
     private readonly string retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
     public async Task HandleAsync(HttpContext context)
