@@ -232,6 +232,22 @@ public sealed class ExportJobTests : IAsyncLifetime
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "jobs")));
     }
 
+    [Theory]
+    [InlineData("PUT", "/v1/exports", "POST")]
+    [InlineData("DELETE", "/v1/exports/0123456789abcdef0123456789abcdef", "GET")]
+    [InlineData("POST", "/v1/exports/0123456789abcdef0123456789abcdef/download", "GET")]
+    public async Task Another_method_is_a_405_problem_naming_the_allowed_one(string method, string path, string allowed)
+    {
+        await using var host = await ExportHost.StartAsync(directory, Tables);
+
+        using var response = await host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal([allowed], response.Content.Headers.Allow);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal($"{method} is not allowed here; use {allowed}.", problem.RootElement.GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task An_unknown_export_is_404()
     {

@@ -32,7 +32,7 @@ internal sealed class GatewayServer : IAsyncDisposable
     private static IngestRouteOptions[] Routes(IngestRouteOptions[] routes)
         => routes.Length == 0 ? [IngestRouteOptions.CreateSubmitRoute()] : routes;
 
-    private static async Task<GatewayServer> StartAsync(Action<WebApplication> map)
+    public static async Task<GatewayServer> StartAsync(Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

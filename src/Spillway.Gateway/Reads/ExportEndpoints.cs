@@ -27,11 +27,14 @@ public static class ExportEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(exports);
-        var group = endpoints.MapGroup("/v1/exports").RequireReadApiKey(options);
+        var group = endpoints.MapGroup("/v1/exports").RequireReadApiKey(options).WithParameterProblems();
         group.MapPost("/", Task<IResult> (HttpContext context) => SubmitAsync(exports, context));
         group.MapGet("/{id}", IResult (string id) =>
             exports.Get(id) is { } job ? new JobResult(job, exports, StatusCodes.Status200OK) : UnknownJob(id));
         group.MapGet("/{id}/download", Task<IResult> (string id, HttpContext context) => DownloadAsync(exports, id, context));
+        group.MapOtherMethods("/", "POST");
+        group.MapOtherMethods("/{id}", "GET");
+        group.MapOtherMethods("/{id}/download", "GET");
         return endpoints;
     }
 
