@@ -115,6 +115,7 @@ public static class IngestEndpointRouteBuilderExtensions
             MaxBacklog = route.MaxBacklog,
             AllowUnknownFields = route.AllowUnknownFields,
             Fields = fields,
+            SinkRule = route.SinkRule,
         };
     }
 }

@@ -1,4 +1,4 @@
-using Spillway.Gateway.Internal;
+using Spillway.Sinks;
 
 namespace Spillway.Gateway;
 
@@ -76,6 +76,14 @@ public sealed class IngestRouteOptions
     /// <see cref="AllowUnknownFields"/> is true. Defaults to none.
     /// </summary>
     public Dictionary<string, FieldSchema> Fields { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What the table the route's records end in can hold, when an SQL sink drains the route's queue
+    /// (<see cref="SqlSinkFactory.CreateRecordRule"/>). Every record must pass it after the fields, so a record the
+    /// sink would refuse (a column stricter than its field, say) gets 400 instead of 202 and a dead letter. Set by the
+    /// host from the sink's mapping, not read from configuration. Defaults to null: no rule beyond the fields.
+    /// </summary>
+    public SinkRecordRule? SinkRule { get; set; }
 
     /// <summary>The seed's default route: <c>POST /submit</c> into queue <c>submit</c> with fields
     /// <c>name</c> (string, required, at most 200 characters) and <c>email</c> (string, required, email, at most 320).</summary>
@@ -183,12 +191,15 @@ public sealed class FieldSchema
     /// </summary>
     public string? Format { get; set; }
 
-    internal FieldType ParsedType => Type.ToLowerInvariant() switch
+    /// <summary>The column type whose value rule (<see cref="ColumnValues"/>) the field's values follow, so that the
+    /// route and a sink agree on what a valid value is: string is text, integer a 64-bit integer, number a finite
+    /// double, boolean a boolean.</summary>
+    internal ColumnType ColumnType => Type.ToLowerInvariant() switch
     {
-        "string" => FieldType.String,
-        "integer" => FieldType.Integer,
-        "number" => FieldType.Number,
-        "boolean" => FieldType.Boolean,
+        "string" => ColumnType.Text,
+        "integer" => ColumnType.Integer,
+        "number" => ColumnType.Real,
+        "boolean" => ColumnType.Boolean,
         _ => throw new InvalidOperationException($"Unknown field type '{Type}'."),
     };
 
@@ -211,7 +222,7 @@ public sealed class FieldSchema
             throw new GatewayConfigurationException($"{key}:MaxLength", "must be at least 1.");
         }
 
-        if (ParsedType != FieldType.String && (MaxLength is not null || !string.IsNullOrEmpty(Format)))
+        if (ColumnType != ColumnType.Text && (MaxLength is not null || !string.IsNullOrEmpty(Format)))
         {
             throw new GatewayConfigurationException(key, "MaxLength and Format apply to string fields only.");
         }

@@ -30,6 +30,16 @@ public static class SqlSinkFactory
     }
 
     /// <summary>
+    /// Creates the rule of what the sink of <paramref name="options"/> can hold (its table settings only; no
+    /// connection is made); throws <see cref="ArgumentException"/> naming the problem, as <see cref="Create"/> does.
+    /// </summary>
+    public static SinkRecordRule CreateRecordRule(SqlSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SinkRecordRule(new RecordMapper(TableShape.From(options)));
+    }
+
+    /// <summary>
     /// Creates a reader over a sink's table, with its own connection pool of
     /// <see cref="TableReaderOptions.MaxConnections"/>; throws <see cref="ArgumentException"/> naming the problem.
     /// </summary>

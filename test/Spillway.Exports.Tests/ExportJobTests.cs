@@ -172,15 +172,80 @@ public sealed class ExportJobTests : IAsyncLifetime
     [InlineData("""{"table":"users","owner":"me"}""", "owner")]
     [InlineData("""[1,2]""", "$")]
     [InlineData("""{"table":""", "$")]
+    [InlineData("""{"table":"users","table":"accounts"}""", "table")]
+    [InlineData("""{"table":"users","filters":{"email":"a","email":"b"}}""", "filters.email")]
+    [InlineData("""{"table":"users","notify":{"email":"a@example.com","email":"b@example.com"}}""", "notify.email")]
+    [InlineData("""{"table":"\ud800"}""", "table")]
+    [InlineData("""{"table":"users","\udc00":1}""", "$")]
+    [InlineData("""{"table":"users","filters":{"email":"\ud800x"}}""", "filters.email")]
+    [InlineData("""{"table":"users","notify":{"\ud800":"x"}}""", "notify")]
     public async Task A_bad_export_request_is_400_naming_the_member(string body, string member)
+        => await AssertBadRequestAsync(System.Text.Encoding.UTF8.GetBytes(body), member);
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_member_name_is_400_not_500()
+        => await AssertBadRequestAsync([.. "{\"table\":\"users\",\""u8, 0xC3, 0x28, .. "\":1}"u8], "$", "UTF-8");
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_value_is_400_not_500()
+        => await AssertBadRequestAsync([.. "{\"table\":\"us"u8, 0xFF, .. "ers\"}"u8], "$", "UTF-8");
+
+    [Theory]
+    [InlineData("FFFFFFFFFFFFFFFFFFFFFFFF")]
+    [InlineData("not-hex")]
+    public async Task A_chunked_body_with_a_malformed_chunk_size_is_400_not_500(string chunkSize)
     {
         await using var host = await ExportHost.StartAsync(directory, Tables);
-        using var response = await host.Client.PostAsync(
-            "/v1/exports", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var address = host.Client.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "POST /v1/exports HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + $"{chunkSize}\r\n{{\"table\":\"users\"}}\r\n0\r\n\r\n"));
+        using var reader = new StreamReader(stream);
+
+        var status = await reader.ReadLineAsync();
+        var rest = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 400 ", status, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", rest, StringComparison.Ordinal);
+        Assert.Contains("malformed", rest, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "jobs")));
+    }
+
+    private async Task AssertBadRequestAsync(byte[] body, string member, string? detail = null)
+    {
+        await using var host = await ExportHost.StartAsync(directory, Tables);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await host.Client.PostAsync("/v1/exports", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(member, out _), problem.RootElement.ToString());
+        if (detail is not null)
+        {
+            Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "jobs")));
+    }
+
+    [Theory]
+    [InlineData("PUT", "/v1/exports", "POST")]
+    [InlineData("DELETE", "/v1/exports/0123456789abcdef0123456789abcdef", "GET")]
+    [InlineData("POST", "/v1/exports/0123456789abcdef0123456789abcdef/download", "GET")]
+    public async Task Another_method_is_a_405_problem_naming_the_allowed_one(string method, string path, string allowed)
+    {
+        await using var host = await ExportHost.StartAsync(directory, Tables);
+
+        using var response = await host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal([allowed], response.Content.Headers.Allow);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal($"{method} is not allowed here; use {allowed}.", problem.RootElement.GetProperty("detail").GetString());
     }
 
     [Fact]

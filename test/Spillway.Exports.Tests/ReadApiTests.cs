@@ -110,6 +110,20 @@ public abstract class ReadApiTests(string provider) : IAsyncLifetime
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(parameter, out _), problem.RootElement.ToString());
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    public async Task Another_method_on_a_table_is_a_405_problem_naming_GET(string method)
+    {
+        await using var server = await StartAsync();
+
+        using var response = await server.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/v1/tables/users"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["GET"], response.Content.Headers.Allow);
+    }
+
     [Fact]
     public async Task A_cursor_of_other_filters_is_400()
     {

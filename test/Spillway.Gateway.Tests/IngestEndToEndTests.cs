@@ -107,6 +107,8 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
         { "application/json", """{"name":"a"}""", 400, "email" },
         { "application/json", $$"""{"name":"{{new string('x', 201)}}","email":"a@example.com"}""", 400, "name" },
         { "application/json", """{"name":"a","email":"not-an-address"}""", 400, "email" },
+        { "application/json", """{"name":"a\u0000b","email":"a@example.com"}""", 400, "name" },
+        { "application/json", """[{"name":"a","email":"a@example.com"},{"name":"\udfff","email":"b@example.com"}]""", 400, "/1/name" },
         { "application/json", """{"name":"a","email":"a@example.com","role":"admin"}""", 400, "role" },
         { "application/json", """[{"name":"a","email":"a@example.com"},{"name":"b","email":"b@example.com","x":1}]""", 400, "/1/x" },
         { "application/json", $$"""{"name":"a","email":"a@example.com","x":{{new string('[', 40)}}{{new string(']', 40)}}}""", 400, "x" },
@@ -154,6 +156,56 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(0, Backlog());
+    }
+
+    [Theory]
+    [InlineData("FFFFFFFFFFFFFFFFFFFFFFFF")]
+    [InlineData("zz")]
+    public async Task Chunked_body_with_a_malformed_chunk_size_is_400_without_retry_after_and_stores_nothing(string chunkSize)
+    {
+        await using var server = await GatewayServer.StartAsync(engine);
+        var address = server.Client.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var request = "POST /submit HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + $"{chunkSize}\r\n{{\"name\":\"a\",\"email\":\"a@example.com\"}}\r\n0\r\n\r\n";
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var answer = await ReadResponseAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("Retry-After", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+        Assert.Contains("malformed", answer, StringComparison.Ordinal);
+        Assert.Equal(0, Backlog());
+    }
+
+    /// <summary>Reads a response whose body ends the connection or fits its Content-Length.</summary>
+    private static async Task<string> ReadResponseAsync(Stream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer, 0, read);
+            var text = Encoding.UTF8.GetString(received.ToArray());
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            var length = System.Text.RegularExpressions.Regex.Match(text, @"Content-Length: (\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+            if (end >= 0 && length.Success && received.Length - (end + 4) >= int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                break;
+            }
+        }
+
+        return Encoding.UTF8.GetString(received.ToArray());
     }
 
     [Fact]

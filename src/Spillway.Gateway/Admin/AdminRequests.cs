@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +6,7 @@ namespace Spillway.Gateway.Admin;
 
 /// <summary>
 /// Reads what an operator sends to the admin endpoints strictly: a body must be one JSON object whose members are the
-/// documented ones, each once and of its type (no number from a string), and a query parameter must parse. Every
+/// documented ones, each once and of its type (no number from a string). Every
 /// refusal is a 400 problem that says what is wrong; nothing is read loosely and then acted on.
 /// </summary>
 internal static class AdminRequests
@@ -41,29 +40,6 @@ internal static class AdminRequests
         {
             return (null, Malformed("The body could not be read: " + e.Message));
         }
-    }
-
-    /// <summary>An optional whole-number query parameter between 1 and <paramref name="max"/>.</summary>
-    public static (int Value, IResult? Problem) Limit(HttpRequest request, string name, int fallback, int max)
-    {
-        var values = request.Query[name];
-        if (values.Count == 0)
-        {
-            return (fallback, null);
-        }
-
-        if (values.Count > 1
-            || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            || value < 1
-            || value > max)
-        {
-            return (0, TypedResults.Problem(
-                detail: $"{name} must be one whole number between 1 and {max} (got '{string.Join(",", values.ToArray())}').",
-                statusCode: StatusCodes.Status400BadRequest,
-                title: $"Invalid {name}"));
-        }
-
-        return (value, null);
     }
 
     private static IResult Malformed(string detail) =>

@@ -29,7 +29,7 @@ public static partial class QueueAdminEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(queues);
-        var group = endpoints.MapGroup("/v1/queues").RequireApiKey(options);
+        var group = endpoints.MapGroup("/v1/queues").RequireApiKey(options).WithParameterProblems();
 
         group.MapGet("/", (CancellationToken cancellationToken) => Answer(async () =>
         {
@@ -37,15 +37,15 @@ public static partial class QueueAdminEndpoints
             return TypedResults.Json(new QueueList([.. list.Select(Summarize)]), AdminJsonContext.Default.QueueList);
         }));
 
-        group.MapGet("/{name}/messages", (string name, HttpRequest request) => Answer(() =>
+        group.MapGet("/{name}/messages", (string name, int? limit) => Answer(() =>
         {
-            var (max, invalid) = AdminRequests.Limit(request, "limit", 10, MaxPeek);
-            if (invalid is not null)
+            if (limit is < 1 or > MaxPeek)
             {
-                return Task.FromResult(invalid);
+                return Task.FromResult(Problem(
+                    StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxPeek} (got {limit})."));
             }
 
-            var messages = queues.Peek(name, max).Select(m => new PeekedMessageView(
+            var messages = queues.Peek(name, limit ?? 10).Select(m => new PeekedMessageView(
                 m.MessageId, Encoding.UTF8.GetString(m.Body.Span), m.ReceiveCount, m.SentTimestamp)).ToList();
             return Task.FromResult<IResult>(TypedResults.Json(new PeekedMessages(messages), AdminJsonContext.Default.PeekedMessages));
         }));

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Spillway.Messaging;
 using Spillway.Storage;
@@ -31,7 +30,7 @@ internal sealed class IngestEndpoint(
     private readonly string queueName = route.QueueName;
     private readonly int maxBodyBytes = route.MaxBodyBytes;
     private readonly long maxBacklog = route.MaxBacklog;
-    private readonly RecordValidator validator = new(new RecordSchema(route.Fields, route.AllowUnknownFields), route.MaxRecordsPerRequest);
+    private readonly RecordValidator validator = RecordValidator.For(route);
     private readonly string retryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
     // Found on the first request that finds the queue, then kept: the host may create the queue after mapping.
@@ -70,26 +69,17 @@ internal sealed class IngestEndpoint(
                 }
             }
 
-            if (request.ContentLength > maxBodyBytes)
+            var body = await RequestBody.ReadAsync(request, maxBodyBytes, context.RequestAborted);
+            buffer = body.Buffer;
+            if (body.Fault != BodyFault.None)
             {
-                await WriteProblemAsync(context, IngestProblem.BodyTooLarge(maxBodyBytes));
+                await WriteProblemAsync(context, body.Fault == BodyFault.TooLarge
+                    ? IngestProblem.BodyTooLarge(maxBodyBytes)
+                    : IngestProblem.UnreadableBody($"The request is malformed: {body.Detail}"));
                 return;
             }
 
-            var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-            if (sizeFeature is { IsReadOnly: false })
-            {
-                sizeFeature.MaxRequestBodySize = maxBodyBytes;
-            }
-
-            (buffer, var length, var readProblem) = await ReadBodyAsync(request, context.RequestAborted);
-            if (readProblem is not null)
-            {
-                await WriteProblemAsync(context, readProblem);
-                return;
-            }
-
-            await StoreAsync(context, buffer.AsMemory(0, length), format, idempotencyKey);
+            await StoreAsync(context, body.Memory, format, idempotencyKey);
         }
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -206,68 +196,6 @@ internal sealed class IngestEndpoint(
         {
             await WriteJsonAsync(
                 context.Response, 202, new AcceptedRecord(sent[0].MessageId), GatewayJsonContext.Default.AcceptedRecord, JsonContentType);
-        }
-    }
-
-    /// <summary>Reads the whole body into a pooled buffer, enforcing the limit as it streams in (a chunked body declares
-    /// no length). Returns the buffer (to give back to the pool), the length read, or the problem to answer with.</summary>
-    private async ValueTask<(byte[]? Buffer, int Length, IngestProblem? Problem)> ReadBodyAsync(
-        HttpRequest request, CancellationToken cancellationToken)
-    {
-        var declared = request.ContentLength;
-        if (declared == 0)
-        {
-            return (null, 0, null);
-        }
-
-        var reader = request.BodyReader;
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 4096);
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                var read = await reader.ReadAsync(cancellationToken);
-                var data = read.Buffer;
-                if (length + data.Length > maxBodyBytes)
-                {
-                    reader.AdvanceTo(data.End);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, 0, IngestProblem.BodyTooLarge(maxBodyBytes));
-                }
-
-                if (length + data.Length > buffer.Length)
-                {
-                    var size = Math.Min(maxBodyBytes, Math.Max(buffer.Length * 2L, length + data.Length));
-                    var larger = ArrayPool<byte>.Shared.Rent((int)size);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                data.CopyTo(buffer.AsSpan(length));
-                length += (int)data.Length;
-                reader.AdvanceTo(data.End);
-
-                // With a declared length, the body is whole once that many bytes arrived: no extra read to see the end.
-                if (read.IsCompleted || length == declared)
-                {
-                    return (buffer, length, null);
-                }
-            }
-        }
-        catch (BadHttpRequestException e)
-        {
-            // Kestrel enforcing MaxRequestBodySize (413), or a malformed chunked body (400).
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (null, 0, e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? IngestProblem.BodyTooLarge(maxBodyBytes)
-                : IngestProblem.UnreadableBody(e.Message));
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Spillway.Sinks;
 
 namespace Spillway.Gateway.Internal;
 
@@ -9,7 +10,7 @@ internal sealed class RecordSchema
     /// flat rows for a table and deep nesting is only ever an attack on the parser.</summary>
     public const int MaxDepth = 16;
 
-    public RecordSchema(IReadOnlyDictionary<string, FieldSchema> fields, bool allowUnknownFields)
+    public RecordSchema(IReadOnlyDictionary<string, FieldSchema> fields, bool allowUnknownFields, SinkRecordRule? sinkRule = null)
     {
         var compiled = new SchemaField[fields.Count];
         var i = 0;
@@ -18,9 +19,9 @@ internal sealed class RecordSchema
             compiled[i] = new SchemaField(
                 name,
                 Encoding.UTF8.GetBytes(name),
-                field.ParsedType,
+                field.ColumnType,
                 field.Required,
-                field.MaxLength ?? int.MaxValue,
+                field.MaxLength,
                 field.IsEmail,
                 1UL << i);
             if (field.Required)
@@ -33,6 +34,7 @@ internal sealed class RecordSchema
 
         Fields = compiled;
         AllowUnknownFields = allowUnknownFields;
+        SinkRule = sinkRule;
     }
 
     public SchemaField[] Fields { get; }
@@ -40,16 +42,11 @@ internal sealed class RecordSchema
     public ulong RequiredMask { get; }
 
     public bool AllowUnknownFields { get; }
+
+    /// <summary>What the table the records end in can hold, checked after the fields; null for no table's rule.</summary>
+    public SinkRecordRule? SinkRule { get; }
 }
 
+/// <param name="Type">The column type whose value rule (<see cref="ColumnValues"/>) the field's values follow.</param>
 internal sealed record SchemaField(
-    string Name, byte[] Utf8Name, FieldType Type, bool Required, int MaxLength, bool IsEmail, ulong Bit);
-
-/// <summary>The JSON type of a declared field, parsed from <see cref="FieldSchema.Type"/>.</summary>
-internal enum FieldType
-{
-    String,
-    Integer,
-    Number,
-    Boolean,
-}
+    string Name, byte[] Utf8Name, ColumnType Type, bool Required, int? MaxLength, bool IsEmail, ulong Bit);

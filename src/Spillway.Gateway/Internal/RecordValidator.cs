@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Spillway.Sinks;
 
 namespace Spillway.Gateway.Internal;
 
@@ -29,6 +30,10 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
         // Above RecordSchema.MaxDepth so the validator reports "too deep" with a path before the reader throws.
         MaxDepth = 64,
     };
+
+    /// <summary>The validator of <paramref name="route"/>'s records: its fields, then its table's rule when it has one.</summary>
+    public static RecordValidator For(IngestRouteOptions route)
+        => new(new RecordSchema(route.Fields, route.AllowUnknownFields, route.SinkRule), route.MaxRecordsPerRequest);
 
     /// <summary>
     /// Validates <paramref name="body"/>. Returns null when every record is valid, with their byte ranges in
@@ -69,6 +74,43 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             : ValidateNdJson(body, maxRecordBytes, records);
     }
 
+    /// <summary>
+    /// Validates one record sent as a whole message body, not through the route (a queue's other doors): exactly one
+    /// JSON object, as the sink reads it (no byte order mark), under the same rules as a record of a request.
+    /// </summary>
+    public IngestProblem? ValidateOne(ReadOnlySpan<byte> body)
+    {
+        if (!Utf8.IsValid(body))
+        {
+            return IngestProblem.InvalidEncoding();
+        }
+
+        var reader = new Utf8JsonReader(body, ReaderOptions);
+        Dictionary<string, string[]>? errors = null;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return IngestProblem.NotAnObject("$", "The body must be one JSON object: one record.");
+            }
+
+            var problem = ValidateRecord(body, ref reader, -1, 0, int.MaxValue, [], ref errors);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            // Throws on anything after the object but whitespace.
+            reader.Read();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return IngestProblem.MalformedJson("$", e.Message);
+        }
+
+        return errors is null ? null : IngestProblem.InvalidRecords(errors);
+    }
+
     private IngestProblem? ValidateJson(ReadOnlySpan<byte> body, int maxRecordBytes, List<Range> records, out bool isBatch)
     {
         isBatch = false;
@@ -80,7 +122,7 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             reader.Read();
             if (reader.TokenType == JsonTokenType.StartObject)
             {
-                var problem = ValidateRecord(ref reader, -1, 0, maxRecordBytes, records, ref errors);
+                var problem = ValidateRecord(body, ref reader, -1, 0, maxRecordBytes, records, ref errors);
                 if (problem is not null)
                 {
                     return problem;
@@ -110,7 +152,7 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
                     }
                     else
                     {
-                        var problem = ValidateRecord(ref reader, index, 0, maxRecordBytes, records, ref errors);
+                        var problem = ValidateRecord(body, ref reader, index, 0, maxRecordBytes, records, ref errors);
                         if (problem is not null)
                         {
                             return problem;
@@ -178,7 +220,7 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
                     return IngestProblem.NotAnObject(Path(index, null), $"Line {lineNumber} must hold one JSON object.");
                 }
 
-                var problem = ValidateRecord(ref reader, index, offset, maxRecordBytes, records, ref errors);
+                var problem = ValidateRecord(line, ref reader, index, offset, maxRecordBytes, records, ref errors);
                 if (problem is not null)
                 {
                     return problem;
@@ -205,7 +247,9 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
 
     /// <summary>Validates the object the reader is on and leaves the reader on its end. Field errors go to
     /// <paramref name="errors"/>; a problem that stops validation (too deep, too large) is returned.</summary>
+    /// <param name="json">The input the reader reads.</param>
     private IngestProblem? ValidateRecord(
+        ReadOnlySpan<byte> json,
         ref Utf8JsonReader reader,
         int index,
         int baseOffset,
@@ -219,6 +263,7 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
         }
 
         var start = (int)reader.TokenStartIndex;
+        var errorCount = errors?.Count ?? 0;
         var fields = schema.Fields;
         var seen = 0UL;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -258,7 +303,7 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             }
 
             seen |= field.Bit;
-            var message = CheckValue(ref reader, field);
+            var message = CheckValue(json, ref reader, field);
             if (message is not null)
             {
                 IngestProblem.AddError(ref errors, Path(index, field.Name), message);
@@ -288,69 +333,35 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
             return IngestProblem.RecordTooLarge(Path(index, null), maxRecordBytes);
         }
 
+        // The table's rule only for a record its fields accept: one reason per record is enough.
+        if (schema.SinkRule is { } sinkRule && errorCount == (errors?.Count ?? 0)
+            && sinkRule.Check(json[start..end], out var sinkField) is { } sinkProblem)
+        {
+            IngestProblem.AddError(ref errors, Path(index, sinkField), sinkProblem);
+        }
+
         records.Add(new Range(baseOffset + start, baseOffset + end));
         return null;
     }
 
     /// <summary>Returns why the value the reader is on does not fit <paramref name="field"/>, or null when it does.</summary>
-    private static string? CheckValue(ref Utf8JsonReader reader, SchemaField field)
+    private static string? CheckValue(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, SchemaField field)
     {
-        var token = reader.TokenType;
-        if (token == JsonTokenType.Null)
+        if (reader.TokenType == JsonTokenType.Null)
         {
             return field.Required ? "is required and must not be null" : null;
         }
 
-        switch (field.Type)
+        // The value rule the sink maps by, so that no record accepted here is refused there.
+        var problem = ColumnValues.Check(json, ref reader, field.Type, field.MaxLength);
+        if (problem is not null || !field.IsEmail)
         {
-            case FieldType.String:
-                if (token != JsonTokenType.String)
-                {
-                    return "must be a string";
-                }
-
-                return CheckString(ref reader, field);
-            case FieldType.Integer:
-                return token == JsonTokenType.Number && reader.TryGetInt64(out _) ? null : "must be an integer";
-            case FieldType.Number:
-                return token == JsonTokenType.Number ? null : "must be a number";
-            case FieldType.Boolean:
-                return token is JsonTokenType.True or JsonTokenType.False ? null : "must be true or false";
-            default:
-                return "has an unsupported type";
-        }
-    }
-
-    private static string? CheckString(ref Utf8JsonReader reader, SchemaField field)
-    {
-        if (field.MaxLength == int.MaxValue && !field.IsEmail)
-        {
-            return null;
+            return problem;
         }
 
         // Escapes are rare in practice; decoding them is the slow path.
         var value = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
-        if (value.Length > field.MaxLength && CountScalars(value) > field.MaxLength)
-        {
-            return $"must be at most {field.MaxLength} characters long";
-        }
-
-        return field.IsEmail && !EmailFormat.IsValid(value) ? "must be an email address" : null;
-    }
-
-    /// <summary>Counts the Unicode scalar values of valid UTF-8: every byte that does not continue a sequence.</summary>
-    internal static int CountScalars(ReadOnlySpan<byte> utf8)
-    {
-        var continuation = 0;
-        foreach (var b in utf8)
-        {
-            if ((b & 0xC0) == 0x80)
-            {
-                continuation++;
-            }
-        }
-
-        return utf8.Length - continuation;
+        return EmailFormat.IsValid(value) ? null : "must be an email address";
     }
 
     /// <summary>Skips the value the reader is on (a scalar stays put), refusing nesting deeper than the limit.</summary>

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using Spillway.Exports;
+using Spillway.Gateway.Internal;
 using Spillway.Storage;
 
 namespace Spillway.Gateway.Reads;
@@ -27,11 +27,14 @@ public static class ExportEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(exports);
-        var group = endpoints.MapGroup("/v1/exports").RequireReadApiKey(options);
+        var group = endpoints.MapGroup("/v1/exports").RequireReadApiKey(options).WithParameterProblems();
         group.MapPost("/", Task<IResult> (HttpContext context) => SubmitAsync(exports, context));
         group.MapGet("/{id}", IResult (string id) =>
             exports.Get(id) is { } job ? new JobResult(job, exports, StatusCodes.Status200OK) : UnknownJob(id));
         group.MapGet("/{id}/download", Task<IResult> (string id, HttpContext context) => DownloadAsync(exports, id, context));
+        group.MapOtherMethods("/", "POST");
+        group.MapOtherMethods("/{id}", "GET");
+        group.MapOtherMethods("/{id}/download", "GET");
         return endpoints;
     }
 
@@ -44,28 +47,29 @@ public static class ExportEndpoints
                 StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The content type is not supported.", "Send application/json.");
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxRequestBytes;
-        }
-
+        var body = await RequestBody.ReadAsync(request, MaxRequestBytes, context.RequestAborted).ConfigureAwait(false);
         ExportRequest export;
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, default, context.RequestAborted).ConfigureAwait(false);
-            export = ExportRequestReader.Read(document.RootElement);
-        }
-        catch (JsonException e)
-        {
-            return ReadProblem.BadParameter("$", "The body is not well-formed JSON: " + e.Message);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return new ReadProblem(e.StatusCode, "body-too-large", "The request body is too large.", $"At most {MaxRequestBytes} bytes.");
+            switch (body.Fault)
+            {
+                case BodyFault.TooLarge:
+                    return new ReadProblem(
+                        StatusCodes.Status413PayloadTooLarge, "body-too-large", "The request body is too large.", $"At most {MaxRequestBytes} bytes.");
+                case BodyFault.Malformed:
+                    return new ReadProblem(
+                        StatusCodes.Status400BadRequest, "malformed-request", "The request is malformed.", $"The body could not be read: {body.Detail}");
+            }
+
+            export = ExportRequestReader.Read(body.Memory);
         }
         catch (ExportRequestException e)
         {
             return ReadProblem.BadParameter(e.Parameter, e.Message);
+        }
+        finally
+        {
+            body.Return();
         }
 
         try

@@ -30,11 +30,12 @@ public static class ReadApiEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(tables);
-        var group = endpoints.MapGroup("/v1/tables").RequireReadApiKey(options);
+        var group = endpoints.MapGroup("/v1/tables").RequireReadApiKey(options).WithParameterProblems();
         group.MapGet("/{table}", (string table, HttpContext context) =>
             tables.TryGetValue(table, out var exposed)
                 ? ReadPageAsync(exposed, context)
                 : Task.FromResult<IResult>(ReadProblem.NotFound("table", $"No table named '{Clip(table)}' is exposed.")));
+        group.MapOtherMethods("/{table}", "GET");
         return endpoints;
     }
 

@@ -16,6 +16,9 @@ internal sealed class ReadProblem(int status, string type, string title, string 
     public static ReadProblem BadParameter(string parameter, string detail) =>
         new(StatusCodes.Status400BadRequest, "invalid-parameter", "A request parameter is invalid.", detail, parameter);
 
+    public static ReadProblem MethodNotAllowed(string method, string allowed) => new(
+        StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "The method is not allowed on this path.", $"{method} is not allowed here; use {allowed}.");
+
     public static ReadProblem NotFound(string what, string detail) =>
         new(StatusCodes.Status404NotFound, "not-found", $"The {what} does not exist.", detail);
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -55,7 +54,24 @@ internal sealed class RecordMapper
     /// <summary>Fills <paramref name="values"/>; returns null on success or why the record cannot be written.</summary>
     internal string? TryMap(ReadOnlySpan<byte> body, object?[] values)
     {
-        Span<bool> present = stackalloc bool[columns.Length];
+        var problem = Map(body, values, out var field);
+        return problem is null ? null : Describe(field, problem);
+    }
+
+    /// <summary>
+    /// The sink's body rule: the decisions of <see cref="TryMap"/>, without making values. Returns null when the table
+    /// can hold <paramref name="body"/>; otherwise why not, worded to follow <paramref name="field"/>'s name, or about
+    /// the body as a whole when <paramref name="field"/> is null.
+    /// </summary>
+    internal string? Check(ReadOnlySpan<byte> body, out string? field) => Map(body, null, out field);
+
+    /// <summary>One sentence for a problem of <see cref="Check"/>.</summary>
+    internal static string Describe(string? field, string problem) => field is null ? problem : $"field '{field}' {problem}";
+
+    private string? Map(ReadOnlySpan<byte> body, object?[]? values, out string? field)
+    {
+        field = null;
+        Span<FieldState> states = stackalloc FieldState[columns.Length];
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
@@ -74,16 +90,39 @@ internal sealed class RecordMapper
                     continue;
                 }
 
-                if (present[index])
+                var column = columns[index];
+                if (states[index] != FieldState.Missing)
                 {
-                    return $"field '{columns[index].Field}' appears more than once";
+                    field = column.Field;
+                    return "appears more than once";
                 }
 
-                present[index] = true;
-                var reason = ReadValue(ref reader, body, columns[index], out values[index]);
-                if (reason is not null)
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return reason;
+                    states[index] = FieldState.Null;
+                    continue;
+                }
+
+                states[index] = FieldState.Value;
+                var start = (int)reader.TokenStartIndex;
+                var problem = ColumnValues.Check(body, ref reader, column.Type, column.MaxLength, out var timestamp);
+                if (problem is not null)
+                {
+                    field = column.Field;
+                    return problem;
+                }
+
+                if (values is not null)
+                {
+                    values[index] = column.Type switch
+                    {
+                        ColumnType.Text => reader.GetString(),
+                        ColumnType.Integer => reader.GetInt64(),
+                        ColumnType.Real => reader.GetDouble(),
+                        ColumnType.Boolean => reader.GetBoolean(),
+                        ColumnType.Timestamp => timestamp,
+                        _ => Encoding.UTF8.GetString(body[start..(int)reader.BytesConsumed]),
+                    };
                 }
             }
 
@@ -100,9 +139,10 @@ internal sealed class RecordMapper
 
         for (var i = 0; i < columns.Length; i++)
         {
-            if (columns[i].Required && values[i] is null)
+            if (columns[i].Required && states[i] != FieldState.Value)
             {
-                return present[i] ? $"field '{columns[i].Field}' is null" : $"field '{columns[i].Field}' is missing";
+                field = columns[i].Field;
+                return states[i] == FieldState.Null ? "is null" : "is missing";
             }
         }
 
@@ -122,102 +162,10 @@ internal sealed class RecordMapper
         return -1;
     }
 
-    private static string? ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, ColumnMapping column, out object? value)
+    private enum FieldState : byte
     {
-        value = null;
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
-
-        switch (column.Type)
-        {
-            case ColumnType.Text when reader.TokenType == JsonTokenType.String:
-                var text = reader.GetString()!;
-                if (text.Contains('\0', StringComparison.Ordinal))
-                {
-                    // PostgreSQL cannot store NUL in text; reject everywhere so all providers agree.
-                    return $"field '{column.Field}' contains a NUL character";
-                }
-
-                if (column.MaxLength is { } max && text.Length > max && CountCharacters(text) > max)
-                {
-                    return $"field '{column.Field}' is longer than {max} characters";
-                }
-
-                value = text;
-                return null;
-
-            case ColumnType.Integer when reader.TokenType == JsonTokenType.Number:
-                if (!reader.TryGetInt64(out var integer))
-                {
-                    return $"field '{column.Field}' is not a 64-bit integer";
-                }
-
-                value = integer;
-                return null;
-
-            case ColumnType.Real when reader.TokenType == JsonTokenType.Number:
-                var real = reader.GetDouble();
-                if (!double.IsFinite(real))
-                {
-                    return $"field '{column.Field}' is out of range";
-                }
-
-                value = real;
-                return null;
-
-            case ColumnType.Boolean when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
-                value = reader.GetBoolean();
-                return null;
-
-            case ColumnType.Timestamp when reader.TokenType == JsonTokenType.String:
-                if (!DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture,
-                        DateTimeStyles.AssumeUniversal, out var timestamp))
-                {
-                    return $"field '{column.Field}' is not an ISO-8601 timestamp";
-                }
-
-                value = timestamp.UtcDateTime;
-                return null;
-
-            case ColumnType.Json:
-                var start = (int)reader.TokenStartIndex;
-                reader.Skip();
-                var end = (int)reader.BytesConsumed;
-                var json = Encoding.UTF8.GetString(body[start..end]);
-                if (column.MaxLength is { } jsonMax && json.Length > jsonMax)
-                {
-                    return $"field '{column.Field}' is longer than {jsonMax} characters";
-                }
-
-                value = json;
-                return null;
-
-            default:
-                return $"field '{column.Field}' must be {Describe(column.Type)}";
-        }
+        Missing,
+        Null,
+        Value,
     }
-
-    /// <summary>Characters as the databases count them (code points), not UTF-16 units.</summary>
-    private static int CountCharacters(string text)
-    {
-        var count = 0;
-        foreach (var _ in text.EnumerateRunes())
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    private static string Describe(ColumnType type) => type switch
-    {
-        ColumnType.Text => "a string",
-        ColumnType.Integer => "an integer",
-        ColumnType.Real => "a number",
-        ColumnType.Boolean => "true or false",
-        ColumnType.Timestamp => "an ISO-8601 timestamp string",
-        _ => "a JSON value",
-    };
 }

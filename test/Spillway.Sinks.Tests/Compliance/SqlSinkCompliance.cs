@@ -190,7 +190,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         Assert.Equal(3, result.Inserted);
         var rejected = Assert.Single(result.Rejected);
         Assert.Equal(records[3].MessageId, rejected.MessageId);
-        Assert.Contains("longer than 200", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("at most 200 characters", rejected.Reason, StringComparison.Ordinal);
         var rows = await RowsAsync();
         Assert.Contains(kanji200, rows.Keys);
         Assert.Contains(emoji200, rows.Keys);
@@ -239,8 +239,8 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
             bodies.Select(b => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(b), DateTimeOffset.UtcNow)).ToList());
 
         Assert.Equal(2, result.Inserted);
-        Assert.Contains(result.Rejected, r => r.Reason.Contains("'amount' is not a 64-bit integer", StringComparison.Ordinal));
-        Assert.Contains(result.Rejected, r => r.Reason.Contains("'due' is not an ISO-8601 timestamp", StringComparison.Ordinal));
+        Assert.Contains(result.Rejected, r => r.Reason.Contains("'amount' must be a 64-bit integer", StringComparison.Ordinal));
+        Assert.Contains(result.Rejected, r => r.Reason.Contains("'due' must be an ISO-8601 timestamp", StringComparison.Ordinal));
         await using var connection = await Database.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT amount, ratio, active, due, extra FROM {table} WHERE label = 'full'";
@@ -256,6 +256,64 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 
         Assert.Equal(1L, await ScalarAsync(
             $"SELECT count(*) FROM {table} WHERE label = 'sparse' AND amount IS NULL AND due IS NULL AND extra IS NULL"));
+    }
+
+    /// <summary>
+    /// The value rule the route shares (<see cref="ColumnValues"/>) is the narrowest all databases hold: what it
+    /// refuses every provider refuses with the same reason, and what it accepts every provider stores, so a record
+    /// the route answered 202 for never comes back as "the database refused the record".
+    /// </summary>
+    [Fact]
+    public async Task What_the_value_rule_accepts_every_database_stores_and_what_it_refuses_none_is_asked_to()
+    {
+        ColumnMapping[] columns =
+        [
+            new("label", "label", ColumnType.Text, 8, Required: true),
+            new("note", "note", ColumnType.Text),
+            new("amount", "amount", ColumnType.Integer),
+            new("ratio", "ratio", ColumnType.Real),
+            new("due", "due", ColumnType.Timestamp),
+            new("extra", "extra", ColumnType.Json),
+        ];
+        var sink = Sink(o => new SqlSinkOptions { Name = o.Name, DatabaseUrl = o.DatabaseUrl, Table = o.Table, Columns = columns });
+        await sink.EnsureSchemaAsync();
+        var rule = SqlSinkFactory.CreateRecordRule(new SqlSinkOptions { Name = "rule", DatabaseUrl = "sqlite:///unused.db", Columns = columns });
+        string[] accepted =
+        [
+            """{"label":"😀😀😀😀😀😀😀😀","note":"tab\tquote\"back\\slash \ud83d\ude00"}""",
+            """{"label":"min","amount":-9223372036854775808,"ratio":5e-324}""",
+            """{"label":"max","amount":9223372036854775807,"ratio":1.7976931348623157e308}""",
+            """{"label":"early","due":"0001-01-01T00:00:00Z"}""",
+            """{"label":"late","due":"9999-12-31T23:59:59.999999Z"}""",
+            """{"label":"json","extra":{"é":["田中",1e-320,-0.0,null,true],"e":"\ud83d\ude00"}}""",
+        ];
+        var refused = new Dictionary<string, string>
+        {
+            ["""{"label":"nul","note":"a\u0000b"}"""] = "field 'note' must not contain U+0000 (NUL)",
+            ["""{"label":"lone","note":"\ud800"}"""] = "field 'note' is not valid Unicode text",
+            ["""{"label":"huge","ratio":1e400}"""] = "field 'ratio' is out of range for a double-precision number",
+            ["""{"label":"jsonnul","extra":{"k":"\u0000"}}"""] = "field 'extra' must not contain U+0000 (NUL)",
+            ["""{"label":"jsonlone","extra":["\udfff"]}"""] = "field 'extra' is not valid Unicode text",
+            ["""{"label":"123456789"}"""] = "field 'label' must be at most 8 characters long",
+        };
+        var records = accepted.Concat(refused.Keys)
+            .Select(body => new SinkRecord(Guid.NewGuid(), Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow)).ToList();
+
+        var result = await sink.WriteAsync(records);
+
+        foreach (var body in accepted)
+        {
+            Assert.Null(rule.Check(Encoding.UTF8.GetBytes(body)));
+        }
+
+        Assert.Equal(accepted.Length, result.Inserted);
+        Assert.Equal(refused.Count, result.Rejected.Count);
+        foreach (var (body, reason) in refused)
+        {
+            var id = records.Single(r => Encoding.UTF8.GetString(r.Body.Span) == body).MessageId;
+            Assert.Equal(reason, result.Rejected.Single(r => r.MessageId == id).Reason);
+            Assert.Equal(reason, rule.Check(Encoding.UTF8.GetBytes(body)));
+        }
     }
 
     [Fact]
