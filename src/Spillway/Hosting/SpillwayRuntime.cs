@@ -323,6 +323,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
         var options = new EventSourceMappingOptions
         {
             BatchSize = config.BatchSize,
+            CoalescedBatchSize = config.Handler.Kind == MessageHandlerOptions.SqlKind ? SqlSinkHandler.CoalescedBatchSize : null,
             MaximumBatchingWindow = TimeSpan.FromMilliseconds(config.MaximumBatchingWindowMilliseconds),
             MaximumConcurrency = config.MaxConcurrency,
             VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
