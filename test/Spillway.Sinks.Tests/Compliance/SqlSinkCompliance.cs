@@ -81,6 +81,27 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         Assert.Equal(rows, await CountAsync());
     }
 
+    // 200 records of 100,000 characters are 20 MB, more than MariaDB's default max_allowed_packet (16 MiB) in one INSERT.
+    [Fact]
+    public async Task Large_records_are_written_in_statements_the_server_accepts()
+    {
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions
+        {
+            Name = o.Name,
+            DatabaseUrl = o.DatabaseUrl,
+            Table = o.Table,
+            Columns = [new ColumnMapping("name", "name", ColumnType.Text, Required: true), new ColumnMapping("email", "email", ColumnType.Text)],
+        });
+        var name = new string('x', 100_000);
+        var records = Enumerable.Range(0, 200).Select(i => Record(Guid.NewGuid(), name + i.ToString(CultureInfo.InvariantCulture), "a@example.com")).ToList();
+
+        var result = await sink.WriteAsync(records);
+
+        Assert.Equal(200, result.Inserted);
+        Assert.Empty(result.Rejected);
+        Assert.Equal(200L, await ScalarAsync($"SELECT count(*) FROM {table} WHERE name LIKE 'xxx%'"));
+    }
+
     [Fact]
     public async Task Overlapping_batches_insert_only_the_new_rows()
     {
