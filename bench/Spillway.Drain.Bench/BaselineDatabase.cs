@@ -34,8 +34,12 @@ internal abstract class BaselineDatabase
 
     protected string Password { get; }
 
-    public static BaselineDatabase For(DrainSettings settings) =>
-        settings.IsPostgres ? new PostgreSqlBaseline(settings.DatabaseUrl) : new MariaDbBaseline(settings.DatabaseUrl);
+    public static BaselineDatabase For(DrainSettings settings) => settings.DatabaseUrl.Split(':')[0] switch
+    {
+        "postgresql" or "postgres" => new PostgreSqlBaseline(settings.DatabaseUrl),
+        "sqlite" => new SqliteBaseline(settings.DatabaseUrl),
+        _ => new MariaDbBaseline(settings.DatabaseUrl),
+    };
 
     /// <summary>The CSV line of one row (id, name, email, created_at) as this database's bulk load reads it.</summary>
     public abstract string CsvLine(Guid id, string name, string email, DateTime createdAt);
@@ -49,7 +53,7 @@ internal abstract class BaselineDatabase
     /// <summary>Loads the CSV file into the table with the database's own bulk load, through its own client.</summary>
     public abstract Task LoadAsync(string table, string csvPath);
 
-    public Task TruncateAsync(string table) => RunAsync($"TRUNCATE TABLE {table}");
+    public virtual Task TruncateAsync(string table) => RunAsync($"TRUNCATE TABLE {table}");
 
     public async Task<long> CountAsync(string table) =>
         long.Parse((await RunAsync($"SELECT count(*) FROM {table}")).Trim(), CultureInfo.InvariantCulture);
@@ -57,7 +61,7 @@ internal abstract class BaselineDatabase
     /// <summary>Runs one statement (or client command) and returns what the client printed.</summary>
     public abstract Task<string> RunAsync(string command);
 
-    protected static async Task<string> RunClientAsync(string program, IEnumerable<string> arguments, string passwordVariable, string password)
+    protected static async Task<string> RunClientAsync(string program, IEnumerable<string> arguments, string? passwordVariable, string password)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -65,7 +69,10 @@ internal abstract class BaselineDatabase
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment[passwordVariable] = password;
+        if (passwordVariable is not null)
+        {
+            start.Environment[passwordVariable] = password;
+        }
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -124,6 +131,38 @@ internal sealed class MariaDbBaseline(string url) : BaselineDatabase(url)
             "-D", Database, "-N", "-B", "-e", command],
         "MYSQL_PWD",
         Password);
+}
+
+/// <summary>SQLite, the embedded default, against the sqlite3 shell's CSV import into the same file.</summary>
+internal sealed class SqliteBaseline(string url) : BaselineDatabase(url)
+{
+    private readonly string file = url["sqlite://".Length..];
+
+    public override string BaselineName => "sqlite3 .import";
+
+    public override string CsvLine(Guid id, string name, string email, DateTime createdAt) =>
+        string.Create(CultureInfo.InvariantCulture, $"{id},{name},{email},{createdAt:yyyy-MM-dd HH:mm:ss.fffffff}");
+
+    public override async Task CreateLikeAsync(string table, string like)
+    {
+        var create = (await RunAsync($"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{like}'")).Trim();
+        var open = create.IndexOf('(', StringComparison.Ordinal);
+        await RunAsync($"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} {create[open..]}");
+    }
+
+    public override Task TruncateAsync(string table) => RunAsync($"DELETE FROM {table}");
+
+    public override Task SettleAsync() => RunAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+
+    // The sink's durability: WAL, and an fsync at the commit.
+    public override Task LoadAsync(string table, string csvPath) =>
+        RunAsync("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", $".import --csv {csvPath} {table}");
+
+    public override Task<string> RunAsync(string command) => RunAsync(command, null);
+
+    private Task<string> RunAsync(string command, string? then) => RunClientAsync(
+        "sqlite3", then is null ? ["-batch", "-cmd", ".timeout 30000", file, command] : ["-batch", "-cmd", ".timeout 30000", file, command, then],
+        passwordVariable: null, "");
 }
 
 /// <summary>The burst: the same rows as NDJSON request bodies for Spillway and as a CSV file for the baseline.</summary>

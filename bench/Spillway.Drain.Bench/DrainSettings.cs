@@ -5,7 +5,8 @@ namespace Spillway.Drain.Bench;
 /// <summary>
 /// Arguments: <c>--spillway [label=]path/spillway.dll… [database-url] [--records N] [--rounds N] [--clients N]
 /// [--per-request N] [--warmup N] [--set Key=Value]…</c>. Several <c>--spillway</c> builds (say, before and after a
-/// change) are each measured in every round, against the same baseline. The URL (postgresql:// or mysql://) defaults to
+/// change) are each measured in every round, against the same baseline. The URL (postgresql://, mysql:// or
+/// sqlite:///path, whose baseline is the sqlite3 shell's CSV import) defaults to
 /// SPILLWAY_TEST_POSTGRES; 200,000 records per round, 5 rounds, 8 clients posting NDJSON bodies of 1,000 records (the
 /// seed route's MaxRecordsPerRequest), 50,000 warm-up records. Each <c>--set</c> goes to the server as
 /// <c>--Key=Value</c>, to compare a setting against the defaults; without one the server runs the defaults.
@@ -14,8 +15,6 @@ internal sealed record DrainSettings(
     string DatabaseUrl, IReadOnlyList<(string Label, string Dll)> Builds, int Records, int Rounds, int Clients, int PerRequest, int Warmup,
     IReadOnlyList<string> ServerSettings)
 {
-    public bool IsPostgres => DatabaseUrl.StartsWith("postgres", StringComparison.Ordinal);
-
     public static DrainSettings Parse(string[] args)
     {
         var positional = new List<string>();
