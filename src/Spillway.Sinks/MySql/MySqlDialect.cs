@@ -6,11 +6,12 @@ namespace Spillway.Sinks.MySql;
 
 /// <summary>
 /// MariaDB and MySQL through MySqlConnector, whose I/O is truly asynchronous: a write waiting on the server holds no
-/// thread. Writes are multi-row INSERT … ON DUPLICATE KEY UPDATE: a row whose id
-/// exists is left alone, while every other error (a too-long value, a bad type) still fails the statement, which
-/// INSERT IGNORE would turn into a silent warning.
+/// thread. A batch goes first as one bulk load (MySqlDialect.BulkLoad.cs); the exact path, and the one for a batch the
+/// load could not take whole, is multi-row INSERT … ON DUPLICATE KEY UPDATE: a row whose id exists is left alone,
+/// while every other error (a too-long value, a bad type) still fails the statement, which INSERT IGNORE would turn
+/// into a silent warning.
 /// </summary>
-internal sealed class MySqlDialect : SqlDialect
+internal sealed partial class MySqlDialect : SqlDialect
 {
     private readonly string connectionString;
 
@@ -36,6 +37,7 @@ internal sealed class MySqlDialect : SqlDialect
             // default would turn every CHAR(36) column of the user's table into a Guid.
             GuidFormat = MySqlGuidFormat.None,
         };
+        commandTimeoutSeconds = (int)builder.DefaultCommandTimeout;
         if (url.Options.TryGetValue("sslmode", out var sslMode))
         {
             // The PostgreSQL spellings work too (disable, prefer, require, verify-ca), so one URL style serves both servers.
@@ -51,6 +53,7 @@ internal sealed class MySqlDialect : SqlDialect
                 : throw new ArgumentException($"The database URL has sslmode='{sslMode}', which MySQL does not know.", "DatabaseUrl");
         }
 
+        bulkLoads = AllowsBulkLoad(builder);
         connectionString = builder.ConnectionString;
     }
 
