@@ -9,7 +9,8 @@ namespace Spillway.Processing;
 
 /// <summary>
 /// Feeds one queue to one handler, as a Lambda event-source mapping does for SQS: long-polls the queue, gathers batches
-/// of up to <see cref="EventSourceMappingOptions.BatchSize"/> within the batching window, runs at most
+/// of up to <see cref="EventSourceMappingOptions.BatchSize"/> within the batching window (more, up to
+/// <see cref="EventSourceMappingOptions.CoalescedBatchSize"/>, when that many are waiting), runs at most
 /// <see cref="EventSourceMappingOptions.MaximumConcurrency"/> handler invocations at once, deletes the messages that
 /// succeeded and leaves failed ones to reappear after their visibility timeout (the queue's redrive policy then
 /// dead-letters them after maxReceiveCount).
@@ -218,11 +219,13 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     }
 
     // Returns what it holds even when stopped mid-window: those messages are dispatched and drained, not abandoned.
+    // A batch is ready at BatchSize; each receive may take more, up to the coalescing limit, when that many are waiting.
     private async Task<List<ReceivedMessage>> FillBatchAsync(CancellationToken stop)
     {
         var batchSize = Options.BatchSize;
-        var batch = new List<ReceivedMessage>(Math.Min(batchSize, 1024));
-        batch.AddRange(await ReceiveAsync(batchSize, Options.PollWaitTime, stop).ConfigureAwait(false));
+        var limit = Options.MaxMessagesPerInvocation;
+        var batch = new List<ReceivedMessage>(Math.Min(limit, 1024));
+        batch.AddRange(await ReceiveAsync(limit, Options.PollWaitTime, stop).ConfigureAwait(false));
         var window = Options.MaximumBatchingWindow;
         if (batch.Count == 0 || batch.Count >= batchSize || window <= TimeSpan.Zero)
         {
@@ -245,7 +248,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             var wait = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(remaining.TotalSeconds), 1, 20));
             try
             {
-                batch.AddRange(await ReceiveAsync(batchSize - batch.Count, wait, linked.Token).ConfigureAwait(false));
+                batch.AddRange(await ReceiveAsync(limit - batch.Count, wait, linked.Token).ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (linked.IsCancellationRequested)
             {

@@ -17,6 +17,7 @@ public sealed record EventSourceMappingOptions
     public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
 
     private readonly int batchSize = 10;
+    private readonly int? coalescedBatchSize;
     private readonly TimeSpan maximumBatchingWindow = TimeSpan.Zero;
     private readonly int maximumConcurrency = 2;
     private readonly TimeSpan? visibilityTimeout;
@@ -40,6 +41,32 @@ public sealed record EventSourceMappingOptions
             batchSize = value;
         }
     }
+
+    /// <summary>
+    /// Most messages handed to one invocation while more than <see cref="BatchSize"/> are waiting, for a handler whose
+    /// cost is mostly per invocation and that takes batches of any size (the SQL sink, which bounds each statement
+    /// itself): a receive then takes what is waiting up to this many, so a backlog drains in a few large writes instead of
+    /// many small ones. A batch is still ready at <see cref="BatchSize"/>: the batching window never waits for more.
+    /// <see cref="BatchSize"/>–10,000; defaults to null, every invocation at most <see cref="BatchSize"/> (as Lambda),
+    /// which is what a handler that sees its batches (an HTTP function, a C# handler) gets.
+    /// </summary>
+    public int? CoalescedBatchSize
+    {
+        get => coalescedBatchSize;
+        init
+        {
+            if (value is { } size)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(CoalescedBatchSize));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxBatchSize, nameof(CoalescedBatchSize));
+            }
+
+            coalescedBatchSize = value;
+        }
+    }
+
+    /// <summary>Most messages one invocation takes: <see cref="CoalescedBatchSize"/> when set and larger, else <see cref="BatchSize"/>.</summary>
+    public int MaxMessagesPerInvocation => Math.Max(BatchSize, CoalescedBatchSize ?? 0);
 
     /// <summary>
     /// How long to keep gathering messages after the first one arrives before invoking the handler with a batch that

@@ -14,6 +14,14 @@ namespace Spillway.Processing;
 /// </summary>
 public sealed class SqlSinkHandler : IMessageHandler
 {
+    /// <summary>
+    /// Most messages a mapping should hand this handler at once while a backlog lasts
+    /// (<see cref="EventSourceMappingOptions.CoalescedBatchSize"/>): a write's cost is mostly per transaction (its commit,
+    /// its round trips), and the sink bounds each statement itself, so a backlog drains fastest in large writes.
+    /// 10,000, the most one receive returns.
+    /// </summary>
+    public const int CoalescedBatchSize = EventSourceMappingOptions.MaxBatchSize;
+
     private readonly ILogger logger;
 
     /// <summary>Creates a handler over a sink; the sink stays owned by the caller.</summary>

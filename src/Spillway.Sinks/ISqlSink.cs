@@ -16,10 +16,11 @@ public interface ISqlSink : IAsyncDisposable
     ValueTask EnsureSchemaAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes the records in one transaction. Records that cannot be mapped to the table (a missing required field,
-    /// a wrong type) are returned in <see cref="SinkWriteResult.Rejected"/> and not written; the rest are.
-    /// Throws <see cref="SinkUnavailableException"/> when the database cannot be reached or no connection could be
-    /// borrowed in time: nothing was written and the caller retries later.
+    /// Writes the records, one transaction per 10,000 (the most one receive returns) with every statement in it bounded.
+    /// Records that cannot be mapped to the table (a missing required field, a wrong type) are returned in
+    /// <see cref="SinkWriteResult.Rejected"/> and not written; the rest are. Throws <see cref="SinkUnavailableException"/>
+    /// when the database cannot be reached or no connection could be borrowed in time: the transaction under way did not
+    /// commit, and the caller retries later (a row already written is skipped then, by its id).
     /// </summary>
     ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default);
 

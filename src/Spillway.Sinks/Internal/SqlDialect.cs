@@ -56,7 +56,7 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
     public abstract string TableExistsSql();
 
     /// <summary>
-    /// True when the driver's async methods really run synchronously (MySql.Data 8.0, Microsoft.Data.Sqlite); the
+    /// True when the driver's async methods really run synchronously (Microsoft.Data.Sqlite); the
     /// sink then runs the database work on the thread pool so that callers' async flows are never blocked.
     /// </summary>
     public virtual bool BlocksOnIo => false;
@@ -78,6 +78,12 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
     /// more parsing on both sides.
     /// </summary>
     protected virtual int MaxRowsPerStatement => 1000;
+
+    /// <summary>
+    /// A bound on one INSERT's size, for a database that caps the statements it takes (MySQL's max_allowed_packet); null
+    /// for none. A chunk ends before the rows' estimated size passes it, so large records make shorter statements.
+    /// </summary>
+    protected virtual int? MaxStatementBytes => null;
 
     /// <summary>The clause that makes an INSERT skip rows whose id is already in the table.</summary>
     protected abstract string OnConflictDoNothing { get; }
@@ -116,7 +122,8 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
         await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Multi-row INSERT … skip-on-conflict, chunked to respect the parameter limit. The full-size chunk's command is
+    /// Multi-row INSERT … skip-on-conflict, chunked to respect the parameter limit and the statement size bound
+    /// (<see cref="MaxStatementBytes"/>). The full-size chunk's command is
     /// built (and prepared) once and rebound for every chunk; only the tail gets its own command.
     /// </summary>
     protected async Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<MappedRow> rows,
@@ -127,9 +134,9 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
         DbCommand? full = null;
         try
         {
-            for (var offset = 0; offset < rows.Count; offset += chunk)
+            for (var offset = 0; offset < rows.Count;)
             {
-                var count = Math.Min(chunk, rows.Count - offset);
+                var count = ChunkLength(rows, offset, chunk);
                 DbCommand command;
                 if (count == chunk)
                 {
@@ -161,6 +168,8 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
                         await command.DisposeAsync().ConfigureAwait(false);
                     }
                 }
+
+                offset += count;
             }
         }
         finally
@@ -172,6 +181,41 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
         }
 
         return inserted;
+    }
+
+    // Rows from offset for one statement: the full chunk, or fewer where the byte bound ends it first (never none).
+    private int ChunkLength(IReadOnlyList<MappedRow> rows, int offset, int chunk)
+    {
+        var count = Math.Min(chunk, rows.Count - offset);
+        if (MaxStatementBytes is not { } budget)
+        {
+            return count;
+        }
+
+        long bytes = 0;
+        for (var i = 0; i < count; i++)
+        {
+            bytes += EstimatedBytes(rows[offset + i]);
+            if (bytes > budget)
+            {
+                return Math.Max(1, i);
+            }
+        }
+
+        return count;
+    }
+
+    // An upper estimate of a row's bytes in a statement's text: UTF-8 takes up to 3 bytes per UTF-16 unit, and escaping
+    // may double a few; ids, numbers and times are short.
+    private static long EstimatedBytes(MappedRow row)
+    {
+        long bytes = 64;
+        foreach (var value in row.Values)
+        {
+            bytes += value is string text ? (text.Length * 3L) + 8 : 32;
+        }
+
+        return bytes;
     }
 
     private int RowsPerChunk => Math.Max(1, Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / Shape.ValuesPerRow));

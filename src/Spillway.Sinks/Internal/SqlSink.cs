@@ -10,6 +10,12 @@ namespace Spillway.Sinks.Internal;
 /// </summary>
 internal sealed class SqlSink : ISqlSink
 {
+    /// <summary>
+    /// Most rows one transaction writes: the most a worker hands over at once (a receive's limit), so a worker's batch
+    /// commits once, while a caller with more gets several bounded transactions instead of one unbounded one.
+    /// </summary>
+    internal const int MaxRowsPerTransaction = 10_000;
+
     private readonly SqlDialect dialect;
     private readonly RecordMapper mapper;
     private readonly ConnectionCap cap;
@@ -81,12 +87,20 @@ internal sealed class SqlSink : ISqlSink
             return new SinkWriteResult(0, rejected);
         }
 
-        var inserted = await WriteIsolatingAsync(rows, rejected, cancellationToken).ConfigureAwait(false);
+        var inserted = 0;
+        for (var offset = 0; offset < rows.Count; offset += MaxRowsPerTransaction)
+        {
+            var part = offset == 0 && rows.Count <= MaxRowsPerTransaction
+                ? rows
+                : rows.GetRange(offset, Math.Min(MaxRowsPerTransaction, rows.Count - offset));
+            inserted += await WriteIsolatingAsync(part, rejected, cancellationToken).ConfigureAwait(false);
+        }
+
         return new SinkWriteResult(inserted, rejected);
     }
 
     /// <summary>
-    /// Writes the rows in one transaction. When the database refuses a row's data (a CHECK or a unique index of the
+    /// Writes the rows in one transaction (at most <see cref="MaxRowsPerTransaction"/>). When the database refuses a row's data (a CHECK or a unique index of the
     /// user's table, say), the batch is halved and each half retried, down to the single rows at fault, which are
     /// rejected with the database's reason: one poison record must not hold back the records around it.
     /// </summary>

@@ -202,6 +202,9 @@ internal static partial class ConfigurationResolver
                 MaximumConcurrency = config.MaxConcurrency,
                 VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 Enabled = config.Enabled,
+
+                // A SQL sink takes what is waiting in one write while a backlog lasts; other handlers see the batch size.
+                CoalescedBatchSize = config.Handler.Kind == MessageHandlerOptions.SqlKind ? SqlSinkHandler.CoalescedBatchSize : null,
             };
         }
         catch (ArgumentException e)

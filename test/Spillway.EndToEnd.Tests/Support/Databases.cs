@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using Npgsql;
 using Spillway.TestKit;
 
@@ -43,7 +43,7 @@ public sealed class TestDatabase
             : new MySqlConnectionStringBuilder
             {
                 Server = uri.Host, Port = (uint)uri.Port, Database = database, UserID = user[0], Password = user.ElementAtOrDefault(1),
-                Pooling = false, SslMode = MySqlSslMode.None, CharacterSet = "utf8mb4",
+                Pooling = false, SslMode = MySqlSslMode.None,
             }.ToString();
         return new TestDatabase(provider, url, connectionString);
     }

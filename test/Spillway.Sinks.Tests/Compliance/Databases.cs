@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using Npgsql;
 using Spillway.TestKit;
 
@@ -58,7 +58,7 @@ public sealed class MariaDbDatabase : SinkDatabase
         var connection = new MySqlConnection(new MySqlConnectionStringBuilder
         {
             Server = url.Host, Port = (uint)url.Port!.Value, Database = url.Database, UserID = url.User, Password = url.Password,
-            CharacterSet = "utf8mb4", Pooling = false,
+            Pooling = false,
         }.ConnectionString);
         await connection.OpenAsync();
         return connection;

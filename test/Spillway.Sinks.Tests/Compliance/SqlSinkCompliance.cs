@@ -81,6 +81,27 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         Assert.Equal(rows, await CountAsync());
     }
 
+    // 200 records of 100,000 characters are 20 MB, more than MariaDB's default max_allowed_packet (16 MiB) in one INSERT.
+    [Fact]
+    public async Task Large_records_are_written_in_statements_the_server_accepts()
+    {
+        var sink = await ReadySinkAsync(o => new SqlSinkOptions
+        {
+            Name = o.Name,
+            DatabaseUrl = o.DatabaseUrl,
+            Table = o.Table,
+            Columns = [new ColumnMapping("name", "name", ColumnType.Text, Required: true), new ColumnMapping("email", "email", ColumnType.Text)],
+        });
+        var name = new string('x', 100_000);
+        var records = Enumerable.Range(0, 200).Select(i => Record(Guid.NewGuid(), name + i.ToString(CultureInfo.InvariantCulture), "a@example.com")).ToList();
+
+        var result = await sink.WriteAsync(records);
+
+        Assert.Equal(200, result.Inserted);
+        Assert.Empty(result.Rejected);
+        Assert.Equal(200L, await ScalarAsync($"SELECT count(*) FROM {table} WHERE name LIKE 'xxx%'"));
+    }
+
     [Fact]
     public async Task Overlapping_batches_insert_only_the_new_rows()
     {
@@ -509,7 +530,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
 
     protected Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
 
-    private async Task ExecuteAsync(string sql)
+    protected async Task ExecuteAsync(string sql)
     {
         await using var connection = await Database.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -517,7 +538,7 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<long> ScalarAsync(string sql)
+    protected async Task<long> ScalarAsync(string sql)
     {
         await using var connection = await Database.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -609,5 +630,48 @@ public sealed class MariaDbSinkTests(MariaDbDatabase database) : ServerSqlSinkCo
         Assert.Contains("Access denied", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Wr0ng", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("Wr0ng", sink.ToString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_goes_to_the_server_as_a_bulk_load()
+    {
+        var sink = await ReadySinkAsync();
+        var loadsBefore = await LoadStatementsAsync();
+
+        var result = await sink.WriteAsync(Batch(0, 1_000));
+
+        Assert.Equal(1_000, result.Inserted);
+        Assert.Equal(1_000L, await CountAsync());
+        Assert.True(await LoadStatementsAsync() > loadsBefore, "no LOAD DATA statement reached the server");
+    }
+
+    [Fact]
+    public async Task A_server_that_refuses_local_loads_gets_every_row_through_inserts()
+    {
+        await ExecuteAsync("SET GLOBAL local_infile = 0");
+        try
+        {
+            var sink = await ReadySinkAsync();
+
+            var first = await sink.WriteAsync(Batch(0, 300));
+            var again = await sink.WriteAsync(Batch(100, 300));
+
+            Assert.Equal(300, first.Inserted);
+            Assert.Equal(100, again.Inserted);
+            Assert.Equal(400L, await CountAsync());
+        }
+        finally
+        {
+            await ExecuteAsync("SET GLOBAL local_infile = 1");
+        }
+    }
+
+    // LOAD DATA statements the server has run, counted across all sessions: it only grows.
+    private async Task<long> LoadStatementsAsync()
+    {
+        await using var connection = await Database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'COM_LOAD'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

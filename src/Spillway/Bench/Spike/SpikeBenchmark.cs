@@ -184,21 +184,22 @@ public static class SpikeBenchmark
         return (rows, perSecond, peak);
     }
 
-    // The spike runs the seed's default worker settings; the drain gives the worker large batches and 3 concurrent
-    // writers, as an operator tuning for a fast drain would. More writers were slower here: time-ordered ids send
-    // every COPY to the same right-hand index page, so 8 writers mostly wait on each other. Both can be overridden
-    // with SPILLWAY_BENCH_DRAIN_BATCH and SPILLWAY_BENCH_DRAIN_CONCURRENCY.
+    // Both servers run the seed's default worker settings, as a user who sets nothing does: while a backlog waits the
+    // SQL worker takes up to 10,000 messages per write on its own. SPILLWAY_BENCH_DRAIN_BATCH and
+    // SPILLWAY_BENCH_DRAIN_CONCURRENCY set the drain server's BatchSize and MaxConcurrency, to compare hand-set values.
     private static string[] ServeArguments(Uri baseAddress, string dataDirectory, string databaseUrl, string table, bool drainTuned) =>
     [
         "serve", "--urls", baseAddress.ToString(), "--data-dir", dataDirectory, "--database", databaseUrl,
         $"--Spillway:Sinks:users:Table={table}",
-        .. drainTuned
-            ? (string[])[
-                $"--Spillway:Workers:submit:BatchSize={Environment.GetEnvironmentVariable("SPILLWAY_BENCH_DRAIN_BATCH") ?? "10000"}",
-                $"--Spillway:Workers:submit:MaxConcurrency={Environment.GetEnvironmentVariable("SPILLWAY_BENCH_DRAIN_CONCURRENCY") ?? "3"}"]
-            : [],
+        .. DrainSetting(drainTuned, "SPILLWAY_BENCH_DRAIN_BATCH", "BatchSize"),
+        .. DrainSetting(drainTuned, "SPILLWAY_BENCH_DRAIN_CONCURRENCY", "MaxConcurrency"),
         "--Logging:LogLevel:Default=Warning",
     ];
+
+    private static string[] DrainSetting(bool drainTuned, string variable, string key) =>
+        drainTuned && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? [$"--Spillway:Workers:submit:{key}={value}"]
+            : [];
 
     private static async Task<long> WaitForRowsAsync(BenchDatabase database, string table, long expected, TimeSpan timeout, Func<Task>? sample)
     {
