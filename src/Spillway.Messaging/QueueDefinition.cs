@@ -40,6 +40,13 @@ public sealed partial record QueueDefinition
     /// ".fifo", which counts toward the 80.</summary>
     public static bool IsValidName(string? name) => QueueLimits.IsValidName(name);
 
+    /// <summary>
+    /// Checks the definition against <see cref="QueueLimits"/>, as creating the queue would: an
+    /// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> names the property at fault
+    /// (<c>RedrivePolicy.DeadLetterQueue</c>, <c>RedrivePolicy.MaxReceiveCount</c> for the redrive policy's parts).
+    /// </summary>
+    public void Validate() => Internal.DefinitionRules.Validate(this);
+
     /// <summary>True when <paramref name="name"/> ends in ".fifo", the suffix a FIFO queue's name must carry.</summary>
     public static bool IsFifoName(string? name) => QueueLimits.IsFifoName(name);
 }

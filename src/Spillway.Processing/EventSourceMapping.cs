@@ -435,9 +435,9 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     {
         var visibility = Options.VisibilityTimeout ?? queue.VisibilityTimeout;
         var extended = delay + visibility;
-        if (extended > EventSourceMappingOptions.MaxVisibilityTimeout)
+        if (extended > QueueLimits.MaxVisibilityTimeout)
         {
-            extended = EventSourceMappingOptions.MaxVisibilityTimeout;
+            extended = QueueLimits.MaxVisibilityTimeout;
         }
 
         var kept = new List<ReceivedMessage>(messages.Count);

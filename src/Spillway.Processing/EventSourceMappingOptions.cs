@@ -1,3 +1,5 @@
+using Spillway.Messaging;
+
 namespace Spillway.Processing;
 
 /// <summary>
@@ -13,8 +15,6 @@ public sealed record EventSourceMappingOptions
     /// <summary>Longest batching window accepted (as Lambda allows).</summary>
     public static readonly TimeSpan MaxBatchingWindow = TimeSpan.FromSeconds(300);
 
-    /// <summary>Longest visibility timeout a queue allows (as SQS allows).</summary>
-    public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
 
     private readonly int batchSize = 10;
     private readonly int? coalescedBatchSize;
@@ -111,7 +111,7 @@ public sealed record EventSourceMappingOptions
             if (value is { } v)
             {
                 ArgumentOutOfRangeException.ThrowIfLessThan(v, TimeSpan.Zero, nameof(VisibilityTimeout));
-                ArgumentOutOfRangeException.ThrowIfGreaterThan(v, MaxVisibilityTimeout, nameof(VisibilityTimeout));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(v, QueueLimits.MaxVisibilityTimeout, nameof(VisibilityTimeout));
             }
 
             visibilityTimeout = value;

@@ -43,6 +43,51 @@ public sealed class HostTests : IDisposable
         Assert.Equal("田中太郎", name);
     }
 
+    [Theory]
+    [InlineData("""{"name": "a", "email": "not an e-mail"}""", "email")]
+    [InlineData("""{"name": "a", "email": "a@example.com", "admin": true}""", "admin")]
+    [InlineData("""{"name": "a\u0000b", "email": "a@example.com"}""", "name")]
+    [InlineData("""[{"name": "a", "email": "a@example.com"}]""", "object")]
+    public async Task A_body_the_route_would_refuse_is_refused_by_the_sqs_api_too_and_never_stored(string body, string named)
+    {
+        await using var host = await StartAsync("http://127.0.0.1:0");
+        var url = $"{host.BaseUrl}/000000000000/submit";
+
+        var (status, text, error) = await host.SendAsync("SendMessage", new { QueueUrl = url, MessageBody = body });
+        var batch = await host.JsonAsync("SendMessageBatch", new
+        {
+            QueueUrl = url,
+            Entries = new object[]
+            {
+                new { Id = "bad", MessageBody = body },
+                new { Id = "good", MessageBody = """{"name": "b", "email": "b@example.com"}""" },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidMessageContents;Sender", error);
+        Assert.Contains(named, text, StringComparison.Ordinal);
+        Assert.Equal("bad", batch.GetProperty("Failed").EnumerateArray().Single().GetProperty("Id").GetString());
+        Assert.Equal("good", batch.GetProperty("Successful").EnumerateArray().Single().GetProperty("Id").GetString());
+        // Once the queue is empty, everything it took is a row: the one good record, and only that.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await DepthAsync(host, url) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, await DepthAsync(host, url));
+        Assert.Equal(1, await RowsAsync());
+    }
+
+    private static async Task<int> DepthAsync(RunningHost host, string url)
+    {
+        var attributes = (await host.JsonAsync("GetQueueAttributes", new { QueueUrl = url, AttributeNames = new[] { "All" } }))
+            .GetProperty("Attributes");
+        return new[] { "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed" }
+            .Sum(name => int.Parse(attributes.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Configured_queues_are_listed_kept_on_create_and_refused_on_delete()
     {
@@ -103,6 +148,22 @@ public sealed class HostTests : IDisposable
     }
 
     public void Dispose() => work.Delete(recursive: true);
+
+    private async Task<long> RowsAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(work.FullName, "data", "spillway.db")}");
+        try
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "select count(*) from users";
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // the worker has not created the table yet
+        }
+    }
 
     private static async Task<string?> TryReadUserAsync(SqliteConnection connection, string id)
     {

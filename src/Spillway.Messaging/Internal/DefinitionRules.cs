@@ -10,6 +10,12 @@ internal static partial class DefinitionRules
     public const int MaxReceiveBatch = 10_000;
     public const int MaxSendBatch = 10_000;
 
+    /// <summary>The parameter name of a refused dead-letter queue, so a caller can tell which setting was at fault.</summary>
+    public const string DeadLetterQueueField = "RedrivePolicy.DeadLetterQueue";
+
+    /// <summary>The parameter name of a refused maxReceiveCount.</summary>
+    public const string MaxReceiveCountField = "RedrivePolicy.MaxReceiveCount";
+
     public static bool IsFifoName(string? name) => QueueLimits.IsFifoName(name);
 
     public static bool IsValidName(string? name) => QueueLimits.IsValidName(name);
@@ -21,7 +27,7 @@ internal static partial class DefinitionRules
         {
             throw new ArgumentException(
                 $"Queue name '{definition.Name}' must be {QueueLimits.NameRule}.",
-                nameof(definition));
+                nameof(QueueDefinition.Name));
         }
 
         FifoRules.ValidateDefinition(definition);
@@ -33,20 +39,22 @@ internal static partial class DefinitionRules
         if (definition.MaximumMessageSize is < QueueLimits.MinMessageSize or > QueueLimits.MaxMessageSize)
         {
             throw new ArgumentException(
-                $"MaximumMessageSize must be {QueueLimits.MinMessageSize:N0}-{QueueLimits.MaxMessageSize:N0} bytes.", nameof(definition));
+                $"MaximumMessageSize must be {QueueLimits.MinMessageSize:N0}-{QueueLimits.MaxMessageSize:N0} bytes.",
+                nameof(QueueDefinition.MaximumMessageSize));
         }
 
         if (definition.RedrivePolicy is { } redrive)
         {
             if (!IsValidName(redrive.DeadLetterQueue) || redrive.DeadLetterQueue == definition.Name)
             {
-                throw new ArgumentException("RedrivePolicy.DeadLetterQueue must name another queue.", nameof(definition));
+                throw new ArgumentException("RedrivePolicy.DeadLetterQueue must name another queue.", DeadLetterQueueField);
             }
 
             if (redrive.MaxReceiveCount is < QueueLimits.MinMaxReceiveCount or > QueueLimits.MaxMaxReceiveCount)
             {
                 throw new ArgumentException(
-                    $"RedrivePolicy.MaxReceiveCount must be {QueueLimits.MinMaxReceiveCount}-{QueueLimits.MaxMaxReceiveCount}.", nameof(definition));
+                    $"RedrivePolicy.MaxReceiveCount must be {QueueLimits.MinMaxReceiveCount}-{QueueLimits.MaxMaxReceiveCount}.",
+                    MaxReceiveCountField);
             }
         }
 

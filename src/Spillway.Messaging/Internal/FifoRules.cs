@@ -19,7 +19,7 @@ internal static class FifoRules
                 definition.FifoQueue
                     ? $"FIFO queue '{definition.Name}' must have a name ending in '.fifo'."
                     : $"Queue '{definition.Name}' ends in '.fifo', so it must be created with FifoQueue = true.",
-                nameof(definition));
+                nameof(QueueDefinition.FifoQueue));
         }
 
         if (!definition.FifoQueue
@@ -27,7 +27,8 @@ internal static class FifoRules
                 || definition.FifoThroughputLimit != FifoThroughputLimit.PerQueue))
         {
             throw new ArgumentException(
-                "ContentBasedDeduplication, DeduplicationScope and FifoThroughputLimit apply to FIFO queues only.", nameof(definition));
+                "ContentBasedDeduplication, DeduplicationScope and FifoThroughputLimit apply to FIFO queues only.",
+                nameof(QueueDefinition.ContentBasedDeduplication));
         }
 
         if (!Enum.IsDefined(definition.DeduplicationScope) || !Enum.IsDefined(definition.FifoThroughputLimit))
@@ -48,7 +49,7 @@ internal static class FifoRules
                 definition.FifoQueue
                     ? "A FIFO queue's dead-letter queue must be a FIFO queue."
                     : "A standard queue's dead-letter queue must be a standard queue.",
-                nameof(definition));
+                DefinitionRules.DeadLetterQueueField);
         }
     }
 

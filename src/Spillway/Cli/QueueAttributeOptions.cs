@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Spillway.Messaging;
 
 namespace Spillway.Cli;
 
@@ -11,12 +12,27 @@ internal sealed class QueueAttributeOptions
 {
     private readonly (Option<int?> Option, string Field)[] numbers =
     [
-        Number("--visibility-timeout", "Seconds a received message stays hidden (0-43200; default 30).", "visibilityTimeoutSeconds"),
-        Number("--delay", "Seconds before a new message becomes visible (0-900; default 0).", "delaySeconds"),
-        Number("--retention", "Seconds a message is kept (60-1209600; default 345600, 4 days).", "messageRetentionPeriodSeconds"),
-        Number("--max-message-size", "Largest message in bytes (1024-1048576; default 1048576).", "maximumMessageSize"),
-        Number("--receive-wait", "Long-poll seconds of a receive that names none (0-20; default 0).", "receiveMessageWaitTimeSeconds"),
-        Number("--max-receive-count", "Receives before a message is dead-lettered (1-1000; default 5).", "maxReceiveCount"),
+        Number(
+            "--visibility-timeout",
+            $"Seconds a received message stays hidden (0-{QueueLimits.MaxVisibilityTimeoutSeconds}; default 30).",
+            "visibilityTimeoutSeconds"),
+        Number("--delay", $"Seconds before a new message becomes visible (0-{QueueLimits.MaxDelaySeconds}; default 0).", "delaySeconds"),
+        Number(
+            "--retention",
+            $"Seconds a message is kept ({QueueLimits.MinRetentionSeconds}-{QueueLimits.MaxRetentionSeconds}; default 345600, 4 days).",
+            "messageRetentionPeriodSeconds"),
+        Number(
+            "--max-message-size",
+            $"Largest message in bytes ({QueueLimits.MinMessageSize}-{QueueLimits.MaxMessageSize}; default {QueueLimits.MaxMessageSize}).",
+            "maximumMessageSize"),
+        Number(
+            "--receive-wait",
+            $"Long-poll seconds of a receive that names none (0-{QueueLimits.MaxWaitTimeSeconds}; default 0).",
+            "receiveMessageWaitTimeSeconds"),
+        Number(
+            "--max-receive-count",
+            $"Receives before a message is dead-lettered ({QueueLimits.MinMaxReceiveCount}-{QueueLimits.MaxMaxReceiveCount}; default 5).",
+            "maxReceiveCount"),
     ];
 
     private readonly Option<string?> deadLetterQueue = new("--dead-letter-queue")

@@ -31,7 +31,11 @@ internal static partial class ConfigurationResolver
         var workers = ResolveWorkers(options);
         var defaultSink = DefaultSinkName(options, routes, workers);
         var sinks = ResolveSinks(options, dataDirectory, defaultSink, databaseUrl, routes, workers);
-        return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers) { Engine = options.Engine };
+        return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers)
+        {
+            Engine = options.Engine,
+            BodyRules = ResolveBodyRules(routes, workers, sinks),
+        };
     }
 
     private static List<QueueDefinition> ResolveQueues(SpillwayOptions options)
@@ -40,55 +44,63 @@ internal static partial class ConfigurationResolver
         var names = new HashSet<string>(options.Queues.Keys, StringComparer.Ordinal);
         foreach (var (name, config) in options.Queues)
         {
-            var key = $"{Root}:Queues:{name}";
-            ValidateQueueName(key, name);
-            Range(key + ":VisibilityTimeoutSeconds", config.VisibilityTimeoutSeconds, 0, 43_200);
-            Range(key + ":DelaySeconds", config.DelaySeconds, 0, 900);
-            Range(key + ":MessageRetentionPeriodSeconds", config.MessageRetentionPeriodSeconds, 60, 1_209_600);
-            Range(key + ":MaximumMessageSize", config.MaximumMessageSize, 1024, 1024 * 1024);
-            RedrivePolicy? redrive = null;
-            if (!string.IsNullOrEmpty(config.DeadLetterQueue))
-            {
-                ValidateQueueName(key + ":DeadLetterQueue", config.DeadLetterQueue);
-                Range(key + ":MaxReceiveCount", config.MaxReceiveCount, 1, 1000);
-                redrive = new RedrivePolicy(config.DeadLetterQueue, config.MaxReceiveCount);
-            }
-
-            var fifo = name.EndsWith(".fifo", StringComparison.Ordinal);
-            if (config.ContentBasedDeduplication && !fifo)
-            {
-                throw new ConfigurationException(key + ":ContentBasedDeduplication", "applies to FIFO queues only (names ending in .fifo)");
-            }
-
-            result.Add(new QueueDefinition
+            result.Add(Checked($"{Root}:Queues:{name}", new QueueDefinition
             {
                 Name = name,
-                FifoQueue = fifo,
+                FifoQueue = QueueLimits.IsFifoName(name),
                 ContentBasedDeduplication = config.ContentBasedDeduplication,
                 VisibilityTimeout = TimeSpan.FromSeconds(config.VisibilityTimeoutSeconds),
                 DeliveryDelay = TimeSpan.FromSeconds(config.DelaySeconds),
                 MessageRetentionPeriod = TimeSpan.FromSeconds(config.MessageRetentionPeriodSeconds),
                 MaximumMessageSize = config.MaximumMessageSize,
-                RedrivePolicy = redrive,
-            });
+                RedrivePolicy = string.IsNullOrEmpty(config.DeadLetterQueue) ? null : new RedrivePolicy(config.DeadLetterQueue, config.MaxReceiveCount),
+            }));
         }
 
         // Dead-letter queues that are not configured themselves exist with SQS defaults (and a 14-day retention,
         // the longest, because a dead-letter queue is where an operator looks later).
-        foreach (var config in options.Queues.Values)
+        foreach (var (name, config) in options.Queues)
         {
             if (!string.IsNullOrEmpty(config.DeadLetterQueue) && names.Add(config.DeadLetterQueue))
             {
-                result.Add(new QueueDefinition
+                result.Add(Checked($"{Root}:Queues:{name}:DeadLetterQueue", new QueueDefinition
                 {
                     Name = config.DeadLetterQueue,
-                    FifoQueue = config.DeadLetterQueue.EndsWith(".fifo", StringComparison.Ordinal),
-                    MessageRetentionPeriod = TimeSpan.FromDays(14),
-                });
+                    FifoQueue = QueueLimits.IsFifoName(config.DeadLetterQueue),
+                    MessageRetentionPeriod = QueueLimits.MaxRetention,
+                }));
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The queue's definition once the engine's own rules (<see cref="QueueLimits"/>) accept it; a refusal is reported
+    /// under the configuration key of the setting at fault, so the host states no limit of its own.
+    /// </summary>
+    private static QueueDefinition Checked(string key, QueueDefinition definition)
+    {
+        try
+        {
+            definition.Validate();
+            return definition;
+        }
+        catch (ArgumentException e)
+        {
+            var setting = e.ParamName switch
+            {
+                nameof(QueueDefinition.VisibilityTimeout) => ":VisibilityTimeoutSeconds",
+                nameof(QueueDefinition.DeliveryDelay) => ":DelaySeconds",
+                nameof(QueueDefinition.MessageRetentionPeriod) => ":MessageRetentionPeriodSeconds",
+                nameof(QueueDefinition.MaximumMessageSize) => ":MaximumMessageSize",
+                nameof(QueueDefinition.ContentBasedDeduplication) => ":ContentBasedDeduplication",
+                "RedrivePolicy.DeadLetterQueue" => ":DeadLetterQueue",
+                "RedrivePolicy.MaxReceiveCount" => ":MaxReceiveCount",
+                _ => "",
+            };
+            throw ConfigurationException.FromLibrary(key + setting, e);
+        }
     }
 
     private static List<ResolvedRoute> ResolveRoutes(SpillwayOptions options)
@@ -119,7 +131,7 @@ internal static partial class ConfigurationResolver
                 throw new ConfigurationException(key + ":QueueName", $"queue '{route.QueueName}' is not defined under {Root}:Queues");
             }
 
-            if (route.QueueName.EndsWith(".fifo", StringComparison.Ordinal))
+            if (QueueLimits.IsFifoName(route.QueueName))
             {
                 // A FIFO send needs a message group id, and routes do not yet say which field carries it.
                 throw new ConfigurationException(key + ":QueueName", "HTTP routes into FIFO queues are not supported yet");
@@ -368,14 +380,6 @@ internal static partial class ConfigurationResolver
         }
     }
 
-    private static void ValidateQueueName(string key, string name)
-    {
-        if (!QueueNamePattern().IsMatch(name))
-        {
-            throw new ConfigurationException(key, $"queue names are 1-80 letters, digits, '-' or '_' (got '{name}')");
-        }
-    }
-
     private static void ValidateEngine(EngineConfig engine)
     {
         if (!(engine.CompactionThreshold is >= 0 and <= 0.9))
@@ -396,9 +400,6 @@ internal static partial class ConfigurationResolver
             throw new ConfigurationException(key, $"must be between {min} and {max} (got {value})");
         }
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,80}(\\.fifo)?$")]
-    private static partial Regex QueueNamePattern();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex IdentifierPattern();

@@ -62,7 +62,9 @@ internal static class DefaultConfiguration
     /// <summary>The dead-letter queue a queue gets by default: "name-dlq", or "name-dlq.fifo" for a FIFO queue, whose
     /// dead-letter queue must be FIFO too.</summary>
     public static string DeadLetterQueueOf(string queue) =>
-        queue.EndsWith(".fifo", StringComparison.Ordinal) ? queue[..^".fifo".Length] + "-dlq.fifo" : queue + "-dlq";
+        Messaging.QueueLimits.IsFifoName(queue)
+            ? queue[..^Messaging.QueueLimits.FifoSuffix.Length] + "-dlq" + Messaging.QueueLimits.FifoSuffix
+            : queue + "-dlq";
 
     /// <summary>A route's queue: its QueueName, or the route's own name when left out.</summary>
     public static string QueueOf(string routeName, IngestRouteOptions route) =>

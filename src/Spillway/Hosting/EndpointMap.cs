@@ -26,6 +26,7 @@ internal static class EndpointMap
                 ConfiguredQueues = ConfiguredQueues(configuration),
                 StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
                 RefusalReason = sqsRefusal,
+                BodyRules = queue => configuration.BodyRules.GetValueOrDefault(queue),
             });
         }
 

@@ -17,6 +17,9 @@ internal sealed record ResolvedConfiguration(
 
     public ServerRole Role { get; init; } = ServerRole.All;
 
+    /// <summary>Each queue's body rule, by queue: what any path into it (the SQS API too) must refuse.</summary>
+    public IReadOnlyDictionary<string, IMessageBodyRule> BodyRules { get; init; } = new Dictionary<string, IMessageBodyRule>();
+
     /// <summary>The embedded engine's storage settings, validated.</summary>
     public EngineConfig Engine { get; init; } = new();
 }
