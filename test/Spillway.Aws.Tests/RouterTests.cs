@@ -4,13 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Spillway.Aws.Signing;
+using Spillway.TestKit;
 
 namespace Spillway.Aws.Tests;
 
@@ -50,17 +46,16 @@ public sealed class RouterTests : IAsyncLifetime
         Errors = AwsServiceErrors.Json,
     };
 
-    private WebApplication app = null!;
+    private TestWebHost host = null!;
     private HttpClient client = null!;
 
-    public async Task InitializeAsync() =>
-        (app, client) = await StartAsync(new EchoService(Alpha, claimsTwoSegments: true), new EchoService(Beta), new EchoService(Gamma));
-
-    public async Task DisposeAsync()
+    public async Task InitializeAsync()
     {
-        client.Dispose();
-        await app.DisposeAsync();
+        host = await StartAsync(new EchoService(Alpha, claimsTwoSegments: true), new EchoService(Beta), new EchoService(Gamma));
+        client = host.Client;
     }
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task A_json_target_goes_to_the_service_with_its_prefix_and_is_answered_in_its_json_version()
@@ -189,14 +184,12 @@ public sealed class RouterTests : IAsyncLifetime
     public async Task Signatures_are_required_when_a_service_has_credentials_and_answered_in_its_codes()
     {
         var credentials = SigningCredentials.Create([KeyValuePair.Create("KEY", "secret")]);
-        var (signedApp, signedClient) = await StartAsync(
+        await using (var signed = await StartAsync(
             new EchoService(Alpha with { Credentials = credentials }),
             new EchoService(Gamma with { Credentials = credentials }),
-            new EchoService(Beta with { RefusalReason = "not here" }));
-        await using (signedApp)
-        using (signedClient)
+            new EchoService(Beta with { RefusalReason = "not here" })))
         {
-            client = signedClient;
+            client = signed.Client;
             var query = await QueryAsync("/", "Action=Echo&Version=2020-01-01");
             Assert.Equal((HttpStatusCode.Forbidden, "MissingAuthenticationToken"), (query.Status, query.Value("Code")));
 
@@ -211,11 +204,9 @@ public sealed class RouterTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_query_service_a_query_request_gets_the_query_protocols_error()
     {
-        var (jsonOnly, jsonClient) = await StartAsync(new EchoService(Gamma));
-        await using (jsonOnly)
-        using (jsonClient)
+        await using (var jsonOnly = await StartAsync(new EchoService(Gamma)))
         {
-            client = jsonClient;
+            client = jsonOnly.Client;
             var answer = await QueryAsync("/", "Action=Echo");
 
             Assert.Equal((HttpStatusCode.BadRequest, "InvalidAction"), (answer.Status, answer.Value("Code")));
@@ -234,21 +225,13 @@ public sealed class RouterTests : IAsyncLifetime
         Assert.Throws<InvalidOperationException>(() => host.MapAwsService(new EchoService(Gamma with { TargetPrefix = "Alpha.Sub." })));
     }
 
-    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(params AwsService[] services)
+    private static Task<TestWebHost> StartAsync(params AwsService[] services) => TestWebHost.StartAsync(app =>
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var started = builder.Build();
         foreach (var service in services)
         {
-            started.MapAwsService(service);
+            app.MapAwsService(service);
         }
-
-        await started.StartAsync();
-        var address = started.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return (started, new HttpClient { BaseAddress = new Uri(address) });
-    }
+    });
 
     private async Task<Answer> JsonAsync(string target, string body, string contentType = "application/x-amz-json-1.0") =>
         await SendAsync(target, Encoding.UTF8.GetBytes(body), contentType);

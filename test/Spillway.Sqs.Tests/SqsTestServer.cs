@@ -2,12 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Spillway.Messaging;
 using Spillway.TestKit;
 
@@ -26,7 +20,7 @@ internal sealed class SqsTestServer : IAsyncDisposable
     private readonly Func<SqsApiSettings, SqsApiSettings> settings;
     private readonly long minimumFreeDiskBytes;
     private double? fifoSendRateLimit;
-    private WebApplication app = null!;
+    private TestWebHost host = null!;
 
     private SqsTestServer(string directory, SqsOptions options, Func<SqsApiSettings, SqsApiSettings> settings, long minimumFreeDiskBytes)
     {
@@ -40,9 +34,9 @@ internal sealed class SqsTestServer : IAsyncDisposable
 
     public QueueEngine Engine { get; private set; } = null!;
 
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client => host.Client;
 
-    public string BaseUrl => Client.BaseAddress!.ToString().TrimEnd('/');
+    public string BaseUrl => host.BaseUrl;
 
     /// <param name="options">The API's options; the defaults when null.</param>
     /// <param name="settings">Changes the settings the fixture makes (state directory, manual clock).</param>
@@ -120,25 +114,16 @@ internal sealed class SqsTestServer : IAsyncDisposable
             MinimumFreeDiskBytes = minimumFreeDiskBytes,
             FifoSendRateLimit = fifoSendRateLimit,
         });
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        app = builder.Build();
-        app.MapSqsApi(Engine, options, settings(new SqsApiSettings
+        host = await TestWebHost.StartAsync(app => app.MapSqsApi(Engine, options, settings(new SqsApiSettings
         {
             StateDirectory = Path.Combine(directory, "sqs"),
             TimeProvider = Clock,
-        }));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        })));
     }
 
     private async Task CloseAsync()
     {
-        Client.Dispose();
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await host.DisposeAsync();
         await Engine.DisposeAsync();
     }
 }
