@@ -91,31 +91,7 @@ public static class IngestEndpointRouteBuilderExtensions
         endpoints.MapGet(path, handler).WithDisplayName("Spillway health");
     }
 
-    private static IngestRouteOptions Snapshot(IngestRouteOptions route)
-    {
-        var fields = new Dictionary<string, FieldSchema>(StringComparer.Ordinal);
-        foreach (var (name, field) in route.Fields)
-        {
-            fields[name] = new FieldSchema
-            {
-                Type = field.Type,
-                Required = field.Required,
-                MaxLength = field.MaxLength,
-                Format = field.Format,
-            };
-        }
-
-        return new IngestRouteOptions
-        {
-            Name = route.Name,
-            Path = route.Path,
-            QueueName = route.QueueName,
-            MaxBodyBytes = route.MaxBodyBytes,
-            MaxRecordsPerRequest = route.MaxRecordsPerRequest,
-            MaxBacklog = route.MaxBacklog,
-            AllowUnknownFields = route.AllowUnknownFields,
-            Fields = fields,
-            SinkRule = route.SinkRule,
-        };
-    }
+    // A copy down to each field's schema: what the caller changes later has no effect on the mapped route.
+    private static IngestRouteOptions Snapshot(IngestRouteOptions route) =>
+        route with { Fields = route.Fields.ToDictionary(f => f.Key, f => f.Value with { }, StringComparer.Ordinal) };
 }

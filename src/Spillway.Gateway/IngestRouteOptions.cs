@@ -26,7 +26,7 @@ namespace Spillway.Gateway;
 /// The gateway takes a snapshot of the options when the routes are mapped; later changes have no effect.
 /// Call <see cref="Validate(string)"/> (the gateway does) to reject a bad configuration with a message naming the key.
 /// </summary>
-public sealed class IngestRouteOptions
+public sealed record IngestRouteOptions
 {
     /// <summary>Largest <see cref="MaxBodyBytes"/> accepted: 16 MiB, well inside what one atomic write of the queue
     /// engine takes (a batch is one log record), and far more than a sign-up form or a device report needs.</summary>
@@ -167,7 +167,7 @@ public sealed class IngestRouteOptions
 }
 
 /// <summary>What one declared field of a record must look like.</summary>
-public sealed class FieldSchema
+public sealed record FieldSchema
 {
     /// <summary>
     /// The JSON type of the value: <c>string</c>, <c>integer</c> (a number without fraction or exponent that fits a

@@ -49,22 +49,7 @@ public static class SqlSinkFactory
         ArgumentNullException.ThrowIfNull(options.Sink, nameof(options.Sink));
         RequireConnections(options.MaxConnections);
         var sink = options.Sink;
-        var (url, dialect) = CreateDialect(new SqlSinkOptions
-        {
-            Name = sink.Name,
-            DatabaseUrl = sink.DatabaseUrl,
-            Table = sink.Table,
-            IdColumn = sink.IdColumn,
-            CreatedAtColumn = sink.CreatedAtColumn,
-            Columns = sink.Columns,
-            CreateTable = false,
-            MaxConnections = options.MaxConnections,
-            BorrowTimeout = sink.BorrowTimeout,
-            ConnectTimeout = sink.ConnectTimeout,
-            CommandTimeout = sink.CommandTimeout,
-            DataDirectory = sink.DataDirectory,
-            TimeProvider = sink.TimeProvider,
-        });
+        var (url, dialect) = CreateDialect(sink with { CreateTable = false, MaxConnections = options.MaxConnections });
         try
         {
             return new SqlTableReader(options, url, dialect);

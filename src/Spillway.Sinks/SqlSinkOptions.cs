@@ -1,7 +1,7 @@
 namespace Spillway.Sinks;
 
-/// <summary>Settings of one SQL sink.</summary>
-public sealed class SqlSinkOptions
+/// <summary>Settings of one SQL sink; a copy with one setting changed is made with <c>with</c>.</summary>
+public sealed record SqlSinkOptions
 {
     /// <summary>The sink's name. Required.</summary>
     public required string Name { get; init; }
@@ -61,6 +61,9 @@ public sealed class SqlSinkOptions
 
     /// <summary>Clock for the borrow timeout. Defaults to <see cref="TimeProvider.System"/>; tests inject their own.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The sink's name and table; never the database URL, which may hold a password.</summary>
+    public override string ToString() => $"SqlSinkOptions {{ Name = {Name}, Table = {Table}, MaxConnections = {MaxConnections} }}";
 
     /// <summary>The embedded default database: <c>sqlite:///&lt;dataDirectory&gt;/spillway.db</c>.</summary>
     public static string DefaultDatabaseUrl(string dataDirectory)
