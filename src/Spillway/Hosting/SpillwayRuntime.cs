@@ -65,6 +65,7 @@ internal sealed class SpillwayRuntime : IAsyncDisposable
                 DataDirectory = Path.Combine(configuration.DataDirectory, "queues"),
                 CompactionThreshold = configuration.Engine.CompactionThreshold,
                 FifoSendRateLimit = configuration.Engine.FifoSendRateLimit,
+                MinimumFreeDiskBytes = configuration.Engine.MinimumFreeDiskMegabytes * 1024L * 1024,
             },
             cancellationToken)
             .ConfigureAwait(false);
