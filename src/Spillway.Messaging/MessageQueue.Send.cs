@@ -281,6 +281,7 @@ public sealed partial class MessageQueue
         {
             cache.Add(send.Position, send.Payload, send.Count, messagesAhead);
         }
+
         if (send.Key is not null && keys.TryGetValue(send.Key, out var entry) && entry.Pending == send.Durable)
         {
             entry.Pending = null;

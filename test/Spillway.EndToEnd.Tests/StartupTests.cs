@@ -105,7 +105,8 @@ public sealed class StartupTests : IDisposable
     {
         // The largest reserve allowed, 1 TiB, is more than this disk has free: every record is refused, and said why.
         const long reserveMegabytes = 1024 * 1024;
-        Assert.True(new DriveInfo(work.FullName).AvailableFreeSpace < reserveMegabytes * 1024 * 1024, "this test needs a disk with less than 1 TiB free");
+        const long reserveBytes = reserveMegabytes * 1024 * 1024;
+        Assert.True(new DriveInfo(work.FullName).AvailableFreeSpace < reserveBytes, "this test needs a disk with less than 1 TiB free");
         await using var server = await SpillwayProcess.StartAsync(
             Path.Combine(work.FullName, "data"), [$"--Spillway:Engine:MinimumFreeDiskMegabytes={reserveMegabytes}"]);
 
@@ -116,7 +117,7 @@ public sealed class StartupTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
-        Assert.Contains($"{reserveMegabytes * 1024 * 1024} required", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains($"{reserveBytes} required", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,7 +41,8 @@ public static class QueueBenchmarkReport
                 TargetRatio));
             output.WriteLine(string.Format(
                 culture,
-                "with {0:N0} waiting: resident memory {1:N0} MB, {2:N0} MB after reopen (target <= {3} MB); reopen {4:F2} s (target <= {5} s)",
+                "with {0:N0} waiting: resident memory {1:N0} MB, {2:N0} MB after reopen (target <= {3} MB); "
+                + "reopen {4:F2} s (target <= {5} s)",
                 figures.Backlog,
                 residentMegabytes,
                 reopenedMegabytes,
