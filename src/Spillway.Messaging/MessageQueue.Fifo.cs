@@ -219,7 +219,6 @@ public sealed partial class MessageQueue
         {
             var state = fifo!;
             var now = Now();
-            lastReceiveMs = now;
             nextDue = PromoteDue(now);
             ExpireDue(now, ref expired);
             CompactVisibleRing();

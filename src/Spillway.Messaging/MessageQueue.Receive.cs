@@ -206,7 +206,6 @@ public sealed partial class MessageQueue
         lock (gate)
         {
             var now = Now();
-            lastReceiveMs = now;
             nextDue = PromoteDue(now);
             ExpireDue(now, ref expired);
             var take = (int)Math.Min(max, visibleCount);

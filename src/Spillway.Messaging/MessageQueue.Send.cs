@@ -242,13 +242,6 @@ public sealed partial class MessageQueue
         }
     }
 
-    /// <summary>
-    /// Under the lock: whether a consumer is there to read what is published now from the body cache: one waits in a
-    /// long poll, or one received within <see cref="ConsumerIdleMs"/>. With none (its worker disabled, or paused by a
-    /// database outage) a cached payload would only hold memory until the backlog it joins is drained.
-    /// </summary>
-    private bool HasConsumer(long now) => arrival is not null || now - lastReceiveMs < ConsumerIdleMs;
-
     /// <summary>Under the lock: one durable send's messages become visible or delayed.</summary>
     private void Publish(in Appended send, long now)
     {
@@ -277,11 +270,7 @@ public sealed partial class MessageQueue
             }
         }
 
-        if (HasConsumer(now))
-        {
-            cache.Add(send.Position, send.Payload, send.Count, messagesAhead);
-        }
-
+        cache.Add(send.Position, send.Payload, send.Count, messagesAhead);
         if (send.Key is not null && keys.TryGetValue(send.Key, out var entry) && entry.Pending == send.Durable)
         {
             entry.Pending = null;

@@ -9,9 +9,6 @@ namespace Spillway.Messaging;
 /// </summary>
 public sealed partial class MessageQueue
 {
-    /// <summary>A queue nobody has received from for this long has no consumer keeping up: its sends are not cached.</summary>
-    private const long ConsumerIdleMs = 5000;
-
     private static readonly long KeyLifetimeMs = (long)TimeSpan.FromHours(24).TotalMilliseconds;
 
     private readonly QueueEngine engine;
@@ -38,7 +35,6 @@ public sealed partial class MessageQueue
     private long delayedCount;
     private long keyFloor = long.MaxValue;
     private long releasedBefore;
-    private long lastReceiveMs = long.MinValue / 2;
     private TaskCompletionSource? arrival;
     private SegmentLog? log;
 
@@ -67,30 +63,6 @@ public sealed partial class MessageQueue
     public SegmentLogMetrics StorageMetrics => Log.Metrics;
 
     internal SegmentLog Log => log!;
-
-    /// <summary>Record payloads in the body cache. For tests.</summary>
-    internal int CachedPayloads
-    {
-        get
-        {
-            lock (gate)
-            {
-                return cache.Count;
-            }
-        }
-    }
-
-    /// <summary>Whether a receive is waiting in a long poll. For tests.</summary>
-    internal bool HasWaitingReceiver
-    {
-        get
-        {
-            lock (gate)
-            {
-                return arrival is not null;
-            }
-        }
-    }
 
     /// <summary>Runs of consecutive sequence numbers in the visible FIFO. For tests.</summary>
     internal int VisibleRuns

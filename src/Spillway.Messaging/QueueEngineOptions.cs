@@ -51,8 +51,7 @@ public sealed class QueueEngineOptions
     }
 
     /// <summary>
-    /// Bytes of recent message bodies each queue keeps in memory while it has a consumer (one waiting in a long poll or
-    /// one that received in the last 5 s); other bodies are read back from the segment files.
+    /// Bytes of recent message bodies each queue keeps in memory; older bodies are read back from the segment files.
     /// 0–16 GiB; defaults to 32 MiB, which covers a consumer that keeps up while bounding memory under a large backlog.
     /// </summary>
     public long BodyCacheBytes

@@ -4,22 +4,18 @@ namespace Spillway.Storage.Tests;
 
 /// <summary>
 /// The real file device with faults a test can switch on: a write torn after N bytes, failing fsyncs, a full disk,
-/// and an fsync that blocks until released (to line up concurrent appends). Counts reads, writes and fsyncs.
+/// and an fsync that blocks until released (to line up concurrent appends). Counts writes and fsyncs.
 /// </summary>
 public sealed class FaultInjectingDevice : ForwardingStorageDevice
 {
     private int fileSyncs;
     private int writes;
-    private int segmentReads;
     private int segmentDeletes;
 
     /// <summary>fsyncs of files (directory fsyncs are not counted).</summary>
     public int FileSyncs => Volatile.Read(ref fileSyncs);
 
     public int Writes => Volatile.Read(ref writes);
-
-    /// <summary>Reads of segment files (what a receive does for a body not in the cache; recovery's scan counts too).</summary>
-    public int SegmentReads => Volatile.Read(ref segmentReads);
 
     /// <summary>When set, every file fsync throws (as Linux reports EIO after a failed write-back).</summary>
     public volatile bool FailSyncs;
@@ -105,16 +101,6 @@ public sealed class FaultInjectingDevice : ForwardingStorageDevice
             }
 
             Inner.Write(offset, data);
-        }
-
-        public override int Read(long offset, Span<byte> destination)
-        {
-            if (isSegment)
-            {
-                Interlocked.Increment(ref device.segmentReads);
-            }
-
-            return Inner.Read(offset, destination);
         }
 
         public override void Sync()

@@ -42,7 +42,7 @@ public abstract class ForwardingStorageFile(IStorageFile inner) : IStorageFile
 
     public virtual void Write(long offset, ReadOnlySpan<byte> data) => Inner.Write(offset, data);
 
-    public virtual int Read(long offset, Span<byte> destination) => Inner.Read(offset, destination);
+    public int Read(long offset, Span<byte> destination) => Inner.Read(offset, destination);
 
     public virtual void Sync() => Inner.Sync();
 

@@ -5,11 +5,10 @@ namespace Spillway.Messaging.Internal;
 
 /// <summary>
 /// The payloads of recent send records that still have a message waiting to be received, up to a byte budget, so
-/// consumers that keep up never touch the disk; older payloads are read back from the log. The queue adds a payload
-/// only while it has a consumer: with none, the payload would only hold memory until the backlog it joins is drained.
-/// A payload leaves as soon as every message in it has been received once (a redelivery after a visibility timeout
-/// reads the log), so under a steady flow payloads die young instead of living on in the older GC generations. Not
-/// thread-safe: used under the queue's lock.
+/// consumers that keep up never touch the disk; older payloads are read back from the log. A payload leaves as soon as
+/// every message in it has been received once (a redelivery after a visibility timeout reads the log), so under a
+/// steady flow payloads die young instead of living on in the older GC generations. Not thread-safe: used under the
+/// queue's lock.
 /// </summary>
 internal sealed class BodyCache(long budgetBytes)
 {

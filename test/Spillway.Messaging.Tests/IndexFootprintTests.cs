@@ -5,10 +5,9 @@ namespace Spillway.Messaging.Tests;
 
 /// <summary>
 /// What a waiting message costs in memory: a 40-byte slot and, while it waits in send order, a share of one run of
-/// the visible FIFO; its body stays on disk unless a consumer is there to read it soon. A backlog of a million must fit
-/// in the memory budget of a small machine.
+/// the visible FIFO. A backlog of a million must fit in the memory budget of a small machine.
 /// </summary>
-public sealed class BacklogMemoryTests : EngineTestBase
+public sealed class IndexFootprintTests : EngineTestBase
 {
     [Fact]
     public void A_message_slot_takes_40_bytes() => Assert.Equal(40, Unsafe.SizeOf<MessageSlot>());
@@ -111,35 +110,5 @@ public sealed class BacklogMemoryTests : EngineTestBase
         Assert.Equal(1, queue.GetCounts().Visible);
         Assert.Single(await Receive(queue, max: 10));
         Assert.Empty(await Receive(queue, max: 10));
-    }
-
-    [Fact]
-    public async Task Bodies_are_cached_only_while_the_queue_has_a_consumer()
-    {
-        var queue = await Engine.CreateQueueAsync(new QueueDefinition { Name = "unread" });
-        await Send(queue, "nobody has received yet");
-        Assert.Equal(0, queue.CachedPayloads);
-
-        Assert.Single(await Receive(queue));
-        await Send(queue, "a consumer received just now");
-        Assert.Equal(1, queue.CachedPayloads);
-        var reads = Device.SegmentReads;
-        Assert.Equal(["a consumer received just now"], (await Receive(queue)).Select(Text));
-        Assert.Equal(reads, Device.SegmentReads); // from the cache
-
-        Clock.Advance(TimeSpan.FromSeconds(6));
-        await Send(queue, "the consumer went away");
-        Assert.Equal(0, queue.CachedPayloads);
-        Assert.Equal(["the consumer went away"], (await Receive(queue)).Select(Text));
-        Assert.True(Device.SegmentReads > reads, "the body was not read back from the log");
-
-        // A long poll that waits is a consumer however long ago it began.
-        Clock.Advance(TimeSpan.FromSeconds(6));
-        var longPoll = queue.ReceiveAsync(new ReceiveOptions { MaxMessages = 10, WaitTime = TimeSpan.FromSeconds(20) }).AsTask();
-        await WaitFor(() => queue.HasWaitingReceiver, "the long poll did not start waiting");
-        reads = Device.SegmentReads;
-        await Send(queue, "a long poll waits for it");
-        Assert.Equal(["a long poll waits for it"], (await longPoll).Select(Text));
-        Assert.Equal(reads, Device.SegmentReads);
     }
 }
