@@ -268,11 +268,11 @@ public sealed partial class MessageQueue
             if (picks.Count > 0)
             {
                 var received = new (long, int)[picks.Count];
-                var attempt = new (long, int, int)[picks.Count];
+                var attempt = new (long, int, long)[picks.Count];
                 for (var i = 0; i < picks.Count; i++)
                 {
                     received[i] = (picks[i].Seq, picks[i].Slot.ReceiveCount);
-                    attempt[i] = (picks[i].Seq, picks[i].Slot.ReceiveCount, picks[i].Slot.TimerVersion);
+                    attempt[i] = (picks[i].Seq, picks[i].Slot.ReceiveCount, picks[i].Slot.DueAtMs);
                 }
 
                 _ = Log.Append(RecordType.Received, RecordCodec.EncodeReceived(now, received));
@@ -332,10 +332,10 @@ public sealed partial class MessageQueue
                 return null;
             }
 
-            foreach (var (seq, receiveCount, timerVersion) in attempt.Messages)
+            foreach (var (seq, receiveCount, dueAtMs) in attempt.Messages)
             {
                 if (!table.Contains(seq) || table[seq].State != SlotState.InFlight
-                    || table[seq].ReceiveCount != receiveCount || table[seq].TimerVersion != timerVersion)
+                    || table[seq].ReceiveCount != receiveCount || table[seq].DueAtMs != dueAtMs)
                 {
                     fifo.ForgetAttempt(attemptId);
                     return null;
@@ -348,7 +348,7 @@ public sealed partial class MessageQueue
                 var seq = attempt.Messages[i].Seq;
                 ref var slot = ref table[seq];
                 ArmTimer(seq, ref slot, now + visibilityMs);
-                attempt.Messages[i].TimerVersion = slot.TimerVersion;
+                attempt.Messages[i].DueAtMs = slot.DueAtMs;
                 picks[i] = new Pick(seq, slot, cache.Get(slot.Position));
             }
 

@@ -181,7 +181,6 @@ public sealed partial class MessageQueue
 
             if (visibilityTimeout == TimeSpan.Zero)
             {
-                slot.TimerVersion++;
                 MakeVisible(seq, ref slot);
                 SignalArrival();
             }

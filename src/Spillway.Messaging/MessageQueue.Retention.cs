@@ -78,6 +78,18 @@ public sealed partial class MessageQueue
         }
     }
 
+    /// <summary>Messages retention finds through the expiry heap rather than the walk from the head. For tests.</summary>
+    internal int ExpiryTrackedCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return expiryHeap.Count;
+            }
+        }
+    }
+
     /// <summary>Under the lock: the sent time of the oldest live message the expiry heap holds; long.MaxValue when none.</summary>
     private long OldestMovedInSentMs()
     {
@@ -111,7 +123,9 @@ public sealed partial class MessageQueue
     /// <summary>Recovery, in sequence order over live messages: one older than a message before it goes to the heap.</summary>
     private void TrackExpiryAtRecovery(long seq, ref MessageSlot slot, ref long newestSentMs)
     {
-        if (slot.SentAtMs < newestSentMs - SentOrderToleranceMs)
+        // Added on the left: newestSentMs starts at long.MinValue, which a subtraction would wrap to a huge value, sending
+        // every message to the heap.
+        if (slot.SentAtMs + SentOrderToleranceMs < newestSentMs)
         {
             slot.Flags |= SlotFlags.ExpiryTracked;
             expiryHeap.Enqueue(seq, slot.SentAtMs);

@@ -15,7 +15,7 @@ public sealed partial class MessageQueue
     private readonly TimeProvider time;
     private readonly Lock gate = new();
     private readonly SlotTable table = new();
-    private readonly Ring<long> visible = new();
+    private readonly SeqRuns visible = new();
     private readonly Queue<Appended> appended = new(); // sends handed to the log, not yet durable, in log order
     private readonly Ring<TimerEntry> timerFifo = new();
     private readonly PriorityQueue<TimerEntry, long> timerHeap = new();
@@ -63,6 +63,18 @@ public sealed partial class MessageQueue
     public SegmentLogMetrics StorageMetrics => Log.Metrics;
 
     internal SegmentLog Log => log!;
+
+    /// <summary>Runs of consecutive sequence numbers in the visible FIFO. For tests.</summary>
+    internal int VisibleRuns
+    {
+        get
+        {
+            lock (gate)
+            {
+                return visible.Runs;
+            }
+        }
+    }
 
     internal string Directory { get; }
 
@@ -297,8 +309,7 @@ public sealed partial class MessageQueue
     private void ArmTimer(long seq, ref MessageSlot slot, long dueMs)
     {
         slot.DueAtMs = dueMs;
-        slot.TimerVersion++;
-        var entry = new TimerEntry(seq, slot.TimerVersion);
+        var entry = new TimerEntry(seq, dueMs);
         if (timerFifo.Count == 0 || dueMs >= lastFifoDue)
         {
             timerFifo.Enqueue(entry);
@@ -316,13 +327,13 @@ public sealed partial class MessageQueue
         while (timerFifo.Count > 0)
         {
             var entry = timerFifo.Peek();
-            if (!IsArmed(entry, out var due))
+            if (!IsArmed(entry))
             {
                 timerFifo.Dequeue();
                 continue;
             }
 
-            if (due > now)
+            if (entry.DueMs > now)
             {
                 break;
             }
@@ -334,7 +345,7 @@ public sealed partial class MessageQueue
         while (timerHeap.TryPeek(out var entry, out var due) && due <= now)
         {
             timerHeap.Dequeue();
-            if (IsArmed(entry, out _))
+            if (IsArmed(entry))
             {
                 MakeVisible(entry.Seq, ref table[entry.Seq]);
             }
@@ -343,7 +354,7 @@ public sealed partial class MessageQueue
         var next = long.MaxValue;
         if (timerFifo.Count > 0)
         {
-            next = table[timerFifo.Peek().Seq].DueAtMs;
+            next = timerFifo.Peek().DueMs;
         }
 
         if (timerHeap.TryPeek(out _, out var heapDue))
@@ -354,17 +365,19 @@ public sealed partial class MessageQueue
         return next;
     }
 
-    private bool IsArmed(TimerEntry entry, out long due)
+    /// <summary>
+    /// Whether the timer entry is the message's current timer: re-arming sets a new due time, so an entry whose time is
+    /// not the slot's is stale. Two entries with the same time promote the message once (the second finds it visible).
+    /// </summary>
+    private bool IsArmed(TimerEntry entry)
     {
-        due = 0;
         if (!table.Contains(entry.Seq))
         {
             return false;
         }
 
         ref var slot = ref table[entry.Seq];
-        due = slot.DueAtMs;
-        return slot.TimerVersion == entry.Version && slot.State is SlotState.InFlight or SlotState.Delayed;
+        return slot.DueAtMs == entry.DueMs && slot.State is SlotState.InFlight or SlotState.Delayed;
     }
 
     private void SignalArrival()
@@ -376,7 +389,7 @@ public sealed partial class MessageQueue
         }
     }
 
-    private readonly record struct TimerEntry(long Seq, int Version);
+    private readonly record struct TimerEntry(long Seq, long DueMs);
 
     /// <summary>An idempotency key's answer; <see cref="Pending"/> is set while the first send is not yet durable.</summary>
     private sealed class KeyEntry(SentMessage[] messages, long sentAtMs, long position)

@@ -24,7 +24,10 @@ public sealed class QueueEngineOptions
 
     /// <summary>
     /// Sends are refused (with <see cref="Storage.StorageFullException"/>) when the disk holding the data directory has
-    /// less free space than this. Defaults to 256 MiB, so the process and the operating system keep room to breathe.
+    /// less free space than this, and accepted again once it has more; receives and deletes go on. At least 0; defaults
+    /// to 256 MiB, so the process and the operating system keep room to breathe. Free space is checked at most every
+    /// 250 ms on the send path, so the reserve should cover what arrives in that time: a write that finds the disk
+    /// full stops the log (fail-stop) instead of being refused.
     /// </summary>
     public long MinimumFreeDiskBytes
     {

@@ -24,6 +24,7 @@ public sealed class StartupTests : IDisposable
     [Theory]
     [InlineData("--Spillway:Engine:CompactionThreshold=0.95", "Spillway:Engine:CompactionThreshold")]
     [InlineData("--Spillway:Engine:FifoSendRateLimit=0", "Spillway:Engine:FifoSendRateLimit")]
+    [InlineData("--Spillway:Engine:MinimumFreeDiskMegabytes=8", "Spillway:Engine:MinimumFreeDiskMegabytes")]
     [InlineData("--Spillway:Exports:MaxRowsPerSecond=-1", "Spillway:Exports:MaxRowsPerSecond")]
     [InlineData("--Spillway:Exports:BusyMaxRowsPerSecond=100000001", "Spillway:Exports:BusyMaxRowsPerSecond")]
     [InlineData("--Spillway:Exports:IngestBusyMessagesPerSecond=0", "Spillway:Exports:IngestBusyMessagesPerSecond")]
@@ -97,6 +98,26 @@ public sealed class StartupTests : IDisposable
         ]);
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Spillway:Routes:submit:QueueName", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_configured_free_disk_reserve_decides_when_ingest_is_refused()
+    {
+        // The largest reserve allowed, 1 TiB, is more than this disk has free: every record is refused, and said why.
+        const long reserveMegabytes = 1024 * 1024;
+        const long reserveBytes = reserveMegabytes * 1024 * 1024;
+        Assert.True(new DriveInfo(work.FullName).AvailableFreeSpace < reserveBytes, "this test needs a disk with less than 1 TiB free");
+        await using var server = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "data"), [$"--Spillway:Engine:MinimumFreeDiskMegabytes={reserveMegabytes}"]);
+
+        using var content = new StringContent("""{"name": "a", "email": "a@example.com"}""", System.Text.Encoding.UTF8, "application/json");
+        using var refused = await server.Client.PostAsync(new Uri("/submit", UriKind.Relative), content);
+        using var readiness = await server.Client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
+        Assert.Contains($"{reserveBytes} required", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

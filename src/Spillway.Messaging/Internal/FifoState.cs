@@ -148,11 +148,14 @@ internal sealed class FifoState
         public Task? Pending { get; set; }
     }
 
-    /// <summary>The messages one receive attempt returned: sequence number, receive count and timer version of each.</summary>
-    internal sealed class ReceiveAttempt(long createdMs, (long Seq, int ReceiveCount, int TimerVersion)[] messages)
+    /// <summary>
+    /// The messages one receive attempt returned: sequence number, receive count and due time of each (a visibility
+    /// change sets a new due time, which ends the replay).
+    /// </summary>
+    internal sealed class ReceiveAttempt(long createdMs, (long Seq, int ReceiveCount, long DueAtMs)[] messages)
     {
         public long CreatedMs { get; } = createdMs;
 
-        public (long Seq, int ReceiveCount, int TimerVersion)[] Messages { get; } = messages;
+        public (long Seq, int ReceiveCount, long DueAtMs)[] Messages { get; } = messages;
     }
 }

@@ -1,6 +1,9 @@
 namespace Spillway.Messaging.Internal;
 
-/// <summary>A growable circular FIFO of unmanaged values (Queue&lt;T&gt; without version checks, with peeking by ref).</summary>
+/// <summary>
+/// A growable circular FIFO of unmanaged values (Queue&lt;T&gt; without version checks), whose first and last items can
+/// be changed in place.
+/// </summary>
 internal sealed class Ring<T>
     where T : unmanaged
 {
@@ -25,7 +28,9 @@ internal sealed class Ring<T>
         Count++;
     }
 
-    public ref readonly T Peek() => ref items[head];
+    public ref T Peek() => ref items[head];
+
+    public ref T PeekLast() => ref items[(head + Count - 1) % items.Length];
 
     public T Dequeue()
     {

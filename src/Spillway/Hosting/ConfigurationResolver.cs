@@ -391,6 +391,8 @@ internal static partial class ConfigurationResolver
         {
             throw new ConfigurationException($"{Root}:Engine:FifoSendRateLimit", $"must be between 1 and 10000000 (got {rate})");
         }
+
+        Range($"{Root}:Engine:MinimumFreeDiskMegabytes", engine.MinimumFreeDiskMegabytes, 16, 1024 * 1024);
     }
 
     internal static void Range(string key, long value, long min, long max)

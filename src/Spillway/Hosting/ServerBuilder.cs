@@ -39,6 +39,7 @@ internal static class ServerBuilder
                     DataDirectory = Path.Combine(configuration.DataDirectory, "queues"),
                     CompactionThreshold = configuration.Engine.CompactionThreshold,
                     FifoSendRateLimit = configuration.Engine.FifoSendRateLimit,
+                    MinimumFreeDiskBytes = configuration.Engine.MinimumFreeDiskMegabytes * 1024L * 1024,
                     MeterFactory = meterFactory,
                 },
                 cancellationToken).ConfigureAwait(false));

@@ -190,6 +190,14 @@ internal sealed class EngineConfig
     public double CompactionThreshold { get; set; } = 0.25;
 
     /// <summary>
+    /// Free space the data directory's disk keeps: below it, sends are refused (503 with Retry-After, SQS
+    /// ServiceUnavailable) until space returns. 16–1,048,576 MiB; defaults to 256, room for the operating system and the
+    /// process beside the queues. Lower it on a small volume; it must still cover what arrives between two free-space
+    /// checks (a quarter of a second), since a write that finds the disk full stops storage until a restart.
+    /// </summary>
+    public int MinimumFreeDiskMegabytes { get; set; } = 256;
+
+    /// <summary>
     /// FIFO send quota in messages per second, per queue or per message group as each queue's FifoThroughputLimit says;
     /// a send over it is refused (SQS's RequestThrottled). 1–10,000,000; defaults to none.
     /// </summary>
