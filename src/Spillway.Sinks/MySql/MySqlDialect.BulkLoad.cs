@@ -77,6 +77,13 @@ internal sealed partial class MySqlDialect
         }
         catch (Exception e) when (e is not OperationCanceledException && !IsUnavailable(e))
         {
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                // The load failed because the connection went away (its error need not say so): no INSERT can follow on
+                // it, and the batch is retried later like any other outage.
+                throw new IOException("The connection to the database was lost during a bulk load.", e);
+            }
+
             if (e is MySqlException { Number: LocalInfileDisabled or ClientLocalFilesDisabled })
             {
                 Volatile.Write(ref serverRefusesBulkLoad, 1);
