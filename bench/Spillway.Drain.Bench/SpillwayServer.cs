@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json;
+
+using Spillway.Bench.Support;
 
 namespace Spillway.Drain.Bench;
 
@@ -18,66 +19,23 @@ internal sealed class SpillwayServer : IAsyncDisposable
 {
     private const string Queue = "submit";
 
-    private readonly Process process;
+    private readonly ServerChild child;
     private readonly HttpClient http;
 
-    private SpillwayServer(Process process, Uri baseAddress, int clients)
+    private SpillwayServer(ServerChild child, int clients)
     {
-        this.process = process;
+        this.child = child;
         http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false })
         {
-            BaseAddress = baseAddress,
+            BaseAddress = child.BaseAddress,
             Timeout = TimeSpan.FromMinutes(2),
         };
     }
 
-    public static async Task<SpillwayServer> StartAsync(DrainSettings settings, string dll, string dataDirectory)
-    {
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[
-                     dll, "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory,
-                     "--database", settings.DatabaseUrl, "--Logging:LogLevel:Default=Warning",
-                     .. settings.ServerSettings.Select(s => "--" + s)])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("server: " + e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new SpillwayServer(process, new Uri($"http://127.0.0.1:{port}/"), settings.Clients);
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                using var health = await server.http.GetAsync("readyz");
-                if (health.IsSuccessStatusCode)
-                {
-                    return server;
-                }
-            }
-            catch (HttpRequestException) when (i < 600 && !process.HasExited)
-            {
-            }
-
-            if (i >= 600 || process.HasExited)
-            {
-                await server.DisposeAsync();
-                throw new InvalidOperationException("The server did not become ready.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    public static async Task<SpillwayServer> StartAsync(DrainSettings settings, string dll, string dataDirectory) => new(
+        await ServerChild.StartAsync(
+            dll, dataDirectory, ["--database", settings.DatabaseUrl, .. settings.ServerSettings.Select(s => "--" + s)], "readyz"),
+        settings.Clients);
 
     /// <summary>
     /// POSTs every body from <paramref name="clients"/> concurrent clients, then waits until the queue holds nothing
@@ -138,13 +96,7 @@ internal sealed class SpillwayServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await child.DisposeAsync();
     }
 
     // User and system time of the server process, from /proc (0 where there is none): what a drain costs Spillway.
@@ -152,7 +104,7 @@ internal sealed class SpillwayServer : IAsyncDisposable
     {
         try
         {
-            var fields = File.ReadAllText($"/proc/{process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var fields = File.ReadAllText($"/proc/{child.Process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             return ticks / 100.0;
         }
@@ -160,12 +112,5 @@ internal sealed class SpillwayServer : IAsyncDisposable
         {
             return 0;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

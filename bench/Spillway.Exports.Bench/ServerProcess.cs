@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+
+using Spillway.Bench.Support;
 
 namespace Spillway.Exports.Bench;
 
@@ -28,77 +29,30 @@ internal sealed record IngestWindow(long Accepted, double Seconds, long MemoryGr
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process process;
+    private readonly ServerChild child;
     private readonly HttpClient http;
 
-    private ServerProcess(Process process, Uri baseAddress)
+    private ServerProcess(ServerChild child)
     {
-        this.process = process;
-        BaseAddress = baseAddress;
-        http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(1) };
+        this.child = child;
+        http = new HttpClient { BaseAddress = child.BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => child.BaseAddress;
 
     public static async Task<ServerProcess> StartAsync(
-        BenchSettings settings, IEnumerable<string> serverSettings, string dataDirectory, string table)
-    {
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[
-                     settings.SpillwayDll, "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory,
-                     "--Logging:LogLevel:Default=Warning", "--Spillway:Sinks:users:DatabaseUrl=" + settings.DatabaseUrl,
-                     "--Spillway:Sinks:users:Table=" + table])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var set in serverSettings)
-        {
-            start.ArgumentList.Add("--" + set);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("server: " + e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                using var health = await server.http.GetAsync("healthz");
-                if (health.IsSuccessStatusCode)
-                {
-                    return server;
-                }
-            }
-            catch (HttpRequestException) when (i < 600 && !process.HasExited)
-            {
-            }
-
-            if (i >= 600 || process.HasExited)
-            {
-                await server.DisposeAsync();
-                throw new InvalidOperationException("The server did not start.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+        BenchSettings settings, IEnumerable<string> serverSettings, string dataDirectory, string table) => new(
+        await ServerChild.StartAsync(
+            settings.SpillwayDll,
+            dataDirectory,
+            ["--Spillway:Sinks:users:DatabaseUrl=" + settings.DatabaseUrl, "--Spillway:Sinks:users:Table=" + table, .. serverSettings.Select(s => "--" + s)],
+            "healthz"));
 
     /// <summary>Runs one CSV export of users to its end, sampling the server's resident memory every 20 ms.</summary>
     public async Task<ExportRun> ExportAsync()
     {
-        process.Refresh();
-        var baseline = process.WorkingSet64;
+        child.Process.Refresh();
+        var baseline = child.Process.WorkingSet64;
         var peak = baseline;
         using var created = await http.PostAsync(
             "v1/exports", new StringContent("""{"table":"users","format":"csv"}""", Encoding.UTF8, "application/json"));
@@ -117,8 +71,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         for (var tick = 0; deadline.Elapsed < TimeSpan.FromMinutes(10); tick++)
         {
-            process.Refresh();
-            peak = Math.Max(peak, process.WorkingSet64);
+            child.Process.Refresh();
+            peak = Math.Max(peak, child.Process.WorkingSet64);
             if (tick % 5 == 4)
             {
                 using var status = JsonDocument.Parse(await http.GetStringAsync($"v1/exports/{id}"));
@@ -142,16 +96,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Ingest requests the server accepted (messages stored in the submit queue) while <paramref name="during"/> ran.</summary>
     public async Task<IngestWindow> MeasureIngestAsync(Func<Task> during)
     {
-        process.Refresh();
-        var baseline = process.WorkingSet64;
+        child.Process.Refresh();
+        var baseline = child.Process.WorkingSet64;
         var peak = baseline;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
-                process.Refresh();
-                peak = Math.Max(peak, process.WorkingSet64);
+                child.Process.Refresh();
+                peak = Math.Max(peak, child.Process.WorkingSet64);
                 await Task.Delay(20, CancellationToken.None);
             }
         });
@@ -170,13 +124,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await child.DisposeAsync();
     }
 
     private async Task<long> AcceptedAsync()
@@ -195,11 +143,4 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     private static DateTimeOffset Time(JsonElement job, string name) =>
         DateTimeOffset.Parse(job.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -37,42 +37,6 @@ public sealed class CoalescedBatchTests
     }
 
     [Fact]
-    public async Task Batching_window_hands_over_a_coalescing_batch_once_it_reaches_the_batch_size()
-    {
-        var clock = new ManualTimeProvider();
-        await using var fixture = await QueueFixture.OpenAsync(clock);
-        var queue = await fixture.CreateQueueAsync("window");
-        await QueueFixture.SendAsync(queue, "{}", "{}");
-        var batches = Channel.CreateUnbounded<int>();
-        var windowOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new DelegateHandler((batch, _) =>
-        {
-            batches.Writer.TryWrite(batch.Messages.Count);
-            return ValueTask.FromResult(BatchOutcome.Success);
-        });
-        await using var mapping = new EventSourceMapping(fixture.Receiver(queue), handler, new EventSourceMappingOptions
-        {
-            BatchSize = 5,
-            CoalescedBatchSize = 100,
-            MaximumBatchingWindow = TimeSpan.FromSeconds(300),
-            TimeProvider = clock,
-        })
-        {
-            WindowOpened = _ => windowOpened.TrySetResult(),
-        };
-        var start = clock.GetUtcNow();
-
-        await mapping.StartAsync();
-        await windowOpened.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await QueueFixture.SendAsync(queue, "{}", "{}", "{}", "{}");
-        var count = await batches.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-
-        // Past the batch size, not held for the coalesced size: the window ended without the clock moving.
-        Assert.Equal(6, count);
-        Assert.Equal(start, clock.GetUtcNow());
-    }
-
-    [Fact]
     public void Coalesced_size_below_the_batch_size_leaves_invocations_at_the_batch_size()
     {
         var options = new EventSourceMappingOptions { BatchSize = 500, CoalescedBatchSize = 100 };
