@@ -4,6 +4,8 @@ using System.Numerics;
 namespace Spillway.Storage.Internal;
 
 /// <summary>CRC-32C (Castagnoli) over spans, on the CPU's CRC instruction where it has one.</summary>
+/// <remarks>Spillway's own because the BCL's System.IO.Hashing offers CRC-32 (IEEE) and CRC-64, not the Castagnoli
+/// polynomial the segment format uses; the CPU instruction itself is the BCL's BitOperations.Crc32C.</remarks>
 internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data) => ~Append(uint.MaxValue, data);

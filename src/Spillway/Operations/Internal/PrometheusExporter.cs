@@ -11,6 +11,8 @@ namespace Spillway.Operations.Internal;
 /// observable instruments read at scrape time. Names follow OpenTelemetry's Prometheus mapping (dots become
 /// underscores, the unit becomes a suffix), so the same instrument reads alike over OTLP and here.
 /// </summary>
+/// <remarks>Spillway's own because OpenTelemetry's Prometheus exporter is still a beta release; this one is one listener
+/// and the text format, with OpenTelemetry's name mapping, so its names match the OTLP export's.</remarks>
 internal sealed class PrometheusExporter : IDisposable
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
