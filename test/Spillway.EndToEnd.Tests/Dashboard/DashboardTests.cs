@@ -101,7 +101,8 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Dashboard_shows_a_burst_absorbed_and_drained_live_while_it_happens()
     {
-        // One writer taking two-record batches: the burst outruns it, so a backlog builds while the page watches.
+        // One writer; a SQL worker takes what is waiting in one write, so it keeps up with this burst until it is
+        // switched off for a moment below, and a backlog builds while the page watches.
         await using var server = await StartAsync(submitBatchSize: 2, submitConcurrency: 1);
         await WaitForWorkersEnabledAsync(server);
         using var browser = Browser.Start();
@@ -122,10 +123,12 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
             }
         })));
 
-        // While the burst runs, the page shows records arriving faster than they drain, and the backlog they leave.
+        // While the burst runs, the page shows records arriving and draining; with the worker off, the backlog they leave.
         browser.WaitFor("an ingest rate above 0", d => Number(d, "ingest-rate") > 0);
         browser.WaitFor("a drain rate above 0", d => Number(d, "drain-rate") > 0);
+        await SwitchAsync(server, "submit", enable: false);
         browser.WaitFor("a backlog of 100 or more", d => Number(d, "backlog") >= 100);
+        await SwitchAsync(server, "submit", enable: true);
         browser.WaitFor("both rate lines drawn over 3 points", d => d.FindElement(By.Id("rate-chart")).GetDomAttribute("data-points")!
             .Split(' ').All(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) >= 3));
         Report("live burst", browser.Screenshot("dashboard-live-burst"));
