@@ -4,19 +4,19 @@ namespace Spillway.Messaging.Internal;
 
 /// <summary>
 /// The engine's instruments, on the meter <see cref="QueueEngine.MeterName"/>: every queue's counts and totals and its
-/// log's writes, read when a reader collects. The queues are read once for all the instruments of one collection
-/// (within 250 ms), since each read takes the queue's lock.
+/// log's writes, read when a reader collects. The queues are read once for all the instruments of one collection,
+/// since each read takes the queue's lock: a reading is shared until an instrument asks for a second time, which
+/// starts the next collection, so one scrape's figures are one moment's and the next scrape's are fresh.
 /// </summary>
 internal sealed class EngineMetrics : IDisposable
 {
-    private const long ReadingTtlMs = 250;
-
     private readonly QueueEngine engine;
     private readonly Meter meter;
     private readonly bool ownsMeter;
     private readonly Lock gate = new();
+    private readonly HashSet<int> consumed = [];
     private Reading[]? readings;
-    private long readAt;
+    private int instruments;
 
     public EngineMetrics(QueueEngine engine, IMeterFactory? meterFactory)
     {
@@ -36,7 +36,7 @@ internal sealed class EngineMetrics : IDisposable
         LogCounter("spillway.storage.written", "By", "Bytes written to the queue's log.", r => r.Log.BytesWritten);
         meter.CreateObservableGauge(
             "spillway.storage.segments",
-            () => Read().Select(r => Tagged(r.Segments, r.Queue)),
+            Observe(r => r.Segments),
             "{segment}",
             "Segment files of the queue's log.");
         meter.CreateObservableGauge("spillway.storage.disk.free", () => engine.Status.FreeBytes, "By", "Free bytes on the data disk.");
@@ -52,33 +52,41 @@ internal sealed class EngineMetrics : IDisposable
         }
     }
 
-    private Reading[] Read()
+    private Reading[] Read(int instrument)
     {
         lock (gate)
         {
-            var now = Environment.TickCount64;
-            if (readings is null || now - readAt >= ReadingTtlMs)
+            if (readings is null || !consumed.Add(instrument))
             {
                 var at = engine.Time.GetUtcNow();
                 readings = [.. engine.ListQueues().Select(q => Reading.Of(q, at))];
-                readAt = now;
+                consumed.Clear();
+                consumed.Add(instrument);
             }
 
             return readings;
         }
     }
 
+    /// <summary>One instrument's callback: its own slot in the shared reading.</summary>
+    private Func<IEnumerable<Measurement<T>>> Observe<T>(Func<Reading, T> read)
+        where T : struct
+    {
+        var instrument = instruments++;
+        return () => Read(instrument).Select(r => Tagged(read(r), r.Queue));
+    }
+
     private static Measurement<T> Tagged<T>(T value, string queue)
         where T : struct => new(value, new KeyValuePair<string, object?>("queue", queue));
 
     private void QueueGauge(string name, string unit, string description, Func<Reading, double> read) =>
-        meter.CreateObservableGauge(name, () => Read().Select(r => Tagged(read(r), r.Queue)), unit, description);
+        meter.CreateObservableGauge(name, Observe(read), unit, description);
 
     private void QueueCounter(string name, string description, Func<Reading, long> read) =>
-        meter.CreateObservableCounter(name, () => Read().Select(r => Tagged(read(r), r.Queue)), "{message}", description);
+        meter.CreateObservableCounter(name, Observe(read), "{message}", description);
 
     private void LogCounter(string name, string unit, string description, Func<Reading, long> read) =>
-        meter.CreateObservableCounter(name, () => Read().Select(r => Tagged(read(r), r.Queue)), unit, description);
+        meter.CreateObservableCounter(name, Observe(read), unit, description);
 
     /// <summary>One queue's figures at one moment.</summary>
     private sealed record Reading(
