@@ -143,7 +143,7 @@ public sealed class ResponseTests
                 "Open" => reader.ReadBoolean(),
                 "Data" => reader.ReadByteString(),
                 "At" => (reader.ReadTag(), reader.ReadInt64()),
-                _ => Skip(reader),
+                _ => ReadNested(reader),
             };
         }
 
@@ -154,6 +154,12 @@ public sealed class ResponseTests
         Assert.Equal(new byte[] { 1, 2, 3 }, members["Data"]);
         Assert.Equal((CborTag.UnixTimeSeconds, 1506440188749L), members["At"]);
         Assert.Equal("application/x-amz-cbor-1.1", response.ContentType);
+        Assert.Equal(("a<b>&c\r\n", true), (members["Name"], members["Open"]));
+        Assert.Equal("k", Member(members["Detail"], "Kind"));
+        Assert.Equal(["u1", "u2"], (List<object?>)members["Urls"]!);
+        Assert.Equal("t1", Member(((List<object?>)members["Topics"]!)[0], "TopicArn"));
+        Assert.Equal("v", Member(members["Attributes"], "k"));
+        Assert.Equal("String", Member(Member(members["MessageAttributes"], "n"), "DataType"));
     }
 
     [Fact]
@@ -170,9 +176,35 @@ public sealed class ResponseTests
         Assert.Equal(("message", "no stream"), (reader.ReadTextString(), reader.ReadTextString()));
     }
 
-    private static object? Skip(CborReader reader)
+    /// <summary>A nested map or array as dictionaries and lists of its text strings, so the test can look inside.</summary>
+    private static object? ReadNested(CborReader reader)
     {
-        reader.SkipValue();
-        return null;
+        switch (reader.PeekState())
+        {
+            case CborReaderState.StartMap:
+                var map = new Dictionary<string, object?>();
+                reader.ReadStartMap();
+                while (reader.PeekState() != CborReaderState.EndMap)
+                {
+                    map[reader.ReadTextString()] = ReadNested(reader);
+                }
+
+                reader.ReadEndMap();
+                return map;
+            case CborReaderState.StartArray:
+                var list = new List<object?>();
+                reader.ReadStartArray();
+                while (reader.PeekState() != CborReaderState.EndArray)
+                {
+                    list.Add(ReadNested(reader));
+                }
+
+                reader.ReadEndArray();
+                return list;
+            default:
+                return reader.ReadTextString();
+        }
     }
+
+    private static object? Member(object? map, string name) => ((Dictionary<string, object?>)map!)[name];
 }
