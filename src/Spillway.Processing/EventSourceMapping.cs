@@ -155,6 +155,9 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
     private async Task PollAsync()
     {
         var stop = stopping.Token;
+
+        // A failed receive is tried again after a fixed pause: the first wait of an outage's retries.
+        var receiveRetry = new Backoff(Options.UnavailableRetryInitialDelay, Options.UnavailableRetryInitialDelay);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -195,8 +198,7 @@ public sealed partial class EventSourceMapping : IHostedService, IAsyncDisposabl
             {
                 slots.Release();
                 LogMessages.ReceiveFailed(logger, queue.QueueName, ex);
-                if (!await new Backoff(Options.UnavailableRetryInitialDelay, Options.UnavailableRetryInitialDelay)
-                    .WaitAsync(time, stop).ConfigureAwait(false))
+                if (!await receiveRetry.WaitAsync(time, stop).ConfigureAwait(false))
                 {
                     break;
                 }
