@@ -35,40 +35,8 @@ public static class MessageBodyRules
         return new SinkBodyRule(sink);
     }
 
-    /// <summary>
-    /// One rule that every one of <paramref name="rules"/> must pass, answering with the first refusal; nulls are
-    /// skipped. Null when no rule is left, the rule itself when one is.
-    /// </summary>
-    public static IMessageBodyRule? Combine(params IEnumerable<IMessageBodyRule?> rules)
-    {
-        ArgumentNullException.ThrowIfNull(rules);
-        IMessageBodyRule[] all = [.. rules.OfType<IMessageBodyRule>().Distinct()];
-        return all.Length switch
-        {
-            0 => null,
-            1 => all[0],
-            _ => new AllBodyRules(all),
-        };
-    }
-
     private sealed class SinkBodyRule(SinkRecordRule sink) : IMessageBodyRule
     {
         public string? Check(ReadOnlySpan<byte> body) => sink.Check(body) is { } problem ? $"The table cannot hold the body: {problem}." : null;
-    }
-
-    private sealed class AllBodyRules(IMessageBodyRule[] rules) : IMessageBodyRule
-    {
-        public string? Check(ReadOnlySpan<byte> body)
-        {
-            foreach (var rule in rules)
-            {
-                if (rule.Check(body) is { } problem)
-                {
-                    return problem;
-                }
-            }
-
-            return null;
-        }
     }
 }

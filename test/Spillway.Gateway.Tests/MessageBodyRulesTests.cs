@@ -107,15 +107,4 @@ public sealed class MessageBodyRulesTests
     [InlineData("""{"label":"a","extra":{"\ud800":1}}""", "field 'extra' is not valid Unicode text")]
     public void A_body_the_table_could_never_hold_is_refused_naming_the_field(string body, string reason)
         => Assert.Contains(reason, Check(Sink, body), StringComparison.Ordinal);
-
-    [Fact]
-    public void Combined_rules_answer_with_the_first_refusal_and_nulls_are_skipped()
-    {
-        Assert.Null(MessageBodyRules.Combine(null, null));
-        Assert.Same(Route, MessageBodyRules.Combine(null, Route));
-        var both = MessageBodyRules.Combine(Route, null, Sink)!;
-
-        Assert.Contains("/submit", both.Check("""{"label":"a"}"""u8), StringComparison.Ordinal);
-        Assert.Contains("field 'label' is missing", both.Check("""{"name":"a","email":"a@example.com"}"""u8), StringComparison.Ordinal);
-    }
 }
