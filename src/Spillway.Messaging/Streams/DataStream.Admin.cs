@@ -83,6 +83,23 @@ public sealed partial class DataStream
             cancellationToken);
     }
 
+    /// <summary>Turns the per-shard write and read quotas on or off; durable before this completes. Turned on, each shard
+    /// starts with a full second's quota.</summary>
+    public ValueTask SetEnforceShardQuotasAsync(bool enforce, CancellationToken cancellationToken = default) =>
+        UpdateCatalogAsync(
+            () =>
+            {
+                var before = definition;
+                definition = definition with { EnforceShardQuotas = enforce };
+                foreach (var shard in shards)
+                {
+                    shard.Quota = null;
+                }
+
+                return () => definition = before;
+            },
+            cancellationToken);
+
     /// <summary>Registers a consumer for enhanced fan-out; <see cref="StreamInUseException"/> when one of that name exists.</summary>
     public async ValueTask<RegisteredConsumer> RegisterConsumerAsync(string name, CancellationToken cancellationToken = default)
     {

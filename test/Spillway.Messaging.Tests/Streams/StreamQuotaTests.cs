@@ -69,4 +69,17 @@ public sealed class StreamQuotaTests : StreamTestBase
         Clock.Advance(TimeSpan.FromMilliseconds(200));
         Assert.Single(stream.Read(start, 1).Records);
     }
+
+    [Fact]
+    public async Task Quotas_turned_on_later_hold_and_survive_a_restart()
+    {
+        var stream = await Streams.CreateAsync(new StreamDefinition { Name = "later" });
+        await stream.SetEnforceShardQuotasAsync(true);
+        await Restart();
+        stream = Stream("later");
+        Assert.True(stream.Definition.EnforceShardQuotas);
+        await stream.PutAsync([.. Enumerable.Range(0, 500).Select(_ => Record("x", "k"))]);
+        await stream.PutAsync([.. Enumerable.Range(0, 500).Select(_ => Record("x", "k"))]);
+        Assert.True((await stream.PutAsync([Record("x", "k")]))[0].Throttled);
+    }
 }
