@@ -11,8 +11,9 @@ internal sealed partial class KinesisApi
 {
     private async ValueTask PutRecordAsync(AwsCall call)
     {
-        var stream = Stream(call);
+        // Shapes first, then the stream, as Kinesis checks them.
         var record = RecordInput(call.Input, "");
+        var stream = Stream(call);
         if (call.Input.String("SequenceNumberForOrdering") is { } ordering && !SequenceNumberPattern(ordering))
         {
             throw KinesisErrors.Shape($"1 validation error detected: Value '{ordering}' at 'sequenceNumberForOrdering' is not a sequence number.");
@@ -34,7 +35,6 @@ internal sealed partial class KinesisApi
 
     private async ValueTask PutRecordsAsync(AwsCall call)
     {
-        var stream = Stream(call);
         var entries = call.Input.Structures("Records", "Records")
             ?? throw KinesisErrors.Shape("1 validation error detected: Value null at 'records' failed to satisfy constraint: Member must not be null.");
         if (entries.Count is < 1 or > StreamLimits.MaxPutRecords)
@@ -58,6 +58,7 @@ internal sealed partial class KinesisApi
             throw KinesisErrors.Invalid($"Records size exceeds {StreamLimits.MaxPutRecordsBytes / (1024 * 1024)} MB limit ({bytes} bytes).");
         }
 
+        var stream = Stream(call);
         var outcomes = await stream.PutAsync(records, call.Aborted).ConfigureAwait(false);
         var r = call.Response;
         r.Begin(call.Action);

@@ -19,6 +19,12 @@ internal sealed partial class KinesisApi
             throw KinesisErrors.Invalid("ShardCount is required for a PROVISIONED stream.");
         }
 
+        if (shards > StreamLimits.MaxShards)
+        {
+            throw new AwsException(
+                KinesisErrors.LimitExceeded, $"This request would exceed the shard limit for the account: at most {StreamLimits.MaxShards} shards.");
+        }
+
         var tags = Tags(call.Input, "Tags");
         var stream = await streams.CreateAsync(
             new StreamDefinition { Name = name, ShardCount = mode == StreamMode.OnDemand ? StreamLimits.OnDemandInitialShards : shards!.Value, Mode = mode },
