@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the real SQS clients the client tests drive, when missing:
-#   Debian's awscli (2.9, query protocol) and python3-boto3 (query protocol), with jq for the CLI scenarios;
-#   @aws-sdk/client-sqs (JSON protocol) from npm into test/Spillway.Sqs.ClientTests/clients/node_modules, at the
-#   versions pinned in its package-lock.json.
+# Installs the real SQS and Kinesis clients the client tests drive, when missing:
+#   Debian's awscli (2.9, query protocol for SQS, JSON 1.1 for Kinesis) and python3-boto3, with jq for the CLI scenarios;
+#   @aws-sdk/client-sqs (JSON protocol) and @aws-sdk/client-kinesis (JSON 1.1 over HTTP/2) from npm into each client
+#   test project's clients/node_modules, at the versions pinned in its package-lock.json.
 #   scripts/clients.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
 
-clients=test/Spillway.Sqs.ClientTests/clients
 # npm ci when the lock file is newer than the last install, so a fresh clone installs and a warm one does nothing.
-if [ ! -f "$clients/node_modules/.package-lock.json" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
-  echo "installing @aws-sdk/client-sqs (npm ci)" >&2
-  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+for clients in test/Spillway.Sqs.ClientTests/clients test/Spillway.Kinesis.ClientTests/clients; do
+  if [ ! -f "$clients/node_modules/.package-lock.json" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
+    echo "installing the npm clients of $clients (npm ci)" >&2
+    (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done
