@@ -25,6 +25,13 @@ internal static partial class ConfigurationResolver
         var rules = new Dictionary<string, IMessageBodyRule>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
+            if (route.Options.Stream is { } stream)
+            {
+                // A stream route checks its sink's table itself; no other door leads into the stream here.
+                route.Options.SinkRule = sinkRules.GetValueOrDefault(stream);
+                continue;
+            }
+
             route.Options.SinkRule = sinkRules.GetValueOrDefault(route.Options.QueueName);
             try
             {
