@@ -101,7 +101,7 @@ public sealed partial class StreamPipelineTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
-        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("[1].device", out _), problem.RootElement.ToString());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("/1/device", out _), problem.RootElement.ToString());
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         using var answer = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync());
         Assert.StartsWith("shardId-", answer.RootElement.GetProperty("shardId").GetString(), StringComparison.Ordinal);
