@@ -21,6 +21,7 @@ public sealed partial class StreamConsumer
     private async Task<bool> HandleRoundAsync(string shardId, List<StreamRecord> records, ShardLag shardLag, CancellationToken stop)
     {
         var round = new Round(shardId, records, this);
+        shardLag.PendingSince = records.Min(r => r.ApproximateArrivalTimestamp);
         var lanes = new List<StreamRecord>[Options.ParallelizationFactor];
         for (var i = 0; i < records.Count; i++)
         {
@@ -43,6 +44,7 @@ public sealed partial class StreamConsumer
 
             return true;
         })).ConfigureAwait(false);
+        shardLag.PendingSince = null;
         return handled.All(h => h) && !stop.IsCancellationRequested;
     }
 

@@ -84,8 +84,16 @@ public sealed partial class StreamConsumer : IAsyncDisposable
     public EventSourceMappingStatistics GetStatistics() => counters.Snapshot(paused: false);
 
     /// <summary>The age of the last record of the last batch handled, the largest over the shards (Lambda's IteratorAge);
-    /// zero before the first batch.</summary>
-    public TimeSpan IteratorAge => lag.Values.Select(l => l.IteratorAge).DefaultIfEmpty().Max();
+    /// while a batch is still being handled (or retried), the age of its oldest record, so a stuck shard shows.
+    /// Zero before the first batch.</summary>
+    public TimeSpan IteratorAge
+    {
+        get
+        {
+            var now = time.GetUtcNow();
+            return lag.Values.Select(l => l.Age(now)).DefaultIfEmpty().Max();
+        }
+    }
 
     /// <summary>How far the consumer's reads are behind the newest record, the largest over the shards.</summary>
     public TimeSpan BehindLatest => lag.Values.Select(l => l.BehindLatest).DefaultIfEmpty().Max();
@@ -281,6 +289,17 @@ public sealed partial class StreamConsumer : IAsyncDisposable
     {
         private long iteratorAgeTicks;
         private long behindLatestTicks;
+        private long pendingSinceTicks;
+
+        /// <summary>Arrival of the oldest record of the round being handled; null between rounds.</summary>
+        public DateTimeOffset? PendingSince
+        {
+            get => Interlocked.Read(ref pendingSinceTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+            set => Interlocked.Exchange(ref pendingSinceTicks, value?.UtcTicks ?? 0);
+        }
+
+        public TimeSpan Age(DateTimeOffset now) =>
+            PendingSince is { } since && now - since > IteratorAge ? now - since : IteratorAge;
 
         public TimeSpan IteratorAge
         {

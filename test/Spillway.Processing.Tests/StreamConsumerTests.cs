@@ -295,6 +295,36 @@ public sealed class StreamConsumerTests
         Assert.Equal(60, reader.GetInt64(1));
     }
 
+    [Fact]
+    public async Task Iterator_age_grows_while_a_batch_is_stuck_and_is_the_last_record_s_age_once_handled()
+    {
+        var clock = new ManualTimeProvider();
+        await using var fixture = await QueueFixture.OpenAsync(clock);
+        var stream = await CreateStreamAsync(fixture, "readings");
+        await PutAsync(stream, 3, _ => "k");
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var handler = new DelegateHandler(async (_, _) =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+            return BatchOutcome.Success;
+        });
+        await using var consumer = Consumer(fixture, "readings", handler, new StreamConsumerOptions { TimeProvider = clock });
+
+        await consumer.StartAsync();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var stuck = consumer.IteratorAge;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        release.SetResult();
+        await Eventually.AssertAsync(() => consumer.GetStatistics().Batches == 1, "the batch finished");
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(TimeSpan.FromMinutes(2), stuck);
+        Assert.Equal(TimeSpan.FromMinutes(3), consumer.IteratorAge);
+    }
+
     [Theory]
     [InlineData(0, nameof(StreamConsumerOptions.BatchSize))]
     [InlineData(10_001, nameof(StreamConsumerOptions.BatchSize))]

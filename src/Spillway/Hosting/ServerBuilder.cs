@@ -64,7 +64,7 @@ internal static class ServerBuilder
 
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false));
-            var monitor = alarms.CreateMonitor(pipeline.Transport, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
+            var monitor = alarms.CreateMonitor(pipeline.Transport, workers, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
             if (monitor is not null)
             {
                 owned.Add(monitor);
