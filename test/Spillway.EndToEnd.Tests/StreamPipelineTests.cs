@@ -115,6 +115,32 @@ public sealed partial class StreamPipelineTests : IDisposable
         Assert.Equal(["c"], rows);
     }
 
+    [Theory]
+    [InlineData("Workers:readings-to-table:ParallelizationFactor", "11")]
+    [InlineData("Workers:readings-to-table:BatchSize", "10001")]
+    [InlineData("Workers:readings-to-table:MaximumRetryAttempts", "-2")]
+    [InlineData("Workers:readings-to-table:MaximumRecordAgeSeconds", "59")]
+    [InlineData("Workers:readings-to-table:StartingPosition", "OLDEST")]
+    [InlineData("Workers:readings-to-table:OnFailureQueue", "missing")]
+    [InlineData("Workers:readings-to-table:Stream", "missing")]
+    [InlineData("Routes:readings:Stream", "missing")]
+    [InlineData("Streams:readings:RetentionHours", "23")]
+    [InlineData("Streams:readings:Mode", "sometimes")]
+    public async Task A_bad_stream_setting_stops_start_up_naming_its_key(string key, string value)
+    {
+        var config = Path.Combine(work.FullName, "readings.json");
+        await File.WriteAllTextAsync(config, DocumentedConfiguration());
+
+        var (exitCode, output) = await SpillwayProcess.RunToExitAsync(
+        [
+            "serve", "--urls", $"http://127.0.0.1:{SpillwayProcess.FreePort()}", "--data-dir", work.FullName, "--config", config,
+            $"--Spillway:{key}={value}",
+        ]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Spillway:" + key, output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => work.Delete(recursive: true);
 
     // A unique, sortable label per reading; what the test follows from POST to row.
