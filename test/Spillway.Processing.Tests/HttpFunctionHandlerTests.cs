@@ -26,6 +26,28 @@ public sealed class HttpFunctionHandlerTests
         Assert.Equal([batch.Messages[1].MessageId], outcome.FailedMessageIds);
     }
 
+    [Fact]
+    public async Task Function_receives_the_kinesis_event_and_its_failures_name_sequence_numbers()
+    {
+        await using var function = await FunctionProcess.StartAsync("python");
+        using var handler = new HttpFunctionHandler(new HttpFunctionOptions { Url = function.BaseUrl });
+        string[] data = ["""{"device":"a"}""", """{"fail":true}""", """{"device":"c"}"""];
+        var records = data.Select((d, i) => new Messaging.Streams.StreamRecord(
+            (49_000_000_000_000_000L + i).ToString(System.Globalization.CultureInfo.InvariantCulture), SentAt, "key-" + i, Encoding.UTF8.GetBytes(d)))
+            .ToList();
+        var messages = records.Select(r => new ReceivedMessage(
+            StreamBatch.RecordId("readings", "shardId-000000000000", r.SequenceNumber), r.SequenceNumber, r.Data, 1, SentAt, SentAt, 0)).ToList();
+        var batch = new MessageBatch("readings", messages)
+        {
+            Stream = new StreamBatch("readings", "shardId-000000000000", records, "arn:aws:kinesis:us-east-1:000000000000:stream/readings"),
+        };
+
+        var outcome = await handler.HandleAsync(batch, CancellationToken.None);
+
+        // The function fails any record not shaped as Lambda shapes a Kinesis record, so one failure proves the shape.
+        Assert.Equal([messages[1].MessageId], outcome.FailedMessageIds);
+    }
+
     [Theory]
     [InlineData("python")]
     [InlineData("node")]

@@ -65,7 +65,8 @@ internal static class SpillwayServer
         var alarms = ResolvedAlarms.Resolve(
             options.Alarms,
             resolved.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal),
-            resolved.Sinks.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            resolved.Sinks.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            resolved.Workers.Where(w => w.Stream is not null).Select(w => w.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
         var urls = (arguments.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         options.Gateway.AllowUnauthenticatedRemote |= arguments.AllowUnauthenticatedRemote;

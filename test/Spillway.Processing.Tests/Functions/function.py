@@ -4,6 +4,7 @@ Prints the port it listens on, then answers each POSTed SQS event with a partial
 its body has "fail": true or when the event is not shaped as Lambda shapes it. The path picks a misbehaviour:
 /status500, /slow (answers after 30 s), /bad-id (an itemIdentifier naming no record), /empty (an empty answer).
 """
+import base64
 import hashlib
 import json
 import sys
@@ -26,6 +27,21 @@ def record_ok(record, region):
     )
 
 
+def kinesis_ok(record, region):
+    kinesis = record["kinesis"]
+    return (
+        record["eventSource"] == "aws:kinesis"
+        and record["eventName"] == "aws:kinesis:record"
+        and record["awsRegion"] == region
+        and record["eventSourceARN"].startswith("arn:aws:kinesis:" + region + ":")
+        and record["eventID"].startswith("shardId-")
+        and record["eventID"].endswith(":" + kinesis["sequenceNumber"])
+        and kinesis["kinesisSchemaVersion"] == "1.0"
+        and kinesis["partitionKey"] != ""
+        and kinesis["approximateArrivalTimestamp"] > 0
+    )
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         event = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
@@ -37,6 +53,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, b"")
         failures = []
         for record in event["Records"]:
+            if "kinesis" in record:
+                # A Kinesis event: the data is base64, and failures name sequence numbers.
+                data = json.loads(base64.b64decode(record["kinesis"]["data"]))
+                if data.get("fail") or not kinesis_ok(record, "us-east-1"):
+                    failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
+                continue
             body = json.loads(record["body"])
             if body.get("fail") or not record_ok(record, "us-east-1"):
                 failures.append({"itemIdentifier": record["messageId"]})

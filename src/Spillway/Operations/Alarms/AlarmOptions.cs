@@ -24,14 +24,19 @@ internal sealed class AlarmOptions
 
 internal sealed class AlarmRuleConfig
 {
-    /// <summary>"OldestMessageAge" (Queue, ThresholdSeconds), "QueueNotEmpty" (Queue, Threshold) or "SinkFailing" (Sink).</summary>
+    /// <summary>"OldestMessageAge" (Queue, ThresholdSeconds), "QueueNotEmpty" (Queue, Threshold), "SinkFailing" (Sink) or
+    /// "IteratorAge" (Worker, a stream worker; ThresholdSeconds).</summary>
     public string? Kind { get; set; }
 
     public string? Queue { get; set; }
 
+    /// <summary>IteratorAge: the stream worker whose iterator age is watched.</summary>
+    public string? Worker { get; set; }
+
     public string? Sink { get; set; }
 
-    /// <summary>OldestMessageAge: fires when the oldest message is older than this. Defaults to 60 s.</summary>
+    /// <summary>OldestMessageAge: fires when the oldest message is older than this; IteratorAge: when the last record a
+    /// stream worker handled is older than this. Defaults to 60 s.</summary>
     public int ThresholdSeconds { get; set; } = 60;
 
     /// <summary>QueueNotEmpty: fires when the queue holds more messages than this. Defaults to 0 (any message).</summary>

@@ -5,13 +5,14 @@ internal enum AlarmKind
     OldestMessageAge,
     QueueNotEmpty,
     SinkFailing,
+    IteratorAge,
 }
 
 /// <summary>A validated rule: what it watches and its threshold.</summary>
 /// <param name="Name">The rule's name from configuration.</param>
 /// <param name="Kind">What it measures.</param>
-/// <param name="Subject">The queue or sink it watches.</param>
-/// <param name="Threshold">Seconds for OldestMessageAge, messages for QueueNotEmpty, failing writes for SinkFailing.</param>
+/// <param name="Subject">The queue, sink or stream worker it watches.</param>
+/// <param name="Threshold">Seconds for OldestMessageAge and IteratorAge, messages for QueueNotEmpty, failing writes for SinkFailing.</param>
 internal sealed record AlarmRule(string Name, AlarmKind Kind, string Subject, double Threshold);
 
 /// <summary>One evaluation: whether the rule's condition holds, the value measured and a sentence for a human.</summary>

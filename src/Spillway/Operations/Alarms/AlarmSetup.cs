@@ -12,7 +12,8 @@ internal sealed record ResolvedAlarms(
 {
     private const string Key = $"{SpillwayOptions.SectionName}:Alarms";
 
-    public static ResolvedAlarms Resolve(AlarmOptions options, IReadOnlySet<string> queues, IReadOnlySet<string> sinks)
+    public static ResolvedAlarms Resolve(
+        AlarmOptions options, IReadOnlySet<string> queues, IReadOnlySet<string> sinks, IReadOnlySet<string> streamWorkers)
     {
         ConfigurationResolver.Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
         ConfigurationResolver.Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
@@ -23,7 +24,7 @@ internal sealed record ResolvedAlarms(
             if (!Enum.TryParse<AlarmKind>(rule.Kind, ignoreCase: true, out var kind) || int.TryParse(rule.Kind, out _))
             {
                 throw new ConfigurationException(
-                    key + ":Kind", $"must be OldestMessageAge, QueueNotEmpty or SinkFailing (got '{rule.Kind}')");
+                    key + ":Kind", $"must be OldestMessageAge, QueueNotEmpty, SinkFailing or IteratorAge (got '{rule.Kind}')");
             }
 
             if (kind == AlarmKind.SinkFailing)
@@ -35,6 +36,19 @@ internal sealed record ResolvedAlarms(
                 }
 
                 rules.Add(new AlarmRule(name, kind, rule.Sink, 1));
+                continue;
+            }
+
+            if (kind == AlarmKind.IteratorAge)
+            {
+                if (rule.Worker is null || !streamWorkers.Contains(rule.Worker))
+                {
+                    throw new ConfigurationException(
+                        key + ":Worker", $"'{rule.Worker}' is not a stream worker under {SpillwayOptions.SectionName}:Workers");
+                }
+
+                ConfigurationResolver.Range(key + ":ThresholdSeconds", rule.ThresholdSeconds, 1, 1_209_600);
+                rules.Add(new AlarmRule(name, kind, rule.Worker, rule.ThresholdSeconds));
                 continue;
             }
 
@@ -107,6 +121,7 @@ internal sealed record ResolvedAlarms(
     /// </summary>
     public AlarmMonitor? CreateMonitor(
         IMessageTransport transport,
+        IReadOnlyDictionary<string, Processing.Worker> workers,
         IReadOnlyDictionary<string, ISqlSink> sinks,
         SinkMetrics sinkMetrics,
         TimeProvider time,
@@ -136,7 +151,7 @@ internal sealed record ResolvedAlarms(
             notifiers.Add(new EmailNotifier(Options.Email, EmailPassword));
         }
 
-        var subjects = new AlarmSubjects(transport.Admin, sinks, sinkMetrics);
+        var subjects = new AlarmSubjects(transport.Admin, sinks, sinkMetrics, workers);
         var monitor = new AlarmMonitor(
             Rules,
             subjects.EvaluateAsync,
@@ -158,9 +173,10 @@ internal sealed record ResolvedAlarms(
     public const string MeterName = "Spillway.Operations";
 }
 
-/// <summary>What the alarm rules read: the queues' counts through the transport, the sinks' failures and answers.</summary>
+/// <summary>What the alarm rules read: the queues' counts through the transport, the sinks' failures and answers, and
+/// the stream workers' iterator age.</summary>
 internal sealed class AlarmSubjects(
-    IQueueAdmin queues, IReadOnlyDictionary<string, ISqlSink> sinks, SinkMetrics sinkMetrics)
+    IQueueAdmin queues, IReadOnlyDictionary<string, ISqlSink> sinks, SinkMetrics sinkMetrics, IReadOnlyDictionary<string, Processing.Worker> workers)
 {
     /// <summary>Reads one rule's figure.</summary>
     public async Task<AlarmReading> EvaluateAsync(AlarmRule rule, CancellationToken cancellationToken)
@@ -172,6 +188,13 @@ internal sealed class AlarmSubjects(
                 var queue = await queues.DescribeQueueAsync(rule.Subject, cancellationToken).ConfigureAwait(false);
                 var age = queue.OldestMessageAge?.TotalSeconds ?? 0;
                 var reason = $"oldest message in '{rule.Subject}' is {age:0} s old (threshold {rule.Threshold} s)";
+                return new AlarmReading(age > rule.Threshold, Math.Round(age, 1), reason);
+            }
+
+            case AlarmKind.IteratorAge:
+            {
+                var age = workers.TryGetValue(rule.Subject, out var worker) ? worker.Consumer?.IteratorAge.TotalSeconds ?? 0 : 0;
+                var reason = $"stream worker '{rule.Subject}' handled a record {age:0} s old (threshold {rule.Threshold} s)";
                 return new AlarmReading(age > rule.Threshold, Math.Round(age, 1), reason);
             }
 
