@@ -116,6 +116,10 @@ public static partial class StreamAdminEndpoints
                 {
                     await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
                 }
+                else if (cursor.Throttled > TimeSpan.Zero)
+                {
+                    await Task.Delay(cursor.Throttled, aborted).ConfigureAwait(false);
+                }
                 else
                 {
                     await cursor.WaitAsync(TailWait, aborted).ConfigureAwait(false);

@@ -40,13 +40,31 @@ internal sealed class TailCursor
         }
     }
 
+    /// <summary>
+    /// How long the last <see cref="Read"/> was told to wait by a shard's read quota (only when the stream enforces
+    /// quotas; a tail counts against them as any reader does), or zero.
+    /// </summary>
+    public TimeSpan Throttled { get; private set; }
+
     /// <summary>Up to about <paramref name="limit"/> records from the shards being read, each shard's in order.</summary>
     public IReadOnlyList<(string ShardId, StreamRecord Record)> Read(int limit)
     {
         var records = new List<(string, StreamRecord)>();
+        Throttled = TimeSpan.Zero;
         foreach (var (shardId, position) in reading.ToList())
         {
-            var result = stream.Read(position, Math.Max(1, limit - records.Count));
+            ShardReadResult result;
+            try
+            {
+                result = stream.Read(position, Math.Max(1, limit - records.Count));
+            }
+            catch (StreamThroughputExceededException e)
+            {
+                // The shard stays where it was and is read again after the wait.
+                Throttled = Throttled > e.RetryAfter ? Throttled : e.RetryAfter;
+                continue;
+            }
+
             records.AddRange(result.Records.Select(r => (shardId, r)));
             if (result.Next is { } next)
             {
