@@ -55,7 +55,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using (var different = await PostAsync("/v1/streams", """{"name": "readings", "shardCount": 2}"""))
         {
-            await AssertProblemAsync(different, HttpStatusCode.Conflict, "other settings");
+            await AdminProblem.AssertAsync(different, HttpStatusCode.Conflict, "other settings");
         }
 
         using var description = await GetJsonAsync("/v1/streams/readings");
@@ -88,7 +88,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
     {
         using var response = await PostAsync("/v1/streams", body);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, detail);
         Assert.Empty(engine.Streams.List());
     }
 
@@ -141,7 +141,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using var response = await PostAsync("/v1/streams/readings/records", body);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, detail);
         engine.Streams.TryGet("readings", out var stream);
         Assert.Equal(0, stream!.RecordsKept);
     }
@@ -154,7 +154,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using var response = await PostAsync("/v1/streams/readings/records", $$"""{"records": [{{records}}]}""");
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "at most 500");
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, "at most 500");
         engine.Streams.TryGet("readings", out var stream);
         Assert.Equal(0, stream!.RecordsKept);
     }
@@ -173,7 +173,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using var response = await server.Client.SendAsync(request);
 
-        await AssertProblemAsync(response, HttpStatusCode.NotFound, "'nowhere'");
+        await AdminProblem.AssertAsync(response, HttpStatusCode.NotFound, "'nowhere'");
     }
 
     [Theory]
@@ -189,7 +189,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using var response = await server.Client.GetAsync("/v1/streams/readings/tail?" + query);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, detail);
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class StreamAdminTests : IAsyncLifetime
 
         using var response = await client.GetAsync("/v1/streams");
 
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "API key");
+        await AdminProblem.AssertAsync(response, HttpStatusCode.Unauthorized, "API key");
     }
 
     [Fact]
@@ -302,15 +302,6 @@ public sealed class StreamAdminTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonDocument.Parse(text);
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(text);
-        Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     private sealed record TailedRecord(string ShardId, string SequenceNumber, string PartitionKey, byte[] Data);

@@ -1,8 +1,5 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Spillway.Bench.Support;
 
@@ -11,16 +8,13 @@ namespace Spillway.Bench.Stream;
 /// <summary>
 /// The Kinesis API of a <c>spillway serve</c> child process over HTTP, in the JSON 1.1 protocol the AWS CLI and boto3
 /// send: producers call PutRecords with batches of up to 500, one reader per shard follows GetShardIterator
-/// (TRIM_HORIZON) with GetRecords. Requests carry a well-formed but unchecked SigV4 header: the server has no
-/// credentials configured, so it takes any signature, as the SQS benchmark's does.
+/// (TRIM_HORIZON) with GetRecords.
 /// </summary>
 internal sealed class KinesisApiContender : StreamContender
 {
-    private static readonly MediaTypeHeaderValue JsonType = new("application/x-amz-json-1.1");
     private readonly ChildProcess server;
     private readonly DirectoryInfo work;
-    private readonly HttpClient http;
-    private readonly Uri endpoint;
+    private readonly AwsJsonClient client;
     private readonly int shards;
     private readonly int producers;
     private readonly int batchSize;
@@ -29,20 +23,10 @@ internal sealed class KinesisApiContender : StreamContender
     {
         this.server = server;
         this.work = work;
-        this.endpoint = endpoint;
         this.shards = shards;
         this.producers = producers;
         this.batchSize = batchSize;
-        http = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = producers + shards,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        })
-        {
-            Timeout = TimeSpan.FromSeconds(120),
-        };
+        client = new AwsJsonClient(endpoint, producers + shards, "application/x-amz-json-1.1", "Kinesis_20131202.", "kinesis");
     }
 
     public override string Name => "kinesis api";
@@ -94,7 +78,7 @@ internal sealed class KinesisApiContender : StreamContender
 
     public override async ValueTask DisposeAsync()
     {
-        http.Dispose();
+        client.Dispose();
         await server.DisposeAsync().ConfigureAwait(false);
         work.Delete(recursive: true);
     }
@@ -183,33 +167,6 @@ internal sealed class KinesisApiContender : StreamContender
         }
     }
 
-    private async Task<JsonDocument> CallAsync(string action, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ReadOnlyMemoryContent(buffer.WrittenMemory) };
-        request.Content.Headers.ContentType = JsonType;
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "Kinesis_20131202." + action);
-        var now = DateTime.UtcNow;
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(
-            "Authorization",
-            $"AWS4-HMAC-SHA256 Credential=bench/{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}/us-east-1/kinesis/aws4_request, " +
-            "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + new string('0', 64));
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException(
-                $"{action}: HTTP {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}", null, response.StatusCode);
-        }
-
-        return bytes.Length == 0 ? JsonDocument.Parse("{}") : JsonDocument.Parse(bytes);
-    }
+    private Task<JsonDocument> CallAsync(string action, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+        => client.CallAsync(action, write, cancellationToken);
 }
