@@ -16,6 +16,7 @@ namespace Spillway.Gateway.Tests;
 /// </summary>
 public sealed class StreamAdminTests : IAsyncLifetime
 {
+    private const string AdminKey = "stream-admin-key-0123456789";
     private readonly string directory = Directory.CreateTempSubdirectory("spillway-stream-admin-").FullName;
     private readonly ManualTimeProvider clock = new();
     private QueueEngine engine = null!;
@@ -29,8 +30,8 @@ public sealed class StreamAdminTests : IAsyncLifetime
             MinimumFreeDiskBytes = 1024 * 1024,
             TimeProvider = clock,
         });
-        server = await GatewayServer.StartAsync(app => app.MapStreamAdmin(engine.Streams, new GatewayOptions { ApiKeys = ["admin-key"] }));
-        server.Client.DefaultRequestHeaders.Add("X-Api-Key", "admin-key");
+        server = await GatewayServer.StartAsync(app => app.MapStreamAdmin(engine.Streams, new GatewayOptions { ApiKeys = [AdminKey] }));
+        server.Client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
     }
 
     public async Task DisposeAsync()

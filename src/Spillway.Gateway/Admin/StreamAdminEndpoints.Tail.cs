@@ -92,10 +92,13 @@ public static partial class StreamAdminEndpoints
     private static async Task TailAsync(
         DataStream stream, IteratorStart start, DateTimeOffset? at, long limit, HttpResponse response, CancellationToken aborted)
     {
+        // Positions first: a record put once the client has the headers is after "latest".
+        var cursor = new TailCursor(stream, start, at);
         response.ContentType = "application/x-ndjson";
         response.Headers.CacheControl = "no-cache";
+        // The headers go out now, so a client sees the tail open before the first record arrives.
         await response.StartAsync(aborted).ConfigureAwait(false);
-        var cursor = new TailCursor(stream, start, at);
+        await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
         var sent = 0L;
         try
         {
