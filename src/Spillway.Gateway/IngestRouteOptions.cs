@@ -194,7 +194,7 @@ public sealed record FieldSchema
     /// <summary>The column type whose value rule (<see cref="ColumnValues"/>) the field's values follow, so that the
     /// route and a sink agree on what a valid value is: string is text, integer a 64-bit integer, number a finite
     /// double, boolean a boolean.</summary>
-    internal ColumnType ColumnType => Type.ToLowerInvariant() switch
+    public ColumnType ColumnType => Type.ToLowerInvariant() switch
     {
         "string" => ColumnType.Text,
         "integer" => ColumnType.Integer,

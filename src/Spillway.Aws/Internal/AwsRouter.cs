@@ -112,7 +112,12 @@ internal sealed class AwsRouter(ILogger logger)
 
             var response = CreateResponse(protocol, route.Service.Description, output, request);
             await route.Service.HandleAsync(new AwsCall(context, action, protocol, input, response, requestId)).ConfigureAwait(false);
-            await SendAsync(context.Response, response.ContentType, output, requestId, 200, null).ConfigureAwait(false);
+
+            // An action that streams its answer (Kinesis's SubscribeToShard event stream) has sent it already.
+            if (!context.Response.HasStarted)
+            {
+                await SendAsync(context.Response, response.ContentType, output, requestId, 200, null).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

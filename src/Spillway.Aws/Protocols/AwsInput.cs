@@ -40,6 +40,10 @@ public abstract class AwsInput
     /// objects <paramref name="jsonName"/>.</summary>
     public abstract List<KeyValuePair<string, AwsInput>>? StructureMap(string queryPrefix, string keyName, string valueName, string jsonName);
 
+    /// <summary>A nested structure: the members <c>name.*</c> in query, the object <paramref name="name"/> in JSON and CBOR;
+    /// null when absent.</summary>
+    public abstract AwsInput? Structure(string name);
+
     /// <summary>A list of structures (batch entries): <c>queryMember.N.*</c> or the array of objects <paramref name="jsonName"/>.</summary>
     public abstract List<AwsInput>? Structures(string queryMember, string jsonName);
 

@@ -13,6 +13,12 @@ public abstract class AwsResponse
 
     private protected PooledBuffer Buffer { get; }
 
+    /// <summary>What has been written and flushed so far (an event's payload once <see cref="End"/> has run).</summary>
+    internal ReadOnlyMemory<byte> Written => Buffer.WrittenMemory;
+
+    /// <summary>Drops everything written, so the writer starts a new answer (the next event of an event stream).</summary>
+    internal virtual void Restart() => Buffer.Clear();
+
     /// <summary>The answer's content type.</summary>
     public abstract string ContentType { get; }
 

@@ -103,6 +103,13 @@ internal sealed class CborInput(Dictionary<string, object?> map, AwsServiceError
             var other => throw WrongType(jsonName, other, "a map"),
         };
 
+    public override AwsInput? Structure(string name) => Get(name) switch
+    {
+        null => null,
+        Dictionary<string, object?> members => new CborInput(members, Errors),
+        var other => throw WrongType(name, other, "a map"),
+    };
+
     public override List<AwsInput>? Structures(string queryMember, string jsonName) => Get(jsonName) switch
     {
         null => null,

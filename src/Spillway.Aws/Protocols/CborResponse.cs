@@ -15,6 +15,12 @@ internal sealed class CborResponse(PooledBuffer buffer, string typePrefix) : Aws
 
     public override void Begin(string action) => cbor.WriteStartMap(null);
 
+    internal override void Restart()
+    {
+        cbor.Reset();
+        Buffer.Clear();
+    }
+
     public override void End(string action, string requestId)
     {
         cbor.WriteEndMap();

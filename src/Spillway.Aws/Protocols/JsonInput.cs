@@ -151,6 +151,9 @@ internal sealed class JsonInput(JsonElement element, AwsServiceErrors errors) : 
         return result;
     }
 
+    public override AwsInput? Structure(string name) =>
+        Get(name, JsonValueKind.Object) is { } value ? new JsonInput(value, Errors) : null;
+
     public override List<AwsInput>? Structures(string queryMember, string jsonName)
     {
         if (Get(jsonName, JsonValueKind.Array) is not { } array)

@@ -29,6 +29,12 @@ internal sealed class JsonResponse : AwsResponse
 
     public override void Begin(string action) => json.WriteStartObject();
 
+    internal override void Restart()
+    {
+        json.Reset();
+        Buffer.Clear();
+    }
+
     public override void End(string action, string requestId)
     {
         json.WriteEndObject();

@@ -57,6 +57,12 @@ internal sealed class QueryInput(IReadOnlyDictionary<string, string> parameters,
     public override List<KeyValuePair<string, AwsInput>>? StructureMap(string queryPrefix, string keyName, string valueName, string jsonName) =>
         Entries(queryPrefix, keyName, jsonName, entry => (AwsInput)new QueryInput(parameters, Errors, prefix + entry + "." + valueName + "."));
 
+    public override AwsInput? Structure(string name)
+    {
+        var nested = prefix + name + ".";
+        return parameters.Keys.Any(k => k.StartsWith(nested, StringComparison.Ordinal)) ? new QueryInput(parameters, Errors, nested) : null;
+    }
+
     public override List<AwsInput>? Structures(string queryMember, string jsonName)
     {
         var count = Count(queryMember, string.Empty);

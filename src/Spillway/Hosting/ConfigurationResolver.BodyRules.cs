@@ -9,23 +9,27 @@ internal static partial class ConfigurationResolver
     /// <summary>
     /// What every path into a queue must refuse, so that nothing is acknowledged that its table could never hold: a
     /// route's queue takes what the route takes (its schema, and the table of the SQL worker that drains it, which the
-    /// route itself then checks too); a queue only an SQL worker drains takes what that sink can map. Queues with
-    /// neither have no rule.
+    /// route itself then checks too, unless the table's columns are the route's own fields, whose rule the route's
+    /// already is); a queue only an SQL worker drains takes what that sink can map. Queues with neither have no rule.
     /// </summary>
     private static Dictionary<string, IMessageBodyRule> ResolveBodyRules(
         List<ResolvedRoute> routes, List<ResolvedWorker> workers, List<SqlSinkOptions> sinks)
     {
-        var sinkRules = new Dictionary<string, SinkRecordRule>(StringComparer.Ordinal);
+        var drainedInto = new Dictionary<string, SqlSinkOptions>(StringComparer.Ordinal);
         foreach (var worker in workers.Where(w => w.Config.Handler.Kind == Processing.MessageHandlerOptions.SqlKind))
         {
-            var sink = sinks.First(s => string.Equals(s.Name, worker.Config.Handler.Sink, StringComparison.OrdinalIgnoreCase));
-            sinkRules.TryAdd(worker.Queue, SqlSinkFactory.CreateRecordRule(sink));
+            drainedInto.TryAdd(
+                worker.Queue, sinks.First(s => string.Equals(s.Name, worker.Config.Handler.Sink, StringComparison.OrdinalIgnoreCase)));
         }
 
         var rules = new Dictionary<string, IMessageBodyRule>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
-            route.Options.SinkRule = sinkRules.GetValueOrDefault(route.Options.QueueName);
+            // Checking a record against columns made from the very fields it was just checked against would parse every
+            // record twice on the ingest path for nothing.
+            route.Options.SinkRule = drainedInto.TryGetValue(route.Options.QueueName, out var sink) && !HoldsExactly(sink, route)
+                ? SqlSinkFactory.CreateRecordRule(sink)
+                : null;
             try
             {
                 rules[route.Options.QueueName] = MessageBodyRules.ForRoute(route.Options, $"{Root}:Routes:{route.Name}");
@@ -36,11 +40,15 @@ internal static partial class ConfigurationResolver
             }
         }
 
-        foreach (var (queue, rule) in sinkRules)
+        foreach (var (queue, sink) in drainedInto)
         {
-            rules.TryAdd(queue, MessageBodyRules.ForSink(rule));
+            rules.TryAdd(queue, MessageBodyRules.ForSink(SqlSinkFactory.CreateRecordRule(sink)));
         }
 
         return rules;
     }
+
+    /// <summary>Whether the sink's columns are the route's fields, type for type: then the route's rule is the sink's.</summary>
+    private static bool HoldsExactly(SqlSinkOptions sink, ResolvedRoute route) =>
+        ColumnsOf(route) is { } own && sink.Columns.SequenceEqual(own);
 }

@@ -285,9 +285,9 @@ internal static partial class ConfigurationResolver
     private static List<ColumnMapping> ResolveColumns(
         string key, string sinkName, SinkConfig config, List<ResolvedRoute> routes, List<ResolvedWorker> workers)
     {
-        var columns = new List<ColumnMapping>();
         if (config.Columns.Count > 0)
         {
+            var columns = new List<ColumnMapping>();
             foreach (var (column, mapping) in config.Columns)
             {
                 var columnKey = $"{key}:Columns:{column}";
@@ -322,22 +322,25 @@ internal static partial class ConfigurationResolver
             return [.. new SqlSinkOptions { Name = sinkName, DatabaseUrl = "unused" }.Columns];
         }
 
+        return ColumnsOf(route)
+            ?? throw new ConfigurationException(
+                $"{key}:Columns",
+                $"field '{route.Options.Fields.Keys.First(f => !IdentifierPattern().IsMatch(f))}' of route '{route.Name}' is not a plain identifier; map it under Columns");
+    }
+
+    /// <summary>A table's columns taken from a route's fields, one each, of the field's value type; null when a field's
+    /// name is no plain identifier.</summary>
+    private static List<ColumnMapping>? ColumnsOf(ResolvedRoute route)
+    {
+        var columns = new List<ColumnMapping>();
         foreach (var (field, schema) in route.Options.Fields)
         {
             if (!IdentifierPattern().IsMatch(field))
             {
-                throw new ConfigurationException(
-                    $"{key}:Columns", $"field '{field}' of route '{route.Name}' is not a plain identifier; map it under Columns");
+                return null;
             }
 
-            var type = schema.Type.ToLowerInvariant() switch
-            {
-                "integer" => ColumnType.Integer,
-                "number" => ColumnType.Real,
-                "boolean" => ColumnType.Boolean,
-                _ => ColumnType.Text,
-            };
-            columns.Add(new ColumnMapping(field, field, type, schema.MaxLength, schema.Required));
+            columns.Add(new ColumnMapping(field, field, schema.ColumnType, schema.MaxLength, schema.Required));
         }
 
         return columns;

@@ -2,6 +2,7 @@ using Spillway.Dashboard;
 using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Gateway.Reads;
+using Spillway.Kinesis;
 using Spillway.Operations;
 using Spillway.Sqs;
 
@@ -28,6 +29,14 @@ internal static class EndpointMap
                 StateDirectory = Path.Combine(configuration.DataDirectory, "sqs"),
                 RefusalReason = sqsRefusal,
                 BodyRules = queue => configuration.BodyRules.GetValueOrDefault(queue),
+            });
+            app.MapKinesisApi(engine, options.Kinesis, new KinesisApiSettings
+            {
+                Account = new Aws.AwsAccount { AccountId = options.Sqs.AccountId, Region = options.Sqs.Region },
+                Credentials = options.Sqs.HasCredentials
+                    ? Aws.Signing.SigningCredentials.Create([new(options.Sqs.AccessKeyId!, options.Sqs.SecretAccessKey!)])
+                    : Aws.Signing.SigningCredentials.None,
+                RefusalReason = sqsRefusal,
             });
         }
 

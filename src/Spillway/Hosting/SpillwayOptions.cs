@@ -47,6 +47,9 @@ internal sealed class SpillwayOptions
     /// <summary>The SQS-compatible API on the main listener (<c>Spillway:Sqs</c>).</summary>
     public SqsOptions Sqs { get; set; } = new();
 
+    /// <summary>The Kinesis-compatible API on the main listener (<c>Spillway:Kinesis</c>); it shares Sqs's account and credentials.</summary>
+    public Kinesis.KinesisOptions Kinesis { get; set; } = new();
+
     /// <summary>Sink tables exposed to the read API and exports, and their retention, by public name.</summary>
     public Dictionary<string, DataAccess.TableConfig> Tables { get; set; } = new(StringComparer.Ordinal);
 

@@ -80,7 +80,11 @@ internal static class SpillwayServer
 
         var sqsRefusal = SqsHosting.Configure(options, urls);
         builder.WebHost.UseUrls(urls);
-        builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel.Limits));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            ConfigureLimits(kestrel.Limits);
+            CleartextHttp2.Use(kestrel);
+        });
         options.Logging.Apply(builder.Logging, $"{SpillwayOptions.SectionName}:Logging");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);

@@ -3,7 +3,7 @@ using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
-/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>) and listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
+/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>), which the Kinesis API shares, and their listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
 internal static class SqsHosting
 {
     /// <summary>
@@ -32,7 +32,8 @@ internal static class SqsHosting
             throw new ConfigurationException(e.Key, e.Problem);
         }
 
-        if (!sqs.Enabled || sqs.HasCredentials)
+        // Kinesis signs with the same credentials, so the rule is settled even when only Kinesis is served.
+        if (sqs.HasCredentials || !(sqs.Enabled || options.Kinesis.Enabled))
         {
             return null;
         }
@@ -44,7 +45,7 @@ internal static class SqsHosting
         }
         catch (GatewayConfigurationException)
         {
-            return "The SQS API is not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
+            return "The SQS and Kinesis APIs are not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
                 + "SecretAccessKey (or SPILLWAY_ACCESS_KEY_ID and SPILLWAY_SECRET_ACCESS_KEY), or allow unauthenticated remote access.";
         }
     }
