@@ -54,7 +54,7 @@ public sealed class QueueAdminTests : IAsyncLifetime
     {
         using var response = await server.Client.PostAsync("/v1/queues/orders-dlq/redrive", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, detail);
         Assert.Equal(1, Depth("orders-dlq"));
     }
 
@@ -64,7 +64,7 @@ public sealed class QueueAdminTests : IAsyncLifetime
         using var response = await server.Client.PostAsync(
             "/v1/queues/orders-dlq/redrive", new StringContent("""{"destination": "ordered.fifo"}""", Encoding.UTF8, "application/json"));
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "ordered.fifo");
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, "ordered.fifo");
         Assert.Equal(1, Depth("orders-dlq"));
     }
 
@@ -74,7 +74,7 @@ public sealed class QueueAdminTests : IAsyncLifetime
         using (var unknown = await server.Client.PostAsync(
             "/v1/queues/orders-dlq/redrive", new StringContent("""{"destination": "nowhere"}""", Encoding.UTF8, "application/json")))
         {
-            await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "nowhere");
+            await AdminProblem.AssertAsync(unknown, HttpStatusCode.NotFound, "nowhere");
         }
 
         using var moved = await server.Client.PostAsync(
@@ -94,7 +94,7 @@ public sealed class QueueAdminTests : IAsyncLifetime
     {
         using var response = await server.Client.GetAsync("/v1/queues/orders-dlq/messages?limit=" + limit);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "limit must be");
+        await AdminProblem.AssertAsync(response, HttpStatusCode.BadRequest, "limit must be");
     }
 
     [Fact]
@@ -103,13 +103,13 @@ public sealed class QueueAdminTests : IAsyncLifetime
         using (var asString = await server.Client.PatchAsync(
             "/v1/queues/other/attributes", new StringContent("""{"visibilityTimeoutSeconds": "60"}""", Encoding.UTF8, "application/json")))
         {
-            await AssertProblemAsync(asString, HttpStatusCode.BadRequest, "wrong type");
+            await AdminProblem.AssertAsync(asString, HttpStatusCode.BadRequest, "wrong type");
         }
 
         using (var unknown = await server.Client.PostAsync(
             "/v1/queues", new StringContent("""{"name": "made", "visibilityTimeout": 60}""", Encoding.UTF8, "application/json")))
         {
-            await AssertProblemAsync(unknown, HttpStatusCode.BadRequest, "visibilityTimeoutSeconds");
+            await AdminProblem.AssertAsync(unknown, HttpStatusCode.BadRequest, "visibilityTimeoutSeconds");
         }
 
         Assert.False(engine.TryGetQueue("made", out _));
@@ -134,14 +134,5 @@ public sealed class QueueAdminTests : IAsyncLifetime
         engine.TryGetQueue(name, out var queue);
         var counts = queue!.GetCounts();
         return counts.Visible + counts.InFlight + counts.Delayed;
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(text);
-        Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }

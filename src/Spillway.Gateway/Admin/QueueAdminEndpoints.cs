@@ -137,10 +137,10 @@ public static partial class QueueAdminEndpoints
         queue.OldestMessageAge?.TotalSeconds,
         queue.DeadLetterQueue);
 
-    private static IResult Problem(int status, string title, string detail) =>
+    internal static IResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
     // The engine's messages name the rule broken; the parameter name is noise to an API client.
-    private static string Reason(ArgumentException e) =>
+    internal static string Reason(ArgumentException e) =>
         e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 }

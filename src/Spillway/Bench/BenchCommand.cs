@@ -18,6 +18,7 @@ internal static class BenchCommand
         Queue(),
         Spillway.Bench.RabbitMq.RabbitMqCommand.Create(),
         Spillway.Bench.Sqs.SqsCommand.Create(),
+        Spillway.Bench.Stream.StreamCommand.Create(),
         BareKestrelServer(),
     };
 

@@ -89,12 +89,17 @@ internal sealed class ServerClient : IDisposable
         return JsonDocument.Parse(body.Length == 0 ? "{}" : body);
     }
 
-    /// <summary>Sends a request and returns whatever the server answered; only an unreachable server throws.</summary>
-    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a request and returns whatever the server answered; only an unreachable server throws. With
+    /// <see cref="HttpCompletionOption.ResponseHeadersRead"/> the body is left to read as it arrives, for as long as it
+    /// lasts (the timeout covers the headers only).
+    /// </summary>
+    public async Task<HttpResponseMessage> SendRawAsync(
+        HttpRequestMessage request, CancellationToken cancellationToken, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         try
         {
-            return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {

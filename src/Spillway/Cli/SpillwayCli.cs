@@ -14,6 +14,7 @@ internal static class SpillwayCli
             SendCommand.Create(),
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
+            StreamCommands.Create(),
             TailCommand.Create(),
             TraceCommand.Create(),
             Bench.BenchCommand.Create(),

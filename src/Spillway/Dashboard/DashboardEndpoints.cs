@@ -3,6 +3,7 @@ using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Hosting;
 using Spillway.Messaging;
+using Spillway.Messaging.Streams;
 using Spillway.Processing;
 using Spillway.Sinks;
 
@@ -58,7 +59,24 @@ internal static class DashboardEndpoints
             {
                 var pool = s.PoolStatistics;
                 return new SinkView(s.Name, s.Provider, pool.MaxConnections, pool.InUse, pool.PeakInUse, pool.Waits);
-            })]);
+            })],
+            [.. source.Engine.Streams.List().Select(s => Describe(s, now))]);
+    }
+
+    private static StreamSummaryView Describe(DataStream stream, DateTimeOffset now)
+    {
+        var shards = stream.Shards;
+        double? oldest = stream.OldestRecordTimestamp is { } arrived ? Math.Max(0, (now - arrived).TotalSeconds) : null;
+        return new StreamSummaryView(
+            stream.Name,
+            stream.Status.ToString(),
+            shards.Count(s => s.IsOpen),
+            shards.Count,
+            (int)stream.Definition.Retention.TotalHours,
+            stream.RecordsKept,
+            oldest,
+            stream.TotalRecords,
+            stream.TotalBytes);
     }
 
     private static QueueView Describe(MessageQueue queue, DateTimeOffset now, IReadOnlyList<string> deadLetterSources)

@@ -16,7 +16,8 @@ internal sealed record Overview(
     IReadOnlyList<RouteView> Routes,
     IReadOnlyList<QueueView> Queues,
     IReadOnlyList<WorkerView> Workers,
-    IReadOnlyList<SinkView> Sinks);
+    IReadOnlyList<SinkView> Sinks,
+    IReadOnlyList<StreamSummaryView> Streams);
 
 /// <summary>What the overview reads: the node's queues, workers and sinks, and the routes as configured.</summary>
 internal sealed record OverviewSource(
@@ -53,6 +54,19 @@ internal sealed record QueueView(
     long Received,
     long Deleted,
     long DeadLettered);
+
+/// <param name="IncomingRecords">Records put since the server started; a client computes the rate from two readings.</param>
+/// <param name="IncomingBytes">Data bytes put since the server started.</param>
+internal sealed record StreamSummaryView(
+    string Name,
+    string Status,
+    int OpenShards,
+    int KeptShards,
+    int RetentionHours,
+    long RecordsKept,
+    double? OldestRecordAgeSeconds,
+    long IncomingRecords,
+    long IncomingBytes);
 
 internal sealed record SinkView(string Name, string Provider, int MaxConnections, int InUse, int PeakInUse, long Waits);
 

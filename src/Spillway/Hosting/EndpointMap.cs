@@ -20,6 +20,7 @@ internal static class EndpointMap
         var routes = parts.Role == ServerRole.Worker ? [] : configuration.Routes.Select(r => r.Options);
         app.MapIngestRoutes(transport, routes, gateway, parts.IngestMetrics);
         app.MapQueueAdmin(transport.Admin, gateway);
+        app.MapStreamAdmin(parts.Engine.Streams, gateway);
         if (parts.Pipeline.EngineQueues is { } engine)
         {
             app.MapSqsApi(engine, options.Sqs, new SqsApiSettings

@@ -147,6 +147,33 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_shows_a_stream_with_its_shards_records_kept_and_incoming_rate()
+    {
+        await using var server = await StartAsync();
+        await PostAsync(server, "/v1/streams", """{"name": "readings", "shardCount": 2}""", HttpStatusCode.Created);
+
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        browser.WaitFor("readings in streams", d => d.FindElements(Row("streams", "readings")).Count == 1);
+        browser.WaitForText(Cell("streams", "readings", 2), "2");
+        browser.WaitForText(Cell("streams", "readings", 3), "24 h");
+        browser.WaitForText(Cell("streams", "readings", 4), "0");
+
+        // Put after the page's first reading, so the next one sees records arrive.
+        var records = string.Join(",", Enumerable.Range(0, 300).Select(i => $$"""{"partitionKey": "device-{{i}}", "text": "{{i}}"}"""));
+        await PostAsync(server, "/v1/streams/readings/records", $$"""{"records": [{{records}}]}""", HttpStatusCode.OK);
+
+        browser.WaitForText(Cell("streams", "readings", 4), "300"); // records kept
+        browser.WaitForText(Cell("streams", "readings", 8), "300"); // put since the start
+        browser.WaitFor("an incoming rate above 0", d => Number(d, Cell("streams", "readings", 6)) > 0);
+        Assert.NotEqual("–", browser.Text(Cell("streams", "readings", 5))); // the oldest record's age
+        Report("streams", browser.Screenshot("dashboard-streams"));
+    }
+
+    [Fact]
     public async Task Overview_needs_the_api_key_and_the_page_itself_does_not()
     {
         await using var server = await StartAsync();
@@ -231,11 +258,11 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
         Console.WriteLine($"dashboard screenshot ({what}): {path}");
     }
 
-    private static async Task PostAsync(SpillwayProcess server, string path, string json)
+    private static async Task PostAsync(SpillwayProcess server, string path, string json, HttpStatusCode expected = HttpStatusCode.Accepted)
     {
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         using var response = await server.Client.PostAsync(new Uri(path, UriKind.Relative), content);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(expected, response.StatusCode);
     }
 
     private static async Task SwitchAsync(SpillwayProcess server, string worker, bool enable)

@@ -89,7 +89,7 @@ public static class SpikeBenchmark
 
     private static async Task<LoadResult> MeasureBareKestrelAsync(SpikeOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         await using var server = ChildProcess.StartSelf(["bench", "bare-kestrel", "--urls", baseAddress.ToString()]);
         await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -104,7 +104,7 @@ public static class SpikeBenchmark
     private static async Task<(LoadResult Load, long Rows, double DrainSeconds)> MeasureSpikeAsync(
         SpikeOptions options, BenchDatabase database, string work, string table, TextWriter output, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         await using var server = ChildProcess.StartSelf(ServeArguments(baseAddress, Path.Combine(work, "spike"), database.Url, table, drainTuned: false));
         await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -139,7 +139,7 @@ public static class SpikeBenchmark
     private static async Task<(long Rows, double RowsPerSecond, int PeakConnections)> MeasureDrainAsync(
         SpikeOptions options, BenchDatabase database, string work, string table, TextWriter output, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = ChildProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         await using var server = ChildProcess.StartSelf(ServeArguments(baseAddress, Path.Combine(work, "drain"), database.Url, table, drainTuned: true));
         await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -239,11 +239,4 @@ public static class SpikeBenchmark
 
     private static int? PositiveFromEnvironment(string name) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -38,7 +38,7 @@ public static class SqsBenchmark
             : Directory.CreateTempSubdirectory("spillway-bench-sqs-");
         try
         {
-            var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+            var baseAddress = new Uri($"http://127.0.0.1:{ChildProcess.FreePort()}");
             await using var server = ChildProcess.StartSelf(
                 ["serve", "--urls", baseAddress.ToString(), "--data-dir", work.FullName, "--Logging:LogLevel:Default=Warning"]);
             await server.WaitHealthyAsync(baseAddress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -151,12 +151,5 @@ public static class SqsBenchmark
         var seconds = clock.Elapsed.TotalSeconds;
         await all.ConfigureAwait(false);
         return seconds;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

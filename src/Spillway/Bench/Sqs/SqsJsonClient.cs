@@ -1,36 +1,14 @@
-using System.Buffers;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
+using Spillway.Bench.Support;
 
 namespace Spillway.Bench.Sqs;
 
 /// <summary>
-/// The three calls of the benchmark in the SQS JSON 1.0 protocol, as current SDKs send them (POST /, X-Amz-Target), over
-/// one pooled HttpClient. Requests carry a well-formed but unchecked SigV4 header: the benchmark server has no
-/// credentials configured, so, as SQS emulators do, it accepts any signature.
+/// The three calls of the benchmark in the SQS JSON 1.0 protocol.
 /// </summary>
-internal sealed class SqsJsonClient : IDisposable
+internal sealed class SqsJsonClient(Uri endpoint, int connections) : IDisposable
 {
-    private static readonly MediaTypeHeaderValue JsonType = new("application/x-amz-json-1.0");
-    private readonly HttpClient http;
-    private readonly Uri endpoint;
-
-    public SqsJsonClient(Uri endpoint, int connections)
-    {
-        this.endpoint = endpoint;
-        http = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        })
-        {
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-    }
+    private readonly AwsJsonClient client = new(endpoint, connections, "application/x-amz-json-1.0", "AmazonSQS.", "sqs");
 
     public async Task<string> CreateQueueAsync(string name, CancellationToken cancellationToken)
     {
@@ -112,37 +90,10 @@ internal sealed class SqsJsonClient : IDisposable
         return deleted.RootElement.TryGetProperty("Successful", out var successful) ? successful.GetArrayLength() : 0;
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => client.Dispose();
 
     private static readonly string[] Ids = Enumerable.Range(0, 10).Select(i => "m" + i).ToArray();
 
-    private async Task<JsonDocument> CallAsync(string action, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ReadOnlyMemoryContent(buffer.WrittenMemory) };
-        request.Content.Headers.ContentType = JsonType;
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AmazonSQS." + action);
-        var now = DateTime.UtcNow;
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(
-            "Authorization",
-            $"AWS4-HMAC-SHA256 Credential=bench/{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}/us-east-1/sqs/aws4_request, " +
-            "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + new string('0', 64));
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException(
-                $"{action}: HTTP {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}", null, response.StatusCode);
-        }
-
-        return bytes.Length == 0 ? JsonDocument.Parse("{}") : JsonDocument.Parse(bytes);
-    }
+    private Task<JsonDocument> CallAsync(string action, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+        => client.CallAsync(action, write, cancellationToken);
 }

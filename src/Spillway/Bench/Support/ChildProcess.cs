@@ -48,6 +48,14 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start " + processPath));
     }
 
+    /// <summary>A loopback port free now, for a child server's <c>--urls</c>.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public async Task WaitHealthyAsync(Uri baseAddress, TimeSpan timeout)
     {
         using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };

@@ -18,6 +18,8 @@
 
   let apiKey = sessionStorage.getItem(KEY_STORAGE) || '';
   let samples = [];
+  // Per stream, its counters at each poll of the rate window: name -> [{ t, records, bytes }].
+  let streamSamples = new Map();
   let timer = null;
 
   async function api(method, path) {
@@ -119,6 +121,7 @@
     drawChart($('backlog-chart'), [{ color: css('--backlog'), points: samples.map((s) => [s.t, s.backlog]) }], sample.t, true);
 
     renderQueues(overview.queues);
+    renderStreams(overview.streams, sample.t);
     renderWorkers(overview.workers);
     fill('routes', overview.routes, (r) => r.name, (r) => [
       r.name, r.path, r.queue, num(r.maxRecordsPerRequest), num(r.maxBacklog)]);
@@ -141,6 +144,28 @@
       num(q.oldestMessageAgeSeconds == null ? '–' : duration(q.oldestMessageAgeSeconds)),
       num(q.sent), num(q.deleted), num(q.deadLettered), q.deadLetterQueue || '',
     ], (row, q) => row.classList.toggle('dlq', isDeadLetterQueue(q)));
+  }
+
+  function renderStreams(streams, now) {
+    const next = new Map();
+    for (const s of streams) {
+      const kept = (streamSamples.get(s.name) || []).filter((p) => now - p.t <= RATE_WINDOW_MS && p.records <= s.incomingRecords);
+      kept.push({ t: now, records: s.incomingRecords, bytes: s.incomingBytes });
+      next.set(s.name, kept);
+    }
+    streamSamples = next;
+    const rate = (name, read) => {
+      const points = streamSamples.get(name);
+      const first = points[0], last = points[points.length - 1];
+      return last.t > first.t ? rateFormat.format((read(last) - read(first)) / ((last.t - first.t) / 1000)) : '–';
+    };
+    fill('streams', streams, (s) => s.name, (s) => [
+      s.name, s.status,
+      num(s.keptShards > s.openShards ? `${s.openShards} open, ${s.keptShards - s.openShards} closed` : s.openShards),
+      num(`${number.format(s.retentionHours)} h`), num(s.recordsKept),
+      num(s.oldestRecordAgeSeconds == null ? '–' : duration(s.oldestRecordAgeSeconds)),
+      num(rate(s.name, (p) => p.records)), num(rate(s.name, (p) => p.bytes)), num(s.incomingRecords),
+    ]);
   }
 
   function renderWorkers(workers) {
