@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Spillway.Messaging.Internal;
+using Spillway.Messaging.Streams;
 using Spillway.Storage;
 
 namespace Spillway.Messaging;
@@ -28,7 +29,11 @@ public sealed partial class QueueEngine : IAsyncDisposable
         Options = options;
         QueuesDirectory = Path.Combine(options.DataDirectory, "queues");
         this.directoryLock = directoryLock;
+        Streams = new StreamStore(this);
     }
+
+    /// <summary>The engine's streams, kept in the same data directory and on the same storage as its queues.</summary>
+    public StreamStore Streams { get; }
 
     internal QueueEngineOptions Options { get; }
 
