@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using Spillway.Amqp.Internal;
+using Spillway.Amqp.Internal.Streams;
 using Spillway.Messaging;
+using Spillway.Messaging.Streams;
 using Spillway.Transport;
 
 namespace Spillway.Amqp;
@@ -19,6 +21,8 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     private readonly Dictionary<string, QueueDefinition> queues;
     private readonly Dictionary<string, AmqpSender> senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BacklogProbe> probes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShardLayout> streams;
+    private readonly Dictionary<string, StreamPublisher> streamPublishers = new(StringComparer.Ordinal);
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -36,6 +40,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
         logger = this.loggerFactory.CreateLogger("Spillway.Amqp");
         this.time = time ?? TimeProvider.System;
         queues = options.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
+        streams = options.Streams.ToDictionary(s => s.Name, ShardLayout.Of, StringComparer.Ordinal);
         publishing = new Lazy<ConnectionKeeper>(() => Keeper("publish", options.PublisherChannels));
         consuming = new Lazy<ConnectionKeeper>(() => Keeper("consume", 0));
     }
@@ -91,6 +96,42 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 
             return sender;
         }
+    }
+
+    /// <summary>The shards of a configured stream; null when it is not configured.</summary>
+    internal ShardLayout? FindStream(string streamName) => streams.GetValueOrDefault(streamName);
+
+    /// <summary>The publisher of a configured stream's records; null when it is not configured.</summary>
+    internal StreamPublisher? FindStreamPublisher(string streamName)
+    {
+        if (!streams.TryGetValue(streamName, out var layout))
+        {
+            return null;
+        }
+
+        lock (streamPublishers)
+        {
+            if (!streamPublishers.TryGetValue(streamName, out var publisher))
+            {
+                publisher = new StreamPublisher(publishing.Value, layout, options.ConfirmTimeout, time);
+                streamPublishers[streamName] = publisher;
+            }
+
+            return publisher;
+        }
+    }
+
+    /// <summary>Opens a reader of one shard of a configured stream from <paramref name="start"/>, holding at most
+    /// <paramref name="prefetch"/> records unacknowledged.</summary>
+    /// <exception cref="StreamNotFoundException">The stream or the shard is not configured.</exception>
+    internal ShardReader OpenShardReader(string streamName, string shardId, ShardStart start, int prefetch)
+    {
+        if (!streams.TryGetValue(streamName, out var layout) || !layout.TryFind(shardId, out var shard))
+        {
+            throw new StreamNotFoundException($"Stream '{streamName}' has no shard '{shardId}' in this node's configuration.");
+        }
+
+        return new ShardReader(consuming.Value, layout, shard, start, prefetch, loggerFactory.CreateLogger("Spillway.Amqp.Streams"));
     }
 
     public IQueueReceiver OpenReceiver(string queueName, int prefetch)
@@ -209,5 +250,11 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     }
 
     private ConnectionKeeper Keeper(string purpose, int publisherChannels) =>
-        new(options, purpose, publisherChannels, (channel, ct) => Topology.DeclareAsync(channel, options.Queues, ct), logger);
+        new(options, purpose, publisherChannels, DeclareTopologyAsync, logger);
+
+    private async Task DeclareTopologyAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await Topology.DeclareAsync(channel, options.Queues, cancellationToken).ConfigureAwait(false);
+        await StreamTopology.DeclareAsync(channel, [.. streams.Values], cancellationToken).ConfigureAwait(false);
+    }
 }

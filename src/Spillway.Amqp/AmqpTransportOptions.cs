@@ -1,4 +1,5 @@
 using Spillway.Messaging;
+using Spillway.Messaging.Streams;
 
 namespace Spillway.Amqp;
 
@@ -12,6 +13,10 @@ public sealed record AmqpTransportOptions
     /// <summary>The queues to declare, each as a quorum queue; a redrive policy becomes a delivery limit and a
     /// dead-letter route into its dead-letter queue.</summary>
     public required IReadOnlyList<QueueDefinition> Queues { get; init; }
+
+    /// <summary>The streams to declare: each shard a RabbitMQ stream queue (<c>x-queue-type: stream</c>) with the
+    /// stream's retention as <c>x-max-age</c>. Defaults to none.</summary>
+    public IReadOnlyList<StreamDefinition> Streams { get; init; } = [];
 
     /// <summary>Connection name shown in RabbitMQ's management UI. Defaults to <c>spillway</c>.</summary>
     public string ConnectionName { get; init; } = "spillway";
@@ -86,8 +91,17 @@ public sealed record AmqpTransportOptions
                 throw new ArgumentException($"queue '{queue.Name}' dead-letters into '{policy.DeadLetterQueue}', which is not configured.");
             }
         }
+
+        foreach (var stream in Streams)
+        {
+            stream.Validate();
+            if (names.Contains(stream.Name))
+            {
+                throw new ArgumentException($"'{stream.Name}' is both a queue and a stream; on RabbitMQ they share one namespace.");
+            }
+        }
     }
 
     /// <summary>The URI redacted: a record's generated ToString would print the password.</summary>
-    public override string ToString() => $"AmqpTransportOptions {{ Uri = {RedactedUri}, Queues = {Queues.Count} }}";
+    public override string ToString() => $"AmqpTransportOptions {{ Uri = {RedactedUri}, Queues = {Queues.Count}, Streams = {Streams.Count} }}";
 }
