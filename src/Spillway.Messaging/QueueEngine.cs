@@ -75,6 +75,8 @@ public sealed partial class QueueEngine : IAsyncDisposable
                 engine.LoadMoveTasks(name, directory);
             }
 
+            engine.Streams.Open(cancellationToken);
+
             engine.metrics = new EngineMetrics(engine, options.MeterFactory);
         }
         catch
@@ -248,6 +250,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
             await queue.CloseAsync().ConfigureAwait(false);
         }
 
+        await Streams.CloseAsync().ConfigureAwait(false);
         metrics?.Dispose();
         catalogGate.Dispose();
         directoryLock.Dispose();
@@ -266,14 +269,19 @@ public sealed partial class QueueEngine : IAsyncDisposable
             }
         }
 
+        Streams.Crash();
+
         metrics?.Dispose();
         directoryLock.Dispose();
     }
 
     /// <summary>Throws when a send must be refused: the disk is nearly full, or the storage stopped.</summary>
-    internal void EnsureWritable(MessageQueue queue)
+    internal void EnsureWritable(MessageQueue queue) => EnsureWritable(queue.Log);
+
+    /// <summary>Throws when an append to <paramref name="log"/> must be refused: the disk is nearly full, or it stopped.</summary>
+    internal void EnsureWritable(SegmentLog log)
     {
-        if (queue.Log.Fault is { } fault)
+        if (log.Fault is { } fault)
         {
             throw fault as StorageFaultedException ?? new StorageFaultedException(fault.Message, fault);
         }
@@ -304,7 +312,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
     {
         lock (gate)
         {
-            return queues.Values.Select(q => q.Log.Fault).FirstOrDefault(f => f is not null);
+            return queues.Values.Select(q => q.Log.Fault).FirstOrDefault(f => f is not null) ?? Streams.FirstFault();
         }
     }
 }

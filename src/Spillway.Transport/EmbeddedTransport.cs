@@ -14,6 +14,7 @@ public sealed class EmbeddedTransport : IMessageTransport, IQueueAdmin
     {
         Engine = engine ?? throw new ArgumentNullException(nameof(engine));
         status = new StatusCache(engine);
+        Streams = new EmbeddedStreamTransport(engine, status);
     }
 
     /// <summary>The engine; what only the engine can do (the SQS API, queue metrics) takes it from here.</summary>
@@ -26,6 +27,9 @@ public sealed class EmbeddedTransport : IMessageTransport, IQueueAdmin
     public bool ReportsMessageAge => true;
 
     public IQueueAdmin Admin => this;
+
+    /// <summary>The engine's streams, beside its queues.</summary>
+    public IStreamTransport Streams { get; }
 
     /// <summary>Creates the queues that do not exist yet, dead-letter queues first so that a redrive policy never names a
     /// queue that is missing. Existing queues keep their definitions.</summary>

@@ -29,6 +29,9 @@ public interface IMessageTransport : IAsyncDisposable
     /// <summary>Opens a receiver on a queue that holds at most <paramref name="prefetch"/> messages unacknowledged.</summary>
     /// <exception cref="UnknownQueueException">The queue does not exist.</exception>
     IQueueReceiver OpenReceiver(string queueName, int prefetch);
+
+    /// <summary>The transport's streams; null when it has none (a transport that carries only queues).</summary>
+    IStreamTransport? Streams => null;
 }
 
 /// <summary>Whether a transport accepts sends, and why not.</summary>
