@@ -38,7 +38,7 @@ public sealed partial class DataStream
             {
                 var first = OpenShardById(shardId, nameof(shardId));
                 var second = OpenShardById(adjacentShardId, nameof(adjacentShardId));
-                if (first == second || (first.EndingHashKey + 1 != second.StartingHashKey && second.EndingHashKey + 1 != first.StartingHashKey))
+                if (!Adjacent(first, second) && !Adjacent(second, first))
                 {
                     throw new ArgumentException($"Shards {first.Id} and {second.Id} are not adjacent.", nameof(adjacentShardId));
                 }
@@ -169,6 +169,10 @@ public sealed partial class DataStream
 
         return shard;
     }
+
+    // Compared before adding one, so the shard ending at 2^128-1 does not wrap round to the one starting at 0.
+    private static bool Adjacent(ShardState low, ShardState high) =>
+        low.EndingHashKey < high.StartingHashKey && low.EndingHashKey + 1 == high.StartingHashKey;
 
     private static void EnsureShardLimit(int openShardCount)
     {
