@@ -4,7 +4,6 @@ using RabbitMQ.Client;
 using Spillway.Amqp.Internal;
 using Spillway.Amqp.Internal.Streams;
 using Spillway.Messaging;
-using Spillway.Messaging.Streams;
 using Spillway.Transport;
 
 namespace Spillway.Amqp;
@@ -21,8 +20,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     private readonly Dictionary<string, QueueDefinition> queues;
     private readonly Dictionary<string, AmqpSender> senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BacklogProbe> probes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ShardLayout> streams;
-    private readonly Dictionary<string, StreamPublisher> streamPublishers = new(StringComparer.Ordinal);
+    private readonly AmqpStreamTransport streams;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -40,9 +38,9 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
         logger = this.loggerFactory.CreateLogger("Spillway.Amqp");
         this.time = time ?? TimeProvider.System;
         queues = options.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
-        streams = options.Streams.ToDictionary(s => s.Name, ShardLayout.Of, StringComparer.Ordinal);
         publishing = new Lazy<ConnectionKeeper>(() => Keeper("publish", options.PublisherChannels));
         consuming = new Lazy<ConnectionKeeper>(() => Keeper("consume", 0));
+        streams = new AmqpStreamTransport(options, publishing, consuming, this.loggerFactory, this.time);
     }
 
     public string Kind => "amqp";
@@ -51,6 +49,9 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     public bool ReportsMessageAge => false;
 
     public IQueueAdmin Admin => this;
+
+    /// <summary>The configured streams (<see cref="AmqpTransportOptions.Streams"/>), each shard a RabbitMQ stream queue.</summary>
+    public IStreamTransport Streams => streams;
 
     /// <summary>The broker as redacted for logs.</summary>
     public string Endpoint => options.RedactedUri;
@@ -96,42 +97,6 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 
             return sender;
         }
-    }
-
-    /// <summary>The shards of a configured stream; null when it is not configured.</summary>
-    internal ShardLayout? FindStream(string streamName) => streams.GetValueOrDefault(streamName);
-
-    /// <summary>The publisher of a configured stream's records; null when it is not configured.</summary>
-    internal StreamPublisher? FindStreamPublisher(string streamName)
-    {
-        if (!streams.TryGetValue(streamName, out var layout))
-        {
-            return null;
-        }
-
-        lock (streamPublishers)
-        {
-            if (!streamPublishers.TryGetValue(streamName, out var publisher))
-            {
-                publisher = new StreamPublisher(publishing.Value, layout, options.ConfirmTimeout, time);
-                streamPublishers[streamName] = publisher;
-            }
-
-            return publisher;
-        }
-    }
-
-    /// <summary>Opens a reader of one shard of a configured stream from <paramref name="start"/>, holding at most
-    /// <paramref name="prefetch"/> records unacknowledged.</summary>
-    /// <exception cref="StreamNotFoundException">The stream or the shard is not configured.</exception>
-    internal ShardReader OpenShardReader(string streamName, string shardId, ShardStart start, int prefetch)
-    {
-        if (!streams.TryGetValue(streamName, out var layout) || !layout.TryFind(shardId, out var shard))
-        {
-            throw new StreamNotFoundException($"Stream '{streamName}' has no shard '{shardId}' in this node's configuration.");
-        }
-
-        return new ShardReader(consuming.Value, layout, shard, start, prefetch, loggerFactory.CreateLogger("Spillway.Amqp.Streams"));
     }
 
     public IQueueReceiver OpenReceiver(string queueName, int prefetch)
@@ -221,6 +186,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 
     public async ValueTask DisposeAsync()
     {
+        await streams.DisposeAsync().ConfigureAwait(false);
         if (consuming.IsValueCreated)
         {
             await consuming.Value.DisposeAsync().ConfigureAwait(false);
@@ -255,6 +221,6 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     private async Task DeclareTopologyAsync(IChannel channel, CancellationToken cancellationToken)
     {
         await Topology.DeclareAsync(channel, options.Queues, cancellationToken).ConfigureAwait(false);
-        await StreamTopology.DeclareAsync(channel, [.. streams.Values], cancellationToken).ConfigureAwait(false);
+        await StreamTopology.DeclareAsync(channel, streams.Layouts, cancellationToken).ConfigureAwait(false);
     }
 }

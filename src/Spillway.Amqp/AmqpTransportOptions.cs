@@ -18,6 +18,11 @@ public sealed record AmqpTransportOptions
     /// stream's retention as <c>x-max-age</c>. Defaults to none.</summary>
     public IReadOnlyList<StreamDefinition> Streams { get; init; } = [];
 
+    /// <summary>Records a stream reader holds unacknowledged per shard (RabbitMQ requires a prefetch on a stream
+    /// consumer; the acknowledgement only returns credit). Defaults to 1,000: a read of Kinesis's default batch of 100
+    /// finds it waiting, and a few shards' worth stays a few megabytes of memory.</summary>
+    public int StreamPrefetch { get; init; } = 1000;
+
     /// <summary>Connection name shown in RabbitMQ's management UI. Defaults to <c>spillway</c>.</summary>
     public string ConnectionName { get; init; } = "spillway";
 
@@ -66,6 +71,11 @@ public sealed record AmqpTransportOptions
         if (PublisherChannels is < 1 or > 64)
         {
             throw new ArgumentException("PublisherChannels must be 1-64.");
+        }
+
+        if (StreamPrefetch is < 1 or > ushort.MaxValue)
+        {
+            throw new ArgumentException($"StreamPrefetch must be 1-{ushort.MaxValue}.");
         }
 
         if (ConfirmTimeout <= TimeSpan.Zero || MaxReconnectDelay <= TimeSpan.Zero)

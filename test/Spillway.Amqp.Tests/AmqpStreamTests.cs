@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Spillway.Amqp.Internal.Streams;
 using Spillway.Messaging.Streams;
 using Spillway.TestKit;
 using Spillway.Transport;
@@ -13,16 +12,16 @@ namespace Spillway.Amqp.Tests;
 public sealed class AmqpStreamTests : IAsyncLifetime
 {
     private readonly List<AmqpTransport> transports = [];
-    private readonly List<ShardReader> readers = [];
+    private readonly List<IStreamSource> sources = [];
     private Uri broker = null!;
 
     public async Task InitializeAsync() => broker = await TestBroker.CreateVirtualHostAsync("streams");
 
     public async Task DisposeAsync()
     {
-        foreach (var reader in readers)
+        foreach (var source in sources)
         {
-            await reader.DisposeAsync();
+            await source.DisposeAsync();
         }
 
         foreach (var transport in transports)
@@ -40,14 +39,14 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     {
         var transport = await OpenAsync(new StreamDefinition { Name = "readings" });
         var binary = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
-        var outcomes = await transport.FindStreamPublisher("readings")!.PutAsync(
+        var outcomes = await transport.Streams.FindProducer("readings")!.PutAsync(
             [new StreamRecordInput(binary, "device-1"), new StreamRecordInput(Encoding.UTF8.GetBytes("zählerstand ✓"), "device-1")],
             CancellationToken.None);
 
-        var records = await ReadAsync(Reader(transport, "readings", "shardId-000000000000", new ShardStart(IteratorStart.TrimHorizon)), 2);
+        var records = await ReadAsync(await CursorAsync(transport, "readings", "shardId-000000000000", IteratorStart.TrimHorizon), 2);
 
         Assert.All(outcomes, o => Assert.Equal("shardId-000000000000", o.ShardId));
-        Assert.Equal(["0", "1"], records.Select(r => r.SequenceNumber));
+        Assert.Equal([StreamKeys.SequenceNumber(0, 0), StreamKeys.SequenceNumber(1, 0)], records.Select(r => r.SequenceNumber));
         Assert.Equal(binary, records[0].Data.ToArray());
         Assert.Equal("zählerstand ✓", Encoding.UTF8.GetString(records[1].Data.Span));
         Assert.All(records, r => Assert.Equal("device-1", r.PartitionKey));
@@ -57,7 +56,7 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     public async Task Records_of_each_partition_key_go_to_the_shard_of_its_md5_and_stay_in_put_order()
     {
         var transport = await OpenAsync(new StreamDefinition { Name = "meters", ShardCount = 4 });
-        var publisher = transport.FindStreamPublisher("meters")!;
+        var publisher = transport.Streams.FindProducer("meters")!;
         var keys = Enumerable.Range(0, 40).Select(k => $"meter-{k}").ToArray();
         var batches = Enumerable.Range(0, 10)
             .Select(round => keys.Select(key => new StreamRecordInput(Encoding.UTF8.GetBytes($"{key}/{round}"), key)).ToArray());
@@ -72,14 +71,14 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         }
 
         var seen = new Dictionary<string, List<int>>();
-        foreach (var shard in transport.FindStream("meters")!.Shards)
+        foreach (var shard in await Source(transport, "meters").ListShardsAsync(CancellationToken.None))
         {
             var expected = expectedShard.Count(e => e.Value == shard.ShardId) * 10;
-            foreach (var record in await ReadAsync(Reader(transport, "meters", shard.ShardId, new ShardStart(IteratorStart.TrimHorizon)), expected))
+            foreach (var record in await ReadAsync(await CursorAsync(transport, "meters", shard.ShardId, IteratorStart.TrimHorizon), expected))
             {
                 var key = record.PartitionKey;
                 Assert.Equal(shard.ShardId, expectedShard[key]);
-                Assert.InRange(ShardLayout.HashKeyOf(key), shard.StartingHashKey, shard.EndingHashKey);
+                Assert.InRange(StreamKeys.HashKey(key), shard.StartingHashKey, shard.EndingHashKey);
                 var round = int.Parse(Encoding.UTF8.GetString(record.Data.Span).Split('/')[1], CultureInfo.InvariantCulture);
                 (seen.TryGetValue(key, out var rounds) ? rounds : seen[key] = []).Add(round);
             }
@@ -91,9 +90,18 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Hash_key_ranges_split_the_key_space_as_kinesis_does()
+    public async Task Hash_key_ranges_split_the_key_space_as_kinesis_does()
     {
-        var shards = ShardLayout.Of(new StreamDefinition { Name = "s", ShardCount = 3 }).Shards;
+        var three = Track(new AmqpTransport(new AmqpTransportOptions
+        {
+            Uri = broker, Queues = [], Streams = [new StreamDefinition { Name = "s", ShardCount = 3 }],
+        }));
+        var onDemand = Track(new AmqpTransport(new AmqpTransportOptions
+        {
+            Uri = broker, Queues = [], Streams = [new StreamDefinition { Name = "s", Mode = StreamMode.OnDemand }],
+        }));
+
+        var shards = await Source(three, "s").ListShardsAsync(CancellationToken.None);
 
         Assert.Equal(UInt128.Zero, shards[0].StartingHashKey);
         Assert.Equal(UInt128.Parse("113427455640312821154458202477256070484", CultureInfo.InvariantCulture), shards[0].EndingHashKey);
@@ -101,7 +109,7 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         Assert.Equal(UInt128.Parse("226854911280625642308916404954512140970", CultureInfo.InvariantCulture), shards[2].StartingHashKey);
         Assert.Equal(UInt128.MaxValue, shards[2].EndingHashKey);
         Assert.Equal(["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"], shards.Select(s => s.ShardId));
-        Assert.Equal(4, ShardLayout.Of(new StreamDefinition { Name = "s", Mode = StreamMode.OnDemand }).Shards.Count);
+        Assert.Equal(StreamLimits.OnDemandInitialShards, (await Source(onDemand, "s").ListShardsAsync(CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -139,14 +147,15 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     public async Task Reads_start_at_or_after_a_sequence_number_or_at_latest()
     {
         var transport = await OpenAsync(new StreamDefinition { Name = "positions" });
-        var publisher = transport.FindStreamPublisher("positions")!;
+        var publisher = transport.Streams.FindProducer("positions")!;
         await publisher.PutAsync([.. Enumerable.Range(0, 10).Select(i => Record($"r{i}", "k"))], CancellationToken.None);
         const string shard = "shardId-000000000000";
-        var latest = Reader(transport, "positions", shard, new ShardStart(IteratorStart.Latest));
-        Assert.Empty(await latest.ReadAsync(10, TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        var latest = await CursorAsync(transport, "positions", shard, IteratorStart.Latest);
+        Assert.Empty(await latest.ReadAsync(10, TimeSpan.FromMilliseconds(300)));
 
-        var at = await ReadAsync(Reader(transport, "positions", shard, new ShardStart(IteratorStart.AtSequenceNumber, "4")), 6);
-        var after = await ReadAsync(Reader(transport, "positions", shard, new ShardStart(IteratorStart.AfterSequenceNumber, "4")), 5);
+        var fourth = StreamKeys.SequenceNumber(4, 0);
+        var at = await ReadAsync(await CursorAsync(transport, "positions", shard, IteratorStart.AtSequenceNumber, fourth), 6);
+        var after = await ReadAsync(await CursorAsync(transport, "positions", shard, IteratorStart.AfterSequenceNumber, fourth), 5);
         await publisher.PutAsync([Record("new", "k")], CancellationToken.None);
 
         Assert.Equal(["r4", "r5", "r6", "r7", "r8", "r9"], at.Select(Text));
@@ -155,10 +164,55 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_at_a_timestamp_start_with_the_first_record_that_arrived_then()
+    {
+        // Behind the broker's clock, so RabbitMQ's chunk of that second holds all three and the reader skips by arrival.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromSeconds(5));
+        var transport = Track(new AmqpTransport(
+            new AmqpTransportOptions { Uri = broker, Queues = [], Streams = [new StreamDefinition { Name = "clocked" }] }, time: clock));
+        Assert.True(await transport.ConnectAsync(publish: true, TimeSpan.FromSeconds(30), CancellationToken.None), transport.Status.Reason);
+        var producer = transport.Streams.FindProducer("clocked")!;
+        await producer.PutAsync([Record("early", "k")], CancellationToken.None);
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        var boundary = clock.GetUtcNow();
+        await producer.PutAsync([Record("on time", "k"), Record("late", "k")], CancellationToken.None);
+
+        var read = await ReadAsync(await CursorAsync(transport, "clocked", "shardId-000000000000", IteratorStart.AtTimestamp, at: boundary), 2);
+
+        Assert.Equal(["on time", "late"], read.Select(Text));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_saved_by_one_node_is_where_another_node_finds_it()
+    {
+        var definition = new StreamDefinition { Name = "handover", ShardCount = 2 };
+        var first = await OpenAsync(definition);
+        var second = await OpenAsync(definition);
+        var early = Source(second, "handover");
+        Assert.Null(await early.GetCheckpointAsync("loader", "shardId-000000000001", CancellationToken.None));
+
+        var saving = Source(first, "handover");
+        await saving.SaveCheckpointAsync("loader", "shardId-000000000001", StreamKeys.SequenceNumber(41, 1), CancellationToken.None);
+        await saving.SaveCheckpointAsync("loader", "shardId-000000000001", StreamKeys.SequenceNumber(42, 1), CancellationToken.None);
+        await saving.SaveCheckpointAsync("other", "shardId-000000000000", StreamKeys.SequenceNumber(7, 0), CancellationToken.None);
+        var third = await OpenAsync(definition);
+
+        Assert.Equal(
+            StreamKeys.SequenceNumber(42, 1),
+            await Source(third, "handover").GetCheckpointAsync("loader", "shardId-000000000001", CancellationToken.None));
+        Assert.Null(await Source(third, "handover").GetCheckpointAsync("loader", "shardId-000000000000", CancellationToken.None));
+        await WaitUntilAsync(
+            async () => await early.GetCheckpointAsync("loader", "shardId-000000000001", CancellationToken.None) == StreamKeys.SequenceNumber(42, 1),
+            "the node that read the checkpoints before saw the new one");
+        await Assert.ThrowsAsync<ArgumentException>(() => saving.SaveCheckpointAsync(
+            "loader", "shardId-000000000000", StreamKeys.SequenceNumber(1, 1), CancellationToken.None).AsTask());
+    }
+
+    [Fact]
     public async Task RabbitMQ_restarted_during_puts_every_confirmed_record_is_read_back_once()
     {
         var transport = await OpenAsync(new StreamDefinition { Name = "outage", ShardCount = 2 });
-        var publisher = transport.FindStreamPublisher("outage")!;
+        var publisher = transport.Streams.FindProducer("outage")!;
         var confirmed = new ConcurrentDictionary<string, byte>();
         var failed = 0;
         using var stop = new CancellationTokenSource();
@@ -193,10 +247,10 @@ public sealed class AmqpStreamTests : IAsyncLifetime
 
         Assert.True(failed > 0, "no put failed while the broker was down");
         var read = new List<string>();
-        foreach (var shard in transport.FindStream("outage")!.Shards)
+        foreach (var shard in await Source(transport, "outage").ListShardsAsync(CancellationToken.None))
         {
-            var reader = Reader(transport, "outage", shard.ShardId, new ShardStart(IteratorStart.TrimHorizon));
-            while ((await reader.ReadAsync(1000, TimeSpan.FromSeconds(1), CancellationToken.None)) is { Count: > 0 } records)
+            var cursor = await CursorAsync(transport, "outage", shard.ShardId, IteratorStart.TrimHorizon);
+            while ((await cursor.ReadAsync(1000, TimeSpan.FromSeconds(1))) is { Count: > 0 } records)
             {
                 read.AddRange(records.Select(Text));
             }
@@ -221,18 +275,25 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         return transport;
     }
 
-    private ShardReader Reader(AmqpTransport transport, string stream, string shard, ShardStart start)
+    private IStreamSource Source(AmqpTransport transport, string stream)
     {
-        var reader = transport.OpenShardReader(stream, shard, start, prefetch: 100);
-        readers.Add(reader);
-        return reader;
+        var source = transport.Streams.OpenSource(stream);
+        sources.Add(source);
+        return source;
+    }
+
+    private async Task<Cursor> CursorAsync(
+        AmqpTransport transport, string stream, string shard, IteratorStart start, string? sequenceNumber = null, DateTimeOffset? at = null)
+    {
+        var source = Source(transport, stream);
+        return new Cursor(source, await source.SeekAsync(shard, start, sequenceNumber, at, CancellationToken.None));
     }
 
     private static StreamRecordInput Record(string data, string key) => new(Encoding.UTF8.GetBytes(data), key);
 
     private static string Text(StreamRecord record) => Encoding.UTF8.GetString(record.Data.Span);
 
-    private static async Task<List<StreamRecord>> ReadAsync(ShardReader reader, int count)
+    private static async Task<List<StreamRecord>> ReadAsync(Cursor reader, int count)
     {
         var records = new List<StreamRecord>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -244,13 +305,26 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         return records;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
             await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A position in a shard that moves with each read, as a consumer's does.</summary>
+    private sealed class Cursor(IStreamSource source, ShardPosition position)
+    {
+        public async Task<IReadOnlyList<StreamRecord>> ReadAsync(int max, TimeSpan wait, CancellationToken cancellationToken = default)
+        {
+            var result = await source.ReadAsync(position, max, wait, cancellationToken);
+            position = result.Next!.Value;
+            return result.Records;
         }
     }
 }

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
 using Spillway.Messaging.Streams;
 
 namespace Spillway.Amqp.Internal.Streams;
@@ -14,8 +10,6 @@ namespace Spillway.Amqp.Internal.Streams;
 /// </summary>
 internal sealed class ShardLayout
 {
-    private static readonly BigInteger KeySpace = BigInteger.One << 128;
-
     private ShardLayout(StreamDefinition definition, IReadOnlyList<ShardDescription> shards)
     {
         Definition = definition;
@@ -32,14 +26,9 @@ internal sealed class ShardLayout
     public static ShardLayout Of(StreamDefinition definition)
     {
         var count = definition.Mode == StreamMode.OnDemand ? StreamLimits.OnDemandInitialShards : definition.ShardCount;
-        var shards = new ShardDescription[count];
-        for (var i = 0; i < count; i++)
-        {
-            var start = (UInt128)(KeySpace * i / count);
-            var end = i == count - 1 ? UInt128.MaxValue : (UInt128)(KeySpace * (i + 1) / count) - 1;
-            shards[i] = new ShardDescription(ShardId(i), null, null, start, end, "0", null);
-        }
-
+        var shards = StreamKeys.EvenRanges(count)
+            .Select((range, i) => new ShardDescription(ShardId(i), null, null, range.Start, range.End, "0", null))
+            .ToArray();
         return new ShardLayout(definition, shards);
     }
 
@@ -53,7 +42,7 @@ internal sealed class ShardLayout
     /// big-endian 128-bit integer, as Kinesis routes.</summary>
     public ShardDescription ShardFor(string partitionKey, UInt128? explicitHashKey)
     {
-        var key = explicitHashKey ?? HashKeyOf(partitionKey);
+        var key = explicitHashKey ?? StreamKeys.HashKey(partitionKey);
         var shards = Shards;
         int low = 0, high = shards.Count - 1;
         while (low < high)
@@ -72,18 +61,17 @@ internal sealed class ShardLayout
         return shards[low];
     }
 
-    public bool TryFind(string shardId, out ShardDescription shard)
+    /// <summary>The index of the shard with this id; -1 when the stream has none.</summary>
+    public int IndexOf(string shardId)
     {
-        shard = Shards.FirstOrDefault(s => s.ShardId == shardId)!;
-        return shard is not null;
-    }
+        for (var i = 0; i < Shards.Count; i++)
+        {
+            if (Shards[i].ShardId == shardId)
+            {
+                return i;
+            }
+        }
 
-    public static UInt128 HashKeyOf(string partitionKey)
-    {
-        Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
-#pragma warning disable CA5351 // MD5 is Kinesis's routing function here, not a security measure.
-        MD5.HashData(Encoding.UTF8.GetBytes(partitionKey), hash);
-#pragma warning restore CA5351
-        return BinaryPrimitives.ReadUInt128BigEndian(hash);
+        return -1;
     }
 }

@@ -9,15 +9,15 @@ using Spillway.Messaging.Streams;
 namespace Spillway.Amqp.Internal.Streams;
 
 /// <summary>
-/// Reads one shard's stream queue in order from a position with basic.consume and <c>x-stream-offset</c>, on a channel
-/// of its own with a prefetch (RabbitMQ requires one on a stream consumer) and manual acknowledgements, which on a
-/// stream only return credit: what a reader has processed is its checkpoint, kept by the caller. A record's sequence
-/// number is its stream offset as a decimal string, so it parses back to a position. RabbitMQ attaches a consumer at
-/// the start of the chunk holding the position asked for, so records before it are skipped here. After a lost channel
-/// the reader attaches again just past the last record it returned.
+/// Reads one shard's stream queue in order from a position (<see cref="ShardPositions"/>) with basic.consume and
+/// <c>x-stream-offset</c>, on a channel of its own with a prefetch (RabbitMQ requires one on a stream consumer) and
+/// manual acknowledgements, which on a stream only return credit: what a reader has processed is its checkpoint, kept
+/// by the caller. A record's sequence number is made of its stream offset (<see cref="StreamKeys.SequenceNumber"/>), so
+/// it parses back to a position. RabbitMQ attaches a consumer at the start of the chunk holding the position asked
+/// for, so records before it are skipped here. After a lost channel the reader attaches again just past the last
+/// record it returned.
 /// </summary>
-internal sealed class ShardReader(
-    ConnectionKeeper keeper, ShardLayout layout, ShardDescription shard, ShardStart start, int prefetch, ILogger logger)
+internal sealed class ShardReader(ConnectionKeeper keeper, ShardLayout layout, int shardIndex, long position, int prefetch, ILogger logger)
     : IAsyncDisposable
 {
     private const string OffsetHeader = "x-stream-offset";
@@ -25,16 +25,13 @@ internal sealed class ShardReader(
     private readonly SemaphoreSlim gate = new(1, 1);
     private Channel<Delivery> buffer = Channel.CreateUnbounded<Delivery>();
     private IChannel? channel;
-    // The first offset not yet returned; -1 until the first record pins the position down.
-    private long next = start.Kind switch
-    {
-        IteratorStart.AtSequenceNumber => ParseOffset(start.SequenceNumber),
-        IteratorStart.AfterSequenceNumber => ParseOffset(start.SequenceNumber) + 1,
-        _ => -1,
-    };
+    private readonly ShardDescription shard = layout.Shards[shardIndex];
+    // The first offset not yet returned, or where to attach while no record has pinned the position down yet.
+    private long next = position;
     private bool disposed;
 
-    public string ShardId => shard.ShardId;
+    /// <summary>Where the next read continues: the offset after the last record returned, or the starting position.</summary>
+    public long Position => next;
 
     /// <summary>Up to <paramref name="maxRecords"/> records in order, waiting up to <paramref name="wait"/> for the
     /// first; empty when none came (or the broker is unreachable) in that time.</summary>
@@ -85,11 +82,6 @@ internal sealed class ShardReader(
         }
     }
 
-    private static long ParseOffset(string? sequenceNumber) =>
-        long.TryParse(sequenceNumber, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
-            ? offset
-            : throw new ArgumentException($"'{sequenceNumber}' is not a sequence number of this stream.", nameof(sequenceNumber));
-
     // Moves what is buffered into the result, skipping what lies before the position, and acknowledges every delivery
     // taken (returning the credit) with one multiple ack.
     private async Task TakeAsync(ChannelReader<Delivery> reader, List<StreamRecord> records, int maxRecords)
@@ -98,7 +90,8 @@ internal sealed class ShardReader(
         while (records.Count < maxRecords && reader.TryRead(out var delivery))
         {
             last = delivery;
-            if (delivery.Offset < next || (start.Kind == IteratorStart.AtTimestamp && next < 0 && delivery.Record.ApproximateArrivalTimestamp < start.Timestamp))
+            if (delivery.Offset < next
+                || (ShardPositions.TryGetTime(next, out var time) && delivery.Record.ApproximateArrivalTimestamp < time))
             {
                 continue;
             }
@@ -178,22 +171,15 @@ internal sealed class ShardReader(
         }
     }
 
-    private object AttachAt()
+    private object AttachAt() => next switch
     {
-        if (next >= 0)
-        {
-            return next;
-        }
-
-        return start.Kind switch
-        {
-            IteratorStart.TrimHorizon => "first",
-            IteratorStart.Latest => "next",
-            // Whole seconds on the wire: the chunk of that second, with what came before the exact time skipped.
-            IteratorStart.AtTimestamp => new AmqpTimestamp(start.Timestamp!.Value.ToUnixTimeSeconds()),
-            _ => throw new InvalidOperationException($"no position for {start.Kind}"),
-        };
-    }
+        >= 0 => next,
+        ShardPositions.First => "first",
+        ShardPositions.Latest => "next",
+        // Whole seconds on the wire: the chunk of that second, with what came before the exact time skipped.
+        _ when ShardPositions.TryGetTime(next, out var time) => new AmqpTimestamp(time.ToUnixTimeSeconds()),
+        _ => throw new InvalidOperationException($"{next} is not a position"),
+    };
 
     private async Task CloseAsync()
     {
@@ -217,7 +203,7 @@ internal sealed class ShardReader(
         old.Dispose();
     }
 
-    private static Delivery ToDelivery(IChannel channel, BasicDeliverEventArgs delivery)
+    private Delivery ToDelivery(IChannel channel, BasicDeliverEventArgs delivery)
     {
         var headers = delivery.BasicProperties.Headers;
         var offset = headers is not null && headers.TryGetValue(OffsetHeader, out var value) && value is not null
@@ -228,12 +214,9 @@ internal sealed class ShardReader(
             ? DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(a, CultureInfo.InvariantCulture))
             : DateTimeOffset.UnixEpoch;
         // The body is only valid during the callback: copied out.
-        var record = new StreamRecord(offset.ToString(CultureInfo.InvariantCulture), arrival, key, delivery.Body.ToArray());
+        var record = new StreamRecord(StreamKeys.SequenceNumber(offset, shardIndex), arrival, key, delivery.Body.ToArray());
         return new Delivery(record, offset, channel, delivery.DeliveryTag);
     }
 
     private readonly record struct Delivery(StreamRecord Record, long Offset, IChannel Channel, ulong Tag);
 }
-
-/// <summary>Where a shard reader starts, as a Kinesis iterator names it.</summary>
-internal readonly record struct ShardStart(IteratorStart Kind, string? SequenceNumber = null, DateTimeOffset? Timestamp = null);

@@ -11,20 +11,24 @@ namespace Spillway.Amqp.Internal.Streams;
 /// and the arrival time travel as headers, the data as the body, byte for byte.
 /// </summary>
 internal sealed class StreamPublisher(ConnectionKeeper keeper, ShardLayout layout, TimeSpan confirmTimeout, TimeProvider time)
+    : IStreamProducer
 {
     public const string PartitionKeyHeader = "spillway-partition-key";
     public const string ArrivalHeader = "spillway-arrival-ms";
 
-    public ShardLayout Layout => layout;
+    public string StreamName => layout.StreamName;
+
+    public TransportStatus Status => keeper.Status;
 
     /// <summary>Publishes the records, each to the shard its key routes to, and waits for the confirms. A put on
     /// RabbitMQ learns no offset (AMQP 0-9-1's confirm carries none), so each outcome names the shard and no sequence
     /// number; the sequence number is the offset a reader sees.</summary>
+    /// <exception cref="ArgumentException">A record breaks the stream's limits; nothing was published.</exception>
     /// <exception cref="TransportUnavailableException">The broker is unreachable or did not confirm every record in
     /// time; none of the call counts as put (the ones confirmed stay in the stream).</exception>
     public async ValueTask<IReadOnlyList<PutOutcome>> PutAsync(IReadOnlyList<StreamRecordInput> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(records);
+        Validate(records);
         var session = keeper.Current ?? throw new TransportUnavailableException(keeper.Status.Reason ?? "RabbitMQ is unreachable");
         // One channel for the whole call: its confirms come in publishing order, and records of one key stay in order.
         var channel = session.NextPublisher();
@@ -71,5 +75,41 @@ internal sealed class StreamPublisher(ConnectionKeeper keeper, ShardLayout layou
         }
 
         return outcomes;
+    }
+
+    // The limits the engine checks on a put (StreamLimits), so a record refused embedded is refused here too.
+    private static void Validate(IReadOnlyList<StreamRecordInput> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count is < 1 or > StreamLimits.MaxPutRecords)
+        {
+            throw new ArgumentException($"A put takes 1-{StreamLimits.MaxPutRecords} records, not {records.Count}.", nameof(records));
+        }
+
+        long total = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            if (string.IsNullOrEmpty(record.PartitionKey) || record.PartitionKey.Length > StreamLimits.MaxPartitionKeyLength)
+            {
+                throw new ArgumentException(
+                    $"A partition key has 1-{StreamLimits.MaxPartitionKeyLength} characters, not {record.PartitionKey?.Length ?? 0}.",
+                    nameof(records));
+            }
+
+            var size = record.Data.Length + Encoding.UTF8.GetByteCount(record.PartitionKey);
+            if (size > StreamLimits.MaxRecordBytes)
+            {
+                throw new ArgumentException(
+                    $"Record {i} has {size} bytes of data and partition key; the limit is {StreamLimits.MaxRecordBytes}.", nameof(records));
+            }
+
+            total += size;
+        }
+
+        if (total > StreamLimits.MaxPutRecordsBytes)
+        {
+            throw new ArgumentException($"A put carries at most {StreamLimits.MaxPutRecordsBytes} bytes, not {total}.", nameof(records));
+        }
     }
 }

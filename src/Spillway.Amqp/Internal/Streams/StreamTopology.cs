@@ -6,8 +6,8 @@ using Spillway.Messaging.Streams;
 namespace Spillway.Amqp.Internal.Streams;
 
 /// <summary>
-/// Declares each stream's shards as RabbitMQ stream queues (<c>x-queue-type: stream</c>, the retention as
-/// <c>x-max-age</c>), and the layout as a queue of its own, <c>&lt;stream&gt;.layout</c>, whose <c>x-max-length</c> is
+/// Declares each stream's shards and its checkpoints (<see cref="CheckpointLog"/>) as RabbitMQ stream queues
+/// (<c>x-queue-type: stream</c>, the retention as <c>x-max-age</c>), and the layout as a queue of its own, <c>&lt;stream&gt;.layout</c>, whose <c>x-max-length</c> is
 /// the shard count. It is never published to: it is there so that the broker, which checks that a redeclaration has
 /// the same arguments, refuses a node configured with another shard count instead of letting two nodes route the same
 /// partition key to different shards.
@@ -20,9 +20,9 @@ internal static class StreamTopology
         {
             await DeclareOneAsync(channel, LayoutQueue(stream.StreamName), LayoutArguments(stream), stream, "shard count", cancellationToken)
                 .ConfigureAwait(false);
-            foreach (var shard in stream.Shards)
+            foreach (var queue in stream.Shards.Select(stream.QueueOf).Append(CheckpointLog.QueueOf(stream.StreamName)))
             {
-                await DeclareOneAsync(channel, stream.QueueOf(shard), ShardArguments(stream.Definition), stream, "retention", cancellationToken)
+                await DeclareOneAsync(channel, queue, ShardArguments(stream.Definition), stream, "retention", cancellationToken)
                     .ConfigureAwait(false);
             }
         }
