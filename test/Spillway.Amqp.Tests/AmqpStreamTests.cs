@@ -209,6 +209,38 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_node_reads_a_shard_for_a_consumer_and_another_takes_over_past_its_checkpoint_when_it_goes()
+    {
+        var definition = new StreamDefinition { Name = "shared" };
+        var first = await OpenAsync(definition);
+        var second = await OpenAsync(definition);
+        const string shard = "shardId-000000000000";
+        await first.Streams.FindProducer("shared")!.PutAsync([.. Enumerable.Range(0, 10).Select(i => Record($"r{i}", "k"))], CancellationToken.None);
+        var (a, b) = (Source(first, "shared"), Source(second, "shared"));
+        Assert.Null(await a.GetCheckpointAsync("loader", shard, CancellationToken.None));
+        Assert.Null(await b.GetCheckpointAsync("loader", shard, CancellationToken.None));
+        var start = await a.SeekAsync(shard, IteratorStart.TrimHorizon, null, null, CancellationToken.None);
+
+        var taken = await a.ReadAsync(start, 4, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var refused = await b.ReadAsync(start, 4, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        await a.SaveCheckpointAsync("loader", shard, taken.Records[^1].SequenceNumber, CancellationToken.None);
+        transports.Remove(first);
+        await first.DisposeAsync();
+        var rest = new List<StreamRecord>();
+        await WaitUntilAsync(
+            async () =>
+            {
+                rest.AddRange((await b.ReadAsync(start, 10, TimeSpan.FromMilliseconds(500), CancellationToken.None)).Records);
+                return rest.Count > 0;
+            },
+            "the second node took the shard over");
+
+        Assert.Equal(["r0", "r1", "r2", "r3"], taken.Records.Select(Text));
+        Assert.Empty(refused.Records);
+        Assert.Equal(["r4", "r5", "r6", "r7", "r8", "r9"], rest.Select(Text));
+    }
+
+    [Fact]
     public async Task RabbitMQ_restarted_during_puts_every_confirmed_record_is_read_back_once()
     {
         var transport = await OpenAsync(new StreamDefinition { Name = "outage", ShardCount = 2 });
