@@ -72,7 +72,7 @@ public static class IngestEndpointRouteBuilderExtensions
             RequestDelegate handle = endpoint.HandleAsync;
             endpoints.MapPost(route.Path, metrics?.Measure(route.Name ?? route.Path, handle) ?? handle)
                 .WithDisplayName($"Spillway ingest {route.Path}");
-            logger.RouteMapped(route.Path, route.QueueName);
+            logger.RouteMapped(route.Path, route.Stream ?? route.QueueName);
         }
 
         if (!string.IsNullOrEmpty(options.HealthPath))

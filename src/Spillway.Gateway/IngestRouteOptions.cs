@@ -48,6 +48,15 @@ public sealed record IngestRouteOptions
     /// <summary>Name of the queue the records are stored in. Required; the queue must exist when requests arrive.</summary>
     public string QueueName { get; set; } = "";
 
+    /// <summary>A stream to put the records into instead of a queue (a stream of the transport's
+    /// <see cref="Transport.IStreamTransport"/>); null for a queue route. Each record is put with its
+    /// <see cref="PartitionKeyField"/>'s value as partition key, and 202 answers once every record is durable.</summary>
+    public string? Stream { get; set; }
+
+    /// <summary>For a <see cref="Stream"/> route: the record field whose value (a string or a number) is the partition
+    /// key. Required there; a record without it is a 400 naming the field.</summary>
+    public string? PartitionKeyField { get; set; }
+
     /// <summary>Largest request body accepted, in bytes; a larger one gets 413. 1 byte–16 MiB; defaults to 1 MiB.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
@@ -110,7 +119,14 @@ public sealed record IngestRouteOptions
             throw new GatewayConfigurationException($"{configurationKey}:Path", "must be a literal URL path starting with '/'.");
         }
 
-        if (string.IsNullOrWhiteSpace(QueueName))
+        if (Stream is not null)
+        {
+            if (string.IsNullOrWhiteSpace(PartitionKeyField))
+            {
+                throw new GatewayConfigurationException($"{configurationKey}:PartitionKeyField", "is required on a stream route.");
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(QueueName))
         {
             throw new GatewayConfigurationException($"{configurationKey}:QueueName", "is required.");
         }

@@ -8,6 +8,7 @@ namespace Spillway.Processing;
 /// Invokes a function over HTTP, so handlers can be written in any language (Node, Python, ...): each batch is POSTed as
 /// the JSON event Lambda hands an SQS-triggered function (<c>{"Records":[...]}</c>), and a partial batch response
 /// (<c>{"batchItemFailures":[{"itemIdentifier":"&lt;messageId&gt;"}]}</c>) is honoured exactly as Lambda honours it.
+/// A batch from a stream is POSTed as the Kinesis event instead, its failures naming sequence numbers.
 /// A non-2xx status, no answer within <see cref="HttpFunctionOptions.Timeout"/>, or an invalid answer fails the whole
 /// batch (<see cref="HttpFunctionException"/>).
 /// </summary>
@@ -40,7 +41,14 @@ public sealed class HttpFunctionHandler : IMessageHandler, IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         var body = new ArrayBufferWriter<byte>(1024);
-        SqsEventWriter.Write(body, batch, Options.Region, Options.AccountId);
+        if (batch.Stream is { } stream)
+        {
+            KinesisEventWriter.Write(body, stream, Options.Region);
+        }
+        else
+        {
+            SqsEventWriter.Write(body, batch, Options.Region, Options.AccountId);
+        }
 
         using var timeout = new CancellationTokenSource(Options.Timeout, Options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);

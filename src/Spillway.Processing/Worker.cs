@@ -21,6 +21,8 @@ public sealed class Worker : IAsyncDisposable
     private readonly ILoggerFactory loggerFactory;
     private EventSourceMapping? mapping;
     private IQueueReceiver? receiver;
+    private StreamConsumer? consumer;
+    private IStreamSource? source;
     private int concurrencyLimit;
 
     /// <summary>A worker on <paramref name="transport"/>'s queue <paramref name="queueName"/>. Each time it is enabled it
@@ -59,18 +61,56 @@ public sealed class Worker : IAsyncDisposable
         concurrencyLimit = options.MaximumConcurrency;
     }
 
+    /// <summary>A worker on <paramref name="transport"/>'s stream <paramref name="streamName"/>: a <see cref="StreamConsumer"/>
+    /// named after the worker (its checkpoints are the worker's), opened each time the worker is enabled.</summary>
+    /// <param name="name">The worker's name, in metrics and logs, and whose checkpoints these are.</param>
+    /// <param name="transport">Where the stream (and the on-failure queue) live; it must have streams.</param>
+    /// <param name="streamName">The stream it reads.</param>
+    /// <param name="handler">What handles the batches; disposed with the worker when it is <see cref="IDisposable"/>.</param>
+    /// <param name="options">The consumer's settings.</param>
+    /// <param name="sink">The SQL sink the handler writes into; null for other handlers.</param>
+    /// <param name="metrics">Where its invocations are measured; null for nowhere.</param>
+    /// <param name="loggerFactory">Logging; null for none.</param>
+    public Worker(
+        string name,
+        IMessageTransport transport,
+        string streamName,
+        IMessageHandler handler,
+        StreamConsumerOptions options,
+        string? sink = null,
+        WorkerMetrics? metrics = null,
+        ILoggerFactory? loggerFactory = null)
+        : this(name, transport, streamName, handler, SharedSettings(options), sink, metrics, loggerFactory)
+    {
+        if (transport.Streams is null)
+        {
+            throw new ArgumentException($"The {transport.Kind} transport has no streams.", nameof(transport));
+        }
+
+        StreamOptions = options;
+    }
+
     public string Name { get; }
 
+    /// <summary>The queue it drains, or for a stream worker the stream it reads.</summary>
     public string QueueName { get; }
+
+    /// <summary>A stream worker's settings; null for a queue worker.</summary>
+    public StreamConsumerOptions? StreamOptions { get; }
+
+    /// <summary>A stream worker's consumer while it runs (its iterator age and distance behind latest); null otherwise.</summary>
+    public StreamConsumer? Consumer => consumer;
 
     /// <summary>The SQL sink the handler writes into; null for other handlers.</summary>
     public string? Sink { get; }
 
+    /// <summary>The mapping's settings; for a stream worker, those it shares with a queue worker (batch size, window,
+    /// concurrency: the parallelization factor, enabled).</summary>
     public EventSourceMappingOptions Options { get; }
 
-    public bool Enabled => mapping?.IsRunning == true;
+    public bool Enabled => mapping?.IsRunning == true || consumer?.IsRunning == true;
 
-    public EventSourceMappingStatistics? Statistics => mapping?.GetStatistics();
+    public EventSourceMappingStatistics? Statistics => consumer?.GetStatistics() ?? mapping?.GetStatistics();
 
     /// <summary>The configured maximum concurrency.</summary>
     public int MaxConcurrency => Options.MaximumConcurrency;
@@ -96,6 +136,11 @@ public sealed class Worker : IAsyncDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (StreamOptions is { } streamOptions)
+            {
+                return await EnableStreamAsync(streamOptions, cancellationToken).ConfigureAwait(false);
+            }
+
             if (mapping is { IsRunning: true })
             {
                 return false;
@@ -125,6 +170,13 @@ public sealed class Worker : IAsyncDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (consumer is { IsRunning: true } reading)
+            {
+                await reading.StopAsync(cancellationToken).ConfigureAwait(false);
+                await CloseReceiverAsync().ConfigureAwait(false);
+                return true;
+            }
+
             if (mapping is not { IsRunning: true } running)
             {
                 return false;
@@ -149,13 +201,63 @@ public sealed class Worker : IAsyncDisposable
             await mapping.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (consumer is not null)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await CloseReceiverAsync().ConfigureAwait(false);
         gate.Dispose();
         (handler as IDisposable)?.Dispose();
     }
 
+    private static EventSourceMappingOptions SharedSettings(StreamConsumerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new EventSourceMappingOptions
+        {
+            BatchSize = options.BatchSize,
+            MaximumBatchingWindow = options.MaximumBatchingWindow,
+            MaximumConcurrency = options.ParallelizationFactor,
+            Enabled = options.Enabled,
+            TimeProvider = options.TimeProvider,
+        };
+    }
+
+    private async Task<bool> EnableStreamAsync(StreamConsumerOptions options, CancellationToken cancellationToken)
+    {
+        if (consumer is { IsRunning: true })
+        {
+            return false;
+        }
+
+        if (consumer is not null)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await CloseReceiverAsync().ConfigureAwait(false);
+        IQueueSender? onFailure = null;
+        if (options.OnFailureQueue is { } queue)
+        {
+            onFailure = transport.FindSender(queue) ?? throw new UnknownQueueException(queue);
+        }
+
+        source = transport.Streams!.OpenSource(QueueName);
+        consumer = new StreamConsumer(
+            Name, source, handler, options with { Enabled = true }, onFailure, loggerFactory.CreateLogger<StreamConsumer>());
+        await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task CloseReceiverAsync()
     {
+        if (source is not null)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            source = null;
+        }
+
         if (receiver is not null)
         {
             await receiver.DisposeAsync().ConfigureAwait(false);

@@ -41,6 +41,16 @@ public sealed class WorkerMetrics : IDisposable
         Gauge(workers, "spillway.worker.concurrency.limit", "Invocations allowed now (moved by the autoscaler).", w => w.ConcurrencyLimit);
         Gauge(workers, "spillway.worker.concurrency.max", "Configured maximum concurrency (capped by the sink's pool).", w => w.MaxConcurrency);
         Gauge(workers, "spillway.worker.enabled", "1 while the worker is enabled.", w => w.Enabled ? 1 : 0);
+        meter.CreateObservableGauge(
+            "spillway.stream_consumer.iterator_age",
+            () => StreamGauge(workers, c => c.IteratorAge.TotalMilliseconds),
+            "ms",
+            "Age of the last record of the last batch a stream worker handled, the largest over its shards (Lambda's IteratorAge).");
+        meter.CreateObservableGauge(
+            "spillway.stream_consumer.behind_latest",
+            () => StreamGauge(workers, c => c.BehindLatest.TotalMilliseconds),
+            "ms",
+            "How far a stream worker's reads are behind the newest record, the largest over its shards.");
         Gauge(workers, "spillway.worker.paused", "1 while receiving is paused by a sink outage.", w => w.Statistics?.Paused == true ? 1 : 0);
     }
 
@@ -59,6 +69,10 @@ public sealed class WorkerMetrics : IDisposable
             meter.Dispose();
         }
     }
+
+    private static IEnumerable<Measurement<double>> StreamGauge(Func<IEnumerable<Worker>> workers, Func<StreamConsumer, double> read) =>
+        workers().Where(w => w.Consumer is not null).Select(w => new Measurement<double>(
+            read(w.Consumer!), new KeyValuePair<string, object?>("worker", w.Name), new KeyValuePair<string, object?>("stream", w.QueueName)));
 
     private void Gauge(Func<IEnumerable<Worker>> workers, string name, string description, Func<Worker, int> read) =>
         meter.CreateObservableGauge(

@@ -8,6 +8,12 @@ internal sealed record AcceptedRecord(Guid MessageId);
 /// <summary>Answer to a batch: the ids of the stored messages, in request order.</summary>
 internal sealed record AcceptedBatch(Guid[] MessageIds);
 
+/// <summary>Where a record put into a stream went, as Kinesis answers a put.</summary>
+internal sealed record AcceptedStreamRecord(string ShardId, string SequenceNumber);
+
+/// <summary>Answer to a batch put into a stream, in request order.</summary>
+internal sealed record AcceptedStreamBatch(AcceptedStreamRecord[] Records);
+
 /// <summary>Answer of the liveness endpoint.</summary>
 internal sealed record HealthReport(string Status);
 
@@ -18,6 +24,8 @@ internal sealed record HealthReport(string Status);
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AcceptedRecord))]
 [JsonSerializable(typeof(AcceptedBatch))]
+[JsonSerializable(typeof(AcceptedStreamRecord))]
+[JsonSerializable(typeof(AcceptedStreamBatch))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(IngestProblem))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -15,7 +15,7 @@ namespace Spillway.Gateway.Internal;
 /// declared length (413), then the body is read into a pooled buffer and validated whole (400/413) before anything is
 /// stored, then storage and backlog (503), then one atomic send, and 202 only once it is durable.
 /// </summary>
-internal sealed class IngestEndpoint(
+internal sealed partial class IngestEndpoint(
     IngestRouteOptions route,
     IMessageTransport transport,
     ApiKeyAuthenticator authenticator,
@@ -102,6 +102,12 @@ internal sealed class IngestEndpoint(
 
     private async Task StoreAsync(HttpContext context, ReadOnlyMemory<byte> body, BodyFormat format, string? idempotencyKey)
     {
+        if (route.Stream is not null)
+        {
+            await PutAsync(context, body, format, idempotencyKey);
+            return;
+        }
+
         var target = sender ??= transport.FindSender(queueName);
         if (target is null)
         {

@@ -33,7 +33,9 @@ internal sealed class RecordValidator(RecordSchema schema, int maxRecords)
 
     /// <summary>The validator of <paramref name="route"/>'s records: its fields, then its table's rule when it has one.</summary>
     public static RecordValidator For(IngestRouteOptions route)
-        => new(new RecordSchema(route.Fields, route.AllowUnknownFields, route.SinkRule), route.MaxRecordsPerRequest);
+        => new(
+            new RecordSchema(route.Fields, route.AllowUnknownFields, route.SinkRule),
+            route.Stream is null ? route.MaxRecordsPerRequest : Math.Min(route.MaxRecordsPerRequest, Messaging.Streams.StreamLimits.MaxPutRecords));
 
     /// <summary>
     /// Validates <paramref name="body"/>. Returns null when every record is valid, with their byte ranges in

@@ -5,7 +5,7 @@ namespace Spillway.Processing.Internal;
 /// <summary>
 /// Reads a partial batch response exactly as Lambda does: an empty or null answer, or a null or empty
 /// <c>batchItemFailures</c>, is full success; an item without a valid <c>itemIdentifier</c> naming a message of the batch,
-/// or an answer that is not JSON, fails the whole batch.
+/// or an answer that is not JSON, fails the whole batch. Items name message ids, or sequence numbers for a stream batch.
 /// </summary>
 internal static class BatchResponseReader
 {
@@ -54,10 +54,12 @@ internal static class BatchResponseReader
                 return BatchOutcome.Success;
             }
 
-            var inBatch = new HashSet<Guid>(batch.Messages.Count);
-            foreach (var message in batch.Messages)
+            // A queue's items are message ids; a stream's are sequence numbers (as Lambda's Kinesis trigger reads them).
+            var inBatch = new Dictionary<string, Guid>(batch.Messages.Count, StringComparer.Ordinal);
+            for (var i = 0; i < batch.Messages.Count; i++)
             {
-                inBatch.Add(message.MessageId);
+                var id = batch.Messages[i].MessageId;
+                inBatch[batch.Stream is { } stream ? stream.Records[i].SequenceNumber : id.ToString("D")] = id;
             }
 
             var failed = new HashSet<Guid>();
@@ -66,8 +68,7 @@ internal static class BatchResponseReader
                 if (item.ValueKind != JsonValueKind.Object
                     || !item.TryGetProperty("itemIdentifier", out var identifier)
                     || identifier.ValueKind != JsonValueKind.String
-                    || !Guid.TryParse(identifier.GetString(), out var id)
-                    || !inBatch.Contains(id))
+                    || !inBatch.TryGetValue(Normalized(identifier.GetString()!, batch), out var id))
                 {
                     throw new HttpFunctionException(
                         "A batchItemFailures entry has no itemIdentifier naming a message of the batch; the whole batch failed.");
@@ -79,4 +80,8 @@ internal static class BatchResponseReader
             return new BatchOutcome(failed);
         }
     }
+
+    // Message ids are compared as GUIDs (any casing or format); sequence numbers exactly.
+    private static string Normalized(string identifier, MessageBatch batch) =>
+        batch.Stream is null && Guid.TryParse(identifier, out var id) ? id.ToString("D") : identifier;
 }

@@ -53,4 +53,21 @@ internal static partial class LogMessages
     [LoggerMessage(
         15, LogLevel.Warning, "Mapping of queue '{Queue}' could not give failed messages back; they return once their hold lapses")]
     public static partial void ReleaseFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "Stream consumer '{Consumer}' reads shard {ShardId} of stream '{Stream}'")]
+    public static partial void ShardStarted(ILogger logger, string consumer, string shardId, string stream);
+
+    [LoggerMessage(21, LogLevel.Warning, "Stream consumer '{Consumer}': batch of {Count} records of shard {ShardId} failed (attempt {Attempt}): {Reason}")]
+    public static partial void StreamBatchFailed(ILogger logger, string consumer, string shardId, int count, int attempt, string reason);
+
+    [LoggerMessage(22, LogLevel.Warning,
+        "Stream consumer '{Consumer}' discarded {Count} records of shard {ShardId} ({Condition}), sequence numbers {First} to {Last}")]
+    public static partial void StreamRecordsDiscarded(
+        ILogger logger, string consumer, string shardId, int count, string condition, string first, string last);
+
+    [LoggerMessage(23, LogLevel.Warning, "Stream consumer '{Consumer}' could not read or checkpoint shard {ShardId}; retrying")]
+    public static partial void ShardReadFailed(ILogger logger, string consumer, string shardId, Exception exception);
+
+    [LoggerMessage(24, LogLevel.Error, "Stream consumer '{Consumer}' could not send an on-failure record to queue '{Queue}'; retrying")]
+    public static partial void OnFailureSendFailed(ILogger logger, string consumer, string queue, Exception exception);
 }

@@ -25,6 +25,13 @@ internal static partial class ConfigurationResolver
         var rules = new Dictionary<string, IMessageBodyRule>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
+            if (route.Options.Stream is { } stream)
+            {
+                // A stream route checks its sink's table itself; no other door leads into the stream here.
+                route.Options.SinkRule = drainedInto.TryGetValue(stream, out var streamSink) ? SqlSinkFactory.CreateRecordRule(streamSink) : null;
+                continue;
+            }
+
             // Checking a record against columns made from the very fields it was just checked against would parse every
             // record twice on the ingest path for nothing.
             route.Options.SinkRule = drainedInto.TryGetValue(route.Options.QueueName, out var sink) && !HoldsExactly(sink, route)

@@ -27,6 +27,7 @@ internal static partial class ConfigurationResolver
         ValidateMetrics(options.Metrics);
         ValidateEngine(options.Engine);
         var queues = ResolveQueues(options);
+        var streams = ResolveStreams(options);
         var routes = ResolveRoutes(options);
         var workers = ResolveWorkers(options);
         var defaultSink = DefaultSinkName(options, routes, workers);
@@ -34,6 +35,7 @@ internal static partial class ConfigurationResolver
         return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers)
         {
             Engine = options.Engine,
+            Streams = streams,
             BodyRules = ResolveBodyRules(routes, workers, sinks),
         };
     }
@@ -126,6 +128,17 @@ internal static partial class ConfigurationResolver
                 throw new ConfigurationException(key + ":Path", $"'{route.Path}' is used by another route");
             }
 
+            if (route.Stream is { } stream)
+            {
+                if (!options.Streams.ContainsKey(stream))
+                {
+                    throw new ConfigurationException(key + ":Stream", $"stream '{stream}' is not defined under {Root}:Streams");
+                }
+
+                result.Add(new ResolvedRoute(name, route));
+                continue;
+            }
+
             if (!options.Queues.ContainsKey(route.QueueName))
             {
                 throw new ConfigurationException(key + ":QueueName", $"queue '{route.QueueName}' is not defined under {Root}:Queues");
@@ -149,6 +162,12 @@ internal static partial class ConfigurationResolver
         foreach (var (name, config) in options.Workers)
         {
             var key = $"{Root}:Workers:{name}";
+            if (config.Stream is not null)
+            {
+                result.Add(ResolveStreamWorker(options, name, key, config));
+                continue;
+            }
+
             var queue = config.Queue ?? name;
             if (!options.Queues.ContainsKey(queue))
             {
@@ -164,41 +183,46 @@ internal static partial class ConfigurationResolver
                 Range(key + ":ScaleIntervalSeconds", config.ScaleIntervalSeconds, 1, 3600);
             }
 
-            var handlerKey = key + ":Handler";
-            switch (config.Handler.Kind)
-            {
-                case "sql":
-                    if (string.IsNullOrEmpty(config.Handler.Sink) || !options.Sinks.ContainsKey(config.Handler.Sink))
-                    {
-                        throw new ConfigurationException(
-                            handlerKey + ":Sink", $"sink '{config.Handler.Sink}' is not defined under {Root}:Sinks");
-                    }
-
-                    break;
-                case "http":
-                    if (!Uri.TryCreate(config.Handler.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                    {
-                        throw new ConfigurationException(
-                            handlerKey + ":Url", $"must be an absolute http(s) URL (got '{config.Handler.Url}')");
-                    }
-
-                    break;
-                case "csharp":
-                    if (string.IsNullOrEmpty(config.Handler.Name))
-                    {
-                        throw new ConfigurationException(handlerKey + ":Name", "must name a registered C# handler");
-                    }
-
-                    break;
-                default:
-                    throw new ConfigurationException(handlerKey + ":Kind", $"must be sql, http or csharp (got '{config.Handler.Kind}')");
-            }
-
-            Range(handlerKey + ":TimeoutSeconds", config.Handler.TimeoutSeconds, 1, 900);
+            ValidateHandler(options, key, config);
             result.Add(new ResolvedWorker(name, queue, config, mapping));
         }
 
         return result;
+    }
+
+    private static void ValidateHandler(SpillwayOptions options, string key, WorkerConfig config)
+    {
+        var handlerKey = key + ":Handler";
+        switch (config.Handler.Kind)
+        {
+            case "sql":
+                if (string.IsNullOrEmpty(config.Handler.Sink) || !options.Sinks.ContainsKey(config.Handler.Sink))
+                {
+                    throw new ConfigurationException(
+                        handlerKey + ":Sink", $"sink '{config.Handler.Sink}' is not defined under {Root}:Sinks");
+                }
+
+                break;
+            case "http":
+                if (!Uri.TryCreate(config.Handler.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    throw new ConfigurationException(
+                        handlerKey + ":Url", $"must be an absolute http(s) URL (got '{config.Handler.Url}')");
+                }
+
+                break;
+            case "csharp":
+                if (string.IsNullOrEmpty(config.Handler.Name))
+                {
+                    throw new ConfigurationException(handlerKey + ":Name", "must name a registered C# handler");
+                }
+
+                break;
+            default:
+                throw new ConfigurationException(handlerKey + ":Kind", $"must be sql, http or csharp (got '{config.Handler.Kind}')");
+        }
+
+        Range(handlerKey + ":TimeoutSeconds", config.Handler.TimeoutSeconds, 1, 900);
     }
 
     /// <summary>The worker's mapping settings. The mapping's own rules (Lambda's ranges) decide; a refusal is reported
@@ -209,7 +233,7 @@ internal static partial class ConfigurationResolver
         {
             return new EventSourceMappingOptions
             {
-                BatchSize = config.BatchSize,
+                BatchSize = config.BatchSize ?? 500,
                 MaximumBatchingWindow = TimeSpan.FromMilliseconds(config.MaximumBatchingWindowMilliseconds),
                 MaximumConcurrency = config.MaxConcurrency,
                 VisibilityTimeout = config.VisibilityTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -315,7 +339,7 @@ internal static partial class ConfigurationResolver
 
         // No columns declared: take the fields of the route whose worker writes into this sink.
         var queue = workers.FirstOrDefault(w => w.Config.Handler.Kind == "sql" && w.Config.Handler.Sink == sinkName)?.Queue;
-        var route = routes.FirstOrDefault(r => r.Options.QueueName == queue);
+        var route = routes.FirstOrDefault(r => (r.Options.Stream ?? r.Options.QueueName) == queue);
         if (route is null)
         {
             // Nothing feeds this sink through a route: it keeps the seed's columns.

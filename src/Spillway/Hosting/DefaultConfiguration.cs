@@ -41,6 +41,12 @@ internal static class DefaultConfiguration
     {
         foreach (var (name, route) in options.Routes)
         {
+            if (route.Stream is not null)
+            {
+                // A stream route has no queue; its stream's consumers are declared as workers.
+                continue;
+            }
+
             var queue = QueueOf(name, route);
             if (!options.Queues.ContainsKey(queue))
             {

@@ -20,11 +20,19 @@ internal sealed record ResolvedConfiguration(
     /// <summary>Each queue's body rule, by queue: what any path into it (the SQS API too) must refuse.</summary>
     public IReadOnlyDictionary<string, IMessageBodyRule> BodyRules { get; init; } = new Dictionary<string, IMessageBodyRule>();
 
+    /// <summary>The configured streams, created at start when missing.</summary>
+    public IReadOnlyList<Messaging.Streams.StreamDefinition> Streams { get; init; } = [];
+
     /// <summary>The embedded engine's storage settings, validated.</summary>
     public EngineConfig Engine { get; init; } = new();
 }
 
 internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);
 
+/// <param name="Queue">The queue it drains, or the stream it reads.</param>
 /// <param name="Mapping">The event-source mapping's settings, validated by the mapping itself.</param>
-internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config, Processing.EventSourceMappingOptions Mapping);
+internal sealed record ResolvedWorker(string Name, string Queue, WorkerConfig Config, Processing.EventSourceMappingOptions Mapping)
+{
+    /// <summary>A stream worker's settings, validated by the consumer itself; null for a queue worker.</summary>
+    public Processing.StreamConsumerOptions? Stream { get; init; }
+}

@@ -169,6 +169,16 @@ internal static class ServerBuilder
         }
 
         var sink = config.Handler.Kind == MessageHandlerOptions.SqlKind ? config.Handler.Sink : null;
+        if (worker.Stream is { } stream)
+        {
+            if (transport.Streams is null)
+            {
+                throw new ConfigurationException(key + ":Stream", $"the {transport.Kind} transport has no streams");
+            }
+
+            return new Worker(worker.Name, transport, worker.Queue, handler, stream with { TimeProvider = time }, sink, metrics, loggerFactory);
+        }
+
         var created = new Worker(worker.Name, transport, worker.Queue, handler, worker.Mapping, sink, metrics, loggerFactory);
         if (config.MinConcurrency is { } minimum)
         {

@@ -38,6 +38,9 @@ internal sealed class SpillwayOptions
     /// <summary>Queues by name. A route's or a worker's queue that is not listed is created with SQS defaults.</summary>
     public Dictionary<string, QueueConfig> Queues { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Streams by name (<c>Spillway:Streams:&lt;name&gt;</c>), created at start when missing.</summary>
+    public Dictionary<string, StreamConfig> Streams { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>SQL sinks by name. The default is the seed's <c>users</c> table in SQLite.</summary>
     public Dictionary<string, SinkConfig> Sinks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -90,6 +93,21 @@ internal sealed class QueueConfig
     public int MaxReceiveCount { get; set; } = 5;
 }
 
+internal sealed class StreamConfig
+{
+    /// <summary>Shards of a provisioned stream. Defaults to 1.</summary>
+    public int ShardCount { get; set; } = 1;
+
+    /// <summary>"provisioned" or "on-demand" (which starts with 4 shards). Defaults to "provisioned".</summary>
+    public string Mode { get; set; } = "provisioned";
+
+    /// <summary>How long records are kept. 24–8,760 h; defaults to 24, as Kinesis.</summary>
+    public int RetentionHours { get; set; } = 24;
+
+    /// <summary>Refuse puts and reads over Kinesis's per-shard quotas, so producers can test their back-off. Defaults to false.</summary>
+    public bool EnforceShardQuotas { get; set; }
+}
+
 internal sealed class SinkConfig
 {
     /// <summary>
@@ -131,14 +149,18 @@ internal sealed class ColumnConfig
 
 internal sealed class WorkerConfig
 {
-    /// <summary>Queue to consume. Defaults to the worker's name.</summary>
+    /// <summary>Queue to consume. Defaults to the worker's name, unless <see cref="Stream"/> is set.</summary>
     public string? Queue { get; set; }
+
+    /// <summary>A stream to read instead of a queue (a stream consumer, with Lambda's Kinesis mapping settings below).</summary>
+    public string? Stream { get; set; }
 
     /// <summary>Handler: Kind "sql" (with Sink), "http" (with Url) or "csharp" (with Name).</summary>
     public HandlerConfig Handler { get; set; } = new();
 
-    /// <summary>Defaults to 500: large batches are what lets the sink approach COPY speed during a drain.</summary>
-    public int BatchSize { get; set; } = 500;
+    /// <summary>Defaults to 500 for a queue (large batches are what lets the sink approach COPY speed during a drain), and
+    /// to 100 for a stream, as Lambda.</summary>
+    public int? BatchSize { get; set; }
 
     /// <summary>Defaults to 0.</summary>
     public int MaximumBatchingWindowMilliseconds { get; set; }
@@ -165,6 +187,30 @@ internal sealed class WorkerConfig
 
     /// <summary>How often autoscaling decides. Defaults to 5 s.</summary>
     public int ScaleIntervalSeconds { get; set; } = 5;
+
+    /// <summary>Stream: TRIM_HORIZON (the default), LATEST or AT_TIMESTAMP (with StartingPositionTimestamp).</summary>
+    public string StartingPosition { get; set; } = "TRIM_HORIZON";
+
+    /// <summary>Stream: the time AT_TIMESTAMP starts at (ISO 8601).</summary>
+    public DateTimeOffset? StartingPositionTimestamp { get; set; }
+
+    /// <summary>Stream: batches of one shard at once, order kept per partition key. 1–10; defaults to 1.</summary>
+    public int ParallelizationFactor { get; set; } = 1;
+
+    /// <summary>Stream: split a failed batch in two and retry each half. Defaults to false.</summary>
+    public bool BisectBatchOnFunctionError { get; set; }
+
+    /// <summary>Stream: retries before a failed batch is discarded; -1 (the default) retries until the records expire.</summary>
+    public int MaximumRetryAttempts { get; set; } = -1;
+
+    /// <summary>Stream: records older than this are discarded; -1 (the default) or 60–604,800.</summary>
+    public int MaximumRecordAgeSeconds { get; set; } = -1;
+
+    /// <summary>Stream: the queue that receives the on-failure record of each discarded batch; null for none.</summary>
+    public string? OnFailureQueue { get; set; }
+
+    /// <summary>Stream: honour the handler's batchItemFailures (sequence numbers). Defaults to false.</summary>
+    public bool ReportBatchItemFailures { get; set; }
 }
 
 internal sealed class HandlerConfig

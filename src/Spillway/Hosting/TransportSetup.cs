@@ -69,6 +69,7 @@ internal static class TransportSetup
         {
             var embedded = new EmbeddedTransport(engine);
             await embedded.CreateQueuesAsync(configuration.Queues, cancellationToken).ConfigureAwait(false);
+            await CreateStreamsAsync(configuration, embedded, cancellationToken).ConfigureAwait(false);
             return new PipelineTransport(embedded, engine);
         }
 
@@ -95,7 +96,29 @@ internal static class TransportSetup
             LogMessages.TransportNotConnected(loggerFactory.CreateLogger("Spillway"), amqp.Endpoint);
         }
 
+        await CreateStreamsAsync(configuration, amqp, cancellationToken).ConfigureAwait(false);
         return new PipelineTransport(amqp, null);
+    }
+
+    /// <summary>Creates the configured streams that do not exist yet; existing streams keep their definitions.</summary>
+    private static async Task CreateStreamsAsync(
+        ResolvedConfiguration configuration, IMessageTransport transport, CancellationToken cancellationToken)
+    {
+        if (configuration.Streams.Count == 0)
+        {
+            return;
+        }
+
+        if (transport.Streams is not { } streams)
+        {
+            throw new ConfigurationException(
+                $"{SpillwayOptions.SectionName}:Streams", $"the {transport.Kind} transport has no streams");
+        }
+
+        foreach (var definition in configuration.Streams)
+        {
+            await streams.EnsureStreamAsync(definition, cancellationToken).ConfigureAwait(false);
+        }
     }
 }
 
