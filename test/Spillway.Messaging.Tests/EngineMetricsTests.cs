@@ -57,19 +57,19 @@ public sealed class EngineMetricsTests : IAsyncLifetime
         listener.Start();
         return listener;
     }
+}
 
-    /// <summary>A host's meter factory in miniature: each meter it makes carries it as the scope.</summary>
-    private sealed class ScopedMeters : IMeterFactory
+/// <summary>A host's meter factory in miniature: each meter it makes carries it as the scope.</summary>
+internal sealed class ScopedMeters : IMeterFactory
+{
+    private readonly List<Meter> made = [];
+
+    public Meter Create(MeterOptions options)
     {
-        private readonly List<Meter> made = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Scope = this });
-            made.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => made.ForEach(m => m.Dispose());
+        var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Scope = this });
+        made.Add(meter);
+        return meter;
     }
+
+    public void Dispose() => made.ForEach(m => m.Dispose());
 }

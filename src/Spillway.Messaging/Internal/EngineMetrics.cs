@@ -8,7 +8,7 @@ namespace Spillway.Messaging.Internal;
 /// since each read takes the queue's lock: a reading is shared until an instrument asks for a second time, which
 /// starts the next collection, so one scrape's figures are one moment's and the next scrape's are fresh.
 /// </summary>
-internal sealed class EngineMetrics : IDisposable
+internal sealed partial class EngineMetrics : IDisposable
 {
     private readonly QueueEngine engine;
     private readonly Meter meter;
@@ -42,6 +42,7 @@ internal sealed class EngineMetrics : IDisposable
         meter.CreateObservableGauge("spillway.storage.disk.free", () => engine.Status.FreeBytes, "By", "Free bytes on the data disk.");
         meter.CreateObservableGauge(
             "spillway.storage.writable", () => engine.Status.Writable ? 1 : 0, "{bool}", "1 while storage accepts writes.");
+        CreateStreamInstruments();
     }
 
     public void Dispose()

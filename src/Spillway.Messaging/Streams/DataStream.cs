@@ -176,7 +176,8 @@ public sealed partial class DataStream
     {
         if (type != StreamCodec.RecordType)
         {
-            return;
+            // As for queues: a record this version cannot read stops the open instead of being skipped as if it were not there.
+            throw new InvalidDataException($"Stream {Name} holds a record of unknown type {type} at position {position}.");
         }
 
         var (shard, arrivalMs) = StreamCodec.ReadHeader(payload);
