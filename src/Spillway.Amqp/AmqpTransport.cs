@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using Spillway.Amqp.Internal;
+using Spillway.Amqp.Internal.Streams;
 using Spillway.Messaging;
 using Spillway.Transport;
 
@@ -19,6 +20,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     private readonly Dictionary<string, QueueDefinition> queues;
     private readonly Dictionary<string, AmqpSender> senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BacklogProbe> probes = new(StringComparer.Ordinal);
+    private readonly AmqpStreamTransport streams;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -38,6 +40,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
         queues = options.Queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
         publishing = new Lazy<ConnectionKeeper>(() => Keeper("publish", options.PublisherChannels));
         consuming = new Lazy<ConnectionKeeper>(() => Keeper("consume", 0));
+        streams = new AmqpStreamTransport(options, publishing, consuming, this.loggerFactory, this.time);
     }
 
     public string Kind => "amqp";
@@ -46,6 +49,9 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     public bool ReportsMessageAge => false;
 
     public IQueueAdmin Admin => this;
+
+    /// <summary>The configured streams (<see cref="AmqpTransportOptions.Streams"/>), each shard a RabbitMQ stream queue.</summary>
+    public IStreamTransport Streams => streams;
 
     /// <summary>The broker as redacted for logs.</summary>
     public string Endpoint => options.RedactedUri;
@@ -180,6 +186,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 
     public async ValueTask DisposeAsync()
     {
+        await streams.DisposeAsync().ConfigureAwait(false);
         if (consuming.IsValueCreated)
         {
             await consuming.Value.DisposeAsync().ConfigureAwait(false);
@@ -209,5 +216,11 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
     }
 
     private ConnectionKeeper Keeper(string purpose, int publisherChannels) =>
-        new(options, purpose, publisherChannels, (channel, ct) => Topology.DeclareAsync(channel, options.Queues, ct), logger);
+        new(options, purpose, publisherChannels, DeclareTopologyAsync, logger);
+
+    private async Task DeclareTopologyAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await Topology.DeclareAsync(channel, options.Queues, cancellationToken).ConfigureAwait(false);
+        await StreamTopology.DeclareAsync(channel, streams.Layouts, cancellationToken).ConfigureAwait(false);
+    }
 }

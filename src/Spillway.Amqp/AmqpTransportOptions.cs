@@ -1,4 +1,5 @@
 using Spillway.Messaging;
+using Spillway.Messaging.Streams;
 
 namespace Spillway.Amqp;
 
@@ -12,6 +13,15 @@ public sealed record AmqpTransportOptions
     /// <summary>The queues to declare, each as a quorum queue; a redrive policy becomes a delivery limit and a
     /// dead-letter route into its dead-letter queue.</summary>
     public required IReadOnlyList<QueueDefinition> Queues { get; init; }
+
+    /// <summary>The streams to declare: each shard a RabbitMQ stream queue (<c>x-queue-type: stream</c>) with the
+    /// stream's retention as <c>x-max-age</c>. Defaults to none.</summary>
+    public IReadOnlyList<StreamDefinition> Streams { get; init; } = [];
+
+    /// <summary>Records a stream reader holds unacknowledged per shard (RabbitMQ requires a prefetch on a stream
+    /// consumer; the acknowledgement only returns credit). Defaults to 1,000: a read of Kinesis's default batch of 100
+    /// finds it waiting, and a few shards' worth stays a few megabytes of memory.</summary>
+    public int StreamPrefetch { get; init; } = 1000;
 
     /// <summary>Connection name shown in RabbitMQ's management UI. Defaults to <c>spillway</c>.</summary>
     public string ConnectionName { get; init; } = "spillway";
@@ -63,6 +73,11 @@ public sealed record AmqpTransportOptions
             throw new ArgumentException("PublisherChannels must be 1-64.");
         }
 
+        if (StreamPrefetch is < 1 or > ushort.MaxValue)
+        {
+            throw new ArgumentException($"StreamPrefetch must be 1-{ushort.MaxValue}.");
+        }
+
         if (ConfirmTimeout <= TimeSpan.Zero || MaxReconnectDelay <= TimeSpan.Zero)
         {
             throw new ArgumentException("ConfirmTimeout and MaxReconnectDelay must be positive.");
@@ -86,8 +101,17 @@ public sealed record AmqpTransportOptions
                 throw new ArgumentException($"queue '{queue.Name}' dead-letters into '{policy.DeadLetterQueue}', which is not configured.");
             }
         }
+
+        foreach (var stream in Streams)
+        {
+            stream.Validate();
+            if (names.Contains(stream.Name))
+            {
+                throw new ArgumentException($"'{stream.Name}' is both a queue and a stream; on RabbitMQ they share one namespace.");
+            }
+        }
     }
 
     /// <summary>The URI redacted: a record's generated ToString would print the password.</summary>
-    public override string ToString() => $"AmqpTransportOptions {{ Uri = {RedactedUri}, Queues = {Queues.Count} }}";
+    public override string ToString() => $"AmqpTransportOptions {{ Uri = {RedactedUri}, Queues = {Queues.Count}, Streams = {Streams.Count} }}";
 }

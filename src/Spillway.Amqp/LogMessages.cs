@@ -19,4 +19,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(5, LogLevel.Information, "Moved {Count} messages from '{Source}' to '{Destination}'")]
     public static partial void Redriven(ILogger logger, int count, string source, string destination);
+
+    [LoggerMessage(6, LogLevel.Warning, "Reader of stream queue '{Queue}' lost its channel: {Reason}; it attaches again past its last record")]
+    public static partial void ShardReaderLost(ILogger logger, string queue, string reason);
 }

@@ -7,6 +7,7 @@ using Spillway.Transport;
 namespace Spillway.Amqp.Tests;
 
 /// <summary>The RabbitMQ transport against the real node ./test.sh starts; every test on queues of its own.</summary>
+[Collection(RabbitMqNodeCollection.Name)]
 public sealed class AmqpTransportTests : IAsyncLifetime
 {
     private readonly string queue = "t-" + Guid.NewGuid().ToString("N")[..12];

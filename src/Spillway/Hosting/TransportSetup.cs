@@ -81,6 +81,7 @@ internal static class TransportSetup
                 {
                     Uri = broker,
                     Queues = configuration.Queues,
+                    Streams = configuration.Streams,
                     ConnectionName = $"spillway {configuration.Role.ToString().ToLowerInvariant()} on {Environment.MachineName}",
                 },
                 loggerFactory);
