@@ -24,7 +24,9 @@ source "$state/env"
 
 dotnet build Spillway.slnx -c Release -warnaserror -nologo -v q
 status=0
-dotnet test Spillway.slnx -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$state/test.log" || status=$?
+# The CLI tests press Ctrl-C by sending SIGINT to a child. A launcher that started this script in the background leaves
+# SIGINT ignored, which children inherit and .NET keeps, so those tests would hang: the default is restored here.
+env --default-signal=INT dotnet test Spillway.slnx -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$state/test.log" || status=$?
 
 # One closing line over every test project: "N passed, N failed".
 passed=$(grep -oE 'Passed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
