@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Spillway.Kinesis.ClientTests.Support;
+using Spillway.TestKit;
 
 namespace Spillway.Kinesis.ClientTests;
 
@@ -7,16 +8,15 @@ namespace Spillway.Kinesis.ClientTests;
 /// Every Kinesis action, run by one real client against one real server. Each client's class inherits these tests; the
 /// scenario scripts check the details as they go and print what they observed, which the tests check again here.
 /// </summary>
-public abstract class KinesisClientScenarios(KinesisServer server, KinesisClient client)
+public abstract class KinesisClientScenarios(KinesisServer server, ClientScript client)
 {
     private async Task<JsonObject> RunAsync(string scenario)
     {
-        var (exitCode, stdout, stderr) = await client.RunAsync(scenario, server.Process.BaseAddress);
-        Assert.True(exitCode == 0 && stdout.Contains("SCENARIO OK " + scenario, StringComparison.Ordinal),
-            $"{client.Name} scenario {scenario} failed: exit {exitCode}\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- server\n{server.Process.Output}");
+        var result = await KinesisClient.RunAsync(client, scenario, server.Process.BaseAddress);
+        Assert.True(result.ExitCode == 0 && result.Stdout.Contains("SCENARIO OK " + scenario, StringComparison.Ordinal),
+            $"{client.Name} scenario {scenario} failed: {result}\n--- server\n{server.Process.Output}");
         Assert.False(server.Process.HasExited, "the server exited:\n" + server.Process.Output);
-        var line = stdout.Split('\n').Last(l => l.StartsWith('{'));
-        return JsonNode.Parse(line)!.AsObject();
+        return result.Observed;
     }
 
     [Fact]

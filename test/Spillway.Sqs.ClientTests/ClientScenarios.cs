@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Spillway.Sqs.ClientTests.Support;
+using Spillway.TestKit;
 
 namespace Spillway.Sqs.ClientTests;
 
@@ -7,7 +8,7 @@ namespace Spillway.Sqs.ClientTests;
 /// Every scenario of issue 4, run by one real client against one real server. Each client's class inherits these tests;
 /// the scenario scripts check the details and print what they observed, which the tests check again here.
 /// </summary>
-public abstract class ClientScenarios(SqsServer server, SqsClient client)
+public abstract class ClientScenarios(SqsServer server, ClientScript client)
 {
     private async Task<JsonObject> RunAsync(string scenario, IDictionary<string, string>? extra = null)
     {
