@@ -7,18 +7,20 @@ using Spillway.Aws;
 namespace Spillway.Sqs.Internal;
 
 /// <summary>
-/// SQS receipt handles: the engine's handle (16 bytes in unpadded base64url) followed by a tag of the queue that issued it
-/// (6 bytes of the SHA-256 of its name). The tag lets a handle given to another queue be refused as ReceiptHandleIsInvalid,
+/// SQS receipt handles: a fixed letter, the engine's handle (16 bytes in unpadded base64url), then a tag of the queue that
+/// issued it (6 bytes of the SHA-256 of its name). The letter keeps a handle from starting with base64url's '-', which the
+/// aws CLI and other command lines would read as an option (`--receipt-handle -…`). The tag lets a handle given to another queue be refused as ReceiptHandleIsInvalid,
 /// as SQS refuses it, where the engine alone would take it for a stale handle of its own and answer success. Garbage is
 /// ReceiptHandleIsInvalid too; a well-formed handle of this queue that is merely stale succeeds silently, as in SQS.
 /// </summary>
 internal static class ReceiptHandles
 {
+    private const char Lead = 'R';
     private const int EngineLength = 22;
     private const int TagLength = 8;
 
     /// <summary>The handle SQS clients get for an engine handle of <paramref name="queue"/>.</summary>
-    public static string Issue(string queue, string engineHandle) => engineHandle + Tag(queue);
+    public static string Issue(string queue, string engineHandle) => Lead + engineHandle + Tag(queue);
 
     /// <summary>The engine handle inside <paramref name="handle"/>; throws ReceiptHandleIsInvalid for garbage or for a
     /// handle another queue issued.</summary>
@@ -28,13 +30,14 @@ internal static class ReceiptHandles
     /// <summary>As <see cref="Open"/>, for batch entries: null instead of throwing.</summary>
     public static string? TryOpen(string queue, string? handle)
     {
-        if (handle is not { Length: EngineLength + TagLength } || !handle.AsSpan(EngineLength).SequenceEqual(Tag(queue)))
+        if (handle is not { Length: 1 + EngineLength + TagLength } || handle[0] != Lead
+            || !handle.AsSpan(1 + EngineLength).SequenceEqual(Tag(queue)))
         {
             return null;
         }
 
         Span<byte> bytes = stackalloc byte[18];
-        var engine = handle[..EngineLength];
+        var engine = handle.Substring(1, EngineLength);
         return Base64Url.DecodeFromChars(engine, bytes, out var consumed, out var written) == OperationStatus.Done
             && consumed == EngineLength && written == 16
             ? engine
