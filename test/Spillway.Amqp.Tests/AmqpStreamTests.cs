@@ -249,7 +249,8 @@ public sealed class AmqpStreamTests : IAsyncLifetime
     [Fact]
     public async Task RabbitMQ_restarted_during_puts_every_confirmed_record_is_read_back_once()
     {
-        var transport = await OpenAsync(new StreamDefinition { Name = "outage", ShardCount = 2 });
+        await using var node = await PrivateBroker.StartAsync();
+        var transport = await OpenAsync(new StreamDefinition { Name = "outage", ShardCount = 2 }, node.AmqpUrl);
         var publisher = transport.Streams.FindProducer("outage")!;
         var confirmed = new ConcurrentDictionary<string, byte>();
         var failed = 0;
@@ -276,8 +277,8 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         })).ToArray();
 
         await WaitUntilAsync(() => confirmed.Count >= 500, "500 records confirmed before the restart");
-        await TestBroker.CtlAsync("stop_app");
-        await TestBroker.CtlAsync("start_app");
+        await node.CtlAsync("stop_app");
+        await node.CtlAsync("start_app");
         var before = confirmed.Count;
         await WaitUntilAsync(() => confirmed.Count >= before + 500, "500 more records confirmed after the restart");
         await stop.CancelAsync();
@@ -300,9 +301,9 @@ public sealed class AmqpStreamTests : IAsyncLifetime
         Assert.True(doubled.Count == 0, $"{doubled.Count} records were read twice, e.g. {string.Join(", ", doubled.Take(5))}");
     }
 
-    private async Task<AmqpTransport> OpenAsync(StreamDefinition stream)
+    private async Task<AmqpTransport> OpenAsync(StreamDefinition stream, Uri? on = null)
     {
-        var transport = Track(new AmqpTransport(new AmqpTransportOptions { Uri = broker, Queues = [], Streams = [stream] }));
+        var transport = Track(new AmqpTransport(new AmqpTransportOptions { Uri = on ?? broker, Queues = [], Streams = [stream] }));
         Assert.True(await transport.ConnectAsync(publish: true, TimeSpan.FromSeconds(30), CancellationToken.None), transport.Status.Reason);
         return transport;
     }

@@ -1,6 +1,7 @@
 namespace Spillway.Amqp.Tests;
 
-/// <summary>One RabbitMQ node serves every test here, and one of them restarts it: they run one after another.</summary>
+/// <summary>The tests here share one RabbitMQ node with the other test projects; they run one after another so that the
+/// lease and timing tests do not also compete with each other for it.</summary>
 [CollectionDefinition(Name)]
 public sealed class RabbitMqNodeCollection
 {

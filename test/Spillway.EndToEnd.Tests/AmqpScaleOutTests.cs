@@ -8,18 +8,10 @@ using Spillway.TestKit;
 
 namespace Spillway.EndToEnd.Tests;
 
-/// <summary>The tests that stop the shared RabbitMQ node must not overlap the others that use it.</summary>
-[CollectionDefinition(Name)]
-public sealed class RabbitMqCollection
-{
-    public const string Name = "RabbitMQ";
-}
-
 /// <summary>
 /// Stateless nodes on RabbitMQ quorum queues in front of PostgreSQL: a node SIGKILLed during a burst, a broker stopped
-/// and started during ingest. Every record that got a 202 is in the table exactly once.
+/// and started during ingest (a node of the test's own). Every record that got a 202 is in the table exactly once.
 /// </summary>
-[Collection(RabbitMqCollection.Name)]
 public sealed class AmqpScaleOutTests : IAsyncLifetime
 {
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-amqp-");
@@ -103,7 +95,8 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
     [Fact]
     public async Task RabbitMQ_stopped_during_ingest_gives_503s_then_202s_again_and_loses_nothing()
     {
-        var node = await StartNodeAsync("a", "all");
+        await using var rabbit = await PrivateBroker.StartAsync();
+        var node = await StartNodeAsync("a", "all", rabbit.AmqpUrl);
         await FirstRecordStoredAsync(node);
         var statuses = new ConcurrentBag<(HttpStatusCode Status, long StartedAt, bool RetryAfter)>();
         long stoppedAt = long.MaxValue, startingAt = long.MaxValue;
@@ -136,7 +129,7 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
         })).ToArray();
 
         await WaitForAsync(() => acknowledged.Count >= 200, "200 records acknowledged before the outage");
-        await TestBroker.CtlAsync("stop_app");
+        await rabbit.CtlAsync("stop_app");
         Volatile.Write(ref stoppedAt, Stopwatch.GetTimestamp());
         await sawUnavailable.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await WaitForAsync(() => statuses.Count(s => s.StartedAt > stoppedAt) >= 20, "20 requests answered while the broker is down");
@@ -145,7 +138,7 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
         Assert.Contains("transport:amqp", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         Volatile.Write(ref startingAt, Stopwatch.GetTimestamp());
-        await TestBroker.CtlAsync("start_app");
+        await rabbit.CtlAsync("start_app");
         await sawAcceptedAfter.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await WaitForAsync(() => statuses.Count(s => s.StartedAt > startingAt && s.Status == HttpStatusCode.Accepted) >= 200, "200 acknowledged after");
         await ingest.CancelAsync();
@@ -220,11 +213,11 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
         Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
     }
 
-    private async Task<SpillwayProcess> StartNodeAsync(string name, string role)
+    private async Task<SpillwayProcess> StartNodeAsync(string name, string role, Uri? on = null)
     {
         var node = await SpillwayProcess.StartAsync(
             Path.Combine(work.FullName, name),
-            ["--database", database.Url, "--transport", broker.ToString(), "--role", role,
+            ["--database", database.Url, "--transport", (on ?? broker).ToString(), "--role", role,
              "--Spillway:Workers:submit:BatchSize=50", "--Spillway:Workers:submit:MaxConcurrency=4"]);
         nodes.Add(node);
         return node;

@@ -24,11 +24,13 @@ public static class TestBroker
         return new Uri(AmqpUrl, Uri.EscapeDataString(name));
     }
 
-    /// <summary>Runs rabbitmqctl against the node (<c>stop_app</c>, <c>start_app</c>, <c>list_queues</c>…) and returns
-    /// its output; throws when it fails.</summary>
-    public static async Task<string> CtlAsync(params string[] arguments)
+    /// <summary>Runs rabbitmqctl against the node (<c>list_queues</c>, <c>delete_vhost</c>…) and returns its output; throws
+    /// when it fails. A test that stops the broker uses a <see cref="PrivateBroker"/> instead.</summary>
+    public static Task<string> CtlAsync(params string[] arguments) => RunCtlAsync(Require(CtlVariable), arguments);
+
+    internal static async Task<string> RunCtlAsync(string ctl, string[] arguments)
     {
-        var start = new ProcessStartInfo(Require(CtlVariable))
+        var start = new ProcessStartInfo(ctl)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
