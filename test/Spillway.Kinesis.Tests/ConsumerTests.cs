@@ -77,6 +77,41 @@ public sealed class ConsumerTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Empty_event_before_any_record_carries_a_continuation_that_resumes_where_it_stood()
+    {
+        var registered = await server.JsonAsync("RegisterStreamConsumer", new { StreamARN = KinesisTestServer.StreamArn("fan"), ConsumerName = "idle" });
+        var arn = registered.Body.GetProperty("Consumer").GetProperty("ConsumerARN").GetString()!;
+        await server.JsonAsync("PutRecord", new { StreamName = "fan", PartitionKey = "k", Data = Convert.ToBase64String("old"u8.ToArray()) });
+
+        using var request = KinesisTestServer.Request("SubscribeToShard", JsonSerializer.Serialize(new
+        {
+            ConsumerARN = arn, ShardId = "shardId-000000000000", StartingPosition = new { Type = "LATEST" },
+        }), "application/x-amz-json-1.1");
+        using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        Assert.Equal("initial-response", (await ReadMessageAsync(body)).Headers[":event-type"]);
+        // The subscription waits on the injected clock for a heartbeat; move it on until the empty event comes.
+        var reading = ReadMessageAsync(body);
+        for (var step = 0; step < 50 && await Task.WhenAny(reading, Task.Delay(20)) != reading; step++)
+        {
+            server.Clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        var idle = (await reading.WaitAsync(TimeSpan.FromSeconds(10))).Payload;
+        Assert.Empty(Data(idle));
+        var continuation = idle.GetProperty("ContinuationSequenceNumber").GetString();
+        Assert.False(string.IsNullOrEmpty(continuation), "an empty event without a ContinuationSequenceNumber");
+        await server.JsonAsync("PutRecord", new { StreamName = "fan", PartitionKey = "k", Data = Convert.ToBase64String("new"u8.ToArray()) });
+
+        var iterator = await server.JsonAsync("GetShardIterator", new
+        {
+            StreamName = "fan", ShardId = "shardId-000000000000", ShardIteratorType = "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber = continuation,
+        });
+        var records = await server.JsonAsync("GetRecords", new { ShardIterator = iterator.String("ShardIterator") });
+        Assert.Equal(["new"], Data(records.Body));
+    }
+
     private static List<string> Data(JsonElement payload) =>
         [.. payload.GetProperty("Records").EnumerateArray().Select(r => Encoding.UTF8.GetString(Convert.FromBase64String(r.GetProperty("Data").GetString()!)))];
 

@@ -118,9 +118,14 @@ internal sealed partial class KinesisApi
                     return;
                 }
 
+                // Every event carries where to subscribe again from (AFTER_SEQUENCE_NUMBER), even one before any record.
                 if (read.Records.Count > 0)
                 {
                     continuation = read.Records[^1].SequenceNumber;
+                }
+                else
+                {
+                    continuation ??= stream.SequenceNumberBefore(position);
                 }
 
                 await events.SendAsync("SubscribeToShardEvent", r =>

@@ -44,6 +44,19 @@ public sealed partial class DataStream
         }
     }
 
+    /// <summary>
+    /// A sequence number after which a read of the shard resumes at <paramref name="position"/>: an AFTER_SEQUENCE_NUMBER
+    /// start with it lands there, though no record of the shard may have it. Null at the start of a log never written.
+    /// </summary>
+    public string? SequenceNumberBefore(ShardPosition position)
+    {
+        lock (gate)
+        {
+            var shard = ShardById(position.ShardId, nameof(position));
+            return position.Position > 0 ? StreamCodec.SequenceNumber(position.Position - 1, shard.Number) : null;
+        }
+    }
+
     /// <summary>Where a LATEST iterator of <paramref name="shardId"/> starts now.</summary>
     public ShardPosition Latest(string shardId)
     {
