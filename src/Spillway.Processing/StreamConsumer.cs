@@ -85,7 +85,7 @@ public sealed partial class StreamConsumer : IAsyncDisposable
 
     /// <summary>The age of the last record of the last batch handled, the largest over the shards (Lambda's IteratorAge);
     /// while a batch is still being handled (or retried), the age of its oldest record, so a stuck shard shows.
-    /// Zero before the first batch.</summary>
+    /// Zero before the first batch and once a read finds nothing new.</summary>
     public TimeSpan IteratorAge
     {
         get
@@ -258,6 +258,12 @@ public sealed partial class StreamConsumer : IAsyncDisposable
         var limit = Options.BatchSize * Options.ParallelizationFactor;
         var result = await source.ReadAsync(from, limit, Options.PollWaitTime, stop).ConfigureAwait(false);
         shardLag.BehindLatest = TimeSpan.FromMilliseconds(result.MillisBehindLatest);
+        if (result.Records.Count == 0)
+        {
+            // Caught up, nothing waiting: no record is old, so an alarm on the age recovers once the worker keeps up.
+            shardLag.IteratorAge = TimeSpan.Zero;
+        }
+
         var records = new List<StreamRecord>(result.Records);
         var next = result.Next;
         if (records.Count == 0 || records.Count >= limit || next is null || Options.MaximumBatchingWindow <= TimeSpan.Zero)

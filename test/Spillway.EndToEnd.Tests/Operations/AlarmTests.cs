@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.EndToEnd.Tests.Support;
 using Spillway.Operations.Alarms;
@@ -55,6 +56,47 @@ public sealed class AlarmTests : IDisposable
         Assert.Equal("OK", recovered.GetProperty("state").GetString());
         await Maildir.WaitForAsync(maildir, TimeSpan.FromSeconds(30), $"Subject: [Spillway] OK: {alarm} recovered");
         await MetricsTests.WaitForAsync(server, m => m.Value("spillway_alarm_firing", ("alarm", alarm)) == 0);
+    }
+
+    [Fact]
+    public async Task An_iterator_age_alarm_fires_while_a_stream_worker_retries_an_old_record_and_recovers_once_it_keeps_up()
+    {
+        await using var function = new WebhookReceiver();
+        await using var alarms = new WebhookReceiver();
+        function.FailNext(int.MaxValue);
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Streams__readings__ShardCount"] = "1",
+            ["Spillway__Workers__reader__Stream"] = "readings",
+            ["Spillway__Workers__reader__StartingPosition"] = "TRIM_HORIZON",
+            ["Spillway__Workers__reader__Handler__Kind"] = "http",
+            ["Spillway__Workers__reader__Handler__Url"] = function.Url.ToString(),
+            ["Spillway__Alarms__EvaluationIntervalSeconds"] = "1",
+            ["Spillway__Alarms__Rules__behind__Kind"] = "IteratorAge",
+            ["Spillway__Alarms__Rules__behind__Worker"] = "reader",
+            ["Spillway__Alarms__Rules__behind__ThresholdSeconds"] = "1",
+            ["Spillway__Alarms__Webhook__Url"] = alarms.Url.ToString(),
+        };
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
+
+        await PutAsync(server, "r1");
+        var fired = await alarms.NextAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("ALARM", fired.GetProperty("state").GetString());
+        Assert.Equal("IteratorAge", fired.GetProperty("kind").GetString());
+        Assert.Equal("reader", fired.GetProperty("subject").GetString());
+        Assert.True(fired.GetProperty("value").GetDouble() > 1, "the age reported is not past its 1 s threshold");
+
+        function.FailNext(0);
+        await PutAsync(server, "r2");
+        var recovered = await alarms.NextAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("OK", recovered.GetProperty("state").GetString());
+        Assert.Equal("behind", recovered.GetProperty("alarm").GetString());
+    }
+
+    private static async Task PutAsync(SpillwayProcess server, string text)
+    {
+        using var response = await server.Client.PostAsJsonAsync("/v1/streams/readings/records", new { records = new[] { new { partitionKey = "device-1", text } } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
