@@ -378,14 +378,15 @@ public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassF
             }
         });
 
-        // Fifty callers at once, each on its own thread, so that a driver that blocks cannot serialise them.
+        // Fifty callers at once, each on its own thread, so that a driver that blocks cannot serialise them. Each makes
+        // twenty borrows of 50 rows: on a loaded machine a few long writes could pass one after another without overlap.
         using var go = new ManualResetEventSlim();
         var writers = Enumerable.Range(0, 50).Select(w => Task.Factory.StartNew(() =>
         {
             go.Wait();
-            for (var b = 0; b < 4; b++)
+            for (var b = 0; b < 20; b++)
             {
-                sink.WriteAsync(Batch((w * 1000) + (b * 250), 250)).AsTask().GetAwaiter().GetResult();
+                sink.WriteAsync(Batch((w * 1000) + (b * 50), 50)).AsTask().GetAwaiter().GetResult();
             }
         }, TaskCreationOptions.LongRunning)).ToList();
         go.Set();
