@@ -41,15 +41,10 @@ public sealed class ConsumerTests : IAsyncLifetime
     [Fact]
     public async Task SubscribeToShard_streams_records_as_they_arrive_and_ends_after_five_minutes()
     {
-        var registered = await server.JsonAsync("RegisterStreamConsumer", new { StreamARN = KinesisTestServer.StreamArn("fan"), ConsumerName = "efo" });
-        var arn = registered.Body.GetProperty("Consumer").GetProperty("ConsumerARN").GetString()!;
+        var arn = await RegisterAsync("efo");
         await server.JsonAsync("PutRecord", new { StreamName = "fan", PartitionKey = "k", Data = Convert.ToBase64String("before"u8.ToArray()) });
 
-        using var request = KinesisTestServer.Request("SubscribeToShard", JsonSerializer.Serialize(new
-        {
-            ConsumerARN = arn, ShardId = "shardId-000000000000", StartingPosition = new { Type = "TRIM_HORIZON" },
-        }), "application/x-amz-json-1.1");
-        using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await SubscribeAsync(arn, "TRIM_HORIZON");
         Assert.Equal("application/vnd.amazon.eventstream", response.Content.Headers.ContentType?.MediaType);
         await using var body = await response.Content.ReadAsStreamAsync();
 
@@ -80,15 +75,10 @@ public sealed class ConsumerTests : IAsyncLifetime
     [Fact]
     public async Task Empty_event_before_any_record_carries_a_continuation_that_resumes_where_it_stood()
     {
-        var registered = await server.JsonAsync("RegisterStreamConsumer", new { StreamARN = KinesisTestServer.StreamArn("fan"), ConsumerName = "idle" });
-        var arn = registered.Body.GetProperty("Consumer").GetProperty("ConsumerARN").GetString()!;
+        var arn = await RegisterAsync("idle");
         await server.JsonAsync("PutRecord", new { StreamName = "fan", PartitionKey = "k", Data = Convert.ToBase64String("old"u8.ToArray()) });
 
-        using var request = KinesisTestServer.Request("SubscribeToShard", JsonSerializer.Serialize(new
-        {
-            ConsumerARN = arn, ShardId = "shardId-000000000000", StartingPosition = new { Type = "LATEST" },
-        }), "application/x-amz-json-1.1");
-        using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await SubscribeAsync(arn, "LATEST");
         await using var body = await response.Content.ReadAsStreamAsync();
         Assert.Equal("initial-response", (await ReadMessageAsync(body)).Headers[":event-type"]);
         // The subscription waits on the injected clock for a heartbeat; move it on until the empty event comes.
@@ -110,6 +100,22 @@ public sealed class ConsumerTests : IAsyncLifetime
         });
         var records = await server.JsonAsync("GetRecords", new { ShardIterator = iterator.String("ShardIterator") });
         Assert.Equal(["new"], Data(records.Body));
+    }
+
+    private async Task<string> RegisterAsync(string consumer)
+    {
+        var registered = await server.JsonAsync("RegisterStreamConsumer", new { StreamARN = KinesisTestServer.StreamArn("fan"), ConsumerName = consumer });
+        return registered.Body.GetProperty("Consumer").GetProperty("ConsumerARN").GetString()!;
+    }
+
+    /// <summary>Subscribes the consumer to shard 0 in JSON and answers once the headers are in; the events follow in the body.</summary>
+    private async Task<HttpResponseMessage> SubscribeAsync(string consumerArn, string startingType)
+    {
+        using var request = KinesisTestServer.Request("SubscribeToShard", JsonSerializer.Serialize(new
+        {
+            ConsumerARN = consumerArn, ShardId = "shardId-000000000000", StartingPosition = new { Type = startingType },
+        }), "application/x-amz-json-1.1");
+        return await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     private static List<string> Data(JsonElement payload) =>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Spillway.TestKit;
 
 /// <summary>
@@ -42,7 +40,7 @@ public sealed class PrivateBroker : IAsyncDisposable
     }
 
     /// <summary>Runs rabbitmqctl against this node (<c>stop_app</c>, <c>start_app</c>…) and returns its output.</summary>
-    public Task<string> CtlAsync(params string[] arguments) => TestBroker.RunCtlAsync(ctl, arguments);
+    public Task<string> CtlAsync(params string[] arguments) => TestBroker.RunAsync(ctl, "rabbitmqctl", arguments);
 
     public async ValueTask DisposeAsync()
     {
@@ -50,25 +48,6 @@ public sealed class PrivateBroker : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    private static async Task RunAsync(string command, string directory)
-    {
-        var start = new ProcessStartInfo(Path.Combine(SpillwayPaths.RepositoryRoot, "scripts", "rabbitmq.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(command);
-        start.ArgumentList.Add(directory);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("scripts/rabbitmq.sh did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"scripts/rabbitmq.sh {command} failed ({process.ExitCode}): {await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
-        }
-    }
+    private static Task RunAsync(string command, string directory) =>
+        TestBroker.RunAsync(Path.Combine(SpillwayPaths.RepositoryRoot, "scripts", "rabbitmq.sh"), "scripts/rabbitmq.sh", command, directory);
 }

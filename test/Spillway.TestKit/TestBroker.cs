@@ -26,11 +26,13 @@ public static class TestBroker
 
     /// <summary>Runs rabbitmqctl against the node (<c>list_queues</c>, <c>delete_vhost</c>…) and returns its output; throws
     /// when it fails. A test that stops the broker uses a <see cref="PrivateBroker"/> instead.</summary>
-    public static Task<string> CtlAsync(params string[] arguments) => RunCtlAsync(Require(CtlVariable), arguments);
+    public static Task<string> CtlAsync(params string[] arguments) => RunAsync(Require(CtlVariable), "rabbitmqctl", arguments);
 
-    internal static async Task<string> RunCtlAsync(string ctl, string[] arguments)
+    /// <summary>Runs <paramref name="program"/> (named <paramref name="name"/> in errors) and returns its output; throws
+    /// when it exits non-zero or runs past three minutes.</summary>
+    internal static async Task<string> RunAsync(string program, string name, params string[] arguments)
     {
-        var start = new ProcessStartInfo(ctl)
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -41,14 +43,15 @@ public static class TestBroker
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}");
+            throw new InvalidOperationException(
+                $"{name} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
         }
 
         return await stdout.ConfigureAwait(false);
