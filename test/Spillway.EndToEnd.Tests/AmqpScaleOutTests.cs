@@ -160,7 +160,7 @@ public sealed class AmqpScaleOutTests : IAsyncLifetime
     [Fact]
     public async Task Message_failed_max_receive_count_times_is_dead_lettered_and_the_cli_redrives_it_with_its_id()
     {
-        await using var function = new WebhookReceiver();
+        await using var function = await WebhookReceiver.StartAsync();
         function.FailNext(3);
         var node = await SpillwayProcess.StartAsync(
             Path.Combine(work.FullName, "dlq"),

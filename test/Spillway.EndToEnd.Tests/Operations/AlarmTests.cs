@@ -17,7 +17,7 @@ public sealed class AlarmTests : IDisposable
     {
         var (smtpHost, smtpPort, maildir) = Maildir.Server();
         var alarm = "stale-" + Guid.NewGuid().ToString("N")[..8];
-        await using var webhook = new WebhookReceiver();
+        await using var webhook = await WebhookReceiver.StartAsync();
         var environment = new Dictionary<string, string>
         {
             ["Spillway__Alarms__EvaluationIntervalSeconds"] = "1",
@@ -61,8 +61,8 @@ public sealed class AlarmTests : IDisposable
     [Fact]
     public async Task An_iterator_age_alarm_fires_while_a_stream_worker_retries_an_old_record_and_recovers_once_it_keeps_up()
     {
-        await using var function = new WebhookReceiver();
-        await using var alarms = new WebhookReceiver();
+        await using var function = await WebhookReceiver.StartAsync();
+        await using var alarms = await WebhookReceiver.StartAsync();
         function.FailNext(int.MaxValue);
         var environment = new Dictionary<string, string>
         {
@@ -102,7 +102,7 @@ public sealed class AlarmTests : IDisposable
     [Fact]
     public async Task Cooldown_holds_back_a_second_alarm_and_an_undelivered_notice_is_sent_at_the_next_evaluation()
     {
-        await using var webhook = new WebhookReceiver();
+        await using var webhook = await WebhookReceiver.StartAsync();
         using var notifier = new WebhookNotifier(webhook.Url, TimeSpan.FromSeconds(10));
         var time = new ManualTimeProvider();
         var firing = false;

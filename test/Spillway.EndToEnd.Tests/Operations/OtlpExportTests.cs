@@ -11,10 +11,10 @@ public sealed class OtlpExportTests : IDisposable
     [Fact]
     public async Task Metrics_are_pushed_to_the_endpoint_named_by_OTEL_EXPORTER_OTLP_ENDPOINT()
     {
-        await using var collector = new WebhookReceiver();
+        await using var collector = await WebhookReceiver.StartAsync();
         var environment = new Dictionary<string, string>
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{collector.Port}",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseUrl,
             ["Spillway__Metrics__OtlpExportIntervalSeconds"] = "1",
         };
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);

@@ -1,32 +1,37 @@
-using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Spillway.EndToEnd.Tests.Support;
 
 /// <summary>
-/// A real HTTP endpoint on a free loopback port that records every JSON body POSTed to it, and every other body as
-/// bytes with its path and content type (an OTLP export, say).
+/// A real HTTP endpoint on a loopback port chosen by the kernel that records every JSON body POSTed to it, and every
+/// other body as bytes with its path and content type (an OTLP export, say).
 /// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly HttpListener listener = new();
     private readonly Channel<JsonElement> received = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<(string Path, string? ContentType, byte[] Body)> other = Channel.CreateUnbounded<(string, string?, byte[])>();
-    private readonly Task loop;
+    private TestWebHost? host;
     private int failuresToAnswer;
 
-    public WebhookReceiver()
+    private WebhookReceiver()
     {
-        Port = SpillwayProcess.FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        listener.Start();
-        loop = Task.Run(ServeAsync);
     }
 
-    public int Port { get; }
+    /// <summary>Where the receiver listens, as <c>http://127.0.0.1:port</c>.</summary>
+    public string BaseUrl => host!.BaseUrl;
 
-    public Uri Url => new($"http://127.0.0.1:{Port}/hooks/alarm");
+    public Uri Url => new($"{BaseUrl}/hooks/alarm");
+
+    /// <summary>Starts a receiver; the kernel picks its port, so no other process can take it first.</summary>
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var receiver = new WebhookReceiver();
+        receiver.host = await TestWebHost.StartAsync(app => app.Run(receiver.AnswerAsync));
+        return receiver;
+    }
 
     /// <summary>Answers the next <paramref name="count"/> requests with 500 (they are not recorded).</summary>
     public void FailNext(int count) => Volatile.Write(ref failuresToAnswer, count);
@@ -43,54 +48,32 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        listener.Stop();
-        try
+        if (host is not null)
         {
-            await loop;
+            await host.DisposeAsync();
         }
-        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-        {
-            // Stopped.
-        }
-
-        listener.Close();
     }
 
-    private async Task ServeAsync()
+    private async Task AnswerAsync(HttpContext context)
     {
-        while (listener.IsListening)
+        if (Interlocked.Decrement(ref failuresToAnswer) >= 0)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using (context.Response)
-            {
-                if (Interlocked.Decrement(ref failuresToAnswer) >= 0)
-                {
-                    context.Response.StatusCode = 500;
-                    continue;
-                }
-
-                if (context.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
-                {
-                    using var body = new MemoryStream();
-                    await context.Request.InputStream.CopyToAsync(body);
-                    other.Writer.TryWrite((context.Request.Url!.AbsolutePath, context.Request.ContentType, body.ToArray()));
-                    context.Response.StatusCode = 200;
-                    continue;
-                }
-
-                using var document = await JsonDocument.ParseAsync(context.Request.InputStream);
-                received.Writer.TryWrite(document.RootElement.Clone());
-                context.Response.StatusCode = 204;
-            }
+            context.Response.StatusCode = 500;
+            return;
         }
+
+        var request = context.Request;
+        if (request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            other.Writer.TryWrite((request.Path.Value ?? "/", request.ContentType, body.ToArray()));
+            context.Response.StatusCode = 200;
+            return;
+        }
+
+        using var document = await JsonDocument.ParseAsync(request.Body);
+        received.Writer.TryWrite(document.RootElement.Clone());
+        context.Response.StatusCode = 204;
     }
 }
