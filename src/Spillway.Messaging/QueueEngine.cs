@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Spillway.Messaging.Internal;
 using Spillway.Messaging.Streams;
+using Spillway.Messaging.Topics;
 using Spillway.Storage;
 
 namespace Spillway.Messaging;
@@ -30,10 +31,14 @@ public sealed partial class QueueEngine : IAsyncDisposable
         QueuesDirectory = Path.Combine(options.DataDirectory, "queues");
         this.directoryLock = directoryLock;
         Streams = new StreamStore(this);
+        Topics = new TopicStore(this);
     }
 
     /// <summary>The engine's streams, kept in the same data directory and on the same storage as its queues.</summary>
     public StreamStore Streams { get; }
+
+    /// <summary>The engine's topics, whose subscriptions deliver into its queues.</summary>
+    public TopicStore Topics { get; }
 
     internal QueueEngineOptions Options { get; }
 
@@ -76,6 +81,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
             }
 
             engine.Streams.Open(cancellationToken);
+            engine.Topics.Open(cancellationToken);
 
             engine.metrics = new EngineMetrics(engine, options.MeterFactory);
         }
@@ -245,6 +251,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
         }
 
         await StopMoveTasksAsync(null).ConfigureAwait(false);
+        await Topics.CloseAsync().ConfigureAwait(false);
         foreach (var queue in all)
         {
             await queue.CloseAsync().ConfigureAwait(false);
@@ -260,6 +267,7 @@ public sealed partial class QueueEngine : IAsyncDisposable
     internal void Crash()
     {
         AbandonMoveTasks();
+        Topics.Crash();
         lock (gate)
         {
             disposed = true;

@@ -131,6 +131,12 @@ public sealed class QueueEngineOptions
     /// <summary>Whether compaction starts by itself as segments fill. Defaults to true; tests turn it off to run each step.</summary>
     internal bool CompactAutomatically { get; init; } = true;
 
+    /// <summary>
+    /// Turns a topic's notification into the message a subscription's queue receives. Defaults to the raw body with its
+    /// attributes; the host gives the SNS envelope.
+    /// </summary>
+    public Topics.NotificationRenderer? NotificationRenderer { get; init; }
+
     /// <summary>The disk. Defaults to the real file system; tests pass a fault-injecting device.</summary>
     public IStorageDevice Device { get; init; } = FileStorageDevice.Instance;
 }

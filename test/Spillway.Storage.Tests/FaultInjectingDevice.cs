@@ -44,8 +44,12 @@ public sealed class FaultInjectingDevice : ForwardingStorageDevice
     /// <summary>Set when an fsync starts waiting on <see cref="SyncGate"/>.</summary>
     public ManualResetEventSlim SyncEntered { get; } = new();
 
+    /// <summary>When set, only the fsyncs of files whose path it accepts wait on <see cref="SyncGate"/> or fail with
+    /// <see cref="FailSyncs"/>.</summary>
+    public Func<string, bool>? SyncFaultsApply { get; set; }
+
     public override IStorageFile Open(string path, bool create) =>
-        new FaultyFile(this, Inner.Open(path, create), path.EndsWith(".seg", StringComparison.Ordinal));
+        new FaultyFile(this, Inner.Open(path, create), path);
 
     public override void DeleteFile(string path)
     {
@@ -88,8 +92,10 @@ public sealed class FaultInjectingDevice : ForwardingStorageDevice
         stream.WriteByte((byte)(value ^ (1 << bit)));
     }
 
-    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner, bool isSegment) : ForwardingStorageFile(inner)
+    private sealed class FaultyFile(FaultInjectingDevice device, IStorageFile inner, string path) : ForwardingStorageFile(inner)
     {
+        private readonly bool isSegment = path.EndsWith(".seg", StringComparison.Ordinal);
+
         public override void Write(long offset, ReadOnlySpan<byte> data)
         {
             Interlocked.Increment(ref device.writes);
@@ -106,13 +112,14 @@ public sealed class FaultInjectingDevice : ForwardingStorageDevice
         public override void Sync()
         {
             Interlocked.Increment(ref device.fileSyncs);
-            if (device.SyncGate is { } gate)
+            var applies = device.SyncFaultsApply?.Invoke(path) != false;
+            if (device.SyncGate is { } gate && applies)
             {
                 device.SyncEntered.Set();
                 gate.Wait(TimeSpan.FromSeconds(30));
             }
 
-            if (device.FailSyncs)
+            if (device.FailSyncs && applies)
             {
                 throw new IOException("injected fsync failure (EIO)");
             }

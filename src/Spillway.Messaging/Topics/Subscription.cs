@@ -1,0 +1,49 @@
+namespace Spillway.Messaging.Topics;
+
+/// <summary>Whether a subscription's filter policy looks at the message attributes or at the JSON body.</summary>
+public enum FilterScope
+{
+    /// <summary>The message attributes (SNS's default).</summary>
+    MessageAttributes,
+
+    /// <summary>The message body, parsed as JSON.</summary>
+    MessageBody,
+}
+
+/// <summary>
+/// A subscription of a topic. Messages that match its filter go, once it is confirmed, to <see cref="DeliveryQueue"/>:
+/// the subscribed queue itself for the <c>sqs</c> protocol, or the queue a delivery worker drains for the others
+/// (HTTP, e-mail, functions), so every delivery starts as a durable queue message written with the publish.
+/// </summary>
+public sealed record Subscription
+{
+    /// <summary>The subscription's id, the last part of its ARN.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>sqs, http, https, email, email-json, lambda…; the engine only carries it.</summary>
+    public required string Protocol { get; init; }
+
+    /// <summary>Where the protocol delivers: a queue ARN, a URL, an address. The engine only carries it.</summary>
+    public required string Endpoint { get; init; }
+
+    /// <summary>The embedded queue the engine writes matching messages into; null when nothing is delivered yet.</summary>
+    public string? DeliveryQueue { get; init; }
+
+    /// <summary>An unconfirmed subscription receives nothing.</summary>
+    public bool Confirmed { get; init; }
+
+    /// <summary>The token a confirmation must present, while unconfirmed.</summary>
+    public string? ConfirmationToken { get; init; }
+
+    /// <summary>The body goes as published, without the SNS envelope.</summary>
+    public bool RawMessageDelivery { get; init; }
+
+    /// <summary>The filter policy as JSON; null passes every message.</summary>
+    public string? FilterPolicy { get; init; }
+
+    /// <summary>What the filter policy looks at.</summary>
+    public FilterScope FilterPolicyScope { get; init; } = FilterScope.MessageAttributes;
+
+    /// <summary>Attributes the engine keeps but does not interpret (DeliveryPolicy, RedrivePolicy…).</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}

@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Spillway.Messaging.Internal;
+using Spillway.Messaging.Topics.Internal;
+using Spillway.Storage;
+
+namespace Spillway.Messaging.Topics;
+
+public sealed partial class Topic
+{
+    // Publishes deliver in journal order: each waits for the one before it to have handed its messages to the queues,
+    // so every queue of a FIFO topic receives a message group in the same order.
+    private Task dispatchTail = Task.CompletedTask;
+
+    // Positions of journal records whose deliveries are not all durable yet; the journal is kept from the oldest.
+    private readonly SortedSet<long> openEntries = [];
+
+    // FIFO topics: deduplication ids seen within the window, oldest first, with the answer given then.
+    private readonly Dictionary<string, Seen> deduplication = new(StringComparer.Ordinal);
+    private readonly Queue<(string Id, long AtMs, long Position)> deduplicationOrder = new();
+
+    private readonly ConcurrentDictionary<Guid, SubscriptionCounters> counters = new();
+
+    /// <summary>
+    /// Publishes a message. Every confirmed subscription whose filter matches gets it in its delivery queue, and this
+    /// completes only once all of those queue messages are durable: a crash before then leaves the publish in the
+    /// journal, and the next open delivers it to every one of them (never twice to any). A publish that matches no
+    /// subscription stores nothing. <see cref="ArgumentException"/> for invalid input, which stores nothing.
+    /// </summary>
+    public async ValueTask<PublishResult> PublishAsync(TopicMessage message, CancellationToken cancellationToken = default)
+    {
+        var fifoIds = Validate(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        engine.EnsureWritable(journal);
+        Delivery delivery;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(closed, this);
+            var now = engine.Time.GetUtcNow();
+            if (fifoIds is { } ids)
+            {
+                ForgetExpiredDeduplication(now.ToUnixTimeMilliseconds());
+                if (deduplication.TryGetValue(ids.DeduplicationId, out var seen))
+                {
+                    delivery = new Delivery(seen.Result with { Duplicate = true }, seen.Durable);
+                    goto answer;
+                }
+            }
+
+            var targets = Match(message);
+            var sequenceNumber = definition.IsFifo
+                ? (journal.AppendedPosition + 1).ToString("D20", CultureInfo.InvariantCulture)
+                : null;
+            var notification = new Notification(MessageIds.Create(now), now, message, sequenceNumber, fifoIds?.DeduplicationId);
+            var result = new PublishResult(notification.MessageId, sequenceNumber);
+            if (targets.Length == 0 && fifoIds is null)
+            {
+                return result;
+            }
+
+            var append = journal.Append(TopicJournal.PublishType, TopicJournal.EncodePublish(notification, [.. targets.Select(t => t.Id)]));
+            var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var task = DeliverAsync(append, notification, targets, dispatchTail, turn);
+            dispatchTail = turn.Task;
+            if (targets.Length > 0)
+            {
+                openEntries.Add(append.Position);
+            }
+
+            if (fifoIds is { } fifo)
+            {
+                deduplication[fifo.DeduplicationId] = new Seen(result, task);
+                deduplicationOrder.Enqueue((fifo.DeduplicationId, now.ToUnixTimeMilliseconds(), append.Position));
+            }
+
+            delivery = new Delivery(result, task);
+        }
+
+    answer:
+        await delivery.Durable.ConfigureAwait(false);
+        return delivery.Result;
+    }
+
+    /// <summary>What each subscription of this topic was sent, filtered out and failed since the topic opened.</summary>
+    public SubscriptionStatistics StatisticsOf(Guid subscriptionId) =>
+        counters.TryGetValue(subscriptionId, out var c) ? c.Snapshot() : new SubscriptionStatistics(0, 0, 0);
+
+    private async Task DeliverAsync(AppendResult append, Notification notification, Subscription[] targets, Task previous, TaskCompletionSource turn)
+    {
+        try
+        {
+            await append.Durable.ConfigureAwait(false);
+        }
+        catch
+        {
+            turn.TrySetResult();
+            throw;
+        }
+
+        await previous.ConfigureAwait(false);
+        Task sends;
+        try
+        {
+            sends = Send(notification, targets);
+        }
+        finally
+        {
+            turn.TrySetResult();
+        }
+
+        // A queue's storage failing leaves the publish open in the journal: it is delivered again after a restart.
+        await sends.ConfigureAwait(false);
+        if (targets.Length > 0)
+        {
+            MarkDone(append.Position);
+        }
+    }
+
+    /// <summary>
+    /// Hands the notification to every target's queue, in the caller's order (each send enters its queue's log before the
+    /// next starts). A target whose queue is gone, or refuses the message as invalid for it, is counted failed and skipped,
+    /// as SNS drops a delivery its endpoint rejects; a storage failure fails the whole delivery.
+    /// </summary>
+    private Task Send(Notification notification, IReadOnlyList<Subscription> targets)
+    {
+        if (targets.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var render = engine.Options.NotificationRenderer ?? RenderRaw;
+        var topic = Definition;
+        var sends = new Task[targets.Count];
+        for (var i = 0; i < sends.Length; i++)
+        {
+            var target = targets[i];
+            var tally = counters.GetOrAdd(target.Id, _ => new SubscriptionCounters());
+            if (target.DeliveryQueue is not { } queueName || !engine.TryGetQueue(queueName, out var queue))
+            {
+                tally.Failed();
+                sends[i] = Task.CompletedTask;
+                continue;
+            }
+
+            var outgoing = render(topic, target, notification);
+            if (topic.IsFifo)
+            {
+                outgoing = outgoing with
+                {
+                    MessageGroupId = notification.Published.MessageGroupId,
+                    MessageDeduplicationId = notification.DeduplicationId,
+                };
+            }
+
+            sends[i] = SendOneAsync(queue, outgoing, IdempotencyKey(target, notification), tally);
+        }
+
+        return Task.WhenAll(sends);
+    }
+
+    private static async Task SendOneAsync(MessageQueue queue, OutgoingMessage outgoing, string key, SubscriptionCounters tally)
+    {
+        try
+        {
+            await queue.SendBatchAsync([outgoing], key, CancellationToken.None).ConfigureAwait(false);
+            tally.Delivered();
+        }
+        catch (Exception e) when (e is ArgumentException or ObjectDisposedException)
+        {
+            tally.Failed();
+        }
+    }
+
+    // One key per subscription and message: two subscriptions of one queue each deliver their copy, as in SNS.
+    private static string IdempotencyKey(Subscription target, Notification notification) =>
+        $"sns:{target.Id:N}:{notification.MessageId:N}";
+
+    private static OutgoingMessage RenderRaw(TopicDefinition topic, Subscription subscription, Notification notification) =>
+        new(Encoding.UTF8.GetBytes(notification.Published.Message)) { Attributes = notification.Published.Attributes };
+
+    private void MarkDone(long position)
+    {
+        lock (gate)
+        {
+            if (closed)
+            {
+                return;
+            }
+
+            journal.Append(TopicJournal.DoneType, TopicJournal.EncodeDone(position));
+            openEntries.Remove(position);
+            ReleaseJournal();
+        }
+    }
+
+    /// <summary>Under the lock: lets the journal drop segments nothing needs (open deliveries, FIFO deduplication).</summary>
+    private void ReleaseJournal()
+    {
+        var keepFrom = openEntries.Count > 0 ? openEntries.Min : journal.AppendedPosition;
+        if (deduplicationOrder.TryPeek(out var oldest))
+        {
+            keepFrom = Math.Min(keepFrom, oldest.Position);
+        }
+
+        journal.DeleteSegmentsBefore(keepFrom);
+    }
+
+    private void ForgetExpiredDeduplication(long nowMs)
+    {
+        var horizon = nowMs - (long)TopicLimits.DeduplicationWindow.TotalMilliseconds;
+        while (deduplicationOrder.TryPeek(out var oldest) && oldest.AtMs <= horizon)
+        {
+            deduplicationOrder.Dequeue();
+            if (deduplication.TryGetValue(oldest.Id, out var seen) && seen.Durable.IsCompleted)
+            {
+                deduplication.Remove(oldest.Id);
+            }
+        }
+    }
+
+    private Subscription[] Match(TopicMessage message)
+    {
+        var all = subscriptions;
+        List<Subscription>? matched = null;
+        FilterSubject? subject = null;
+        foreach (var subscription in all)
+        {
+            if (!subscription.Confirmed || subscription.DeliveryQueue is null)
+            {
+                continue;
+            }
+
+            if (subscription.FilterPolicy is not null && !Passes(subscription, subject ??= new FilterSubject(message)))
+            {
+                counters.GetOrAdd(subscription.Id, _ => new SubscriptionCounters()).FilteredOut();
+                continue;
+            }
+
+            (matched ??= []).Add(subscription);
+        }
+
+        return matched is null ? [] : [.. matched];
+    }
+
+    /// <summary>Checks a message against the topic's rules; for a FIFO topic, returns its deduplication id.</summary>
+    private (string DeduplicationId, string GroupId)? Validate(TopicMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (string.IsNullOrEmpty(message.Message))
+        {
+            throw new ArgumentException("Empty message.", nameof(message));
+        }
+
+        var size = Encoding.UTF8.GetByteCount(message.Message);
+        if (message.Attributes is { } attributes)
+        {
+            if (attributes.Count > TopicLimits.MaxMessageAttributes)
+            {
+                throw new ArgumentException(
+                    $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{TopicLimits.MaxMessageAttributes}].",
+                    nameof(message));
+            }
+
+            foreach (var (name, value) in attributes)
+            {
+                size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value.DataType)
+                    + (value.StringValue is null ? 0 : Encoding.UTF8.GetByteCount(value.StringValue)) + (value.BinaryValue?.Length ?? 0);
+            }
+        }
+
+        if (size > TopicLimits.MaxMessageBytes)
+        {
+            throw new ArgumentException($"Message too long: {size} bytes with its attributes; at most {TopicLimits.MaxMessageBytes}.", nameof(message));
+        }
+
+        if (message.Subject is { } subject
+            && (subject.Length is 0 or > TopicLimits.MaxSubjectLength || subject.Any(char.IsControl)))
+        {
+            throw new ArgumentException(
+                $"Subject must be 1-{TopicLimits.MaxSubjectLength} characters without line breaks or control characters.", nameof(message));
+        }
+
+        if (!definition.IsFifo)
+        {
+            if (message.MessageGroupId is not null || message.MessageDeduplicationId is not null)
+            {
+                throw new ArgumentException(
+                    "MessageGroupId and MessageDeduplicationId apply to FIFO topics only.", nameof(message));
+            }
+
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(message.MessageGroupId))
+        {
+            throw new ArgumentException("The MessageGroupId parameter is required for FIFO topics.", nameof(message));
+        }
+
+        RequireFifoId(message.MessageGroupId, "MessageGroupId");
+        if (message.MessageDeduplicationId is { } given)
+        {
+            RequireFifoId(given, "MessageDeduplicationId");
+            return (given, message.MessageGroupId);
+        }
+
+        if (!definition.ContentBasedDeduplication)
+        {
+            throw new ArgumentException(
+                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.", nameof(message));
+        }
+
+        return (FifoRules.ContentId(Encoding.UTF8.GetBytes(message.Message)), message.MessageGroupId);
+    }
+
+    private static void RequireFifoId(string id, string name)
+    {
+        if (!FifoRules.IsValidId(id))
+        {
+            throw new ArgumentException($"{name} must be 1-128 characters of letters, digits and punctuation.", name);
+        }
+    }
+
+    private sealed record Seen(PublishResult Result, Task Durable);
+
+    private readonly record struct Delivery(PublishResult Result, Task Durable);
+}

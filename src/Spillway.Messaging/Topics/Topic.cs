@@ -1,0 +1,187 @@
+using Spillway.Messaging.Topics.Internal;
+using Spillway.Storage;
+
+namespace Spillway.Messaging.Topics;
+
+/// <summary>
+/// A topic: its definition, its subscriptions (durable in its catalog) and the journal that makes a publish's fan-out
+/// to several queues all-or-nothing across a crash.
+/// </summary>
+public sealed partial class Topic
+{
+    private readonly QueueEngine engine;
+    private readonly Lock gate = new();
+    private readonly SemaphoreSlim catalogGate = new(1, 1);
+    private TopicDefinition definition;
+    private Subscription[] subscriptions;
+    private SegmentLog journal = null!;
+    private bool closed;
+
+    private Topic(QueueEngine engine, TopicDefinition definition, IEnumerable<Subscription> subscriptions, string directory)
+    {
+        this.engine = engine;
+        this.definition = definition;
+        this.subscriptions = [.. subscriptions];
+        Directory = directory;
+    }
+
+    /// <summary>The topic's name.</summary>
+    public string Name => definition.Name;
+
+    /// <summary>The topic's current definition.</summary>
+    public TopicDefinition Definition => Volatile.Read(ref definition);
+
+    /// <summary>The subscriptions, confirmed or not, in the order they were made.</summary>
+    public IReadOnlyList<Subscription> Subscriptions => Volatile.Read(ref subscriptions);
+
+    internal string Directory { get; }
+
+    /// <summary>
+    /// Adds a subscription, durable before this completes. An <c>sqs</c> subscription names its queue in
+    /// <see cref="Subscription.DeliveryQueue"/>; a FIFO topic takes only FIFO queues. Subscribing the same protocol and
+    /// endpoint again returns the existing subscription, as SNS does.
+    /// </summary>
+    public async ValueTask<Subscription> SubscribeAsync(Subscription subscription, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        if (subscription.DeliveryQueue is { } queueName && definition.IsFifo && !QueueLimits.IsFifoName(queueName))
+        {
+            throw new ArgumentException($"A FIFO topic delivers to FIFO queues only; '{queueName}' is a standard queue.", nameof(subscription));
+        }
+
+        if (!definition.IsFifo && subscription.DeliveryQueue is { } fifoQueue && QueueLimits.IsFifoName(fifoQueue))
+        {
+            throw new ArgumentException($"A standard topic cannot deliver to the FIFO queue '{fifoQueue}'.", nameof(subscription));
+        }
+
+        return await ChangeCatalogAsync(
+            current =>
+            {
+                var existing = current.FirstOrDefault(s => s.Protocol == subscription.Protocol && s.Endpoint == subscription.Endpoint);
+                if (existing is not null)
+                {
+                    return (current, existing);
+                }
+
+                if (subscription.FilterPolicy is not null
+                    && current.Count(s => s.FilterPolicy is not null) >= TopicLimits.MaxFilterPoliciesPerTopic)
+                {
+                    throw new ArgumentException($"A topic has at most {TopicLimits.MaxFilterPoliciesPerTopic} filter policies.", nameof(subscription));
+                }
+
+                return ([.. current, subscription], subscription);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a subscription (its attributes, its confirmation); <see cref="TopicNotFoundException"/> when it is gone.</summary>
+    public ValueTask<Subscription> UpdateSubscriptionAsync(
+        Guid id, Func<Subscription, Subscription> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return ChangeCatalogAsync(
+            current =>
+            {
+                var index = Array.FindIndex(current, s => s.Id == id);
+                if (index < 0)
+                {
+                    throw new TopicNotFoundException($"Subscription {id} does not exist.");
+                }
+
+                var changed = change(current[index]) with { Id = id };
+                var next = (Subscription[])current.Clone();
+                next[index] = changed;
+                return (next, changed);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Removes a subscription; false when there is none with that id.</summary>
+    public async ValueTask<bool> UnsubscribeAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var removed = await ChangeCatalogAsync(
+            current => current.Any(s => s.Id == id) ? ([.. current.Where(s => s.Id != id)], true) : (current, false),
+            cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
+    /// <summary>Replaces the topic's attributes and tags (its name and kind stay), durable before this completes.</summary>
+    public async ValueTask<TopicDefinition> UpdateDefinitionAsync(
+        Func<TopicDefinition, TopicDefinition> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await catalogGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changed = change(definition) with { Name = definition.Name };
+            changed.Validate();
+            TopicCatalog.Write(engine.Device, Directory, changed, subscriptions);
+            Volatile.Write(ref definition, changed);
+            return changed;
+        }
+        finally
+        {
+            catalogGate.Release();
+        }
+    }
+
+    /// <summary>Finds a subscription by id.</summary>
+    public Subscription? FindSubscription(Guid id) => Array.Find(Volatile.Read(ref subscriptions), s => s.Id == id);
+
+    private async ValueTask<T> ChangeCatalogAsync<T>(Func<Subscription[], (Subscription[] Next, T Result)> change, CancellationToken cancellationToken)
+    {
+        await catalogGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(closed, this);
+            var (next, result) = change(subscriptions);
+            if (!ReferenceEquals(next, subscriptions))
+            {
+                TopicCatalog.Write(engine.Device, Directory, definition, next);
+                Volatile.Write(ref subscriptions, next);
+            }
+
+            return result;
+        }
+        finally
+        {
+            catalogGate.Release();
+        }
+    }
+
+    internal static Topic Create(QueueEngine engine, TopicDefinition definition, string directory)
+    {
+        TopicCatalog.Write(engine.Device, directory, definition, []);
+        return Open(engine, definition, [], directory);
+    }
+
+    internal static Topic Open(QueueEngine engine, TopicDefinition definition, IEnumerable<Subscription> subscriptions, string directory)
+    {
+        var topic = new Topic(engine, definition, subscriptions, directory);
+        topic.OpenJournal();
+        return topic;
+    }
+
+    internal async ValueTask CloseAsync()
+    {
+        Task recovering;
+        lock (gate)
+        {
+            closed = true;
+            recovering = recovery;
+        }
+
+        await recovering.ConfigureAwait(false);
+        await journal.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void Crash()
+    {
+        lock (gate)
+        {
+            closed = true;
+        }
+
+        journal.Abandon();
+    }
+}

@@ -1,0 +1,136 @@
+using Spillway.Messaging.Topics;
+
+namespace Spillway.Messaging.Tests.Topics;
+
+public sealed class TopicFanOutTests : TopicTestBase
+{
+    [Fact]
+    public async Task A_publish_reaches_every_confirmed_queue_subscription_once_and_no_unconfirmed_one()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "orders" });
+        await SubscribeQueue(topic, "billing");
+        await SubscribeQueue(topic, "shipping");
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "pending" });
+        await topic.SubscribeAsync(new Subscription
+        {
+            Id = Guid.NewGuid(), Protocol = "sqs", Endpoint = "pending", DeliveryQueue = "pending", Confirmed = false,
+        });
+
+        var result = await topic.PublishAsync(new TopicMessage("order 1"));
+
+        Assert.NotEqual(Guid.Empty, result.MessageId);
+        Assert.Null(result.SequenceNumber);
+        Assert.Equal(["order 1"], await Drain("billing"));
+        Assert.Equal(["order 1"], await Drain("shipping"));
+        Assert.Empty(await Drain("pending"));
+    }
+
+    [Fact]
+    public async Task Two_subscriptions_of_one_queue_each_deliver_their_copy()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "twice" });
+        await SubscribeQueue(topic, "both");
+        await topic.SubscribeAsync(new Subscription
+        {
+            Id = Guid.NewGuid(), Protocol = "sqs", Endpoint = "both-again", DeliveryQueue = "both", Confirmed = true,
+        });
+
+        await topic.PublishAsync(new TopicMessage("m"));
+
+        Assert.Equal(["m", "m"], await Drain("both"));
+    }
+
+    [Fact]
+    public async Task Subscribing_the_same_endpoint_again_returns_the_existing_subscription()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "same" });
+        var first = await SubscribeQueue(topic, "q");
+        var again = await topic.SubscribeAsync(first with { Id = Guid.NewGuid() });
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Single(topic.Subscriptions);
+    }
+
+    [Fact]
+    public async Task Subscriptions_and_attributes_survive_a_restart_and_an_unsubscribed_queue_gets_nothing_more()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition
+        {
+            Name = "kept",
+            Attributes = new Dictionary<string, string> { ["DisplayName"] = "Kept" },
+        });
+        var stays = await SubscribeQueue(topic, "stays");
+        var leaves = await SubscribeQueue(topic, "leaves");
+        Assert.True(await topic.UnsubscribeAsync(leaves.Id));
+
+        await Restart();
+        topic = Topic("kept");
+        Assert.Equal("Kept", topic.Definition.Attributes["DisplayName"]);
+        Assert.Equal([stays.Id], topic.Subscriptions.Select(s => s.Id));
+        await topic.PublishAsync(new TopicMessage("after"));
+        Assert.Equal(["after"], await Drain("stays"));
+        Assert.Empty(await Drain("leaves"));
+    }
+
+    [Fact]
+    public async Task A_publish_keeps_its_attributes_in_each_queue()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "attrs" });
+        await SubscribeQueue(topic, "a");
+        await topic.PublishAsync(new TopicMessage("body")
+        {
+            Attributes = new Dictionary<string, MessageAttributeValue> { ["kind"] = new("String", "order") },
+        });
+
+        var message = Assert.Single(await Receive(Queue("a")));
+        Assert.Equal("order", message.Attributes["kind"].StringValue);
+    }
+
+    [Fact]
+    public async Task Invalid_publishes_are_refused_and_store_nothing()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "strict" });
+        await SubscribeQueue(topic, "s");
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await topic.PublishAsync(new TopicMessage("")));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await topic.PublishAsync(new TopicMessage(new string('x', TopicLimits.MaxMessageBytes + 1))));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await topic.PublishAsync(new TopicMessage("m") { MessageGroupId = "g" }));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await topic.PublishAsync(new TopicMessage("m") { Subject = "two\nlines" }));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await topic.PublishAsync(new TopicMessage("m")
+        {
+            Attributes = Enumerable.Range(0, 11).ToDictionary(i => $"a{i}", _ => new MessageAttributeValue("String", "v")),
+        }));
+
+        Assert.Empty(await Drain("s"));
+    }
+
+    [Fact]
+    public async Task Topic_names_follow_the_SNS_rule_and_a_FIFO_topic_takes_only_FIFO_queues()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Topics.CreateAsync(new TopicDefinition { Name = "bad name" }));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Topics.CreateAsync(new TopicDefinition { Name = new string('a', 257) }));
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await Topics.CreateAsync(new TopicDefinition { Name = "plain", ContentBasedDeduplication = true }));
+
+        var fifo = await Topics.CreateAsync(new TopicDefinition { Name = "events.fifo" });
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "standard" });
+        await Assert.ThrowsAsync<ArgumentException>(async () => await fifo.SubscribeAsync(new Subscription
+        {
+            Id = Guid.NewGuid(), Protocol = "sqs", Endpoint = "standard", DeliveryQueue = "standard", Confirmed = true,
+        }));
+        Assert.Empty(fifo.Subscriptions);
+    }
+
+    [Fact]
+    public async Task Deleting_a_topic_removes_it_for_good()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "gone" });
+        await SubscribeQueue(topic, "q");
+        Assert.True(await Topics.DeleteAsync("gone"));
+        Assert.False(await Topics.DeleteAsync("gone"));
+
+        await Restart();
+        Assert.False(Topics.TryGet("gone", out _));
+        Assert.Empty(Topics.List());
+    }
+}
