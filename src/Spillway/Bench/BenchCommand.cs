@@ -19,6 +19,7 @@ internal static class BenchCommand
         Spillway.Bench.RabbitMq.RabbitMqCommand.Create(),
         Spillway.Bench.Sqs.SqsCommand.Create(),
         Spillway.Bench.Stream.StreamCommand.Create(),
+        Spillway.Bench.Topic.TopicCommand.Create(),
         BareKestrelServer(),
     };
 

@@ -15,6 +15,7 @@ internal static class SpillwayCli
             QueueCommands.Queues(),
             QueueCommands.DeadLetters(),
             StreamCommands.Create(),
+            TopicCommands.Create(),
             TailCommand.Create(),
             TraceCommand.Create(),
             Bench.BenchCommand.Create(),

@@ -23,6 +23,7 @@ internal static class EndpointMap
         app.MapStreamAdmin(parts.Engine.Streams, gateway);
         if (parts.Pipeline.EngineQueues is { } engine)
         {
+            app.MapTopicAdmin(engine, gateway);
             app.MapSqsApi(engine, options.Sqs, new SqsApiSettings
             {
                 ConfiguredQueues = ConfiguredQueues(configuration),
