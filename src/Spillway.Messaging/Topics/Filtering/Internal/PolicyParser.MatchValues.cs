@@ -162,7 +162,8 @@ internal sealed partial class PolicyParser
             throw Fail("Invalid member in numeric match: ]");
         }
 
-        var first = Comparison(terms[0], "Invalid member in numeric match", "Unrecognized numeric range operator", "<", "<=", "=", ">", ">=");
+        var first = Comparison(
+            terms[0], "Invalid member in numeric match", "Unrecognized numeric range operator", "<", "<=", "=", ">", ">=");
         var low = Operand(terms, 1, first == "=" ? "equals" : first);
         if (terms.Length == 2)
         {
