@@ -42,4 +42,35 @@ public sealed class FilterMessageTests
             Assert.All(answers.Take(21), Assert.True);
         }
     }
+
+    [Fact]
+    public void Evaluating_a_message_allocates_nothing_once_it_has_been_read()
+    {
+        var message = Attributes(
+            """{"kind": {"Type": "String", "Value": "sale"}, "tags": {"Type": "String.Array", "Value": "[\"a\", \"b\"]"}}""",
+            body: """{"Records": [{"eventName": "ObjectRemoved:Delete"}, {"eventName": "ObjectCreated:Put", "size": 2048}]}""");
+        FilterPolicy[] policies =
+        [
+            FilterPolicy.Parse("""{"kind": ["sale", "refund"], "tags": [{"anything-but": ["c"]}]}"""),
+            FilterPolicy.Parse("""{"kind": [{"prefix": "ref"}], "$or": [{"tags": ["z"]}, {"other": [{"exists": false}]}]}"""),
+            FilterPolicy.Parse("""{"Records": {"eventName": [{"prefix": "ObjectCreated:"}], "size": [{"numeric": [">", 1024]}]}}""",
+                FilterPolicyScope.MessageBody),
+            FilterPolicy.Parse("""{"Records.eventName": [{"equals-ignore-case": "objectcreated:put"}]}""", FilterPolicyScope.MessageBody),
+            FilterPolicy.Parse("""{"Records": {"eventName": [{"suffix": ":Copy"}]}}""", FilterPolicyScope.MessageBody),
+        ];
+
+        var expected = policies.Select(policy => policy.Matches(message)).ToArray();
+        Assert.Equal([true, false, true, true, false], expected);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 1000; round++)
+        {
+            foreach (var policy in policies)
+            {
+                policy.Matches(message);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

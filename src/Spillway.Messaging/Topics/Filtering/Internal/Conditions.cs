@@ -15,11 +15,16 @@ internal sealed class ExactStringsCondition(HashSet<string> values) : Condition
     public override bool Matches(in FilterValue value) => value.Kind == FilterValueKind.String && values.Contains(value.Text);
 }
 
-/// <summary>An exact number, true, false or null. Numbers compare by value, so 301.5 matches 3.015e2.</summary>
+/// <summary>An exact number, true, false or null (or a number too large for a double, kept as its text). Numbers
+/// compare by value, so 301.5 matches 3.015e2.</summary>
 internal sealed class ExactLiteralCondition(FilterValue expected) : Condition
 {
-    public override bool Matches(in FilterValue value) =>
-        value.Kind == expected.Kind && (value.Kind != FilterValueKind.Number || value.Number == expected.Number);
+    public override bool Matches(in FilterValue value) => value.Kind == expected.Kind && value.Kind switch
+    {
+        FilterValueKind.Number => value.Number == expected.Number,
+        FilterValueKind.String => value.Text == expected.Text,
+        _ => true,
+    };
 }
 
 internal enum StringPattern
