@@ -74,8 +74,8 @@ public sealed class FilterMessage
     private static bool IsArray(string type) =>
         type.StartsWith("String.Array", StringComparison.Ordinal) || type.StartsWith("Number.Array", StringComparison.Ordinal);
 
-    /// <summary>The scalar elements of an array attribute; none when the value is not a JSON array (SNS refuses such a
-    /// publish, so only a message built by hand gets here).</summary>
+    /// <summary>The scalar elements of an array attribute. A lone JSON scalar (<c>100</c>) is one value, as in SNS;
+    /// anything else that is not a JSON array gives none.</summary>
     private static FilterValue[] ReadArray(string text)
     {
         try
@@ -83,7 +83,7 @@ public sealed class FilterMessage
             using var document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
-                return [];
+                return FilterValue.FromJson(document.RootElement) is { } scalar ? [scalar] : [];
             }
 
             var values = new List<FilterValue>(document.RootElement.GetArrayLength());

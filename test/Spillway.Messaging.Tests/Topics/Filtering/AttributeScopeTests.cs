@@ -30,6 +30,15 @@ public sealed class AttributeScopeTests
     }
 
     [Fact]
+    public void String_array_holding_a_lone_scalar_is_that_one_value()
+    {
+        Assert.True(AttributesMatch("""{"price": [100, 500]}""", """{"price": {"Type": "String.Array", "Value": "100"}}"""));
+        Assert.False(AttributesMatch("""{"price": [100]}""", """{"price": {"Type": "String.Array", "Value": "one hundred"}}"""));
+        Assert.False(AttributesMatch("""{"price": [{"exists": true}]}""",
+            """{"price": {"Type": "String.Array", "Value": "{\"a\": 1}"}}"""));
+    }
+
+    [Fact]
     public void Number_attribute_matches_numeric_conditions_and_exact_numbers()
     {
         const string price = """{"price": {"Type": "Number", "Value": "19.50"}}""";

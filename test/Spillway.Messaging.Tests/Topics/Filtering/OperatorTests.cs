@@ -65,6 +65,13 @@ public sealed class OperatorTests
         { """{"a": [{"numeric": [">=", 0, "<", 1]}]}""", """{"a": 1}""", false },
         { """{"a": [{"numeric": [">", 0, "<=", 1]}]}""", """{"a": 1}""", true },
         { """{"a": [{"numeric": [">", -1000000000, "<", 1000000000]}]}""", """{"a": -5.5e8}""", true },
+        { """{"a": [{"numeric": ["<", 0.3]}]}""", """{"a": 0.299999}""", true },
+
+        // Numbers compare to six decimal places, as SNS compares them.
+        { """{"a": [100.123456789]}""", """{"a": 100.1234567}""", true },
+        { """{"a": [100.123456789]}""", """{"a": 100.123457}""", false },
+        { """{"a": [{"numeric": ["=", 100.12345]}]}""", """{"a": 100.1234509}""", true },
+        { """{"a": [{"numeric": ["<", 100.12345]}]}""", """{"a": 100.1234509}""", false },
 
         // cidr: IPv4 and IPv6 blocks; a string that is not an address never matches.
         { """{"ip": [{"cidr": "10.0.0.7/24"}]}""", """{"ip": "10.0.0.200"}""", true },

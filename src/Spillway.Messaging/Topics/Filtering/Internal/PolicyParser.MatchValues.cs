@@ -222,7 +222,7 @@ internal sealed partial class PolicyParser
                 + $"{FilterPolicyLimits.MaxNumber} with at most {FilterPolicyLimits.MaxDecimals} digits after the decimal point");
         }
 
-        return (double)value;
+        return FilterValue.Comparable(value);
     }
 
     private static CidrCondition Cidr(string block)
