@@ -10,6 +10,7 @@ namespace Spillway.Messaging.Topics.Filtering;
 /// </summary>
 public sealed class FilterMessage
 {
+    // Marks a body read and found not to be a JSON object, so that it is not read again.
     private static readonly BodyNode NotAnObject = BodyNode.ParseObject("{}")!;
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes =
         new Dictionary<string, MessageAttributeValue>();
