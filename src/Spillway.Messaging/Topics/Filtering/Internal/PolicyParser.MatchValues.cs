@@ -28,12 +28,13 @@ internal sealed partial class PolicyParser
                     var (op, operand) = Single(value);
                     if (op == "exists")
                     {
-                        existsTrue |= operand.ValueKind == JsonValueKind.True;
-                        existsFalse |= operand.ValueKind == JsonValueKind.False;
                         if (operand.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                         {
                             throw Fail("exists match pattern must be either true or false.");
                         }
+
+                        existsTrue |= operand.ValueKind == JsonValueKind.True;
+                        existsFalse |= operand.ValueKind == JsonValueKind.False;
                     }
                     else
                     {
@@ -74,7 +75,7 @@ internal sealed partial class PolicyParser
         "anything-but" => AnythingBut(operand),
         "numeric" => Numeric(operand),
         // SNS's text for a cidr that is not a string names prefix.
-        "cidr" => Cidr(operand.ValueKind == JsonValueKind.String ? operand.GetString()! : PatternOperand("prefix", operand)),
+        "cidr" => Cidr(PatternOperand("prefix", operand)),
         _ => throw Fail($"Unrecognized match type {op}"),
     };
 
