@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Spillway.Gateway.Internal;
 using Spillway.Messaging;
 using Spillway.Messaging.Topics;
+using Spillway.Messaging.Topics.Filtering;
 using Spillway.Storage;
 using static Spillway.Gateway.Admin.QueueAdminEndpoints;
 
@@ -23,6 +24,8 @@ namespace Spillway.Gateway.Admin;
 /// <item><c>POST /v1/topics/{name}/messages</c> with <c>{"message","subject","attributes":{name:{"dataType",
 /// "stringValue"}},"messageGroupId","messageDeduplicationId"}</c> → <c>{"messageId","sequenceNumber","duplicate"}</c>,
 /// answered once every matching queue holds it</item>
+/// <item><c>POST /v1/filter-policies/test</c> with <c>{"policy","scope","message","attributes"}</c> →
+/// <c>{"matched","explanation"}</c>: whether the message passes the policy, and if not which condition failed</item>
 /// </list>
 /// </summary>
 public static class TopicAdminEndpoints
@@ -103,40 +106,60 @@ public static class TopicAdminEndpoints
                 new TopicPublishResult(result.MessageId, result.SequenceNumber, result.Duplicate), TopicAdminJsonContext.Default.TopicPublishResult);
         }, cannot: "Invalid message"));
 
+        var filters = endpoints.MapGroup("/v1/filter-policies").RequireApiKey(options).WithParameterProblems();
+        filters.MapPost("/test", (HttpRequest request) => Answer(async () =>
+        {
+            var (body, problem) = await AdminRequests.ReadAsync(request, TopicAdminJsonContext.Default.FilterTestRequest).ConfigureAwait(false);
+            if (body is null)
+            {
+                return problem!;
+            }
+
+            var policy = FilterPolicy.Parse(body.Policy ?? throw new ArgumentException("policy is required."), ParseScope(body.Scope));
+            var result = policy.Evaluate(new FilterMessage(ToAttributes(body.Attributes), body.Message));
+            return TypedResults.Json(new FilterTestResult(result.Matched, result.Explanation), TopicAdminJsonContext.Default.FilterTestResult);
+        }, cannot: "Invalid test"));
+
         return endpoints;
     }
 
     private static Topic Find(TopicStore topics, string name) =>
         topics.TryGet(name, out var topic) ? topic : throw new TopicNotFoundException($"Topic '{name}' does not exist.");
 
-    private static FilterScope ParseScope(string? scope) => scope switch
+    private static FilterPolicyScope ParseScope(string? scope) => scope switch
     {
-        null or "MessageAttributes" => FilterScope.MessageAttributes,
-        "MessageBody" => FilterScope.MessageBody,
+        null or "MessageAttributes" => FilterPolicyScope.MessageAttributes,
+        "MessageBody" => FilterPolicyScope.MessageBody,
         _ => throw new ArgumentException($"filterPolicyScope must be MessageAttributes or MessageBody (got '{scope}')."),
     };
 
-    private static TopicMessage ToMessage(TopicPublishRequest body)
+    private static Dictionary<string, MessageAttributeValue>? ToAttributes(IReadOnlyDictionary<string, AttributeEntry?>? given)
     {
-        Dictionary<string, MessageAttributeValue>? attributes = null;
-        if (body.Attributes is { } given)
+        if (given is null)
         {
-            attributes = new(StringComparer.Ordinal);
-            foreach (var (name, entry) in given)
-            {
-                if (entry?.DataType is not { Length: > 0 } type || entry.StringValue is null)
-                {
-                    throw new ArgumentException($"attributes.{name} must have a dataType and a stringValue.");
-                }
-
-                attributes[name] = new MessageAttributeValue(type, entry.StringValue);
-            }
+            return null;
         }
 
+        var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal);
+        foreach (var (name, entry) in given)
+        {
+            if (entry?.DataType is not { Length: > 0 } type || entry.StringValue is null)
+            {
+                throw new ArgumentException($"attributes.{name} must have a dataType and a stringValue.");
+            }
+
+            attributes[name] = new MessageAttributeValue(type, entry.StringValue);
+        }
+
+        return attributes;
+    }
+
+    private static TopicMessage ToMessage(TopicPublishRequest body)
+    {
         return new TopicMessage(body.Message ?? throw new ArgumentException("message is required."))
         {
             Subject = body.Subject,
-            Attributes = attributes,
+            Attributes = ToAttributes(body.Attributes),
             MessageGroupId = body.MessageGroupId,
             MessageDeduplicationId = body.MessageDeduplicationId,
         };
@@ -172,6 +195,10 @@ public static class TopicAdminEndpoints
         catch (ArgumentException e)
         {
             return Problem(StatusCodes.Status400BadRequest, cannot, Reason(e));
+        }
+        catch (InvalidFilterPolicyException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid filter policy", e.Message);
         }
         catch (StorageFullException e)
         {

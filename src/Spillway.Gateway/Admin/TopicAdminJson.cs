@@ -48,6 +48,12 @@ internal sealed record TopicPublishRequest(
     string? MessageGroupId,
     string? MessageDeduplicationId);
 
+/// <summary>A filter policy and a message to check against it.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record FilterTestRequest(string? Policy, string? Scope, string? Message, IReadOnlyDictionary<string, AttributeEntry?>? Attributes);
+
+internal sealed record FilterTestResult(bool Matched, string? Explanation);
+
 internal sealed record TopicPublishResult(Guid MessageId, string? SequenceNumber, bool Duplicate);
 
 // Read as strictly as the queue admin's bodies: no number from a string, no member twice, no unknown member.
@@ -63,4 +69,6 @@ internal sealed record TopicPublishResult(Guid MessageId, string? SequenceNumber
 [JsonSerializable(typeof(TopicSubscribeRequest))]
 [JsonSerializable(typeof(TopicPublishRequest))]
 [JsonSerializable(typeof(TopicPublishResult))]
+[JsonSerializable(typeof(FilterTestRequest))]
+[JsonSerializable(typeof(FilterTestResult))]
 internal sealed partial class TopicAdminJsonContext : JsonSerializerContext;

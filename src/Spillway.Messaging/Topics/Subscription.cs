@@ -1,14 +1,6 @@
+using Spillway.Messaging.Topics.Filtering;
+
 namespace Spillway.Messaging.Topics;
-
-/// <summary>Whether a subscription's filter policy looks at the message attributes or at the JSON body.</summary>
-public enum FilterScope
-{
-    /// <summary>The message attributes (SNS's default).</summary>
-    MessageAttributes,
-
-    /// <summary>The message body, parsed as JSON.</summary>
-    MessageBody,
-}
 
 /// <summary>
 /// A subscription of a topic. Messages that match its filter go, once it is confirmed, to <see cref="DeliveryQueue"/>:
@@ -42,7 +34,7 @@ public sealed record Subscription
     public string? FilterPolicy { get; init; }
 
     /// <summary>What the filter policy looks at.</summary>
-    public FilterScope FilterPolicyScope { get; init; } = FilterScope.MessageAttributes;
+    public FilterPolicyScope FilterPolicyScope { get; init; } = FilterPolicyScope.MessageAttributes;
 
     /// <summary>Attributes the engine keeps but does not interpret (DeliveryPolicy, RedrivePolicy…).</summary>
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);

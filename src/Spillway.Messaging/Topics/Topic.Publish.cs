@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Spillway.Messaging.Internal;
+using Spillway.Messaging.Topics.Filtering;
 using Spillway.Messaging.Topics.Internal;
 using Spillway.Storage;
 
@@ -223,7 +224,7 @@ public sealed partial class Topic
     {
         var all = subscriptions;
         List<Subscription>? matched = null;
-        FilterSubject? subject = null;
+        FilterMessage? filtered = null;
         foreach (var subscription in all)
         {
             if (!subscription.Confirmed || subscription.DeliveryQueue is null)
@@ -231,7 +232,7 @@ public sealed partial class Topic
                 continue;
             }
 
-            if (subscription.FilterPolicy is not null && !Passes(subscription, subject ??= new FilterSubject(message)))
+            if (subscription.FilterPolicy is not null && !Passes(subscription, filtered ??= new FilterMessage(message.Attributes, message.Message)))
             {
                 counters.GetOrAdd(subscription.Id, _ => new SubscriptionCounters()).FilteredOut();
                 continue;

@@ -37,13 +37,15 @@ public sealed partial class Topic
     internal string Directory { get; }
 
     /// <summary>
-    /// Adds a subscription, durable before this completes. An <c>sqs</c> subscription names its queue in
+    /// Adds a subscription, durable before this completes; an invalid filter policy is refused with
+    /// <see cref="Filtering.InvalidFilterPolicyException"/>. An <c>sqs</c> subscription names its queue in
     /// <see cref="Subscription.DeliveryQueue"/>; a FIFO topic takes only FIFO queues. Subscribing the same protocol and
     /// endpoint again returns the existing subscription, as SNS does.
     /// </summary>
     public async ValueTask<Subscription> SubscribeAsync(Subscription subscription, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscription);
+        ValidateFilter(subscription);
         if (subscription.DeliveryQueue is { } queueName && definition.IsFifo && !QueueLimits.IsFifoName(queueName))
         {
             throw new ArgumentException($"A FIFO topic delivers to FIFO queues only; '{queueName}' is a standard queue.", nameof(subscription));
@@ -89,6 +91,7 @@ public sealed partial class Topic
                 }
 
                 var changed = change(current[index]) with { Id = id };
+                ValidateFilter(changed);
                 var next = (Subscription[])current.Clone();
                 next[index] = changed;
                 return (next, changed);
@@ -102,6 +105,7 @@ public sealed partial class Topic
         var removed = await ChangeCatalogAsync(
             current => current.Any(s => s.Id == id) ? ([.. current.Where(s => s.Id != id)], true) : (current, false),
             cancellationToken).ConfigureAwait(false);
+        policies.TryRemove(id, out _);
         return removed;
     }
 

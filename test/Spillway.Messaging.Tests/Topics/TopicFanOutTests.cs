@@ -26,6 +26,50 @@ public sealed class TopicFanOutTests : TopicTestBase
     }
 
     [Fact]
+    public async Task Each_queue_gets_only_what_its_filter_policy_passes_and_the_counters_say_so()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "filtered" });
+        var books = await SubscribeQueue(topic, "books", """{"kind":["book"]}""");
+        var big = await SubscribeQueue(topic, "big", """{"total":[{"numeric":[">=",100]}]}""");
+        var bodies = await topic.SubscribeAsync(new Subscription
+        {
+            Id = Guid.NewGuid(), Protocol = "sqs", Endpoint = "bodies", DeliveryQueue = "books-by-body", Confirmed = true,
+            FilterPolicy = """{"order":{"kind":["book"]}}""", FilterPolicyScope = Spillway.Messaging.Topics.Filtering.FilterPolicyScope.MessageBody,
+        });
+        await Engine.CreateQueueAsync(new QueueDefinition { Name = "books-by-body" });
+
+        await topic.PublishAsync(Order("book", 20));
+        await topic.PublishAsync(Order("lamp", 150));
+        await topic.PublishAsync(Order("book", 300));
+
+        Assert.Equal(2, (await Drain("books")).Count);
+        Assert.Equal(2, (await Drain("big")).Count);
+        Assert.Equal(2, (await Drain("books-by-body")).Count);
+        Assert.Equal(new SubscriptionStatistics(2, 1, 0), topic.StatisticsOf(books.Id));
+        Assert.Equal(new SubscriptionStatistics(2, 1, 0), topic.StatisticsOf(big.Id));
+        Assert.Equal(new SubscriptionStatistics(2, 1, 0), topic.StatisticsOf(bodies.Id));
+
+        static TopicMessage Order(string kind, int total) => new($"{{\"order\":{{\"kind\":\"{kind}\",\"total\":{total}}}}}")
+        {
+            Attributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["kind"] = new("String", kind),
+                ["total"] = new("Number", total.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            },
+        };
+    }
+
+    [Fact]
+    public async Task An_invalid_filter_policy_is_refused_with_the_SNS_text_and_nothing_is_subscribed()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "refuses" });
+        var refusal = await Assert.ThrowsAsync<Spillway.Messaging.Topics.Filtering.InvalidFilterPolicyException>(
+            () => SubscribeQueue(topic, "q", """{"a":{"b":["c"]}}"""));
+        Assert.Equal("Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy", refusal.Message);
+        Assert.Empty(topic.Subscriptions);
+    }
+
+    [Fact]
     public async Task Two_subscriptions_of_one_queue_each_deliver_their_copy()
     {
         var topic = await Topics.CreateAsync(new TopicDefinition { Name = "twice" });

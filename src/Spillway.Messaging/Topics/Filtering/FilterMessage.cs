@@ -15,8 +15,8 @@ public sealed class FilterMessage
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes =
         new Dictionary<string, MessageAttributeValue>();
 
-    private BodyNode? _body;
-    private Dictionary<string, FilterValue[]>? _attributeValues;
+    private BodyNode? parsedBody;
+    private Dictionary<string, FilterValue[]>? attributeValues;
 
     /// <param name="attributes">The message attributes by name. Data types are SNS's: <c>String</c>, <c>String.Array</c>
     /// (a JSON array whose elements are matched one by one), <c>Number</c> and <c>Binary</c> (never matched); a custom
@@ -40,14 +40,14 @@ public sealed class FilterMessage
         get
         {
             // Two threads racing here each build an equal tree and one wins; cheaper than a lock on every read.
-            var body = Volatile.Read(ref _body) ?? Publish(ref _body, BodyNode.ParseObject(Body) ?? NotAnObject);
+            var body = Volatile.Read(ref parsedBody) ?? Publish(ref parsedBody, BodyNode.ParseObject(Body) ?? NotAnObject);
             return ReferenceEquals(body, NotAnObject) ? null : body;
         }
     }
 
     /// <summary>Each attribute's leaf values; Binary attributes are left out, as SNS ignores them.</summary>
     internal Dictionary<string, FilterValue[]> AttributeValues =>
-        Volatile.Read(ref _attributeValues) ?? Publish(ref _attributeValues, ReadAttributes(Attributes));
+        Volatile.Read(ref attributeValues) ?? Publish(ref attributeValues, ReadAttributes(Attributes));
 
     private static T Publish<T>(ref T? field, T value)
         where T : class => Interlocked.CompareExchange(ref field, value, null) ?? value;

@@ -9,11 +9,11 @@ namespace Spillway.Messaging.Topics.Filtering;
 /// </summary>
 public sealed class FilterPolicy
 {
-    private readonly PolicyGroup _root;
+    private readonly PolicyGroup rootGroup;
 
     private FilterPolicy(PolicyGroup root, FilterPolicyScope scope)
     {
-        _root = root;
+        rootGroup = root;
         Scope = scope;
     }
 
@@ -52,7 +52,7 @@ public sealed class FilterPolicy
         ArgumentNullException.ThrowIfNull(message);
         if (Scope == FilterPolicyScope.MessageAttributes)
         {
-            return _root.Matches(message, null, why);
+            return rootGroup.Matches(message, null, why);
         }
 
         if (message.BodyRoot is not { } body)
@@ -61,6 +61,6 @@ public sealed class FilterPolicy
             return false;
         }
 
-        return _root.Matches(message, body, why);
+        return rootGroup.Matches(message, body, why);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spillway.Messaging.Topics.Filtering;
 using Spillway.Storage;
 
 namespace Spillway.Messaging.Topics.Internal;
@@ -76,7 +77,7 @@ internal static class TopicCatalog
         string? ConfirmationToken,
         bool RawMessageDelivery,
         string? FilterPolicy,
-        FilterScope FilterPolicyScope,
+        FilterPolicyScope FilterPolicyScope,
         Dictionary<string, string> Attributes);
 
     private sealed record Document(

@@ -52,7 +52,7 @@ internal sealed partial class PolicyParser
             conditions.Insert(0, new ExactStringsCondition(exact));
         }
 
-        var inBody = _scope == FilterPolicyScope.MessageBody;
+        var inBody = scope == FilterPolicyScope.MessageBody;
         return new KeyRule(name, path, inBody, [.. conditions], existsTrue, existsFalse, JsonText.Compact(values));
     }
 

@@ -16,10 +16,10 @@ internal sealed partial class PolicyParser
     private static readonly HashSet<string> Operators =
         ["prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"];
 
-    private readonly FilterPolicyScope _scope;
-    private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+    private readonly FilterPolicyScope scope;
+    private readonly HashSet<string> keys = new(StringComparer.Ordinal);
 
-    private PolicyParser(FilterPolicyScope scope) => _scope = scope;
+    private PolicyParser(FilterPolicyScope scope) => this.scope = scope;
 
     public static PolicyGroup Parse(string json, FilterPolicyScope scope)
     {
@@ -47,7 +47,7 @@ internal sealed partial class PolicyParser
 
             var parser = new PolicyParser(scope);
             var root = parser.Group(document.RootElement, depth: 1, parent: null, out var combinations);
-            if (parser._keys.Count > FilterPolicyLimits.MaxKeys)
+            if (parser.keys.Count > FilterPolicyLimits.MaxKeys)
             {
                 throw Fail($"Filter policy can not have more than {FilterPolicyLimits.MaxKeys} keys");
             }
@@ -89,7 +89,7 @@ internal sealed partial class PolicyParser
             }
             else if (value.ValueKind == JsonValueKind.Object)
             {
-                if (_scope == FilterPolicyScope.MessageAttributes)
+                if (scope == FilterPolicyScope.MessageAttributes)
                 {
                     throw new InvalidFilterPolicyException(
                         "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy");
@@ -106,7 +106,7 @@ internal sealed partial class PolicyParser
                 }
 
                 rules.Add(Key(name, path, value));
-                _keys.Add(path);
+                keys.Add(path);
                 combinations *= value.GetArrayLength() * depth;
             }
             else

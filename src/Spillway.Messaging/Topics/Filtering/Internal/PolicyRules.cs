@@ -165,7 +165,7 @@ internal sealed class KeyRule(
     [ThreadStatic]
     private static List<FilterValue>? t_values;
 
-    private readonly string[]? _segments = inBody && name.Contains('.', StringComparison.Ordinal) ? name.Split('.') : null;
+    private readonly string[]? segments = inBody && name.Contains('.', StringComparison.Ordinal) ? name.Split('.') : null;
 
     public override bool Matches(FilterMessage message, BodyNode? scope, Why? why)
     {
@@ -231,7 +231,7 @@ internal sealed class KeyRule(
         {
             AddLeaves(node, into);
         }
-        else if (_segments is not null)
+        else if (segments is not null)
         {
             Walk(scope, 0, into);
         }
@@ -246,9 +246,9 @@ internal sealed class KeyRule(
                 Walk(item, segment, into);
             }
         }
-        else if (node.Properties is not null && node.Properties.TryGetValue(_segments![segment], out var child))
+        else if (node.Properties is not null && node.Properties.TryGetValue(segments![segment], out var child))
         {
-            if (segment == _segments.Length - 1)
+            if (segment == segments.Length - 1)
             {
                 AddLeaves(child, into);
             }
