@@ -23,11 +23,15 @@ public sealed partial class Topic
 
     private readonly ConcurrentDictionary<Guid, SubscriptionCounters> counters = new();
 
+    // Publishes answered whose queue messages are not all durable yet, by journal position; a clean close waits for them.
+    private readonly ConcurrentDictionary<long, Task> finishings = new();
+
     /// <summary>
-    /// Publishes a message. Every confirmed subscription whose filter matches gets it in its delivery queue, and this
-    /// completes only once all of those queue messages are durable: a crash before then leaves the publish in the
-    /// journal, and the next open delivers it to every one of them (never twice to any). A publish that matches no
-    /// subscription stores nothing. <see cref="ArgumentException"/> for invalid input, which stores nothing.
+    /// Publishes a message. Every confirmed subscription whose filter matches gets it in its delivery queue. This
+    /// completes once the publish is durable in the topic's journal, one group commit for every matching queue, and its
+    /// messages are in those queues' logs: a crash before the queues' own fsyncs leaves the publish in the journal, and
+    /// the next open delivers it to every one of them (never twice to any). A publish that matches no subscription
+    /// stores nothing. <see cref="ArgumentException"/> for invalid input, which stores nothing.
     /// </summary>
     public async ValueTask<PublishResult> PublishAsync(TopicMessage message, CancellationToken cancellationToken = default)
     {
@@ -87,6 +91,11 @@ public sealed partial class Topic
     public SubscriptionStatistics StatisticsOf(Guid subscriptionId) =>
         counters.TryGetValue(subscriptionId, out var c) ? c.Snapshot() : new SubscriptionStatistics(0, 0, 0);
 
+    /// <summary>
+    /// Completes once the journal record is durable and the messages have entered every target queue's log: from then on
+    /// the publish is the journal's to finish (a crash before the queues' own fsyncs is repaired at the next open), so
+    /// the publisher waits for one group commit, not two. The done record follows once every queue has it durably.
+    /// </summary>
     private async Task DeliverAsync(AppendResult append, Notification notification, Subscription[] targets, Task previous, TaskCompletionSource turn)
     {
         try
@@ -110,11 +119,30 @@ public sealed partial class Topic
             turn.TrySetResult();
         }
 
-        // A queue's storage failing leaves the publish open in the journal: it is delivered again after a restart.
-        await sends.ConfigureAwait(false);
         if (targets.Length > 0)
         {
-            MarkDone(append.Position);
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            finishings[append.Position] = finished.Task;
+            _ = FinishAsync(append.Position, sends, finished);
+        }
+    }
+
+    /// <summary>Writes the done record once every queue holds the message durably; a queue's storage failing leaves it open.</summary>
+    private async Task FinishAsync(long position, Task sends, TaskCompletionSource finished)
+    {
+        try
+        {
+            await sends.ConfigureAwait(false);
+            MarkDone(position);
+        }
+        catch (Exception e) when (e is StorageFaultedException or StorageFullException)
+        {
+            // The journal keeps the publish; the next open delivers it again under the same keys.
+        }
+        finally
+        {
+            finishings.TryRemove(position, out _);
+            finished.SetResult();
         }
     }
 
@@ -184,7 +212,7 @@ public sealed partial class Topic
     {
         lock (gate)
         {
-            if (closed)
+            if (journalClosed)
             {
                 return;
             }

@@ -16,6 +16,7 @@ public sealed partial class Topic
     private Subscription[] subscriptions;
     private SegmentLog journal = null!;
     private bool closed;
+    private bool journalClosed;
 
     private Topic(QueueEngine engine, TopicDefinition definition, IEnumerable<Subscription> subscriptions, string directory)
     {
@@ -176,6 +177,12 @@ public sealed partial class Topic
         }
 
         await recovering.ConfigureAwait(false);
+        await Task.WhenAll(finishings.Values).ConfigureAwait(false);
+        lock (gate)
+        {
+            journalClosed = true;
+        }
+
         await journal.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -184,6 +191,7 @@ public sealed partial class Topic
         lock (gate)
         {
             closed = true;
+            journalClosed = true;
         }
 
         journal.Abandon();

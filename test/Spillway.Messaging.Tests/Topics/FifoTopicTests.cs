@@ -112,6 +112,7 @@ public sealed class FifoTopicTests : TopicTestBase
     private async Task<List<string>> DrainFifo(string queueName)
     {
         // A FIFO queue hands out a group's next message only once the previous one is gone: delete as we go.
+        await Settled();
         var all = new List<string>();
         while (true)
         {

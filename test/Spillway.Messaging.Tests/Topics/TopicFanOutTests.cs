@@ -126,6 +126,7 @@ public sealed class TopicFanOutTests : TopicTestBase
             Attributes = new Dictionary<string, MessageAttributeValue> { ["kind"] = new("String", "order") },
         });
 
+        await Settled();
         var message = Assert.Single(await Receive(Queue("a")));
         Assert.Equal("order", message.Attributes["kind"].StringValue);
     }

@@ -29,9 +29,17 @@ public abstract class TopicTestBase : EngineTestBase
         });
     }
 
-    /// <summary>Every message waiting in the queue, as text, in the order received.</summary>
+    /// <summary>
+    /// Waits until every answered publish is durable in its queues too (a publish is answered once the topic's journal
+    /// holds it; each queue shows it after its own fsync).
+    /// </summary>
+    protected Task Settled() =>
+        WaitFor(() => Topics.List().All(t => t.UnfinishedDeliveries == 0), "a topic's deliveries did not reach their queues");
+
+    /// <summary>Every message waiting in the queue once the topics have settled, as text, in the order received.</summary>
     protected async Task<List<string>> Drain(string queueName)
     {
+        await Settled();
         var all = new List<string>();
         while (true)
         {
