@@ -139,6 +139,11 @@ public sealed partial class Topic
         {
             // The journal keeps the publish; the next open delivers it again under the same keys.
         }
+        catch (ObjectDisposedException)
+        {
+            // A target queue was deleted meanwhile (topics close before queues): nothing is left to deliver to it.
+            MarkDone(position);
+        }
         finally
         {
             finishings.TryRemove(position, out _);
@@ -188,17 +193,21 @@ public sealed partial class Topic
         return Task.WhenAll(sends);
     }
 
-    private static async Task SendOneAsync(MessageQueue queue, OutgoingMessage outgoing, string key, SubscriptionCounters tally)
+    /// <summary>
+    /// Sends one delivery. It counts as delivered once its queue has taken it into its log (the journal answers for it
+    /// from there), failed when the queue refuses it as invalid or is gone; a storage failure is the caller's.
+    /// </summary>
+    private static Task SendOneAsync(MessageQueue queue, OutgoingMessage outgoing, string key, SubscriptionCounters tally)
     {
-        try
-        {
-            await queue.SendBatchAsync([outgoing], key, CancellationToken.None).ConfigureAwait(false);
-            tally.Delivered();
-        }
-        catch (Exception e) when (e is ArgumentException or ObjectDisposedException)
+        var sent = queue.SendBatchAsync([outgoing], key, CancellationToken.None).AsTask();
+        if (sent.IsFaulted && sent.Exception.InnerException is ArgumentException or ObjectDisposedException)
         {
             tally.Failed();
+            return Task.CompletedTask;
         }
+
+        tally.Delivered();
+        return sent;
     }
 
     // One key per subscription and message: two subscriptions of one queue each deliver their copy, as in SNS.
