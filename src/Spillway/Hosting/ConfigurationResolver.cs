@@ -28,6 +28,7 @@ internal static partial class ConfigurationResolver
         ValidateEngine(options.Engine);
         var queues = ResolveQueues(options);
         var streams = ResolveStreams(options);
+        var topics = ResolveTopics(options, queues);
         var routes = ResolveRoutes(options);
         var workers = ResolveWorkers(options);
         var defaultSink = DefaultSinkName(options, routes, workers);
@@ -36,6 +37,7 @@ internal static partial class ConfigurationResolver
         {
             Engine = options.Engine,
             Streams = streams,
+            Topics = topics,
             BodyRules = ResolveBodyRules(routes, workers, sinks),
         };
     }

@@ -41,6 +41,9 @@ internal sealed class SpillwayOptions
     /// <summary>Streams by name (<c>Spillway:Streams:&lt;name&gt;</c>), created at start when missing.</summary>
     public Dictionary<string, StreamConfig> Streams { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Topics by name (<c>Spillway:Topics:&lt;name&gt;</c>) with their queue subscriptions, created at start when missing.</summary>
+    public Dictionary<string, TopicConfig> Topics { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>SQL sinks by name. The default is the seed's <c>users</c> table in SQLite.</summary>
     public Dictionary<string, SinkConfig> Sinks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -109,6 +112,30 @@ internal sealed class StreamConfig
 
     /// <summary>Refuse puts and reads over Kinesis's per-shard quotas, so producers can test their back-off. Defaults to false.</summary>
     public bool EnforceShardQuotas { get; set; }
+}
+
+internal sealed class TopicConfig
+{
+    /// <summary>FIFO topics (a name ending in .fifo): deduplicate messages without an id by their body. Defaults to false.</summary>
+    public bool ContentBasedDeduplication { get; set; }
+
+    /// <summary>Queue subscriptions by a name of the operator's choosing.</summary>
+    public Dictionary<string, TopicSubscriptionConfig> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+}
+
+internal sealed class TopicSubscriptionConfig
+{
+    /// <summary>The queue that receives the topic's messages (defined under Spillway:Queues, or by a route or worker). Required.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>An SNS filter policy, as JSON text; none passes every message.</summary>
+    public string? FilterPolicy { get; set; }
+
+    /// <summary>MessageAttributes (the default) or MessageBody.</summary>
+    public string FilterPolicyScope { get; set; } = "MessageAttributes";
+
+    /// <summary>Deliver the body as published instead of the SNS envelope. Defaults to false.</summary>
+    public bool RawMessageDelivery { get; set; }
 }
 
 internal sealed class SinkConfig

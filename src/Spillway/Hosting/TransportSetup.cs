@@ -70,7 +70,13 @@ internal static class TransportSetup
             var embedded = new EmbeddedTransport(engine);
             await embedded.CreateQueuesAsync(configuration.Queues, cancellationToken).ConfigureAwait(false);
             await CreateStreamsAsync(configuration, embedded, cancellationToken).ConfigureAwait(false);
+            await CreateTopicsAsync(configuration, engine, cancellationToken).ConfigureAwait(false);
             return new PipelineTransport(embedded, engine);
+        }
+
+        if (configuration.Topics.Count > 0)
+        {
+            throw new ConfigurationException($"{SpillwayOptions.SectionName}:Topics", "topics live in the embedded engine; the amqp transport has none yet");
         }
 
         AmqpTransport amqp;
@@ -99,6 +105,33 @@ internal static class TransportSetup
 
         await CreateStreamsAsync(configuration, amqp, cancellationToken).ConfigureAwait(false);
         return new PipelineTransport(amqp, null);
+    }
+
+    /// <summary>
+    /// Creates the configured topics that do not exist yet and makes each configured subscription say what the
+    /// configuration says (its queue, filter and delivery), durably; subscriptions made through the APIs stay.
+    /// </summary>
+    private static async Task CreateTopicsAsync(ResolvedConfiguration configuration, QueueEngine engine, CancellationToken cancellationToken)
+    {
+        foreach (var (definition, subscriptions) in configuration.Topics)
+        {
+            var topic = await engine.Topics.CreateAsync(definition, cancellationToken).ConfigureAwait(false);
+            foreach (var subscription in subscriptions)
+            {
+                if (topic.FindSubscription(subscription.Id) is { } existing)
+                {
+                    if (existing.DeliveryQueue != subscription.DeliveryQueue || existing.FilterPolicy != subscription.FilterPolicy
+                        || existing.FilterPolicyScope != subscription.FilterPolicyScope || existing.RawMessageDelivery != subscription.RawMessageDelivery)
+                    {
+                        await topic.UpdateSubscriptionAsync(subscription.Id, _ => subscription, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await topic.SubscribeAsync(subscription, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
     }
 
     /// <summary>Creates the configured streams that do not exist yet; existing streams keep their definitions.</summary>

@@ -60,6 +60,41 @@ public sealed class TopicCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Topics_declared_in_the_configuration_are_created_and_a_changed_filter_is_applied_at_the_next_start()
+    {
+        var data = Path.Combine(work.FullName, "data");
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Queues__books__VisibilityTimeoutSeconds"] = "30",
+            ["Spillway__Topics__orders__Subscriptions__only-books__Queue"] = "books",
+            ["Spillway__Topics__orders__Subscriptions__only-books__FilterPolicy"] = """{"kind":["book"]}""",
+            ["Spillway__Topics__orders__Subscriptions__only-books__RawMessageDelivery"] = "true",
+        };
+        await using (var server = await SpillwayProcess.StartAsync(data, environment: environment))
+        {
+            await RunAsync(["topics", "publish", "orders", "a lamp", "--attribute", "kind=lamp", .. Server(server)]);
+            var (_, listing, _) = await CliProcess.RunAsync(["topics", "list", .. Server(server)]);
+            Assert.Matches(@"(?m)^orders\s+\S+\s+sqs\s+books\s+yes\s+\{""kind"":\[""book""\]\}\s+0\s+1\s+0\s*$", listing);
+        }
+
+        environment["Spillway__Topics__orders__Subscriptions__only-books__FilterPolicy"] = """{"kind":["lamp"]}""";
+        await using (var server = await SpillwayProcess.StartAsync(data, environment: environment))
+        {
+            await RunAsync(["topics", "publish", "orders", "another lamp", "--attribute", "kind=lamp", .. Server(server)]);
+            var (_, listing, _) = await CliProcess.RunAsync(["topics", "list", .. Server(server)]);
+            var lines = listing.Split('\n').Where(l => l.StartsWith("orders", StringComparison.Ordinal)).ToList();
+            Assert.Single(lines); // the configured subscription was changed, not added again
+            Assert.Matches(@"^orders\s+\S+\s+sqs\s+books\s+yes\s+\{""kind"":\[""lamp""\]\}\s+1\s+0\s+0\s*$", lines[0]);
+        }
+
+        environment["Spillway__Topics__orders__Subscriptions__only-books__FilterPolicy"] = """{"kind":{"nested":["x"]}}""";
+        var (exit, output) = await SpillwayProcess.RunToExitAsync(
+            ["serve", "--data-dir", data, "--urls", "http://127.0.0.1:0"], environment);
+        Assert.Equal(2, exit);
+        Assert.Contains("Spillway:Topics:orders:Subscriptions:only-books:FilterPolicy", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Topic_commands_fail_clearly_on_a_wrong_name_and_bad_input()
     {
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"));
