@@ -57,6 +57,16 @@ public sealed record IngestRouteOptions
     /// key. Required there; a record without it is a 400 naming the field.</summary>
     public string? PartitionKeyField { get; set; }
 
+    /// <summary>A topic to publish the records to instead of a queue (a topic of the transport's
+    /// <see cref="Transport.ITopicTransport"/>); null otherwise. Each record is one publish, its JSON the message, and 202
+    /// answers once every record is durable for every subscription it matches.</summary>
+    public string? Topic { get; set; }
+
+    /// <summary>For a <see cref="Topic"/> route: record fields copied into each publish's message attributes, so that
+    /// subscriptions can filter on them (a string as String, a number as Number, an array as String.Array, true and false
+    /// as String). At most 10; a record without one of them publishes without that attribute.</summary>
+    public List<string> MessageAttributeFields { get; set; } = [];
+
     /// <summary>Largest request body accepted, in bytes; a larger one gets 413. 1 byte–16 MiB; defaults to 1 MiB.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
@@ -119,6 +129,22 @@ public sealed record IngestRouteOptions
             throw new GatewayConfigurationException($"{configurationKey}:Path", "must be a literal URL path starting with '/'.");
         }
 
+        if (Stream is not null && Topic is not null)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:Topic", "a route puts into a stream or publishes to a topic, not both.");
+        }
+
+        if (Topic is null && MessageAttributeFields.Count > 0)
+        {
+            throw new GatewayConfigurationException($"{configurationKey}:MessageAttributeFields", "applies to topic routes only.");
+        }
+
+        if (MessageAttributeFields.Count > Messaging.Topics.TopicLimits.MaxMessageAttributes)
+        {
+            throw new GatewayConfigurationException(
+                $"{configurationKey}:MessageAttributeFields", $"names at most {Messaging.Topics.TopicLimits.MaxMessageAttributes} fields (a message's attribute limit).");
+        }
+
         if (Stream is not null)
         {
             if (string.IsNullOrWhiteSpace(PartitionKeyField))
@@ -126,7 +152,7 @@ public sealed record IngestRouteOptions
                 throw new GatewayConfigurationException($"{configurationKey}:PartitionKeyField", "is required on a stream route.");
             }
         }
-        else if (string.IsNullOrWhiteSpace(QueueName))
+        else if (Topic is null && string.IsNullOrWhiteSpace(QueueName))
         {
             throw new GatewayConfigurationException($"{configurationKey}:QueueName", "is required.");
         }

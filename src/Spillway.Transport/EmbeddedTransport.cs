@@ -15,6 +15,7 @@ public sealed class EmbeddedTransport : IMessageTransport, IQueueAdmin
         Engine = engine ?? throw new ArgumentNullException(nameof(engine));
         status = new StatusCache(engine);
         Streams = new EmbeddedStreamTransport(engine, status);
+        Topics = new EmbeddedTopicTransport(engine, status);
     }
 
     /// <summary>The engine; what only the engine can do (the SQS API, queue metrics) takes it from here.</summary>
@@ -30,6 +31,9 @@ public sealed class EmbeddedTransport : IMessageTransport, IQueueAdmin
 
     /// <summary>The engine's streams, beside its queues.</summary>
     public IStreamTransport Streams { get; }
+
+    /// <summary>The engine's topics, delivering into its queues.</summary>
+    public ITopicTransport Topics { get; }
 
     /// <summary>Creates the queues that do not exist yet, dead-letter queues first so that a redrive policy never names a
     /// queue that is missing. Existing queues keep their definitions.</summary>

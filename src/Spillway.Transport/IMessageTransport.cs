@@ -32,6 +32,9 @@ public interface IMessageTransport : IAsyncDisposable
 
     /// <summary>The transport's streams; null when it has none (a transport that carries only queues).</summary>
     IStreamTransport? Streams => null;
+
+    /// <summary>The transport's topics; null when it has none.</summary>
+    ITopicTransport? Topics => null;
 }
 
 /// <summary>Whether a transport accepts sends, and why not.</summary>

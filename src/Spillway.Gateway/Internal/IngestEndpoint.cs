@@ -108,6 +108,12 @@ internal sealed partial class IngestEndpoint(
             return;
         }
 
+        if (route.Topic is not null)
+        {
+            await PublishAsync(context, body, format, idempotencyKey);
+            return;
+        }
+
         var target = sender ??= transport.FindSender(queueName);
         if (target is null)
         {

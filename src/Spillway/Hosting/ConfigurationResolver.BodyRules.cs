@@ -25,6 +25,13 @@ internal static partial class ConfigurationResolver
         var rules = new Dictionary<string, IMessageBodyRule>(StringComparer.Ordinal);
         foreach (var route in routes)
         {
+            if (route.Options.Topic is not null)
+            {
+                // Each subscription's queue is drained on its own terms; the route checks its fields.
+                route.Options.SinkRule = null;
+                continue;
+            }
+
             if (route.Options.Stream is { } stream)
             {
                 // A stream route checks its sink's table itself; no other door leads into the stream here.

@@ -141,6 +141,17 @@ internal static partial class ConfigurationResolver
                 continue;
             }
 
+            if (route.Topic is { } topic)
+            {
+                if (!options.Topics.ContainsKey(topic))
+                {
+                    throw new ConfigurationException(key + ":Topic", $"topic '{topic}' is not defined under {Root}:Topics");
+                }
+
+                result.Add(new ResolvedRoute(name, route));
+                continue;
+            }
+
             if (!options.Queues.ContainsKey(route.QueueName))
             {
                 throw new ConfigurationException(key + ":QueueName", $"queue '{route.QueueName}' is not defined under {Root}:Queues");

@@ -41,9 +41,10 @@ internal static class DefaultConfiguration
     {
         foreach (var (name, route) in options.Routes)
         {
-            if (route.Stream is not null)
+            if (route.Stream is not null || route.Topic is not null)
             {
-                // A stream route has no queue; its stream's consumers are declared as workers.
+                // A stream route has no queue; its stream's consumers are declared as workers. A topic route's queues
+                // are its subscriptions'.
                 continue;
             }
 
