@@ -66,7 +66,11 @@ internal static class SpillwayServer
             options.Alarms,
             resolved.Queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal),
             resolved.Sinks.Select(s => s.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
-            resolved.Workers.Where(w => w.Stream is not null).Select(w => w.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            resolved.Workers.Where(w => w.Stream is not null).Select(w => w.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            resolved.Topics.Select(t => t.Definition.Name).ToHashSet(StringComparer.Ordinal)) with
+        {
+            Account = new Aws.AwsAccount { AccountId = options.Sqs.AccountId, Region = options.Sqs.Region },
+        };
         var urls = (arguments.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         options.Gateway.AllowUnauthenticatedRemote |= arguments.AllowUnauthenticatedRemote;

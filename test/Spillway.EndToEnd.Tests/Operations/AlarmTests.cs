@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.EndToEnd.Tests.Support;
 using Spillway.Operations.Alarms;
@@ -91,6 +92,76 @@ public sealed class AlarmTests : IDisposable
         var recovered = await alarms.NextAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("OK", recovered.GetProperty("state").GetString());
         Assert.Equal("behind", recovered.GetProperty("alarm").GetString());
+    }
+
+    [Fact]
+    public async Task An_alarm_publishes_the_CloudWatch_alarm_message_to_a_topic_and_its_recovery_too()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Queues__work__VisibilityTimeoutSeconds"] = "30",
+            ["Spillway__Queues__pager__VisibilityTimeoutSeconds"] = "30",
+            ["Spillway__Topics__alarms__Subscriptions__pager__Queue"] = "pager",
+            ["Spillway__Topics__alarms__Subscriptions__pager__RawMessageDelivery"] = "true",
+            ["Spillway__Alarms__EvaluationIntervalSeconds"] = "1",
+            ["Spillway__Alarms__CooldownSeconds"] = "0",
+            ["Spillway__Alarms__Rules__backlog__Kind"] = "QueueNotEmpty",
+            ["Spillway__Alarms__Rules__backlog__Queue"] = "work",
+            ["Spillway__Alarms__Topic"] = "alarms",
+            ["Spillway__Sqs__Region"] = "eu-west-1",
+        };
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
+        var queueUrl = $"{server.BaseAddress.ToString().TrimEnd('/')}/000000000000/work";
+        using var sent = await server.Client.PostAsync("/", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Action"] = "SendMessage", ["Version"] = "2012-11-05", ["QueueUrl"] = queueUrl, ["MessageBody"] = "job",
+        }));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+
+        var fired = await NextPagerMessageAsync(server);
+        Assert.Equal("backlog", fired.GetProperty("AlarmName").GetString());
+        Assert.Equal("ALARM", fired.GetProperty("NewStateValue").GetString());
+        Assert.Equal("OK", fired.GetProperty("OldStateValue").GetString());
+        Assert.Equal("EU (Ireland)", fired.GetProperty("Region").GetString());
+        Assert.Equal("arn:aws:cloudwatch:eu-west-1:000000000000:alarm:backlog", fired.GetProperty("AlarmArn").GetString());
+        var trigger = fired.GetProperty("Trigger");
+        Assert.Equal("ApproximateNumberOfMessagesVisible", trigger.GetProperty("MetricName").GetString());
+        Assert.Equal("AWS/SQS", trigger.GetProperty("Namespace").GetString());
+        Assert.Equal("work", trigger.GetProperty("Dimensions")[0].GetProperty("value").GetString());
+
+        using var purged = await server.Client.PostAsync("/v1/queues/work/purge", null);
+        Assert.True(purged.IsSuccessStatusCode);
+        var recovered = await NextPagerMessageAsync(server);
+        Assert.Equal("OK", recovered.GetProperty("NewStateValue").GetString());
+        Assert.Equal("ALARM", recovered.GetProperty("OldStateValue").GetString());
+    }
+
+    /// <summary>Receives (and deletes) the next notice from the pager queue through the SQS API.</summary>
+    private static async Task<JsonElement> NextPagerMessageAsync(SpillwayProcess server)
+    {
+        var queueUrl = $"{server.BaseAddress.ToString().TrimEnd('/')}/000000000000/pager";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await server.Client.PostAsync("/", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Action"] = "ReceiveMessage", ["Version"] = "2012-11-05", ["QueueUrl"] = queueUrl, ["WaitTimeSeconds"] = "5",
+            }));
+            var xml = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync());
+            var message = xml.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message");
+            if (message is not null)
+            {
+                var handle = message.Elements().First(e => e.Name.LocalName == "ReceiptHandle").Value;
+                using var deleted = await server.Client.PostAsync("/", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["Action"] = "DeleteMessage", ["Version"] = "2012-11-05", ["QueueUrl"] = queueUrl, ["ReceiptHandle"] = handle,
+                }));
+                Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+                return JsonDocument.Parse(message.Elements().First(e => e.Name.LocalName == "Body").Value).RootElement.Clone();
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no alarm notice reached the pager queue");
+        }
     }
 
     private static async Task PutAsync(SpillwayProcess server, string text)

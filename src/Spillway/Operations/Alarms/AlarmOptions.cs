@@ -20,6 +20,10 @@ internal sealed class AlarmOptions
 
     /// <summary>An SMTP server that mails each notice; no host for none.</summary>
     public EmailConfig Email { get; set; } = new();
+
+    /// <summary>A topic (under Spillway:Topics) that each notice is published to, in the CloudWatch alarm message shape;
+    /// null for none.</summary>
+    public string? Topic { get; set; }
 }
 
 internal sealed class AlarmRuleConfig

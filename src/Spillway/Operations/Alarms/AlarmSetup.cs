@@ -10,10 +10,17 @@ namespace Spillway.Operations.Alarms;
 internal sealed record ResolvedAlarms(
     IReadOnlyList<AlarmRule> Rules, AlarmOptions Options, Uri? Webhook, string? EmailPassword)
 {
+    /// <summary>The account and region the CloudWatch-shaped notices name (the SQS API's).</summary>
+    public Aws.AwsAccount Account { get; init; } = new();
+
     private const string Key = $"{SpillwayOptions.SectionName}:Alarms";
 
     public static ResolvedAlarms Resolve(
-        AlarmOptions options, IReadOnlySet<string> queues, IReadOnlySet<string> sinks, IReadOnlySet<string> streamWorkers)
+        AlarmOptions options,
+        IReadOnlySet<string> queues,
+        IReadOnlySet<string> sinks,
+        IReadOnlySet<string> streamWorkers,
+        IReadOnlySet<string> topics)
     {
         ConfigurationResolver.Range(Key + ":EvaluationIntervalSeconds", options.EvaluationIntervalSeconds, 1, 3600);
         ConfigurationResolver.Range(Key + ":CooldownSeconds", options.CooldownSeconds, 0, 86_400);
@@ -107,9 +114,14 @@ internal sealed record ResolvedAlarms(
             }
         }
 
-        if (rules.Count > 0 && webhook is null && string.IsNullOrWhiteSpace(email.Host))
+        if (options.Topic is { } topic && !topics.Contains(topic))
         {
-            throw new ConfigurationException(Key, "rules are configured but no Webhook:Url or Email:Host to notify");
+            throw new ConfigurationException(Key + ":Topic", $"topic '{topic}' is not defined under {SpillwayOptions.SectionName}:Topics");
+        }
+
+        if (rules.Count > 0 && webhook is null && string.IsNullOrWhiteSpace(email.Host) && options.Topic is null)
+        {
+            throw new ConfigurationException(Key, "rules are configured but no Webhook:Url, Email:Host or Topic to notify");
         }
 
         return new ResolvedAlarms(rules, options, webhook, password);
@@ -149,6 +161,12 @@ internal sealed record ResolvedAlarms(
         if (!string.IsNullOrWhiteSpace(Options.Email.Host))
         {
             notifiers.Add(new EmailNotifier(Options.Email, EmailPassword));
+        }
+
+        if (Options.Topic is { } topic)
+        {
+            var topics = transport.Topics ?? throw new ConfigurationException(Key + ":Topic", $"the {transport.Kind} transport has no topics");
+            notifiers.Add(new TopicNotifier(topics, topic, Account, TimeSpan.FromSeconds(Options.EvaluationIntervalSeconds)));
         }
 
         var subjects = new AlarmSubjects(transport.Admin, sinks, sinkMetrics, workers);
