@@ -4,6 +4,7 @@ using Spillway.Gateway.Admin;
 using Spillway.Hosting;
 using Spillway.Messaging;
 using Spillway.Messaging.Streams;
+using Spillway.Messaging.Topics;
 using Spillway.Processing;
 using Spillway.Sinks;
 
@@ -60,7 +61,24 @@ internal static class DashboardEndpoints
                 var pool = s.PoolStatistics;
                 return new SinkView(s.Name, s.Provider, pool.MaxConnections, pool.InUse, pool.PeakInUse, pool.Waits);
             })],
-            [.. source.Engine.Streams.List().Select(s => Describe(s, now))]);
+            [.. source.Engine.Streams.List().Select(s => Describe(s, now))],
+            [.. source.Engine.Topics.List().SelectMany(Describe)]);
+    }
+
+    private static IEnumerable<TopicSubscriptionView> Describe(Topic topic)
+    {
+        var fifo = topic.Definition.IsFifo;
+        if (topic.Subscriptions.Count == 0)
+        {
+            yield return new TopicSubscriptionView(topic.Name, fifo, null, null, false, null, 0, 0, 0);
+        }
+
+        foreach (var s in topic.Subscriptions)
+        {
+            var counts = topic.StatisticsOf(s.Id);
+            yield return new TopicSubscriptionView(
+                topic.Name, fifo, s.Protocol, s.Endpoint, s.Confirmed, s.FilterPolicy, counts.Delivered, counts.FilteredOut, counts.Failed);
+        }
     }
 
     private static StreamSummaryView Describe(DataStream stream, DateTimeOffset now)

@@ -17,7 +17,8 @@ internal sealed record Overview(
     IReadOnlyList<QueueView> Queues,
     IReadOnlyList<WorkerView> Workers,
     IReadOnlyList<SinkView> Sinks,
-    IReadOnlyList<StreamSummaryView> Streams);
+    IReadOnlyList<StreamSummaryView> Streams,
+    IReadOnlyList<TopicSubscriptionView> Topics);
 
 /// <summary>What the overview reads: the node's queues, workers and sinks, and the routes as configured.</summary>
 internal sealed record OverviewSource(
@@ -67,6 +68,19 @@ internal sealed record StreamSummaryView(
     double? OldestRecordAgeSeconds,
     long IncomingRecords,
     long IncomingBytes);
+
+/// <summary>One subscription of a topic (a topic without any shows once with no subscription), with what it got since the
+/// server started.</summary>
+internal sealed record TopicSubscriptionView(
+    string Topic,
+    bool Fifo,
+    string? Protocol,
+    string? Endpoint,
+    bool Confirmed,
+    string? FilterPolicy,
+    long Delivered,
+    long FilteredOut,
+    long Failed);
 
 internal sealed record SinkView(string Name, string Provider, int MaxConnections, int InUse, int PeakInUse, long Waits);
 

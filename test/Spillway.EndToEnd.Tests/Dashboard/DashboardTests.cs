@@ -174,6 +174,37 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_shows_each_topic_subscription_with_what_it_delivered_and_filtered_out()
+    {
+        await using var server = await StartAsync();
+        await PostAsync(server, "/v1/queues", """{"name": "books"}""", HttpStatusCode.Created);
+        await PostAsync(server, "/v1/topics", """{"name": "orders"}""", HttpStatusCode.Created);
+        await PostAsync(server, "/v1/topics/orders/subscriptions", """{"queue": "books", "filterPolicy": "{\"kind\":[\"book\"]}"}""", HttpStatusCode.Created);
+
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        const string key = "orders sqs books";
+        browser.WaitFor("the books subscription in topics", d => d.FindElements(Row("topics", key)).Count == 1);
+        browser.WaitForText(Cell("topics", key, 3), "yes");
+        browser.WaitForText(Cell("topics", key, 4), """{"kind":["book"]}""");
+
+        foreach (var kind in new[] { "book", "lamp", "book" })
+        {
+            await PostAsync(
+                server, "/v1/topics/orders/messages", "{\"message\": \"a " + kind + "\", \"attributes\": {\"kind\": {\"dataType\": \"String\", \"stringValue\": \"" + kind + "\"}}}",
+                HttpStatusCode.OK);
+        }
+
+        browser.WaitForText(Cell("topics", key, 5), "2"); // delivered
+        browser.WaitForText(Cell("topics", key, 6), "1"); // filtered out
+        browser.WaitForText(Cell("topics", key, 7), "0"); // failed
+        Report("topics", browser.Screenshot("dashboard-topics"));
+    }
+
+    [Fact]
     public async Task Overview_needs_the_api_key_and_the_page_itself_does_not()
     {
         await using var server = await StartAsync();

@@ -122,6 +122,9 @@
 
     renderQueues(overview.queues);
     renderStreams(overview.streams, sample.t);
+    fill('topics', overview.topics, (t) => `${t.topic} ${t.protocol || ''} ${t.endpoint || ''}`, (t) => [
+      t.topic, t.protocol || '', t.endpoint || '', t.protocol ? (t.confirmed ? 'yes' : 'pending') : '', t.filterPolicy || '',
+      num(t.delivered), num(t.filteredOut), num(t.failed)]);
     renderWorkers(overview.workers);
     fill('routes', overview.routes, (r) => r.name, (r) => [
       r.name, r.path, r.queue, num(r.maxRecordsPerRequest), num(r.maxBacklog)]);
