@@ -41,6 +41,7 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
         publishing = new Lazy<ConnectionKeeper>(() => Keeper("publish", options.PublisherChannels));
         consuming = new Lazy<ConnectionKeeper>(() => Keeper("consume", 0));
         streams = new AmqpStreamTransport(options, publishing, consuming, this.loggerFactory, this.time);
+        Topics = new BrokerTopicTransport(this, options.Topics, options.NotificationRenderer, this.time);
     }
 
     public string Kind => "amqp";
@@ -52,6 +53,9 @@ public sealed class AmqpTransport : IMessageTransport, IQueueAdmin
 
     /// <summary>The configured streams (<see cref="AmqpTransportOptions.Streams"/>), each shard a RabbitMQ stream queue.</summary>
     public IStreamTransport Streams => streams;
+
+    /// <summary>The configured topics (<see cref="AmqpTransportOptions.Topics"/>), fanned out to this broker's queues.</summary>
+    public ITopicTransport Topics { get; }
 
     /// <summary>The broker as redacted for logs.</summary>
     public string Endpoint => options.RedactedUri;

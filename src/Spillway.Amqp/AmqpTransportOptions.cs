@@ -18,6 +18,13 @@ public sealed record AmqpTransportOptions
     /// stream's retention as <c>x-max-age</c>. Defaults to none.</summary>
     public IReadOnlyList<StreamDefinition> Streams { get; init; } = [];
 
+    /// <summary>Topics whose subscriptions are queues of this broker: a gateway evaluates the filters and sends to every
+    /// matching queue (<see cref="Transport.BrokerTopicTransport"/>). Standard topics only.</summary>
+    public IReadOnlyList<Transport.ConfiguredTopic> Topics { get; init; } = [];
+
+    /// <summary>What a topic's subscription receives (the SNS envelope from the host); null sends the raw body.</summary>
+    public Messaging.Topics.NotificationRenderer? NotificationRenderer { get; init; }
+
     /// <summary>Records a stream reader holds unacknowledged per shard (RabbitMQ requires a prefetch on a stream
     /// consumer; the acknowledgement only returns credit). Defaults to 1,000: a read of Kinesis's default batch of 100
     /// finds it waiting, and a few shards' worth stays a few megabytes of memory.</summary>

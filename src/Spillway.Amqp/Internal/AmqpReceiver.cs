@@ -222,8 +222,9 @@ internal sealed class AmqpReceiver(
         var now = time.GetUtcNow();
         var sent = properties.IsTimestampPresent() ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : now;
         // The body is only valid during the callback: copied out.
-        return new ReceivedMessage(
+        var message = new ReceivedMessage(
             id, $"{channelEpoch}:{delivery.DeliveryTag}", delivery.Body.ToArray(), returns + 1, sent, now, (long)delivery.DeliveryTag);
+        return AttributeHeader.Decode(properties.Headers) is { } attributes ? message with { Attributes = attributes } : message;
     }
 
     private static bool TryParse(string handle, out long handleEpoch, out ulong tag)

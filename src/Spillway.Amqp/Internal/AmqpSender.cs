@@ -46,6 +46,11 @@ internal sealed class AmqpSender(
                     MessageId = id.ToString(),
                     Timestamp = timestamp,
                 };
+                if (messages[i].Attributes is { Count: > 0 } attributes)
+                {
+                    properties.Headers = new Dictionary<string, object?> { [AttributeHeader.Name] = AttributeHeader.Encode(attributes) };
+                }
+
                 confirms[i] = channel
                     .BasicPublishAsync(string.Empty, queue.Name, mandatory: true, properties, messages[i].Body, timeout.Token)
                     .AsTask();

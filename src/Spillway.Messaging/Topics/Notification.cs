@@ -34,3 +34,12 @@ public sealed record PublishResult(Guid MessageId, string? SequenceNumber, bool 
 /// Called again with the same arguments when a delivery is repeated after a crash, so it must give the same message.
 /// </summary>
 public delegate OutgoingMessage NotificationRenderer(TopicDefinition topic, Subscription subscription, Notification notification);
+
+/// <summary>The renderers every publisher shares.</summary>
+public static class NotificationRenderers
+{
+    /// <summary>The body as published, with its message attributes: what a raw subscription gets, and the engine's
+    /// default when the host gives no envelope.</summary>
+    public static NotificationRenderer Raw { get; } = (_, _, notification) =>
+        new OutgoingMessage(System.Text.Encoding.UTF8.GetBytes(notification.Published.Message)) { Attributes = notification.Published.Attributes };
+}

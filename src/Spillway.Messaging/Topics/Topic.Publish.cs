@@ -35,7 +35,7 @@ public sealed partial class Topic
     /// </summary>
     public async ValueTask<PublishResult> PublishAsync(TopicMessage message, CancellationToken cancellationToken = default)
     {
-        var fifoIds = Validate(message);
+        var fifoIds = TopicMessageRules.Validate(Definition, message);
         cancellationToken.ThrowIfCancellationRequested();
         engine.EnsureWritable(journal);
         Delivery delivery;
@@ -163,7 +163,7 @@ public sealed partial class Topic
             return Task.CompletedTask;
         }
 
-        var render = engine.Options.NotificationRenderer ?? RenderRaw;
+        var render = engine.Options.NotificationRenderer ?? NotificationRenderers.Raw;
         var topic = Definition;
         var sends = new Task[targets.Count];
         for (var i = 0; i < sends.Length; i++)
@@ -213,9 +213,6 @@ public sealed partial class Topic
     // One key per subscription and message: two subscriptions of one queue each deliver their copy, as in SNS.
     private static string IdempotencyKey(Subscription target, Notification notification) =>
         $"sns:{target.Id:N}:{notification.MessageId:N}";
-
-    private static OutgoingMessage RenderRaw(TopicDefinition topic, Subscription subscription, Notification notification) =>
-        new(Encoding.UTF8.GetBytes(notification.Published.Message)) { Attributes = notification.Published.Attributes };
 
     private void MarkDone(long position)
     {
@@ -279,84 +276,6 @@ public sealed partial class Topic
         }
 
         return matched is null ? [] : [.. matched];
-    }
-
-    /// <summary>Checks a message against the topic's rules; for a FIFO topic, returns its deduplication id.</summary>
-    private (string DeduplicationId, string GroupId)? Validate(TopicMessage message)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        if (string.IsNullOrEmpty(message.Message))
-        {
-            throw new ArgumentException("Empty message.", nameof(message));
-        }
-
-        var size = Encoding.UTF8.GetByteCount(message.Message);
-        if (message.Attributes is { } attributes)
-        {
-            if (attributes.Count > TopicLimits.MaxMessageAttributes)
-            {
-                throw new ArgumentException(
-                    $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{TopicLimits.MaxMessageAttributes}].",
-                    nameof(message));
-            }
-
-            foreach (var (name, value) in attributes)
-            {
-                size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value.DataType)
-                    + (value.StringValue is null ? 0 : Encoding.UTF8.GetByteCount(value.StringValue)) + (value.BinaryValue?.Length ?? 0);
-            }
-        }
-
-        if (size > TopicLimits.MaxMessageBytes)
-        {
-            throw new ArgumentException($"Message too long: {size} bytes with its attributes; at most {TopicLimits.MaxMessageBytes}.", nameof(message));
-        }
-
-        if (message.Subject is { } subject
-            && (subject.Length is 0 or > TopicLimits.MaxSubjectLength || subject.Any(char.IsControl)))
-        {
-            throw new ArgumentException(
-                $"Subject must be 1-{TopicLimits.MaxSubjectLength} characters without line breaks or control characters.", nameof(message));
-        }
-
-        if (!definition.IsFifo)
-        {
-            if (message.MessageGroupId is not null || message.MessageDeduplicationId is not null)
-            {
-                throw new ArgumentException(
-                    "MessageGroupId and MessageDeduplicationId apply to FIFO topics only.", nameof(message));
-            }
-
-            return null;
-        }
-
-        if (string.IsNullOrEmpty(message.MessageGroupId))
-        {
-            throw new ArgumentException("The MessageGroupId parameter is required for FIFO topics.", nameof(message));
-        }
-
-        RequireFifoId(message.MessageGroupId, "MessageGroupId");
-        if (message.MessageDeduplicationId is { } given)
-        {
-            RequireFifoId(given, "MessageDeduplicationId");
-            return (given, message.MessageGroupId);
-        }
-
-        if (!definition.ContentBasedDeduplication)
-        {
-            throw new ArgumentException(
-                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.", nameof(message));
-        }
-
-        return (FifoRules.ContentId(Encoding.UTF8.GetBytes(message.Message)), message.MessageGroupId);
-    }
-
-    private static void RequireFifoId(string id, string name)
-    {
-        if (!FifoRules.IsValidId(id))
-        {
-            throw new ArgumentException($"{name} must be 1-128 characters of letters, digits and punctuation.", name);
-        }
     }
 
     private sealed record Seen(PublishResult Result, Task Durable);

@@ -1,6 +1,7 @@
 using Spillway.Messaging;
 using Spillway.Messaging.Topics;
 using Spillway.Messaging.Topics.Filtering;
+using Spillway.Transport;
 
 namespace Spillway.Hosting;
 
@@ -11,9 +12,9 @@ internal static partial class ConfigurationResolver
     /// refusal reported under the key the value came from. A subscription's id is derived from the topic and the
     /// subscription's key, so every start finds the same subscription again.
     /// </summary>
-    private static List<ResolvedTopic> ResolveTopics(SpillwayOptions options, IReadOnlyList<QueueDefinition> queues)
+    private static List<ConfiguredTopic> ResolveTopics(SpillwayOptions options, IReadOnlyList<QueueDefinition> queues)
     {
-        var result = new List<ResolvedTopic>();
+        var result = new List<ConfiguredTopic>();
         var queueNames = queues.Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (name, config) in options.Topics)
         {
@@ -80,7 +81,7 @@ internal static partial class ConfigurationResolver
                 });
             }
 
-            result.Add(new ResolvedTopic(definition, subscriptions));
+            result.Add(new ConfiguredTopic(definition, subscriptions));
         }
 
         return result;

@@ -24,14 +24,11 @@ internal sealed record ResolvedConfiguration(
     public IReadOnlyList<Messaging.Streams.StreamDefinition> Streams { get; init; } = [];
 
     /// <summary>The configured topics with their queue subscriptions, created at start when missing.</summary>
-    public IReadOnlyList<ResolvedTopic> Topics { get; init; } = [];
+    public IReadOnlyList<Transport.ConfiguredTopic> Topics { get; init; } = [];
 
     /// <summary>The embedded engine's storage settings, validated.</summary>
     public EngineConfig Engine { get; init; } = new();
 }
-
-/// <param name="Subscriptions">Queue subscriptions, each confirmed, its filter policy valid.</param>
-internal sealed record ResolvedTopic(Messaging.Topics.TopicDefinition Definition, IReadOnlyList<Messaging.Topics.Subscription> Subscriptions);
 
 internal sealed record ResolvedRoute(string Name, IngestRouteOptions Options);
 

@@ -74,9 +74,11 @@ internal static class TransportSetup
             return new PipelineTransport(embedded, engine);
         }
 
-        if (configuration.Topics.Count > 0)
+        if (configuration.Topics.FirstOrDefault(t => t.Definition.IsFifo) is { } fifo)
         {
-            throw new ConfigurationException($"{SpillwayOptions.SectionName}:Topics", "topics live in the embedded engine; the amqp transport has none yet");
+            throw new ConfigurationException(
+                $"{SpillwayOptions.SectionName}:Topics:{fifo.Definition.Name}",
+                "a FIFO topic needs the embedded engine: a broker's fan-out keeps no one order across its queues");
         }
 
         AmqpTransport amqp;
@@ -88,6 +90,7 @@ internal static class TransportSetup
                     Uri = broker,
                     Queues = configuration.Queues,
                     Streams = configuration.Streams,
+                    Topics = configuration.Topics,
                     ConnectionName = $"spillway {configuration.Role.ToString().ToLowerInvariant()} on {Environment.MachineName}",
                 },
                 loggerFactory);
