@@ -23,6 +23,10 @@ public sealed partial class Topic
 
     private readonly ConcurrentDictionary<Guid, SubscriptionCounters> counters = new();
 
+    // Publishes finished since the last done record, written with the next publish (see MarkDone).
+    private const int MaxUnwrittenDone = 4096;
+    private readonly List<long> unwrittenDone = [];
+
     // Publishes answered whose queue messages are not all durable yet, by journal position; a clean close waits for them.
     private readonly ConcurrentDictionary<long, Task> finishings = new();
 
@@ -64,6 +68,7 @@ public sealed partial class Topic
                 return result;
             }
 
+            WriteDone();
             var append = journal.Append(TopicJournal.PublishType, TopicJournal.EncodePublish(notification, [.. targets.Select(t => t.Id)]));
             var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var task = DeliverAsync(append, notification, targets, dispatchTail, turn);
@@ -214,6 +219,11 @@ public sealed partial class Topic
     private static string IdempotencyKey(Subscription target, Notification notification) =>
         $"sns:{target.Id:N}:{notification.MessageId:N}";
 
+    /// <summary>
+    /// Notes a publish whose deliveries are all durable. Its done record rides along with the next publish's group commit
+    /// (or goes out once many wait, or at a clean close) instead of costing an fsync of its own: a done record lost in a
+    /// crash only makes the next open send that publish again, which its queues' keys turn into nothing.
+    /// </summary>
     private void MarkDone(long position)
     {
         lock (gate)
@@ -223,9 +233,24 @@ public sealed partial class Topic
                 return;
             }
 
-            journal.Append(TopicJournal.DoneType, TopicJournal.EncodeDone(position));
+            unwrittenDone.Add(position);
             openEntries.Remove(position);
+            if (unwrittenDone.Count >= MaxUnwrittenDone)
+            {
+                WriteDone();
+            }
+
             ReleaseJournal();
+        }
+    }
+
+    /// <summary>Under the lock: appends the done record of every publish noted since the last one.</summary>
+    private void WriteDone()
+    {
+        if (unwrittenDone.Count > 0)
+        {
+            journal.Append(TopicJournal.DoneType, TopicJournal.EncodeDone(unwrittenDone));
+            unwrittenDone.Clear();
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class Topic
                         published[position] = TopicJournal.DecodePublish(payload);
                         break;
                     case TopicJournal.DoneType:
-                        done.Add(TopicJournal.DecodeDone(payload));
+                        done.UnionWith(TopicJournal.DecodeDone(payload.ToArray()));
                         break;
                     default:
                         throw new InvalidDataException($"Topic {Name}'s journal holds a record of unknown type {type} at {position}.");

@@ -180,6 +180,7 @@ public sealed partial class Topic
         await Task.WhenAll(finishings.Values).ConfigureAwait(false);
         lock (gate)
         {
+            WriteDone();
             journalClosed = true;
         }
 

@@ -42,14 +42,30 @@ internal static class TopicJournal
         return (notification, entry.Targets);
     }
 
-    public static byte[] EncodeDone(long position)
+    /// <summary>A done record: the positions of publishes whose deliveries are all durable.</summary>
+    public static byte[] EncodeDone(IReadOnlyList<long> positions)
     {
-        var bytes = new byte[sizeof(long)];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, position);
+        var bytes = new byte[positions.Count * sizeof(long)];
+        for (var i = 0; i < positions.Count; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), positions[i]);
+        }
+
         return bytes;
     }
 
-    public static long DecodeDone(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);
+    public static IEnumerable<long> DecodeDone(byte[] payload)
+    {
+        if (payload.Length % sizeof(long) != 0)
+        {
+            throw new InvalidDataException($"A topic journal's done record has {payload.Length} bytes, not a multiple of {sizeof(long)}.");
+        }
+
+        for (var offset = 0; offset < payload.Length; offset += sizeof(long))
+        {
+            yield return BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(offset));
+        }
+    }
 
     private sealed record Attribute(string Name, string DataType, string? StringValue, byte[]? BinaryValue);
 

@@ -53,7 +53,7 @@ internal static class TopicBenchmark
         var culture = CultureInfo.InvariantCulture;
         var summary = new Dictionary<string, double>();
         output.WriteLine(string.Format(
-            culture, "medians of the rounds, publishes answered once every matching queue holds them ({0} queues, each taking half):", options.Queues));
+            culture, "medians of the rounds, publishes answered once durable for every matching queue ({0} queues, each taking half; RabbitMQ: every confirm):", options.Queues));
         foreach (var contender in figures.Select(f => f.Contender).Distinct())
         {
             var rate = Median(figures.Where(f => f.Contender == contender).Select(f => f.MessagesPerSecond));

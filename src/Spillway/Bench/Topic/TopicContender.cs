@@ -3,7 +3,7 @@ namespace Spillway.Bench.Topic;
 /// <summary>
 /// One way of fanning messages out to filtered queues durably. Message <c>i</c> carries the attribute <c>slot</c> =
 /// <c>i mod queues</c>, and queue <c>q</c> takes the slots <c>q … q + queues/2 - 1</c> (mod queues), so every message
-/// goes to half of the queues. A run publishes every message, each answered only once every queue it goes to holds it,
+/// goes to half of the queues. A run publishes every message, each answered only once it is durable for every queue it goes to,
 /// and returns the seconds it took; it then checks that the queues hold what the selection says.
 /// </summary>
 internal abstract class TopicContender : IAsyncDisposable
