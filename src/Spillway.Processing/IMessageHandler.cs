@@ -32,6 +32,14 @@ public sealed record MessageBatch(string QueueName, IReadOnlyList<ReceivedMessag
 public sealed record StreamBatch(string StreamName, string ShardId, IReadOnlyList<Messaging.Streams.StreamRecord> Records, string StreamArn)
 {
     /// <summary>
+    /// The consumer's checkpoint in the shard once this batch is handled: the end of the shard's finished prefix with
+    /// the batch's records in it; null when a record before them is still being handled elsewhere (another lane). A
+    /// handler that keeps the consumer's checkpoints commits it with its writes (<see cref="SqlSinkHandler.CheckpointsOf"/>),
+    /// so rows and checkpoint are one step; other handlers leave it to the consumer.
+    /// </summary>
+    public Sinks.StreamCheckpoint? Checkpoint { get; init; }
+
+    /// <summary>
     /// The id a stream record carries as a message: a name-based UUID (version 8) of its identity (stream, shard, sequence
     /// number), the same each time the record is read, so a replay after a crash or a retry never makes a second row.
     /// </summary>

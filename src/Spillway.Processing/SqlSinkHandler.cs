@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Processing.Internal;
 using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Processing;
 
@@ -23,6 +25,7 @@ public sealed class SqlSinkHandler : IMessageHandler
     public const int CoalescedBatchSize = EventSourceMappingOptions.MaxBatchSize;
 
     private readonly ILogger logger;
+    private readonly ConcurrentDictionary<string, SinkCheckpointStore> checkpoints = new(StringComparer.Ordinal);
 
     /// <summary>Creates a handler over a sink; the sink stays owned by the caller.</summary>
     public SqlSinkHandler(ISqlSink sink, ILogger<SqlSinkHandler>? logger = null)
@@ -33,6 +36,18 @@ public sealed class SqlSinkHandler : IMessageHandler
 
     /// <summary>The sink written to.</summary>
     public ISqlSink Sink { get; }
+
+    /// <summary>
+    /// The checkpoints of the stream's consumers that write through this handler, kept in the sink's database
+    /// (<see cref="StreamCheckpoint.Table"/>): from now on a batch of the stream carrying its
+    /// <see cref="StreamBatch.Checkpoint"/> commits it in the transaction of its rows, so the two never part; the consumer
+    /// reads and saves the rest through the store returned.
+    /// </summary>
+    public IStreamCheckpointStore CheckpointsOf(string streamName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+        return checkpoints.GetOrAdd(streamName, name => new SinkCheckpointStore(Sink, name));
+    }
 
     /// <inheritdoc />
     public async ValueTask<BatchOutcome> HandleAsync(MessageBatch batch, CancellationToken cancellationToken)
@@ -50,14 +65,21 @@ public sealed class SqlSinkHandler : IMessageHandler
             records[i] = new SinkRecord(message.MessageId, message.Body, message.SentTimestamp);
         }
 
+        var store = batch.Stream is { Checkpoint: not null } stream && checkpoints.TryGetValue(stream.StreamName, out var kept) ? kept : null;
+        var checkpoint = store is null ? null : batch.Stream!.Checkpoint;
         SinkWriteResult result;
         try
         {
-            result = await Sink.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+            result = await Sink.WriteAsync(records, checkpoint, cancellationToken).ConfigureAwait(false);
         }
         catch (SinkUnavailableException e)
         {
             throw new DownstreamUnavailableException($"Sink '{Sink.Name}' is unavailable: {e.Message}", e);
+        }
+
+        if (result.CheckpointSaved)
+        {
+            store!.Saved(checkpoint!);
         }
 
         if (result.Rejected.Count == 0)

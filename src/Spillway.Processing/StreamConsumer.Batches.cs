@@ -4,6 +4,7 @@ using System.Text.Json;
 using Spillway.Messaging;
 using Spillway.Messaging.Streams;
 using Spillway.Processing.Internal;
+using Spillway.Sinks;
 using Spillway.Transport;
 
 namespace Spillway.Processing;
@@ -286,10 +287,34 @@ public sealed partial class StreamConsumer
                     id, record.SequenceNumber, record.Data, 1, record.ApproximateArrivalTimestamp, record.ApproximateArrivalTimestamp, 0);
             }
 
+            var checkpoint = CheckpointAfter(part) is { } sequenceNumber
+                ? new StreamCheckpoint(owner.Name, owner.StreamName, shardId, sequenceNumber)
+                : null;
             return new MessageBatch(owner.StreamName, messages)
             {
-                Stream = new StreamBatch(owner.StreamName, shardId, part, owner.streamArn),
+                Stream = new StreamBatch(owner.StreamName, shardId, part, owner.streamArn) { Checkpoint = checkpoint },
             };
+        }
+
+        // Where the finished prefix ends once the part is done too; null when it does not reach the part (a record before
+        // it is still in another lane's hands). Read without the gate: done marks and the prefix only grow, and a record
+        // is marked done only once durable, so a stale view gives an earlier checkpoint, never one past a missing row.
+        private string? CheckpointAfter(List<StreamRecord> part)
+        {
+            var mine = new HashSet<int>(part.Count);
+            foreach (var record in part)
+            {
+                mine.Add(index[record]);
+            }
+
+            var start = Volatile.Read(ref prefix);
+            var end = start;
+            while (end < done.Length && (Volatile.Read(ref done[end]) || mine.Contains(end)))
+            {
+                end++;
+            }
+
+            return end > start ? records[end - 1].SequenceNumber : null;
         }
 
         public async Task DoneAsync(List<StreamRecord> finished, CancellationToken stop)
@@ -299,18 +324,23 @@ public sealed partial class StreamConsumer
             {
                 foreach (var record in finished)
                 {
-                    done[index[record]] = true;
+                    Volatile.Write(ref done[index[record]], true);
                 }
 
                 var before = prefix;
-                while (prefix < done.Length && done[prefix])
+                var end = prefix;
+                while (end < done.Length && done[end])
                 {
-                    prefix++;
+                    end++;
                 }
 
-                if (prefix > before)
+                Volatile.Write(ref prefix, end);
+
+                // When the handler committed this checkpoint with its rows (the SQL sink on a broker), the store knows and
+                // skips it; any other advance (another lane's batch, discarded records) is written here.
+                if (end > before)
                 {
-                    await owner.source.SaveCheckpointAsync(owner.Name, shardId, records[prefix - 1].SequenceNumber, stop)
+                    await owner.source.SaveCheckpointAsync(owner.Name, shardId, records[end - 1].SequenceNumber, stop)
                         .ConfigureAwait(false);
                 }
             }

@@ -19,6 +19,7 @@ public sealed class Worker : IAsyncDisposable
     private readonly IMessageTransport transport;
     private readonly IMessageHandler handler;
     private readonly ILoggerFactory loggerFactory;
+    private readonly IStreamCheckpointStore? sinkCheckpoints;
     private EventSourceMapping? mapping;
     private IQueueReceiver? receiver;
     private StreamConsumer? consumer;
@@ -88,6 +89,10 @@ public sealed class Worker : IAsyncDisposable
         }
 
         StreamOptions = options;
+        if (transport.Streams.CheckpointsInSink && handler is SqlSinkHandler sql)
+        {
+            sinkCheckpoints = sql.CheckpointsOf(streamName);
+        }
     }
 
     public string Name { get; }
@@ -243,7 +248,7 @@ public sealed class Worker : IAsyncDisposable
             onFailure = transport.FindSender(queue) ?? throw new UnknownQueueException(queue);
         }
 
-        source = transport.Streams!.OpenSource(QueueName);
+        source = transport.Streams!.OpenSource(QueueName, sinkCheckpoints);
         consumer = new StreamConsumer(
             Name, source, handler, options with { Enabled = true }, onFailure, loggerFactory.CreateLogger<StreamConsumer>());
         await consumer.StartAsync(cancellationToken).ConfigureAwait(false);

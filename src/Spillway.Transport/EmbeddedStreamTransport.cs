@@ -46,8 +46,17 @@ public sealed class EmbeddedStreamTransport : IStreamTransport
             : null;
     }
 
-    public IStreamSource OpenSource(string streamName) =>
-        Engine.Streams.TryGet(streamName, out var stream)
+    /// <summary>Opens a reader over the engine's stream; its checkpoints are the engine's (<paramref name="checkpoints"/>
+    /// must be null: <see cref="IStreamTransport.CheckpointsInSink"/> is false here).</summary>
+    public IStreamSource OpenSource(string streamName, IStreamCheckpointStore? checkpoints = null)
+    {
+        if (checkpoints is not null)
+        {
+            throw new ArgumentException("The embedded engine keeps stream checkpoints itself.", nameof(checkpoints));
+        }
+
+        return Engine.Streams.TryGet(streamName, out var stream)
             ? new EmbeddedStreamSource(stream)
             : throw new StreamNotFoundException($"Stream '{streamName}' does not exist.");
+    }
 }

@@ -16,9 +16,33 @@ public interface IStreamTransport
     /// <summary>The producer of a stream; null when the stream does not exist (yet).</summary>
     IStreamProducer? FindProducer(string streamName);
 
+    /// <summary>
+    /// True when a consumer that writes a SQL sink keeps its checkpoints in the sink's database, written in the
+    /// transaction of the rows they cover, and passes them to <see cref="OpenSource"/>: a broker's nodes hold nothing of
+    /// their own, and the database is the one store that outlives any of them and already holds the rows. False for the
+    /// embedded engine, which keeps checkpoints itself, durably, on the node that also writes the rows.
+    /// </summary>
+    bool CheckpointsInSink => false;
+
     /// <summary>Opens a reader over a stream's shards.</summary>
+    /// <param name="streamName">The stream.</param>
+    /// <param name="checkpoints">Where the consumer's checkpoints live instead of the transport's own store; only when
+    /// <see cref="CheckpointsInSink"/>, null otherwise.</param>
     /// <exception cref="StreamNotFoundException">The stream does not exist.</exception>
-    IStreamSource OpenSource(string streamName);
+    IStreamSource OpenSource(string streamName, IStreamCheckpointStore? checkpoints = null);
+}
+
+/// <summary>
+/// A stream's consumer checkpoints, per consumer and shard: the last sequence number each consumer finished there.
+/// </summary>
+public interface IStreamCheckpointStore
+{
+    /// <summary>The last sequence number <paramref name="consumer"/> finished in the shard; null when none.</summary>
+    ValueTask<string?> GetAsync(string consumer, string shardId, CancellationToken cancellationToken);
+
+    /// <summary>Records durably that <paramref name="consumer"/> finished the shard up to and including the sequence
+    /// number; one at or before the stored checkpoint leaves it where it is.</summary>
+    ValueTask SaveAsync(string consumer, string shardId, string sequenceNumber, CancellationToken cancellationToken);
 }
 
 /// <summary>Puts records into one stream.</summary>
@@ -41,10 +65,11 @@ public interface IStreamProducer
 /// starting point, records from a position, and the consumer's durable checkpoint per shard.
 /// </summary>
 /// <remarks>
-/// Checkpoints belong to the source: the embedded one keeps them in the engine, durably, per consumer and shard. What
-/// makes a SQL sink exactly-once is not where the checkpoint lives but the row id, derived from the record's identity
-/// (stream, shard, sequence number): a record read again after a crash between the write and the checkpoint is
-/// skipped by the table's key, so a broker's source may keep its checkpoints wherever it keeps them durably.
+/// The embedded source keeps checkpoints in the engine, durably, per consumer and shard. A broker's source keeps them in
+/// the <see cref="IStreamCheckpointStore"/> it was opened with: the SQL sink's database, where they commit with the rows
+/// (<see cref="IStreamTransport.CheckpointsInSink"/>), or its own on the broker for other handlers. A SQL sink never
+/// doubles a row either way: the row id is derived from the record's identity (stream, shard, sequence number), so a
+/// record read again past a checkpoint that lagged behind the rows is skipped by the table's key.
 /// </remarks>
 public interface IStreamSource : IAsyncDisposable
 {

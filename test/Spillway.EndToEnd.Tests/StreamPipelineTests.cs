@@ -168,7 +168,7 @@ public sealed partial class StreamPipelineTests : IDisposable
     }
 
     // The first JSON block of docs/streams.md, exactly as users read it.
-    private static string DocumentedConfiguration()
+    internal static string DocumentedConfiguration()
     {
         var page = File.ReadAllText(Path.Combine(SpillwayPaths.RepositoryRoot, "docs", "streams.md"));
         return JsonBlock().Match(page).Groups[1].Value;

@@ -25,7 +25,8 @@ internal sealed class FlakySink(ISqlSink inner) : ISqlSink
     /// <summary>Awaited at the start of each write, so a test can hold a write at the moment it reaches the database.</summary>
     public Func<Task>? BeforeWrite { get; set; }
 
-    public async ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    public async ValueTask<SinkWriteResult> WriteAsync(
+        IReadOnlyList<SinkRecord> records, StreamCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref attempts);
         if (BeforeWrite is { } before)
@@ -35,8 +36,18 @@ internal sealed class FlakySink(ISqlSink inner) : ISqlSink
 
         return Down
             ? throw new SinkUnavailableException("injected outage: connection refused")
-            : await inner.WriteAsync(records, cancellationToken);
+            : await inner.WriteAsync(records, checkpoint, cancellationToken);
     }
+
+    public ValueTask<string?> ReadCheckpointAsync(string consumer, string stream, string shard, CancellationToken cancellationToken = default) =>
+        Down
+            ? ValueTask.FromException<string?>(new SinkUnavailableException("injected outage: connection refused"))
+            : inner.ReadCheckpointAsync(consumer, stream, shard, cancellationToken);
+
+    public ValueTask SaveCheckpointAsync(StreamCheckpoint checkpoint, CancellationToken cancellationToken = default) =>
+        Down
+            ? ValueTask.FromException(new SinkUnavailableException("injected outage: connection refused"))
+            : inner.SaveCheckpointAsync(checkpoint, cancellationToken);
 
     public ValueTask DisposeAsync() => inner?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

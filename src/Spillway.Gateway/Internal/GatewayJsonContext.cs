@@ -8,8 +8,9 @@ internal sealed record AcceptedRecord(Guid MessageId);
 /// <summary>Answer to a batch: the ids of the stored messages, in request order.</summary>
 internal sealed record AcceptedBatch(Guid[] MessageIds);
 
-/// <summary>Where a record put into a stream went, as Kinesis answers a put.</summary>
-internal sealed record AcceptedStreamRecord(string ShardId, string SequenceNumber);
+/// <summary>Where a record put into a stream went, as Kinesis answers a put. No sequence number on RabbitMQ, whose
+/// confirms carry no offset.</summary>
+internal sealed record AcceptedStreamRecord(string ShardId, string? SequenceNumber);
 
 /// <summary>Answer to a batch put into a stream, in request order.</summary>
 internal sealed record AcceptedStreamBatch(AcceptedStreamRecord[] Records);

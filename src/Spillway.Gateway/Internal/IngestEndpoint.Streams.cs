@@ -92,7 +92,7 @@ internal sealed partial class IngestEndpoint
         var accepted = new AcceptedStreamRecord[outcomes.Count];
         for (var i = 0; i < accepted.Length; i++)
         {
-            if (outcomes[i] is not { Throttled: false, ShardId: { } shard, SequenceNumber: { } sequence })
+            if (outcomes[i] is not { Throttled: false, ShardId: { } shard, SequenceNumber: var sequence })
             {
                 // Only with the stream's shard quotas on; the other records of the request are stored.
                 await WriteUnavailableAsync(

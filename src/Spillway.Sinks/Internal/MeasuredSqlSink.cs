@@ -19,12 +19,13 @@ internal sealed class MeasuredSqlSink(ISqlSink inner, SinkMetrics metrics) : ISq
 
     public ValueTask EnsureSchemaAsync(CancellationToken cancellationToken = default) => inner.EnsureSchemaAsync(cancellationToken);
 
-    public async ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    public async ValueTask<SinkWriteResult> WriteAsync(
+        IReadOnlyList<SinkRecord> records, StreamCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await inner.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+            var result = await inner.WriteAsync(records, checkpoint, cancellationToken).ConfigureAwait(false);
             metrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
             metrics.RowsWritten.Add(result.Inserted, tag);
             if (result.Rejected.Count > 0)
@@ -42,6 +43,12 @@ internal sealed class MeasuredSqlSink(ISqlSink inner, SinkMetrics metrics) : ISq
             throw;
         }
     }
+
+    public ValueTask<string?> ReadCheckpointAsync(string consumer, string stream, string shard, CancellationToken cancellationToken = default) =>
+        inner.ReadCheckpointAsync(consumer, stream, shard, cancellationToken);
+
+    public ValueTask SaveCheckpointAsync(StreamCheckpoint checkpoint, CancellationToken cancellationToken = default) =>
+        inner.SaveCheckpointAsync(checkpoint, cancellationToken);
 
     public ValueTask<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
 

@@ -10,7 +10,7 @@ namespace Spillway.Sinks.Internal;
 /// What differs between databases: connections and their pool, quoting, DDL types, the idempotent insert and which
 /// errors mean "the database is unavailable". Everything else lives in <see cref="SqlSink"/>.
 /// </summary>
-internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
+internal abstract partial class SqlDialect(TableShape shape) : IAsyncDisposable
 {
     private string? fullChunkSql;
 
@@ -52,8 +52,8 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
         return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({string.Join(", ", columns)}){TableOptions}";
     }
 
-    /// <summary>A query answering the number of tables named like the shape's table (0 or 1).</summary>
-    public abstract string TableExistsSql();
+    /// <summary>A query answering the number of tables named <paramref name="table"/> (0 or 1).</summary>
+    public abstract string TableExistsSql(string table);
 
     /// <summary>
     /// True when the driver's async methods really run synchronously (Microsoft.Data.Sqlite); the
@@ -109,11 +109,13 @@ internal abstract class SqlDialect(TableShape shape) : IAsyncDisposable
     /// <summary>Runs on every opened connection before use (per-connection settings).</summary>
     public virtual Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Writes the rows in one transaction; returns how many were new.</summary>
-    public virtual async Task<int> WriteAsync(DbConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    /// <summary>Writes the rows, and the checkpoint when there is one, in one transaction; returns how many rows were new.</summary>
+    public virtual async Task<int> WriteAsync(
+        DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         var inserted = await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        await SaveCheckpointAsync(connection, transaction, checkpoint, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return inserted;
     }

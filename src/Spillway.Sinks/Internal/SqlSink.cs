@@ -22,6 +22,7 @@ internal sealed class SqlSink : ISqlSink
     private readonly bool createTable;
     private readonly string target;
     private readonly ConnectionRunner runner;
+    private int checkpointTableReady;
 
     public SqlSink(SqlSinkOptions options, DatabaseUrl url, SqlDialect dialect)
     {
@@ -44,21 +45,9 @@ internal sealed class SqlSink : ISqlSink
     {
         await runner.RunAsync(async (connection, ct) =>
         {
-            // Looked up first so that a restart does not even issue the DDL (and its "already exists" notice).
-            if (createTable && !await TableExistsAsync(connection, ct).ConfigureAwait(false))
+            if (createTable)
             {
-                try
-                {
-                    await ExecuteAsync(connection, dialect.CreateTableSql(), ct).ConfigureAwait(false);
-                }
-                catch (DbException e) when (!dialect.IsUnavailable(e))
-                {
-                    // Another sink or process may have created it at the same moment; only a table still missing is an error.
-                    if (!await TableExistsAsync(connection, ct).ConfigureAwait(false))
-                    {
-                        throw;
-                    }
-                }
+                await CreateTableAsync(connection, dialect.Shape.Table, dialect.CreateTableSql(), ct).ConfigureAwait(false);
             }
 
             // Proves the table has every column the mapping needs, so a mismatch shows at start-up, not per batch.
@@ -78,37 +67,59 @@ internal sealed class SqlSink : ISqlSink
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<SinkWriteResult> WriteAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken = default)
+    public async ValueTask<SinkWriteResult> WriteAsync(
+        IReadOnlyList<SinkRecord> records, StreamCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        checkpoint?.Validate();
         var (rows, rejected) = mapper.Map(records);
+        if (checkpoint is not null && rejected.Count == 0)
+        {
+            if (rows.Count == 0)
+            {
+                await SaveCheckpointAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+                return new SinkWriteResult(0, rejected) { CheckpointSaved = true };
+            }
+
+            await EnsureCheckpointTableAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (rows.Count == 0)
         {
             return new SinkWriteResult(0, rejected);
         }
 
         var inserted = 0;
+        var saved = false;
         for (var offset = 0; offset < rows.Count; offset += MaxRowsPerTransaction)
         {
             var part = offset == 0 && rows.Count <= MaxRowsPerTransaction
                 ? rows
                 : rows.GetRange(offset, Math.Min(MaxRowsPerTransaction, rows.Count - offset));
-            inserted += await WriteIsolatingAsync(part, rejected, cancellationToken).ConfigureAwait(false);
+
+            // The checkpoint goes with the last transaction, and only while no record was rejected: committed, it says
+            // that every record up to it is in the table.
+            var last = offset + part.Count == rows.Count;
+            var carried = last && rejected.Count == 0 ? checkpoint : null;
+            inserted += await WriteIsolatingAsync(part, carried, rejected, cancellationToken).ConfigureAwait(false);
+            saved = carried is not null && rejected.Count == 0;
         }
 
-        return new SinkWriteResult(inserted, rejected);
+        return new SinkWriteResult(inserted, rejected) { CheckpointSaved = saved };
     }
 
     /// <summary>
-    /// Writes the rows in one transaction (at most <see cref="MaxRowsPerTransaction"/>). When the database refuses a row's data (a CHECK or a unique index of the
-    /// user's table, say), the batch is halved and each half retried, down to the single rows at fault, which are
-    /// rejected with the database's reason: one poison record must not hold back the records around it.
+    /// Writes the rows in one transaction (at most <see cref="MaxRowsPerTransaction"/>), with the checkpoint when one is
+    /// given. When the database refuses a row's data (a CHECK or a unique index of the user's table, say), the batch is
+    /// halved and each half retried without the checkpoint, down to the single rows at fault, which are rejected with
+    /// the database's reason: one poison record must not hold back the records around it.
     /// </summary>
-    private async Task<int> WriteIsolatingAsync(List<MappedRow> rows, List<RejectedRecord> rejected, CancellationToken cancellationToken)
+    private async Task<int> WriteIsolatingAsync(
+        List<MappedRow> rows, StreamCheckpoint? checkpoint, List<RejectedRecord> rejected, CancellationToken cancellationToken)
     {
         try
         {
-            return await runner.RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, ct), cancellationToken)
+            return await runner.RunAsync((connection, ct) => dialect.WriteAsync(connection, rows, checkpoint, ct), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (DbException e) when (dialect.IsRecordError(e))
@@ -120,8 +131,71 @@ internal sealed class SqlSink : ISqlSink
             }
 
             var half = rows.Count / 2;
-            var first = await WriteIsolatingAsync(rows[..half], rejected, cancellationToken).ConfigureAwait(false);
-            return first + await WriteIsolatingAsync(rows[half..], rejected, cancellationToken).ConfigureAwait(false);
+            var first = await WriteIsolatingAsync(rows[..half], null, rejected, cancellationToken).ConfigureAwait(false);
+            return first + await WriteIsolatingAsync(rows[half..], null, rejected, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<string?> ReadCheckpointAsync(
+        string consumer, string stream, string shard, CancellationToken cancellationToken = default)
+    {
+        StreamCheckpoint.Check(consumer, StreamCheckpoint.MaxNameLength, nameof(consumer));
+        StreamCheckpoint.Check(stream, StreamCheckpoint.MaxNameLength, nameof(stream));
+        StreamCheckpoint.Check(shard, StreamCheckpoint.MaxNameLength, nameof(shard));
+        await EnsureCheckpointTableAsync(cancellationToken).ConfigureAwait(false);
+        return await runner.RunAsync((connection, ct) => dialect.ReadCheckpointAsync(connection, consumer, stream, shard, ct), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async ValueTask SaveCheckpointAsync(StreamCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.Validate();
+        await EnsureCheckpointTableAsync(cancellationToken).ConfigureAwait(false);
+
+        // One statement, atomic on its own: no transaction around it.
+        await runner.RunAsync(async (connection, ct) =>
+        {
+            await dialect.SaveCheckpointAsync(connection, null, checkpoint, ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The checkpoint table is made on first use, whatever CreateTable says: it is Spillway's own, not a table of the user's.
+    private async Task EnsureCheckpointTableAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref checkpointTableReady) != 0)
+        {
+            return;
+        }
+
+        await runner.RunAsync(async (connection, ct) =>
+        {
+            await CreateTableAsync(connection, StreamCheckpoint.Table, dialect.CreateCheckpointTableSql(), ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref checkpointTableReady, 1);
+    }
+
+    // Looked up first so that a restart does not even issue the DDL (and its "already exists" notice).
+    private async Task CreateTableAsync(DbConnection connection, string table, string createSql, CancellationToken cancellationToken)
+    {
+        if (await TableExistsAsync(connection, table, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await ExecuteAsync(connection, createSql, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e) when (!dialect.IsUnavailable(e))
+        {
+            // Another sink or process may have created it at the same moment; only a table still missing is an error.
+            if (!await TableExistsAsync(connection, table, cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
         }
     }
 
@@ -146,10 +220,10 @@ internal sealed class SqlSink : ISqlSink
 
     public override string ToString() => $"{Provider} sink '{Name}' → {target}";
 
-    private async Task<bool> TableExistsAsync(DbConnection connection, CancellationToken cancellationToken)
+    private async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = dialect.TableExistsSql();
+        command.CommandText = dialect.TableExistsSql(table);
         var count = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return Convert.ToInt64(count, CultureInfo.InvariantCulture) > 0;
     }

@@ -22,15 +22,16 @@ internal sealed partial class MySqlDialect
     private readonly int commandTimeoutSeconds;
     private int serverRefusesBulkLoad;
 
-    public override async Task<int> WriteAsync(DbConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    public override async Task<int> WriteAsync(
+        DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         if (bulkLoads && Volatile.Read(ref serverRefusesBulkLoad) == 0
-            && await TryBulkLoadAsync((MySqlConnection)connection, rows, cancellationToken).ConfigureAwait(false))
+            && await TryBulkLoadAsync((MySqlConnection)connection, rows, checkpoint, cancellationToken).ConfigureAwait(false))
         {
             return rows.Count;
         }
 
-        return await base.WriteAsync(connection, rows, cancellationToken).ConfigureAwait(false);
+        return await base.WriteAsync(connection, rows, checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -49,7 +50,8 @@ internal sealed partial class MySqlDialect
         return true;
     }
 
-    private async Task<bool> TryBulkLoadAsync(MySqlConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    private async Task<bool> TryBulkLoadAsync(
+        MySqlConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         try
         {
@@ -72,6 +74,7 @@ internal sealed partial class MySqlDialect
                 return false; // rolled back when the transaction is disposed
             }
 
+            await SaveCheckpointAsync(connection, transaction, checkpoint, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -103,12 +103,28 @@ internal sealed partial class MySqlDialect : SqlDialect
 
     public override string Quote(string identifier) => '`' + identifier + '`';
 
-    public override string TableExistsSql() =>
-        $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{Shape.Table}'";
+    public override string TableExistsSql(string table) =>
+        $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{table}'";
 
     protected override string IdColumnDefinition => "CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY";
 
     protected override string CreatedAtColumnDefinition => "DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)";
+
+    // Binary collations: the table's default one would take "Worker" and "worker" for one consumer. 200 characters of
+    // utf8mb4 three times stay under InnoDB's 3,072-byte key.
+    protected override string CheckpointNameType => "VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+
+    protected override string CheckpointSequenceType => "VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin";
+
+    // Assignments run left to right and see the columns already set, so updated_at is decided before the sequence moves.
+    protected override string CheckpointUpsertSql()
+    {
+        var sequence = CheckpointSequenceColumn;
+        var updated = CheckpointUpdatedAtColumn;
+        var later = $"VALUES({sequence}) > {sequence}";
+        return $"{CheckpointInsertSql()} ON DUPLICATE KEY UPDATE {updated} = IF({later}, CURRENT_TIMESTAMP(6), {updated}), "
+            + $"{sequence} = IF({later}, VALUES({sequence}), {sequence})";
+    }
 
     // utf8mb4 spelled out: a server's default may still be latin1, which cannot hold "田中太郎".
     protected override string TableOptions => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";

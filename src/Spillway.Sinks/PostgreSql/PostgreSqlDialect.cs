@@ -63,15 +63,21 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     internal static string QuoteIdentifier(string identifier) => '"' + identifier + '"';
 
-    public override string TableExistsSql() =>
-        $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{Shape.Table}'";
+    public override string TableExistsSql(string table) =>
+        $"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = '{table}'";
 
     // The id default only serves rows written by other tools; the sink always writes the message id.
     protected override string IdColumnDefinition => "uuid PRIMARY KEY DEFAULT gen_random_uuid()";
 
     protected override string CreatedAtColumnDefinition => "timestamptz NOT NULL DEFAULT now()";
 
-    public override async Task<int> WriteAsync(DbConnection connection, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    protected override string CheckpointNameType => "text";
+
+    // "C" compares bytes whatever the database's collation, which orders sequence numbers (digits of one length).
+    protected override string CheckpointSequenceType => "text COLLATE \"C\"";
+
+    public override async Task<int> WriteAsync(
+        DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         var npgsql = (NpgsqlConnection)connection;
         try
@@ -88,6 +94,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
                 copied = await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await SaveCheckpointAsync(npgsql, transaction, checkpoint, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return checked((int)copied);
         }
@@ -96,7 +103,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
             // Some of the rows are there already (a redelivery); the transaction was rolled back when disposed.
         }
 
-        return await base.WriteAsync(connection, rows, cancellationToken).ConfigureAwait(false);
+        return await base.WriteAsync(connection, rows, checkpoint, cancellationToken).ConfigureAwait(false);
     }
 
     public override bool IsUnavailable(Exception exception) => exception switch

@@ -70,13 +70,18 @@ internal sealed class SqliteDialect : SqlDialect
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override string TableExistsSql() => $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{Shape.Table}'";
+    public override string TableExistsSql(string table) => $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'";
 
     public override bool BlocksOnIo => true;
 
     protected override string IdColumnDefinition => "TEXT NOT NULL PRIMARY KEY";
 
     protected override string CreatedAtColumnDefinition => "TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP";
+
+    // SQLite compares TEXT byte for byte unless told otherwise.
+    protected override string CheckpointNameType => "TEXT";
+
+    protected override string CheckpointSequenceType => "TEXT";
 
     protected override object IdValue(Guid id) => id.ToString("D");
 

@@ -88,6 +88,36 @@ public sealed class TestDatabase
         }
     }
 
+    /// <summary>Runs a query and returns each row's columns as text; empty while a table it reads does not exist yet.</summary>
+    public async Task<List<string[]>> QueryAsync(string sql)
+    {
+        var rows = new List<string[]>();
+        await using var connection = Open();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var row = new string[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
+                }
+
+                rows.Add(row);
+            }
+        }
+        catch (DbException)
+        {
+            // The table does not exist yet: the worker creates it once the database answers.
+        }
+
+        return rows;
+    }
+
     private DbConnection Open() => Provider switch
     {
         "postgresql" => new NpgsqlConnection(connectionString),

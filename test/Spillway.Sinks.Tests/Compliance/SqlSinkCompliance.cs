@@ -11,7 +11,7 @@ namespace Spillway.Sinks.Tests.Compliance;
 /// What every SQL sink must do, whatever the database. Each provider inherits this class with its own
 /// <see cref="SinkDatabase"/>; each test writes to its own table in the class's fresh database.
 /// </summary>
-public abstract class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassFixture<TDatabase>, IAsyncLifetime
+public abstract partial class SqlSinkCompliance<TDatabase>(TDatabase database) : IClassFixture<TDatabase>, IAsyncLifetime
     where TDatabase : SinkDatabase
 {
     private readonly List<ISqlSink> sinks = [];

@@ -6,8 +6,9 @@ namespace Spillway.Amqp.Internal.Streams;
 
 /// <summary>
 /// A stream on RabbitMQ read shard by shard: one <see cref="ShardReader"/> per shard, kept while reads continue where
-/// the last one ended and opened afresh at any other position; checkpoints in the stream's <see cref="CheckpointLog"/>.
-/// Shards never close on a broker, so reads never end a shard.
+/// the last one ended and opened afresh at any other position; checkpoints in the store it was opened with (the SQL
+/// sink's database, or the stream's <see cref="CheckpointLog"/>). Shards never close on a broker, so reads never end a
+/// shard.
 /// </summary>
 /// <remarks>
 /// Once a consumer asked for its checkpoint, this source reads a shard for it only while it holds the consumer's
@@ -16,7 +17,7 @@ namespace Spillway.Amqp.Internal.Streams;
 /// checkpoint, wherever the node that held it had got to.
 /// </remarks>
 internal sealed class AmqpStreamSource(
-    ConnectionKeeper consuming, ShardLayout layout, CheckpointLog checkpoints, int prefetch, ILogger logger, TimeProvider time)
+    ConnectionKeeper consuming, ShardLayout layout, IStreamCheckpointStore checkpoints, int prefetch, ILogger logger, TimeProvider time)
     : IStreamSource
 {
     // How often a node that does not hold a shard's lease asks for it again.

@@ -15,7 +15,7 @@ internal sealed class AmqpStreamTransport(
 {
     private readonly Dictionary<string, ShardLayout> streams = options.Streams.ToDictionary(s => s.Name, ShardLayout.Of, StringComparer.Ordinal);
     private readonly Dictionary<string, StreamPublisher> publishers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CheckpointLog> checkpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CheckpointLog> logs = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggerFactory.CreateLogger("Spillway.Amqp.Streams");
 
     public IReadOnlyList<ShardLayout> Layouts => [.. streams.Values];
@@ -54,29 +54,35 @@ internal sealed class AmqpStreamTransport(
         }
     }
 
-    public IStreamSource OpenSource(string streamName)
+    public bool CheckpointsInSink => true;
+
+    public IStreamSource OpenSource(string streamName, IStreamCheckpointStore? checkpoints = null)
     {
         if (!streams.TryGetValue(streamName, out var layout))
         {
             throw new StreamNotFoundException($"Stream '{streamName}' is not declared in this node's configuration.");
         }
 
-        CheckpointLog log;
-        lock (checkpoints)
+        return new AmqpStreamSource(consuming.Value, layout, checkpoints ?? LogOf(layout), options.StreamPrefetch, logger, time);
+    }
+
+    private CheckpointLog LogOf(ShardLayout layout)
+    {
+        lock (logs)
         {
-            if (!checkpoints.TryGetValue(streamName, out log!))
+            if (!logs.TryGetValue(layout.StreamName, out var log))
             {
                 log = new CheckpointLog(publishing.Value, consuming.Value, layout, options.ConfirmTimeout);
-                checkpoints[streamName] = log;
+                logs[layout.StreamName] = log;
             }
-        }
 
-        return new AmqpStreamSource(consuming.Value, layout, log, options.StreamPrefetch, logger, time);
+            return log;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var log in checkpoints.Values)
+        foreach (var log in logs.Values)
         {
             await log.DisposeAsync().ConfigureAwait(false);
         }

@@ -11,10 +11,11 @@ namespace Spillway.Amqp.Internal.Streams;
 /// stream queue, <c>&lt;stream&gt;.checkpoints</c>, to which each save appends (consumer, shard, sequence number) with
 /// a publisher confirm. A node learns them by reading that queue from its start up to a marker it appended itself:
 /// everything confirmed before the marker is then known, and later saves of other nodes keep arriving on the same
-/// consumer. Kept as long as the stream's records: a checkpoint older than that covers nothing still kept.
+/// consumer. Kept as long as the stream's records: a checkpoint older than that covers nothing still kept. Serves the
+/// consumers whose handler is not the SQL sink; the SQL sink keeps its consumers' checkpoints in its database.
 /// </summary>
 internal sealed class CheckpointLog(ConnectionKeeper publishing, ConnectionKeeper consuming, ShardLayout layout, TimeSpan confirmTimeout)
-    : IAsyncDisposable
+    : IStreamCheckpointStore, IAsyncDisposable
 {
     private const string ConsumerHeader = "spillway-consumer";
     private const string ShardHeader = "spillway-shard";
