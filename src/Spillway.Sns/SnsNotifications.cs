@@ -15,7 +15,7 @@ namespace Spillway.Sns;
 /// certificate are made on first start and kept in the state directory; the certificate is served at
 /// <see cref="CertificatePath"/>, which every envelope names in <c>SigningCertURL</c>.
 /// </summary>
-public sealed class SnsNotifications : IDisposable
+public sealed class SnsNotifications
 {
     /// <summary>Where the certificate is served, on the main listener.</summary>
     public const string CertificatePath = "/sns/SigningCert.pem";
@@ -26,7 +26,13 @@ public sealed class SnsNotifications : IDisposable
     private const string KeyFile = "signing-key.pem";
     private const string CertificateFile = "signing-cert.pem";
 
+    // Not disposed: the engine calls the renderer until it closes, and the host keeps this for the life of the process.
     private readonly RSA key;
+    private readonly Lock gate = new();
+
+    // The signed fields are the same for every subscription of a message, and deliveries of one publish are rendered one
+    // after another: the last signature is reused rather than computed again for each subscription.
+    private (string StringToSign, string Version, string Signature)? last;
     private readonly AwsAccount account;
     private readonly Func<Uri> publicUrl;
 
@@ -88,9 +94,6 @@ public sealed class SnsNotifications : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => key.Dispose();
-
     /// <summary>The URL of the certificate.</summary>
     public Uri CertificateUrl => new(publicUrl(), CertificatePath);
 
@@ -127,10 +130,27 @@ public sealed class SnsNotifications : IDisposable
     }
 
     /// <summary>The signature of <paramref name="stringToSign"/>, base64: SHA1withRSA for version 1, SHA256withRSA for 2.</summary>
-    internal string Sign(string stringToSign, string signatureVersion) => Convert.ToBase64String(key.SignData(
-        Encoding.UTF8.GetBytes(stringToSign),
-        signatureVersion == "2" ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA1,
-        RSASignaturePadding.Pkcs1));
+    internal string Sign(string stringToSign, string signatureVersion)
+    {
+        lock (gate)
+        {
+            if (last is { } previous && previous.Version == signatureVersion && previous.StringToSign == stringToSign)
+            {
+                return previous.Signature;
+            }
+        }
+
+        var signature = Convert.ToBase64String(key.SignData(
+            Encoding.UTF8.GetBytes(stringToSign),
+            signatureVersion == "2" ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA1,
+            RSASignaturePadding.Pkcs1));
+        lock (gate)
+        {
+            last = (stringToSign, signatureVersion, signature);
+        }
+
+        return signature;
+    }
 
     private static string SignatureVersionOf(TopicDefinition topic) =>
         topic.Attributes.TryGetValue(TopicAttributes.SignatureVersion, out var version) ? version : "1";
