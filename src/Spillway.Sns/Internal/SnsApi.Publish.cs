@@ -295,7 +295,8 @@ internal sealed partial class SnsApi
                     throw AttributeError(name, "has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.");
             }
 
-            if (!attributes.TryAdd(name, new MessageAttributeValue(type, baseType == "Binary" ? null : text, baseType == "Binary" ? binary : null)))
+            var attribute = baseType == "Binary" ? new MessageAttributeValue(type, null, binary) : new MessageAttributeValue(type, text);
+            if (!attributes.TryAdd(name, attribute))
             {
                 throw AttributeError(name, "is given twice.");
             }
