@@ -198,7 +198,7 @@ internal sealed partial class SnsApi
         }
 
         await topic.UpdateDefinitionAsync(d => d with { Tags = merged }, call.Aborted).ConfigureAwait(false);
-        call.Response.Empty(call.Action, call.RequestId);
+        EmptyResult(call);
     }
 
     private async ValueTask UntagResourceAsync(AwsCall call)
@@ -208,7 +208,7 @@ internal sealed partial class SnsApi
         await topic.UpdateDefinitionAsync(
             d => d with { Tags = d.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary(StringComparer.Ordinal) },
             call.Aborted).ConfigureAwait(false);
-        call.Response.Empty(call.Action, call.RequestId);
+        EmptyResult(call);
     }
 
     private ValueTask ListTagsForResource(AwsCall call)
@@ -227,6 +227,14 @@ internal sealed partial class SnsApi
         call.Response.EndList("Tags");
         call.Response.End(call.Action, call.RequestId);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The answer of an action whose output is an empty structure (TagResource, UntagResource): the SDKs expect its
+    /// empty result element, unlike actions without output.</summary>
+    private static void EmptyResult(AwsCall call)
+    {
+        call.Response.Begin(call.Action);
+        call.Response.End(call.Action, call.RequestId);
     }
 
     /// <summary>The topic a tagging call names by <c>ResourceArn</c>: SNS answers ResourceNotFound for one that is gone.</summary>
