@@ -15,6 +15,12 @@ public sealed record TopicMessage(string Message)
 
     /// <summary>FIFO topics only: required unless the topic deduplicates by content.</summary>
     public string? MessageDeduplicationId { get; init; }
+
+    /// <summary>
+    /// <c>json</c> when <see cref="Message"/> is a JSON object of one message per protocol (its <c>default</c> for the
+    /// rest), as SNS's MessageStructure; null for one message to all. The engine only carries it, for the renderer.
+    /// </summary>
+    public string? MessageStructure { get; init; }
 }
 
 /// <summary>A published message as subscribers receive it: what was published, with its id and time.</summary>

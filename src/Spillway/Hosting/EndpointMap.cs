@@ -3,6 +3,7 @@ using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Gateway.Reads;
 using Spillway.Kinesis;
+using Spillway.Sns;
 using Spillway.Operations;
 using Spillway.Sqs;
 
@@ -11,7 +12,7 @@ namespace Spillway.Hosting;
 /// <summary>Maps every HTTP endpoint of a server over the parts it opened, each group given only what it reads.</summary>
 internal static class EndpointMap
 {
-    public static void Map(WebApplication app, ServerParts parts, SpillwayOptions options, ResolvedConfiguration configuration, string? sqsRefusal)
+    public static void Map(WebApplication app, ServerParts parts, SpillwayOptions options, ResolvedConfiguration configuration, string? sqsRefusal, SnsNotifications? notifications)
     {
         var gateway = options.Gateway;
         var transport = parts.Pipeline.Transport;
@@ -31,14 +32,25 @@ internal static class EndpointMap
                 RefusalReason = sqsRefusal,
                 BodyRules = queue => configuration.BodyRules.GetValueOrDefault(queue),
             });
+            var credentials = options.Sqs.HasCredentials
+                ? Aws.Signing.SigningCredentials.Create([new(options.Sqs.AccessKeyId!, options.Sqs.SecretAccessKey!)])
+                : Aws.Signing.SigningCredentials.None;
             app.MapKinesisApi(engine, options.Kinesis, new KinesisApiSettings
             {
-                Account = new Aws.AwsAccount { AccountId = options.Sqs.AccountId, Region = options.Sqs.Region },
-                Credentials = options.Sqs.HasCredentials
-                    ? Aws.Signing.SigningCredentials.Create([new(options.Sqs.AccessKeyId!, options.Sqs.SecretAccessKey!)])
-                    : Aws.Signing.SigningCredentials.None,
+                Account = SqsHosting.Account(options),
+                Credentials = credentials,
                 RefusalReason = sqsRefusal,
             });
+            if (notifications is not null)
+            {
+                app.MapSnsApi(engine, new SnsApiSettings
+                {
+                    Account = SqsHosting.Account(options),
+                    Credentials = credentials,
+                    RefusalReason = sqsRefusal,
+                    Notifications = notifications,
+                });
+            }
         }
 
         app.MapWorkerAdmin(parts.Workers.All, gateway);

@@ -27,6 +27,7 @@ internal static class ServerBuilder
         ILoggerFactory loggerFactory,
         IMeterFactory meterFactory,
         TimeProvider time,
+        Messaging.Topics.NotificationRenderer? notificationRenderer,
         CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(configuration.DataDirectory);
@@ -41,6 +42,7 @@ internal static class ServerBuilder
                     FifoSendRateLimit = configuration.Engine.FifoSendRateLimit,
                     MinimumFreeDiskBytes = configuration.Engine.MinimumFreeDiskMegabytes * 1024L * 1024,
                     MeterFactory = meterFactory,
+                    NotificationRenderer = notificationRenderer,
                 },
                 cancellationToken).ConfigureAwait(false));
             var pipeline = await TransportSetup.OpenAsync(configuration, engine, loggerFactory, cancellationToken).ConfigureAwait(false);

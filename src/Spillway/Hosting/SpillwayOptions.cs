@@ -56,6 +56,9 @@ internal sealed class SpillwayOptions
     /// <summary>The Kinesis-compatible API on the main listener (<c>Spillway:Kinesis</c>); it shares Sqs's account and credentials.</summary>
     public Kinesis.KinesisOptions Kinesis { get; set; } = new();
 
+    /// <summary>The SNS-compatible API on the main listener (<c>Spillway:Sns</c>); it shares Sqs's account and credentials.</summary>
+    public Sns.SnsOptions Sns { get; set; } = new();
+
     /// <summary>Sink tables exposed to the read API and exports, and their retention, by public name.</summary>
     public Dictionary<string, DataAccess.TableConfig> Tables { get; set; } = new(StringComparer.Ordinal);
 

@@ -97,8 +97,10 @@ internal static class SpillwayServer
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         ServerParts parts;
+        Sns.SnsNotifications? notifications;
         try
         {
+            notifications = SnsHosting.Open(options, resolved.DataDirectory, app);
             parts = await ServerBuilder.OpenAsync(
                 options,
                 resolved,
@@ -107,6 +109,7 @@ internal static class SpillwayServer
                 loggerFactory,
                 app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
                 TimeProvider.System,
+                notifications?.Renderer,
                 cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -117,7 +120,7 @@ internal static class SpillwayServer
 
         try
         {
-            EndpointMap.Map(app, parts, options, resolved, sqsRefusal);
+            EndpointMap.Map(app, parts, options, resolved, sqsRefusal, notifications);
         }
         catch (Exception e) when (e is GatewayConfigurationException or ConfigurationException)
         {

@@ -3,9 +3,12 @@ using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
-/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>), which the Kinesis API shares, and their listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
+/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>), which the Kinesis and SNS APIs share, and their listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
 internal static class SqsHosting
 {
+    /// <summary>The account and region of the SQS API, whose ARNs the Kinesis and SNS APIs use too.</summary>
+    public static Aws.AwsAccount Account(SpillwayOptions options) => new() { AccountId = options.Sqs.AccountId, Region = options.Sqs.Region };
+
     /// <summary>
     /// Completes and validates the SQS settings; credentials may come from <c>SPILLWAY_ACCESS_KEY_ID</c> and
     /// <c>SPILLWAY_SECRET_ACCESS_KEY</c>. Returns why the API must refuse requests, or null when it may serve them:
@@ -32,8 +35,8 @@ internal static class SqsHosting
             throw new ConfigurationException(e.Key, e.Problem);
         }
 
-        // Kinesis signs with the same credentials, so the rule is settled even when only Kinesis is served.
-        if (sqs.HasCredentials || !(sqs.Enabled || options.Kinesis.Enabled))
+        // Kinesis and SNS sign with the same credentials, so the rule is settled even when only one of them is served.
+        if (sqs.HasCredentials || !(sqs.Enabled || options.Kinesis.Enabled || options.Sns.Enabled))
         {
             return null;
         }
@@ -45,7 +48,7 @@ internal static class SqsHosting
         }
         catch (GatewayConfigurationException)
         {
-            return "The SQS and Kinesis APIs are not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
+            return "The SQS, Kinesis and SNS APIs are not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
                 + "SecretAccessKey (or SPILLWAY_ACCESS_KEY_ID and SPILLWAY_SECRET_ACCESS_KEY), or allow unauthenticated remote access.";
         }
     }

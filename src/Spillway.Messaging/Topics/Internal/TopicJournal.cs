@@ -24,7 +24,8 @@ internal static class TopicJournal
             notification.Published.MessageDeduplicationId,
             notification.SequenceNumber,
             notification.DeduplicationId,
-            [.. targets]));
+            [.. targets],
+            notification.Published.MessageStructure));
 
     public static (Notification Notification, Guid[] Targets) DecodePublish(ReadOnlySpan<byte> payload)
     {
@@ -36,6 +37,7 @@ internal static class TopicJournal
                 a => a.Name, a => new MessageAttributeValue(a.DataType, a.StringValue, a.BinaryValue), StringComparer.Ordinal),
             MessageGroupId = entry.GroupId,
             MessageDeduplicationId = entry.DeduplicationIdGiven,
+            MessageStructure = entry.MessageStructure,
         };
         var notification = new Notification(
             entry.Id, DateTimeOffset.FromUnixTimeMilliseconds(entry.TimestampMs), published, entry.SequenceNumber, entry.DeduplicationId);
@@ -79,5 +81,6 @@ internal static class TopicJournal
         string? DeduplicationIdGiven,
         string? SequenceNumber,
         string? DeduplicationId,
-        Guid[] Targets);
+        Guid[] Targets,
+        string? MessageStructure = null);
 }

@@ -1,0 +1,48 @@
+using Spillway.TestKit;
+
+namespace Spillway.Sns.ClientTests.Support;
+
+/// <summary>The SNS clients and their scenario scripts (clients/scenarios.*).</summary>
+public static class SnsClient
+{
+    public static readonly ClientScript AwsCli = new("aws CLI", "/bin/bash", "scenarios.sh", ClientsDirectory, "/usr/bin/aws", "awscli");
+    public static readonly ClientScript Boto3 = new("boto3", "/usr/bin/python3", "scenarios.py", ClientsDirectory, "/usr/bin/python3", "python3-boto3");
+    public static readonly ClientScript JavaScript = new(
+        "@aws-sdk/client-sns", "node", "scenarios.mjs", ClientsDirectory,
+        Path.Combine(ClientsDirectory, "node_modules", "@aws-sdk", "client-sns"), "npm ci");
+
+    public static string ClientsDirectory => Path.Combine(SpillwayPaths.RepositoryRoot, "test", "Spillway.Sns.ClientTests", "clients");
+
+    /// <summary>Runs <paramref name="scenario"/> of <paramref name="client"/> against <paramref name="endpoint"/>; the
+    /// server accepts any signature.</summary>
+    public static Task<ScenarioResult> RunAsync(ClientScript client, string scenario, Uri endpoint) =>
+        client.RunAsync(scenario, new Dictionary<string, string>
+        {
+            ["SNS_ENDPOINT"] = endpoint.ToString().TrimEnd('/'),
+            ["AWS_ACCESS_KEY_ID"] = "test",
+            ["AWS_SECRET_ACCESS_KEY"] = "test",
+        });
+}
+
+/// <summary>A real <c>spillway serve</c> with its default configuration, shared by one test class; any signature is accepted.</summary>
+public sealed class SnsServer : IAsyncLifetime
+{
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-sns-clients-");
+    private SpillwayProcess? process;
+
+    public SpillwayProcess Process => process ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync() => process = await SpillwayProcess.StartAsync(
+        Path.Combine(work.FullName, "data"),
+        environment: new Dictionary<string, string> { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty });
+
+    public async Task DisposeAsync()
+    {
+        if (process is not null)
+        {
+            await process.DisposeAsync();
+        }
+
+        work.Delete(recursive: true);
+    }
+}
