@@ -3,6 +3,7 @@ using System.Text.Json;
 using Spillway.Aws;
 using Spillway.Messaging;
 using Spillway.Messaging.Topics;
+using Spillway.Messaging.Topics.Filtering;
 
 namespace Spillway.Sns.Internal;
 
@@ -270,7 +271,7 @@ internal sealed partial class SnsApi
                 "FilterPolicy" => subscription with { FilterPolicy = value.Length == 0 ? null : JsonObject(name, value) },
                 "FilterPolicyScope" => subscription with
                 {
-                    FilterPolicyScope = Enum.TryParse<FilterScope>(value, out var scope) && Enum.IsDefined(scope) && !char.IsDigit(value[0])
+                    FilterPolicyScope = Enum.TryParse<FilterPolicyScope>(value, out var scope) && Enum.IsDefined(scope) && !char.IsDigit(value[0])
                         ? scope
                         : throw SnsErrors.Invalid("Attributes Reason: FilterPolicyScope: Invalid value [" + value + "]. Please use either MessageBody or MessageAttributes"),
                 },

@@ -60,6 +60,9 @@ internal sealed partial class SnsApi : AwsService
     {
         TopicNotFoundException notFound => (SnsErrors.NotFound, notFound.Message),
 
+        // The filter engine's refusals carry SNS's own text ("Invalid parameter: FilterPolicy: …").
+        Messaging.Topics.Filtering.InvalidFilterPolicyException invalid => (SnsErrors.InvalidParameter, invalid.Message),
+
         // The engine's validation; its message says what is wrong.
         ArgumentException argument => (SnsErrors.InvalidParameter, "Invalid parameter: " + WithoutParameterName(argument)),
         StorageFullException full => (Description.Errors.ServiceUnavailable, full.Message),
