@@ -45,7 +45,7 @@ internal static class ServerBuilder
                     NotificationRenderer = notificationRenderer,
                 },
                 cancellationToken).ConfigureAwait(false));
-            var pipeline = await TransportSetup.OpenAsync(configuration, engine, loggerFactory, cancellationToken).ConfigureAwait(false);
+            var pipeline = await TransportSetup.OpenAsync(configuration, engine, notificationRenderer, loggerFactory, cancellationToken).ConfigureAwait(false);
             Own(owned, pipeline.Transport);
 
             // A gateway writes into no database: it needs neither sinks nor workers.

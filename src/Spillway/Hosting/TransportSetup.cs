@@ -63,7 +63,11 @@ internal static class TransportSetup
     /// that is down does not stop the node: it answers 503 and keeps reconnecting).
     /// </summary>
     public static async Task<PipelineTransport> OpenAsync(
-        ResolvedConfiguration configuration, QueueEngine engine, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ResolvedConfiguration configuration,
+        QueueEngine engine,
+        Messaging.Topics.NotificationRenderer? notificationRenderer,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
         if (configuration.Transport is not { } broker)
         {
@@ -91,6 +95,7 @@ internal static class TransportSetup
                     Queues = configuration.Queues,
                     Streams = configuration.Streams,
                     Topics = configuration.Topics,
+                    NotificationRenderer = notificationRenderer,
                     ConnectionName = $"spillway {configuration.Role.ToString().ToLowerInvariant()} on {Environment.MachineName}",
                 },
                 loggerFactory);
