@@ -91,9 +91,19 @@ internal sealed class SnsTestServer : IAsyncDisposable
         return answer.Value("SubscriptionArn");
     }
 
-    /// <summary>Every message waiting in the queue, in order.</summary>
+    /// <summary>
+    /// Every message waiting in the queue, in order, once every answered publish has reached its queues (a publish is
+    /// answered when the topic's journal holds it; each queue shows it after its own fsync).
+    /// </summary>
     public async Task<List<ReceivedMessage>> DrainAsync(string queue)
     {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Engine.Topics.List().Any(t => t.UnfinishedDeliveries > 0))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "a topic's deliveries did not reach their queues");
+            await Task.Delay(10);
+        }
+
         Assert.True(Engine.TryGetQueue(queue, out var q));
         var all = new List<ReceivedMessage>();
         while (true)
