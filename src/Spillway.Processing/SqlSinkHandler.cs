@@ -65,21 +65,24 @@ public sealed class SqlSinkHandler : IMessageHandler
             records[i] = new SinkRecord(message.MessageId, message.Body, message.SentTimestamp);
         }
 
-        var store = batch.Stream is { Checkpoint: not null } stream && checkpoints.TryGetValue(stream.StreamName, out var kept) ? kept : null;
-        var checkpoint = store is null ? null : batch.Stream!.Checkpoint;
+        // Only a consumer whose checkpoints this sink keeps has its checkpoint written with the rows.
+        (SinkCheckpointStore Store, StreamCheckpoint Checkpoint)? kept =
+            batch.Stream is { Checkpoint: { } carried } stream && checkpoints.TryGetValue(stream.StreamName, out var store)
+                ? (store, carried)
+                : null;
         SinkWriteResult result;
         try
         {
-            result = await Sink.WriteAsync(records, checkpoint, cancellationToken).ConfigureAwait(false);
+            result = await Sink.WriteAsync(records, kept?.Checkpoint, cancellationToken).ConfigureAwait(false);
         }
         catch (SinkUnavailableException e)
         {
             throw new DownstreamUnavailableException($"Sink '{Sink.Name}' is unavailable: {e.Message}", e);
         }
 
-        if (result.CheckpointSaved)
+        if (result.CheckpointSaved && kept is { } saved)
         {
-            store!.Saved(checkpoint!);
+            saved.Store.Saved(saved.Checkpoint);
         }
 
         if (result.Rejected.Count == 0)

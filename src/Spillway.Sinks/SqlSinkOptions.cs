@@ -28,6 +28,16 @@ public sealed record SqlSinkOptions
         new("email", "email", ColumnType.Text, 320, Required: true),
     ];
 
+    /// <summary>
+    /// Mapped columns (by column name) whose values are a row's key, for records that stand for the latest state of
+    /// something (a device's reading at a time, say): a record whose key is already in the table replaces that row's
+    /// other columns (an upsert, the later record winning; the row keeps its id), and of several records with one key in
+    /// a write the last one counts. Each must be a required column, text ones with a <see cref="ColumnMapping.MaxLength"/>
+    /// (a unique index holds bounded values only); the table gets a unique constraint over them. Null (the default): a
+    /// row per message id.
+    /// </summary>
+    public IReadOnlyList<string>? KeyColumns { get; init; }
+
     /// <summary>Create the table when missing. Defaults to true.</summary>
     public bool CreateTable { get; init; } = true;
 

@@ -49,6 +49,11 @@ internal abstract partial class SqlDialect(TableShape shape) : IAsyncDisposable
             columns.Add($"{Quote(Shape.CreatedAtColumn)} {CreatedAtColumnDefinition}");
         }
 
+        if (Shape.KeyColumns.Count > 0)
+        {
+            columns.Add($"UNIQUE ({string.Join(", ", KeyColumnNames.Select(Quote))})");
+        }
+
         return $"CREATE TABLE IF NOT EXISTS {Quote(Shape.Table)} ({string.Join(", ", columns)}){TableOptions}";
     }
 
@@ -87,6 +92,32 @@ internal abstract partial class SqlDialect(TableShape shape) : IAsyncDisposable
 
     /// <summary>The clause that makes an INSERT skip rows whose id is already in the table.</summary>
     protected abstract string OnConflictDoNothing { get; }
+
+    /// <summary>
+    /// With key columns, the clause that makes an INSERT of a key already in the table replace that row's other columns
+    /// (not its id). ON CONFLICT (key) DO UPDATE here (PostgreSQL, SQLite); MariaDB and MySQL spell it their way.
+    /// </summary>
+    protected virtual string OnConflictReplace()
+    {
+        var updated = ReplacedColumns.Select(c => $"{Quote(c)} = excluded.{Quote(c)}").ToList();
+        var target = string.Join(", ", KeyColumnNames.Select(Quote));
+        return updated.Count == 0
+            ? $"ON CONFLICT ({target}) DO NOTHING"
+            : $"ON CONFLICT ({target}) DO UPDATE SET {string.Join(", ", updated)}";
+    }
+
+    /// <summary>The key columns' names.</summary>
+    protected IEnumerable<string> KeyColumnNames => Shape.KeyColumns.Select(i => Shape.Columns[i].Column);
+
+    /// <summary>The columns a later record with the same key replaces: the mapped ones outside the key, and created-at.</summary>
+    protected IEnumerable<string> ReplacedColumns
+    {
+        get
+        {
+            var columns = Shape.Columns.Where((_, i) => !Shape.KeyColumns.Contains(i)).Select(c => c.Column);
+            return Shape.CreatedAtColumn is null ? columns : columns.Append(Shape.CreatedAtColumn);
+        }
+    }
 
     /// <summary>Whether to prepare the reused full-chunk INSERT.</summary>
     protected virtual bool PrepareInserts => false;
@@ -261,7 +292,7 @@ internal abstract partial class SqlDialect(TableShape shape) : IAsyncDisposable
             sql.Append(')');
         }
 
-        return sql.Append(' ').Append(OnConflictDoNothing).ToString();
+        return sql.Append(' ').Append(Shape.KeyColumns.Count > 0 ? OnConflictReplace() : OnConflictDoNothing).ToString();
     }
 
     private void Bind(DbCommand command, IReadOnlyList<MappedRow> rows, int offset, int count)

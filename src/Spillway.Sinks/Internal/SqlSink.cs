@@ -73,6 +73,11 @@ internal sealed class SqlSink : ISqlSink
         ArgumentNullException.ThrowIfNull(records);
         checkpoint?.Validate();
         var (rows, rejected) = mapper.Map(records);
+        if (dialect.Shape.KeyColumns.Count > 0)
+        {
+            rows = LastPerKey(rows);
+        }
+
         if (checkpoint is not null && rejected.Count == 0)
         {
             if (rows.Count == 0)
@@ -135,6 +140,41 @@ internal sealed class SqlSink : ISqlSink
             return first + await WriteIsolatingAsync(rows[half..], null, rejected, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // Of several records with one key, the row ends with the last; PostgreSQL also refuses to update a row twice in one
+    // statement. The records left out are neither written nor rejected: a later one took their place.
+    private List<MappedRow> LastPerKey(List<MappedRow> rows)
+    {
+        var last = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            last[KeyOf(rows[i])] = i;
+        }
+
+        if (last.Count == rows.Count)
+        {
+            return rows;
+        }
+
+        var kept = new List<MappedRow>(last.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (last[KeyOf(rows[i])] == i)
+            {
+                kept.Add(rows[i]);
+            }
+        }
+
+        return kept;
+    }
+
+    private string KeyOf(MappedRow row) => string.Join(
+        '\u001f',
+        dialect.Shape.KeyColumns.Select(i => row.Values[i] switch
+        {
+            DateTime time => time.Ticks.ToString(CultureInfo.InvariantCulture),
+            var value => Convert.ToString(value, CultureInfo.InvariantCulture),
+        }));
 
     public async ValueTask<string?> ReadCheckpointAsync(
         string consumer, string stream, string shard, CancellationToken cancellationToken = default)

@@ -5,12 +5,14 @@ internal sealed class TableShape
 {
     private const int MaxIdentifierLength = 63; // PostgreSQL's limit, the smallest of the three.
 
-    private TableShape(string table, string idColumn, string? createdAtColumn, IReadOnlyList<ColumnMapping> columns)
+    private TableShape(
+        string table, string idColumn, string? createdAtColumn, IReadOnlyList<ColumnMapping> columns, IReadOnlyList<int> keyColumns)
     {
         Table = table;
         IdColumn = idColumn;
         CreatedAtColumn = createdAtColumn;
         Columns = columns;
+        KeyColumns = keyColumns;
     }
 
     public string Table { get; }
@@ -20,6 +22,10 @@ internal sealed class TableShape
     public string? CreatedAtColumn { get; }
 
     public IReadOnlyList<ColumnMapping> Columns { get; }
+
+    /// <summary>Indexes into <see cref="Columns"/> of the key columns (<see cref="SqlSinkOptions.KeyColumns"/>); empty
+    /// when rows are keyed by message id only.</summary>
+    public IReadOnlyList<int> KeyColumns { get; }
 
     /// <summary>Values per row in an INSERT: id, the mapped columns and created-at when there is one.</summary>
     public int ValuesPerRow => Columns.Count + (CreatedAtColumn is null ? 1 : 2);
@@ -78,7 +84,43 @@ internal sealed class TableShape
             }
         }
 
-        return new TableShape(options.Table, options.IdColumn, options.CreatedAtColumn, [.. options.Columns]);
+        return new TableShape(options.Table, options.IdColumn, options.CreatedAtColumn, [.. options.Columns], KeysOf(options));
+    }
+
+    private static List<int> KeysOf(SqlSinkOptions options)
+    {
+        var keys = new List<int>();
+        if (options.KeyColumns is null)
+        {
+            return keys;
+        }
+
+        if (options.KeyColumns.Count == 0)
+        {
+            throw new ArgumentException("KeyColumns, when set, names at least one column.", nameof(options.KeyColumns));
+        }
+
+        foreach (var name in options.KeyColumns)
+        {
+            var index = options.Columns.ToList().FindIndex(c => string.Equals(c.Column, name, StringComparison.OrdinalIgnoreCase));
+            if (index < 0 || keys.Contains(index))
+            {
+                throw new ArgumentException($"Key column '{name}' is not a mapped column, or appears twice.", nameof(options.KeyColumns));
+            }
+
+            var column = options.Columns[index];
+
+            // Every NULL differs from every other in a unique index, so a key with one would never match a row.
+            if (!column.Required || column.Type == ColumnType.Json || (column.Type == ColumnType.Text && column.MaxLength is null))
+            {
+                throw new ArgumentException(
+                    $"Key column '{name}' must be required, and not json; a text one needs a MaxLength.", nameof(options.KeyColumns));
+            }
+
+            keys.Add(index);
+        }
+
+        return keys;
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ internal sealed partial class MySqlDialect
     public override async Task<int> WriteAsync(
         DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        if (bulkLoads && Volatile.Read(ref serverRefusesBulkLoad) == 0
+        // A load skips a row whose key exists instead of replacing it: keyed writes take the INSERT path.
+        if (bulkLoads && Shape.KeyColumns.Count == 0 && Volatile.Read(ref serverRefusesBulkLoad) == 0
             && await TryBulkLoadAsync((MySqlConnection)connection, rows, checkpoint, cancellationToken).ConfigureAwait(false))
         {
             return rows.Count;

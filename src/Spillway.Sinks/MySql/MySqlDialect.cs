@@ -86,6 +86,14 @@ internal sealed partial class MySqlDialect : SqlDialect
         }
     }
 
+    // Any unique key fires ON DUPLICATE KEY: the record's key (the intent) or its id (a replay, which brings the same key).
+    protected override string OnConflictReplace()
+    {
+        var updated = ReplacedColumns.Select(c => $"{Quote(c)} = VALUES({Quote(c)})").ToList();
+        var id = Quote(Shape.IdColumn);
+        return "ON DUPLICATE KEY UPDATE " + (updated.Count == 0 ? $"{id} = {id}" : string.Join(", ", updated));
+    }
+
     /// <summary>
     /// Strict mode, added to whatever the server sets, turns a value the column cannot hold into an error instead of a
     /// silently changed row. The driver resets a pooled session when it is borrowed again, so every open sets it.

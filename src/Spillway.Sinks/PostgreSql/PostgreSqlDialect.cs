@@ -79,6 +79,12 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override async Task<int> WriteAsync(
         DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
+        // COPY fails on a key already in the table, the usual case for keyed rows: they take the upsert straight away.
+        if (Shape.KeyColumns.Count > 0)
+        {
+            return await base.WriteAsync(connection, rows, checkpoint, cancellationToken).ConfigureAwait(false);
+        }
+
         var npgsql = (NpgsqlConnection)connection;
         try
         {

@@ -305,15 +305,28 @@ internal static partial class ConfigurationResolver
                 throw new ConfigurationException(key + ":Table", $"must be a plain identifier (got '{table}')");
             }
 
-            result.Add(new SqlSinkOptions
+            var columns = ResolveColumns(key, name, config, routes, workers);
+            var sink = new SqlSinkOptions
             {
                 Name = name,
                 DatabaseUrl = url,
                 Table = table,
-                Columns = ResolveColumns(key, name, config, routes, workers),
+                Columns = columns,
+                KeyColumns = config.Key?.Select(field => columns.FirstOrDefault(c => c.Field == field)?.Column
+                    ?? throw new ConfigurationException(key + ":Key", $"'{field}' is not a field of the sink's columns")).ToList(),
                 MaxConnections = config.MaxConnections,
                 BorrowTimeout = TimeSpan.FromSeconds(config.BorrowTimeoutSeconds),
-            });
+            };
+            try
+            {
+                SqlSinkFactory.CreateRecordRule(sink);
+            }
+            catch (ArgumentException e) when (e.ParamName == nameof(SqlSinkOptions.KeyColumns))
+            {
+                throw new ConfigurationException(key + ":Key", e.Message);
+            }
+
+            result.Add(sink);
         }
 
         return result;

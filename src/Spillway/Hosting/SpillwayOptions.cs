@@ -157,6 +157,13 @@ internal sealed class SinkConfig
     /// <summary>Columns by name. Defaults to the fields of the route whose worker writes here.</summary>
     public Dictionary<string, ColumnConfig> Columns { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// JSON fields whose values are a row's key: a record with a key already in the table replaces that row (an upsert,
+    /// the later record winning). Each must map to a required column (a text one with a MaxLength). Defaults to none:
+    /// a row per message (or stream record).
+    /// </summary>
+    public List<string>? Key { get; set; }
+
     /// <summary>Defaults to 10.</summary>
     public int MaxConnections { get; set; } = 10;
 
