@@ -19,23 +19,35 @@ public sealed class PrivateBroker : IAsyncDisposable
     /// <summary>The node's URL on its default virtual host.</summary>
     public Uri AmqpUrl { get; }
 
-    /// <summary>Starts the node and waits until it accepts commands.</summary>
+    /// <summary>
+    /// Starts the node and waits until it accepts commands. The script picks free ports just before the node binds them,
+    /// and a process running beside the tests can take one in between: a start that fails is tried again on new ports.
+    /// </summary>
     public static async Task<PrivateBroker> StartAsync()
     {
-        var directory = Directory.CreateTempSubdirectory("spillway-rabbitmq-").FullName;
-        try
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
         {
-            await RunAsync("start", directory).ConfigureAwait(false);
-            var settings = File.ReadAllLines(Path.Combine(directory, "env"))
-                .Select(line => line.Replace("export ", "", StringComparison.Ordinal).Split('=', 2))
-                .ToDictionary(pair => pair[0], pair => pair[1]);
-            return new PrivateBroker(directory, new Uri(settings[TestBroker.AmqpVariable]), settings[TestBroker.CtlVariable]);
-        }
-        catch
-        {
-            await RunAsync("stop", directory).ConfigureAwait(false);
-            Directory.Delete(directory, recursive: true);
-            throw;
+            var directory = Directory.CreateTempSubdirectory("spillway-rabbitmq-").FullName;
+            try
+            {
+                await RunAsync("start", directory).ConfigureAwait(false);
+                var settings = File.ReadAllLines(Path.Combine(directory, "env"))
+                    .Select(line => line.Replace("export ", "", StringComparison.Ordinal).Split('=', 2))
+                    .ToDictionary(pair => pair[0], pair => pair[1]);
+                return new PrivateBroker(directory, new Uri(settings[TestBroker.AmqpVariable]), settings[TestBroker.CtlVariable]);
+            }
+            catch (InvalidOperationException) when (attempt < attempts)
+            {
+                await RunAsync("stop", directory).ConfigureAwait(false);
+                Directory.Delete(directory, recursive: true);
+            }
+            catch
+            {
+                await RunAsync("stop", directory).ConfigureAwait(false);
+                Directory.Delete(directory, recursive: true);
+                throw;
+            }
         }
     }
 

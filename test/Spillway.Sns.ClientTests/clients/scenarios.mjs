@@ -43,11 +43,14 @@ async function queue(name, fifo = false) {
   return { url: QueueUrl, arn: Attributes.QueueArn };
 }
 
+// Each receive long-polls a moment: a publish is answered once the topic's journal holds it, and each queue shows it
+// after its own fsync.
 async function drain(url) {
   const all = [];
   for (;;) {
     const { Messages = [] } = await queueCall("ReceiveMessage", {
       QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], AttributeNames: ["All"], VisibilityTimeout: 600,
+      WaitTimeSeconds: 1,
     });
     if (Messages.length === 0) return all;
     all.push(...Messages);

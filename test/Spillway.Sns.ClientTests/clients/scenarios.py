@@ -53,10 +53,12 @@ def queue(name, fifo=False):
 
 
 def drain(url):
+    # A publish is answered once the topic's journal holds it; each queue shows it after its own fsync, so every
+    # receive waits a moment (long polling) before the queue counts as empty.
     messages = []
     while True:
         batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                    AttributeNames=["All"], VisibilityTimeout=600).get("Messages", [])
+                                    AttributeNames=["All"], VisibilityTimeout=600, WaitTimeSeconds=1).get("Messages", [])
         if not batch:
             return messages
         messages.extend(batch)

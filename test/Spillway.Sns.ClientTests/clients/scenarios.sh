@@ -41,12 +41,13 @@ queue() {
   echo "$url $(sqs get-queue-attributes --queue-url "$url" --attribute-names QueueArn | jq -r .Attributes.QueueArn)"
 }
 
-# drain URL: every message of the queue as one JSON array.
+# drain URL: every message of the queue as one JSON array. Each receive long-polls a moment: a publish is answered once
+# the topic's journal holds it, and each queue shows it after its own fsync.
 drain() {
   local all='[]' batch
   while true; do
     batch=$(sqs receive-message --queue-url "$1" --max-number-of-messages 10 --message-attribute-names All \
-      --attribute-names All --visibility-timeout 600 | jq -c '.Messages // []')
+      --attribute-names All --visibility-timeout 600 --wait-time-seconds 1 | jq -c '.Messages // []')
     [[ -z $batch || $batch == '[]' ]] && break
     all=$(jq -c --argjson b "$batch" '. + $b' <<<"$all")
   done
