@@ -99,19 +99,19 @@ public sealed class AlarmTests : IDisposable
     {
         var environment = new Dictionary<string, string>
         {
-            ["Spillway__Queues__work__VisibilityTimeoutSeconds"] = "30",
+            ["Spillway__Queues__jobs__VisibilityTimeoutSeconds"] = "30",
             ["Spillway__Queues__pager__VisibilityTimeoutSeconds"] = "30",
             ["Spillway__Topics__alarms__Subscriptions__pager__Queue"] = "pager",
             ["Spillway__Topics__alarms__Subscriptions__pager__RawMessageDelivery"] = "true",
             ["Spillway__Alarms__EvaluationIntervalSeconds"] = "1",
             ["Spillway__Alarms__CooldownSeconds"] = "0",
             ["Spillway__Alarms__Rules__backlog__Kind"] = "QueueNotEmpty",
-            ["Spillway__Alarms__Rules__backlog__Queue"] = "work",
+            ["Spillway__Alarms__Rules__backlog__Queue"] = "jobs",
             ["Spillway__Alarms__Topic"] = "alarms",
             ["Spillway__Sqs__Region"] = "eu-west-1",
         };
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
-        var queueUrl = $"{server.BaseAddress.ToString().TrimEnd('/')}/000000000000/work";
+        var queueUrl = $"{server.BaseAddress.ToString().TrimEnd('/')}/000000000000/jobs";
         using var sent = await server.Client.PostAsync("/", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Action"] = "SendMessage", ["Version"] = "2012-11-05", ["QueueUrl"] = queueUrl, ["MessageBody"] = "job",
@@ -127,9 +127,9 @@ public sealed class AlarmTests : IDisposable
         var trigger = fired.GetProperty("Trigger");
         Assert.Equal("ApproximateNumberOfMessagesVisible", trigger.GetProperty("MetricName").GetString());
         Assert.Equal("AWS/SQS", trigger.GetProperty("Namespace").GetString());
-        Assert.Equal("work", trigger.GetProperty("Dimensions")[0].GetProperty("value").GetString());
+        Assert.Equal("jobs", trigger.GetProperty("Dimensions")[0].GetProperty("value").GetString());
 
-        using var purged = await server.Client.PostAsync("/v1/queues/work/purge", null);
+        using var purged = await server.Client.PostAsync("/v1/queues/jobs/purge", null);
         Assert.True(purged.IsSuccessStatusCode);
         var recovered = await NextPagerMessageAsync(server);
         Assert.Equal("OK", recovered.GetProperty("NewStateValue").GetString());

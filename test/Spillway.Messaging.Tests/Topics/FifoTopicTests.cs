@@ -38,7 +38,7 @@ public sealed class FifoTopicTests : TopicTestBase
         {
             var first = received[0].Where(m => m.StartsWith(group, StringComparison.Ordinal)).ToList();
             Assert.Equal(100, first.Count);
-            foreach (var other in received.Skip(1))
+            foreach (var other in received[1..])
             {
                 Assert.Equal(first, other.Where(m => m.StartsWith(group, StringComparison.Ordinal)));
             }
