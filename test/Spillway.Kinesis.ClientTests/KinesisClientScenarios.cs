@@ -8,7 +8,7 @@ namespace Spillway.Kinesis.ClientTests;
 /// Every Kinesis action, run by one real client against one real server. Each client's class inherits these tests; the
 /// scenario scripts check the details as they go and print what they observed, which the tests check again here.
 /// </summary>
-public abstract class KinesisClientScenarios(KinesisServer server, ClientScript client)
+public abstract class KinesisClientScenarios(AnySignatureServer server, ClientScript client)
 {
     private async Task<JsonObject> RunAsync(string scenario)
     {
@@ -60,9 +60,9 @@ public abstract class KinesisClientScenarios(KinesisServer server, ClientScript 
     }
 }
 
-public sealed class AwsCliKinesisScenarios(KinesisServer server) : KinesisClientScenarios(server, KinesisClient.AwsCli), IClassFixture<KinesisServer>;
+public sealed class AwsCliKinesisScenarios(AnySignatureServer server) : KinesisClientScenarios(server, KinesisClient.AwsCli), IClassFixture<AnySignatureServer>;
 
-public sealed class Boto3KinesisScenarios(KinesisServer server) : KinesisClientScenarios(server, KinesisClient.Boto3), IClassFixture<KinesisServer>;
+public sealed class Boto3KinesisScenarios(AnySignatureServer server) : KinesisClientScenarios(server, KinesisClient.Boto3), IClassFixture<AnySignatureServer>;
 
-public sealed class JavaScriptKinesisScenarios(KinesisServer server)
-    : KinesisClientScenarios(server, KinesisClient.JavaScript), IClassFixture<KinesisServer>;
+public sealed class JavaScriptKinesisScenarios(AnySignatureServer server)
+    : KinesisClientScenarios(server, KinesisClient.JavaScript), IClassFixture<AnySignatureServer>;

@@ -9,7 +9,7 @@ namespace Spillway.Sns.ClientTests;
 /// through the same client's SQS API. Each client's class inherits these tests; the scenario scripts check the details as
 /// they go and print what they observed, which the tests check again here.
 /// </summary>
-public abstract class SnsClientScenarios(SnsServer server, ClientScript client)
+public abstract class SnsClientScenarios(AnySignatureServer server, ClientScript client)
 {
     private async Task<JsonObject> RunAsync(string scenario)
     {
@@ -84,8 +84,8 @@ public abstract class SnsClientScenarios(SnsServer server, ClientScript client)
     }
 }
 
-public sealed class AwsCliSnsScenarios(SnsServer server) : SnsClientScenarios(server, SnsClient.AwsCli), IClassFixture<SnsServer>;
+public sealed class AwsCliSnsScenarios(AnySignatureServer server) : SnsClientScenarios(server, SnsClient.AwsCli), IClassFixture<AnySignatureServer>;
 
-public sealed class Boto3SnsScenarios(SnsServer server) : SnsClientScenarios(server, SnsClient.Boto3), IClassFixture<SnsServer>;
+public sealed class Boto3SnsScenarios(AnySignatureServer server) : SnsClientScenarios(server, SnsClient.Boto3), IClassFixture<AnySignatureServer>;
 
-public sealed class JavaScriptSnsScenarios(SnsServer server) : SnsClientScenarios(server, SnsClient.JavaScript), IClassFixture<SnsServer>;
+public sealed class JavaScriptSnsScenarios(AnySignatureServer server) : SnsClientScenarios(server, SnsClient.JavaScript), IClassFixture<AnySignatureServer>;

@@ -23,26 +23,3 @@ public static class SnsClient
             ["AWS_SECRET_ACCESS_KEY"] = "test",
         });
 }
-
-/// <summary>A real <c>spillway serve</c> with its default configuration, shared by one test class; any signature is accepted.</summary>
-public sealed class SnsServer : IAsyncLifetime
-{
-    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-sns-clients-");
-    private SpillwayProcess? process;
-
-    public SpillwayProcess Process => process ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync() => process = await SpillwayProcess.StartAsync(
-        Path.Combine(work.FullName, "data"),
-        environment: new Dictionary<string, string> { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty });
-
-    public async Task DisposeAsync()
-    {
-        if (process is not null)
-        {
-            await process.DisposeAsync();
-        }
-
-        work.Delete(recursive: true);
-    }
-}
