@@ -107,6 +107,51 @@ public sealed class StreamLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListShards_timestamp_filters_list_the_shards_open_at_or_after_the_time()
+    {
+        var created = server.Clock.GetUtcNow();
+        await server.CreateStreamAsync("dated", shards: 2);
+        server.Clock.Advance(TimeSpan.FromHours(1));
+        var split = server.Clock.GetUtcNow();
+        (await server.JsonAsync("SplitShard", new
+        {
+            StreamName = "dated", ShardToSplit = "shardId-000000000000", NewStartingHashKey = "85070591730234615865843651857942052864",
+        })).AssertOk();
+        server.Clock.Advance(TimeSpan.FromHours(1));
+
+        async Task<IEnumerable<string?>> Listed(string type, DateTimeOffset? at = null)
+        {
+            var answer = await server.JsonAsync("ListShards", new
+            {
+                StreamName = "dated",
+                ShardFilter = at is { } time ? (object)new { Type = type, Timestamp = time.ToUnixTimeMilliseconds() / 1000.0 } : new { Type = type },
+            });
+            answer.AssertOk();
+            return answer.Body.GetProperty("Shards").EnumerateArray().Select(s => s.GetProperty("ShardId").GetString()).ToList();
+        }
+
+        string[] before = ["shardId-000000000000", "shardId-000000000001"];
+        string[] after = ["shardId-000000000001", "shardId-000000000002", "shardId-000000000003"];
+        Assert.Equal(before, await Listed("AT_TIMESTAMP", created.AddMinutes(30)));
+        Assert.Equal(after, await Listed("AT_TIMESTAMP", split.AddMinutes(30)));
+        Assert.Equal(["shardId-000000000000", .. after], await Listed("FROM_TIMESTAMP", created.AddMinutes(30)));
+        Assert.Equal(after, await Listed("FROM_TIMESTAMP", split.AddMinutes(1)));
+        Assert.Equal(before, await Listed("AT_TRIM_HORIZON"));
+        Assert.Equal(4, (await Listed("FROM_TRIM_HORIZON")).Count());
+
+        // A day after the split, the trim horizon lies after it: only the children were open there.
+        server.Clock.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(after, await Listed("AT_TRIM_HORIZON"));
+
+        var page = await server.JsonAsync("ListShards", new
+        {
+            StreamName = "dated", MaxResults = 1, ShardFilter = new { Type = "AT_TIMESTAMP", Timestamp = split.AddMinutes(30).ToUnixTimeMilliseconds() / 1000.0 },
+        });
+        var rest = await server.JsonAsync("ListShards", new { NextToken = page.String("NextToken") });
+        Assert.Equal(after[1..], rest.Body.GetProperty("Shards").EnumerateArray().Select(s => s.GetProperty("ShardId").GetString()));
+    }
+
+    [Fact]
     public async Task Retention_increases_and_decreases_only_in_its_direction()
     {
         await server.CreateStreamAsync("kept");

@@ -139,6 +139,8 @@ internal sealed partial class KinesisApi
         return ValueTask.CompletedTask;
     }
 
+    private const char TimestampSeparator = '@';
+
     private ValueTask ListShards(AwsCall call)
     {
         var input = call.Input;
@@ -172,7 +174,8 @@ internal sealed partial class KinesisApi
                     case "AT_TRIM_HORIZON" or "FROM_TRIM_HORIZON" or "AT_LATEST":
                         break;
                     case "AT_TIMESTAMP" or "FROM_TIMESTAMP":
-                        _ = shardFilter.Timestamp("Timestamp") ?? throw KinesisErrors.Invalid($"A {filter} filter needs a Timestamp.");
+                        var at = shardFilter.Timestamp("Timestamp") ?? throw KinesisErrors.Invalid($"A {filter} filter needs a Timestamp.");
+                        filter += TimestampSeparator + at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
                         break;
                     default:
                         throw KinesisErrors.Shape($"1 validation error detected: Value '{filter}' at 'shardFilter.type' is not a shard filter type.");
@@ -181,9 +184,8 @@ internal sealed partial class KinesisApi
         }
 
         var stream = streams.TryGet(name, out var found) ? found : throw NotFound(name);
-        var shards = stream.Shards
+        var shards = FilteredShards(stream, filter)
             .Where(s => after is null || string.CompareOrdinal(s.ShardId, after) > 0)
-            .Where(s => filter != "AT_LATEST" || s.IsOpen)
             .ToList();
         var r = call.Response;
         r.Begin(call.Action);
@@ -201,6 +203,29 @@ internal sealed partial class KinesisApi
 
         r.End(call.Action, call.RequestId);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The shards a ListShards filter names, as Kinesis has them: AT_LATEST the open ones; AT_TRIM_HORIZON those open at the
+    /// trim horizon; AT_TIMESTAMP those open at the time; FROM_TIMESTAMP those open at the time (at the trim horizon when it
+    /// is older) or later; FROM_TRIM_HORIZON and AFTER_SHARD_ID every shard kept. A timestamp rides in the filter, after
+    /// <see cref="TimestampSeparator"/>, so a NextToken keeps it.
+    /// </summary>
+    private static IEnumerable<ShardDescription> FilteredShards(DataStream stream, string filter)
+    {
+        var parts = filter.Split(TimestampSeparator);
+        var at = parts.Length == 2 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : (DateTimeOffset?)null;
+        return (parts[0], at) switch
+        {
+            ("AT_LATEST", _) => stream.Shards.Where(s => s.IsOpen),
+            ("AT_TRIM_HORIZON", _) => stream.ShardsOpenBetween(stream.TrimHorizon, stream.TrimHorizon),
+            ("AT_TIMESTAMP", { } time) => stream.ShardsOpenBetween(time, time),
+            ("FROM_TIMESTAMP", { } time) => stream.ShardsOpenBetween(time > stream.TrimHorizon ? time : stream.TrimHorizon, DateTimeOffset.MaxValue),
+            ("AT_TIMESTAMP" or "FROM_TIMESTAMP", null) => throw KinesisErrors.Invalid("Invalid NextToken."),
+            _ => stream.Shards,
+        };
     }
 
     private async ValueTask ChangeRetentionAsync(AwsCall call, bool increase)

@@ -90,6 +90,32 @@ public sealed partial class DataStream
         }
     }
 
+    /// <summary>The stream's trim horizon in time: the retention period ago, or the stream's creation when that is later.</summary>
+    public DateTimeOffset TrimHorizon => DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(Now() - RetentionMs, CreatedAt.ToUnixTimeMilliseconds()));
+
+    /// <summary>
+    /// The kept shards (as <see cref="Shards"/>) that were open at some moment from <paramref name="from"/> to
+    /// <paramref name="to"/>: opened at or before <paramref name="to"/> and not closed before <paramref name="from"/>.
+    /// A shard opens when the stream is created or when the resharding that made it closes its parents.
+    /// </summary>
+    public IReadOnlyList<ShardDescription> ShardsOpenBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        var fromMs = from.ToUnixTimeMilliseconds();
+        var toMs = to.ToUnixTimeMilliseconds();
+        lock (gate)
+        {
+            var cutoff = Now() - RetentionMs;
+            var byNumber = shards.ToDictionary(s => s.Number);
+            return
+            [
+                .. shards
+                    .Where(s => s.IsOpen || s.Index.Count > 0 || s.ClosedAtMs > cutoff)
+                    .Where(s => OpenedAtMs(s, byNumber) <= toMs && (s.ClosedAtMs is not { } closed || closed >= fromMs))
+                    .Select(s => s.Describe()),
+            ];
+        }
+    }
+
     /// <summary>The stream's tags.</summary>
     public IReadOnlyDictionary<string, string> Tags => Volatile.Read(ref tags);
 
@@ -245,6 +271,13 @@ public sealed partial class DataStream
     }
 
     private long Now() => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // A child opens in the resharding that closes its parent; a parent forgotten after retention, or a shard without one,
+    // dates from the stream's creation.
+    private long OpenedAtMs(ShardState shard, Dictionary<int, ShardState> byNumber) =>
+        shard.Parent is { } parent && byNumber.TryGetValue(parent, out var state) && state.ClosedAtMs is { } closed
+            ? closed
+            : CreatedAt.ToUnixTimeMilliseconds();
 
     private ShardState ShardById(string shardId, string parameterName)
     {
