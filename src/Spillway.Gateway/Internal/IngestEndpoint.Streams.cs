@@ -26,18 +26,8 @@ internal sealed partial class IngestEndpoint
         }
 
         var target = producer ??= transport.Streams?.FindProducer(streamName);
-        if (target is null)
+        if (await AdmitAsync(context, body, format, $"stream '{streamName}'", target?.Status, StreamLimits.MaxRecordBytes) is not (var records, var isBatch))
         {
-            logger.QueueMissing(path, streamName);
-            await WriteUnavailableAsync(context, $"The stream '{streamName}' is not available; nothing was stored.");
-            return;
-        }
-
-        var records = new List<Range>();
-        var problem = validator.Validate(body.Span, format, StreamLimits.MaxRecordBytes, records, out var isBatch);
-        if (problem is not null)
-        {
-            await WriteProblemAsync(context, problem);
             return;
         }
 
@@ -63,18 +53,10 @@ internal sealed partial class IngestEndpoint
             return;
         }
 
-        var status = target.Status;
-        if (!status.Available)
-        {
-            logger.StorageNotWritable(path, status.Reason);
-            await WriteUnavailableAsync(context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
-            return;
-        }
-
         IReadOnlyList<PutOutcome> outcomes;
         try
         {
-            outcomes = await target.PutAsync(inputs, CancellationToken.None);
+            outcomes = await target!.PutAsync(inputs, CancellationToken.None);
         }
         catch (ArgumentException e)
         {

@@ -29,26 +29,8 @@ internal sealed partial class IngestEndpoint
         }
 
         var target = publisher ??= transport.Topics?.FindPublisher(topicName);
-        if (target is null)
+        if (await AdmitAsync(context, body, format, $"topic '{topicName}'", target?.Status, TopicLimits.MaxMessageBytes) is not (var records, var isBatch))
         {
-            logger.QueueMissing(path, topicName);
-            await WriteUnavailableAsync(context, $"The topic '{topicName}' is not available; nothing was stored.");
-            return;
-        }
-
-        var records = new List<Range>();
-        var problem = validator.Validate(body.Span, format, TopicLimits.MaxMessageBytes, records, out var isBatch);
-        if (problem is not null)
-        {
-            await WriteProblemAsync(context, problem);
-            return;
-        }
-
-        var status = target.Status;
-        if (!status.Available)
-        {
-            logger.StorageNotWritable(path, status.Reason);
-            await WriteUnavailableAsync(context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
             return;
         }
 
@@ -56,7 +38,7 @@ internal sealed partial class IngestEndpoint
         for (var i = 0; i < publishes.Length; i++)
         {
             var record = body[records[i]];
-            publishes[i] = target.PublishAsync(
+            publishes[i] = target!.PublishAsync(
                 new TopicMessage(Encoding.UTF8.GetString(record.Span)) { Attributes = Attributes(record.Span) }, CancellationToken.None).AsTask();
         }
 

@@ -115,31 +115,12 @@ internal sealed partial class IngestEndpoint(
         }
 
         var target = sender ??= transport.FindSender(queueName);
-        if (target is null)
+        if (await AdmitAsync(context, body, format, $"queue '{queueName}'", target?.Status, target?.MaximumMessageSize ?? 0) is not (var records, var isBatch))
         {
-            logger.QueueMissing(path, queueName);
-            await WriteUnavailableAsync(context, $"The queue '{queueName}' is not available; nothing was stored.");
             return;
         }
 
-        var records = new List<Range>();
-        var problem = validator.Validate(body.Span, format, target.MaximumMessageSize, records, out var isBatch);
-        if (problem is not null)
-        {
-            await WriteProblemAsync(context, problem);
-            return;
-        }
-
-        var status = target.Status;
-        if (!status.Available)
-        {
-            logger.StorageNotWritable(path, status.Reason);
-            await WriteUnavailableAsync(
-                context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
-            return;
-        }
-
-        var backlog = target.ApproximateBacklog;
+        var backlog = target!.ApproximateBacklog;
         if (backlog >= maxBacklog && (backlog = target.Backlog) >= maxBacklog)
         {
             logger.BacklogFull(path, backlog, maxBacklog);
@@ -209,6 +190,39 @@ internal sealed partial class IngestEndpoint(
             await WriteJsonAsync(
                 context.Response, 202, new AcceptedRecord(sent[0].MessageId), GatewayJsonContext.Default.AcceptedRecord, JsonContentType);
         }
+    }
+
+    /// <summary>
+    /// The records of a request for <paramref name="target"/>, validated whole against <paramref name="maxRecordBytes"/>,
+    /// once the target exists (a <paramref name="status"/>) and accepts writes; null when the request has been answered
+    /// with why not, and nothing was stored.
+    /// </summary>
+    private async Task<(List<Range> Records, bool IsBatch)?> AdmitAsync(
+        HttpContext context, ReadOnlyMemory<byte> body, BodyFormat format, string target, TransportStatus? status, int maxRecordBytes)
+    {
+        if (status is null)
+        {
+            logger.QueueMissing(path, target);
+            await WriteUnavailableAsync(context, $"The {target} is not available; nothing was stored.");
+            return null;
+        }
+
+        var records = new List<Range>();
+        var problem = validator.Validate(body.Span, format, maxRecordBytes, records, out var isBatch);
+        if (problem is not null)
+        {
+            await WriteProblemAsync(context, problem);
+            return null;
+        }
+
+        if (!status.Available)
+        {
+            logger.StorageNotWritable(path, status.Reason);
+            await WriteUnavailableAsync(context, $"Storage does not accept writes ({status.Reason ?? "unknown reason"}); nothing was stored.");
+            return null;
+        }
+
+        return (records, isBatch);
     }
 
     private static bool IsValidIdempotencyKey(string? key)
