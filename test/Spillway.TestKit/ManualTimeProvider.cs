@@ -5,6 +5,7 @@ public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock gate = new();
     private readonly List<ManualTimer> timers = [];
+    private readonly List<(DateTimeOffset By, TaskCompletionSource Scheduled)> waiters = [];
     private DateTimeOffset now;
 
     public ManualTimeProvider(DateTimeOffset? start = null) => now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -51,6 +52,35 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Completes once a timer is set to fire at or before <paramref name="by"/>: the code under test is then waiting on
+    /// the clock, and an <see cref="Advance"/> past <paramref name="by"/> is sure to wake it.
+    /// </summary>
+    public Task WhenTimerDueBy(DateTimeOffset by)
+    {
+        lock (gate)
+        {
+            if (timers.Any(t => t.DueAt is { } due && due <= by))
+            {
+                return Task.CompletedTask;
+            }
+
+            var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiters.Add((by, scheduled));
+            return scheduled.Task;
+        }
+    }
+
+    // Under the gate, when a timer is set.
+    private void ReleaseWaiters(DateTimeOffset due)
+    {
+        foreach (var waiter in waiters.Where(w => due <= w.By).ToList())
+        {
+            waiters.Remove(waiter);
+            waiter.Scheduled.TrySetResult();
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
@@ -73,6 +103,11 @@ public sealed class ManualTimeProvider : TimeProvider
                 if (!owner.timers.Contains(this))
                 {
                     owner.timers.Add(this);
+                }
+
+                if (DueAt is { } due)
+                {
+                    owner.ReleaseWaiters(due);
                 }
             }
 

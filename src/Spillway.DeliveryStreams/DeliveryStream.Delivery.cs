@@ -1,0 +1,303 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Spillway.DeliveryStreams.Internal;
+using Spillway.DeliveryStreams.Keys;
+using Spillway.Storage;
+
+namespace Spillway.DeliveryStreams;
+
+public sealed partial class DeliveryStream
+{
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Delivers every record buffered now, whatever the hints say (for development: "give me the file now"), and
+    /// completes once their files are stored, with the files' keys.
+    /// </summary>
+    public Task<IReadOnlyList<string>> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
+        TaskCompletionSource done;
+        lock (gate)
+        {
+            foreach (var buffer in buffers.Values.ToList())
+            {
+                CutLocked(buffer);
+            }
+
+            if (owed.Count == 0)
+            {
+                return Task.FromResult<IReadOnlyList<string>>([]);
+            }
+
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            flushes.Add((owed.Last().CutPosition, done));
+            flushedKeys[done] = [];
+        }
+
+        wake.Release();
+        return Completed(done, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<string>> Completed(TaskCompletionSource done, CancellationToken cancellationToken)
+    {
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            flushedKeys.Remove(done, out var keys);
+            return keys ?? [];
+        }
+    }
+
+    private async Task DeliverLoopAsync()
+    {
+        try
+        {
+            await DeliverUntilStoppedAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (StorageFaultedException)
+        {
+            // The log stopped after an I/O failure: nothing more is cut or delivered, and puts fail. What is owed is
+            // delivered when the stream is opened again.
+        }
+    }
+
+    private async Task DeliverUntilStoppedAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            PendingFile? next;
+            TimeSpan? wait;
+            lock (gate)
+            {
+                CutDueLocked();
+                next = owed.Count > 0 ? owed.Peek() : null;
+                wait = next is null ? UntilNextDueLocked() : null;
+            }
+
+            if (next is not null)
+            {
+                await DeliverAsync(next, token).ConfigureAwait(false);
+                continue;
+            }
+
+            await WaitAsync(wait, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for a put or a flush to wake the deliverer, or for the next buffer's interval to run out.</summary>
+    private async Task WaitAsync(TimeSpan? wait, CancellationToken token)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var woken = wake.WaitAsync(either.Token);
+        var tasks = wait is { } delay ? new[] { woken, Task.Delay(delay, time, either.Token) } : [woken];
+        await Task.WhenAny(tasks).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The other of the two was cancelled; a stop shows at the loop's test.
+        }
+    }
+
+    /// <summary>Under the gate: cuts every buffer whose size or time hint is reached.</summary>
+    private void CutDueLocked()
+    {
+        var now = NowMs();
+        var intervalMs = (long)definition.BufferInterval.TotalMilliseconds;
+        foreach (var buffer in buffers.Values.ToList())
+        {
+            if (buffer.Bytes >= definition.BufferSizeBytes || now - buffer.OldestArrivalMs >= intervalMs)
+            {
+                CutLocked(buffer);
+            }
+        }
+    }
+
+    /// <summary>Under the gate: how long until the oldest buffer's interval runs out; null with nothing buffered.</summary>
+    private TimeSpan? UntilNextDueLocked()
+    {
+        if (buffers.Count == 0)
+        {
+            return null;
+        }
+
+        var due = buffers.Values.Min(b => b.OldestArrivalMs) + (long)definition.BufferInterval.TotalMilliseconds;
+        return TimeSpan.FromMilliseconds(Math.Max(0, due - NowMs()));
+    }
+
+    /// <summary>Under the gate: fixes the buffer's records as one file owed, durably in the log, and empties it.</summary>
+    private void CutLocked(PartitionBuffer buffer)
+    {
+        var before = log.AppendedPosition;
+        var records = buffer.TakeBefore(before);
+        buffers.Remove(buffer.Partition);
+        if (records.Length == 0)
+        {
+            return;
+        }
+
+        var cut = log.Append(DeliveryLog.Cut, DeliveryLog.EncodeCut(before, buffer.Partition));
+        owed.Enqueue(new PendingFile(cut.Position, buffer.Partition, records, cut.Durable));
+    }
+
+    private async Task DeliverAsync(PendingFile file, CancellationToken token)
+    {
+        // The cut follows its records in the log: once it is durable, so are they, and the file is fixed.
+        await file.Durable.WaitAsync(token).ConfigureAwait(false);
+        var (key, isError) = KeyOf(file);
+        long written = 0;
+        var content = new DeliveredObject(
+            definition.Bucket,
+            key,
+            definition.Compression == DeliveryCompression.Gzip ? "gzip" : null,
+            file.Records.Length,
+            async (destination, cancellationToken) =>
+            {
+                var counting = new CountingStream(destination);
+                await WriteContentAsync(counting, file, isError, cancellationToken).ConfigureAwait(false);
+                written = counting.Count;
+            });
+        var delay = FirstRetryDelay;
+        while (true)
+        {
+            try
+            {
+                await writer(content, token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception) when (!token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref deliveryFailures);
+                await Task.Delay(delay, time, token).ConfigureAwait(false);
+                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+            }
+        }
+
+        _ = log.Append(DeliveryLog.Delivered, DeliveryLog.EncodeDelivered(file.CutPosition));
+        lock (gate)
+        {
+            owed.Dequeue();
+            filesWritten++;
+            bytesWritten += written;
+            recordsDelivered += file.Records.Length;
+            recordsFailed += isError ? file.Records.Length : 0;
+            lastLatencyMs = NowMs() - file.Records[0].ArrivalMs;
+            foreach (var (cut, done) in flushes.Where(f => f.CutPosition >= file.CutPosition))
+            {
+                flushedKeys[done].Add(key);
+            }
+
+            foreach (var (cut, done) in flushes.Where(f => f.CutPosition <= file.CutPosition).ToList())
+            {
+                flushes.Remove((cut, done));
+                done.TrySetResult();
+            }
+
+            log.DeleteSegmentsBefore(OldestNeededLocked());
+        }
+    }
+
+    /// <summary>Under the gate: the log position before which nothing is needed any more.</summary>
+    private long OldestNeededLocked()
+    {
+        var oldest = log.AppendedPosition;
+        foreach (var file in owed)
+        {
+            oldest = Math.Min(oldest, file.Records[0].Position);
+        }
+
+        foreach (var buffer in buffers.Values)
+        {
+            oldest = Math.Min(oldest, buffer.Records[0].Position);
+        }
+
+        return oldest;
+    }
+
+    /// <summary>The file's key, the same at every attempt: its random parts are seeded by the cut.</summary>
+    private (string Key, bool IsError) KeyOf(PendingFile file)
+    {
+        var oldest = DateTimeOffset.FromUnixTimeMilliseconds(file.Records[0].ArrivalMs);
+        var seed = HashCode.Combine(file.CutPosition, definition.Name);
+        var id = new Guid(MD5.HashData(Encoding.UTF8.GetBytes(definition.Name + "/" + file.CutPosition)));
+        var name = ObjectName.For(definition.Name, definition.Version, oldest, id, definition.Extension);
+        if (file.Partition.StartsWith(DeliveryLog.ErrorMark))
+        {
+            return (errorPrefix.Evaluate(new KeyContext(oldest, file.Partition[1..], null, null, new Random(seed))) + name, true);
+        }
+
+        var values = file.Partition.Split('\0');
+        var keys = prefix.PartitionKeysFromQuery.Select((k, i) => (k, v: values[i])).ToDictionary(p => p.k, p => p.v, StringComparer.Ordinal);
+        try
+        {
+            return (prefix.Evaluate(new KeyContext(oldest, null, keys, null, new Random(seed))) + name, false);
+        }
+        catch (KeyEvaluationException)
+        {
+            return (errorPrefix.Evaluate(new KeyContext(oldest, PartitioningFailed, null, null, new Random(seed))) + name, true);
+        }
+    }
+
+    /// <summary>The file's bytes: the records back to back (each with a newline when asked), or, for records that failed,
+    /// one JSON line each in Firehose's error shape with the record in <c>rawData</c>; gzip-compressed when asked.</summary>
+    private async Task WriteContentAsync(Stream destination, PendingFile file, bool isError, CancellationToken cancellationToken)
+    {
+        var output = definition.Compression == DeliveryCompression.Gzip
+            ? new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true)
+            : destination;
+        try
+        {
+            foreach (var record in file.Records)
+            {
+                var payload = log.ReadRecord(record.Position, out _);
+                var data = payload.AsMemory(DeliveryLog.ReadRecord(payload).DataOffset);
+                if (isError)
+                {
+                    await output.WriteAsync(ErrorLine(record, data.Span), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await output.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                if (definition.AppendNewline)
+                {
+                    output.WriteByte((byte)'\n');
+                }
+            }
+        }
+        finally
+        {
+            if (output != destination)
+            {
+                await output.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Every field comes from the log, so a file written again after a crash has the same bytes: the attempt that failed
+    // was the partitioning at arrival.
+    private static byte[] ErrorLine(BufferedRecord record, ReadOnlySpan<byte> data)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("attemptsMade", 1);
+            json.WriteNumber("arrivalTimestamp", record.ArrivalMs);
+            json.WriteString("errorCode", "DynamicPartitioning.MetadataExtractionFailed");
+            json.WriteString("errorMessage", "The record's partition keys could not be read: it is not a JSON object with every key the query names.");
+            json.WriteNumber("attemptEndingTimestamp", record.ArrivalMs);
+            json.WriteBase64String("rawData", data);
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,241 @@
+using Spillway.DeliveryStreams.Internal;
+using Spillway.DeliveryStreams.Keys;
+using Spillway.Storage;
+
+namespace Spillway.DeliveryStreams;
+
+/// <summary>
+/// A delivery stream: records put into it are durable in its own log before the put is answered, wait in a buffer per
+/// partition, and leave as one file per buffer when the size or the time hint is reached (or on <see cref="FlushAsync"/>).
+/// Exactly once into files: a file's records are fixed in the log before it is written, so a crash at any point leads to
+/// the same file, with the same key and bytes, being written again; never a record in no file, never one in two.
+/// </summary>
+public sealed partial class DeliveryStream : IAsyncDisposable
+{
+    private readonly Lock gate = new();
+    private readonly SegmentLog log;
+    private readonly DeliveryWriter writer;
+    private readonly TimeProvider time;
+    private readonly Dictionary<string, PartitionBuffer> buffers = new(StringComparer.Ordinal);
+    private readonly Queue<PendingFile> owed = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task loop;
+    private readonly List<(long CutPosition, TaskCompletionSource Done)> flushes = [];
+    private readonly Dictionary<TaskCompletionSource, List<string>> flushedKeys = [];
+
+    private DeliveryStreamDefinition definition;
+    private TaskCompletionSource? changing;
+    private KeyTemplate prefix;
+    private KeyTemplate errorPrefix;
+    private JsonPath[] queries;
+    private long incomingRecords;
+    private long incomingBytes;
+    private long filesWritten;
+    private long bytesWritten;
+    private long recordsDelivered;
+    private long recordsFailed;
+    private long deliveryFailures;
+    private long lastLatencyMs = -1;
+
+    private DeliveryStream(SegmentLog log, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider time)
+    {
+        this.log = log;
+        this.writer = writer;
+        this.time = time;
+        this.definition = definition;
+        (prefix, errorPrefix, queries) = Compile(definition);
+        loop = Task.Run(DeliverLoopAsync);
+    }
+
+    /// <summary>The stream's settings.</summary>
+    public DeliveryStreamDefinition Definition
+    {
+        get
+        {
+            lock (gate)
+            {
+                return definition;
+            }
+        }
+    }
+
+    /// <summary>What recovery found in the stream's log when it opened.</summary>
+    public RecoveryReport Recovery => log.Recovery;
+
+    /// <summary>Counters since the stream opened, and its buffers now.</summary>
+    public DeliveryStreamStatistics Statistics
+    {
+        get
+        {
+            lock (gate)
+            {
+                return new DeliveryStreamStatistics(
+                    incomingRecords,
+                    incomingBytes,
+                    buffers.Values.Sum(b => (long)b.Records.Count) + owed.Sum(f => (long)f.Records.Length),
+                    buffers.Values.Sum(b => b.Bytes) + owed.Sum(f => f.Records.Sum(r => (long)r.DataLength)),
+                    buffers.Count,
+                    filesWritten,
+                    bytesWritten,
+                    recordsDelivered,
+                    recordsFailed,
+                    deliveryFailures,
+                    lastLatencyMs < 0 ? null : TimeSpan.FromMilliseconds(lastLatencyMs));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the stream kept in <paramref name="directory"/> (creating it when new): replays its log, so records put but
+    /// not yet in a file wait again, and a file cut but not known to be stored is written again, first.
+    /// </summary>
+    public static DeliveryStream Open(
+        IStorageDevice device, string directory, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(writer);
+        definition.Validate();
+        var replay = new Replay();
+        var log = SegmentLog.Open(device, directory, replay.Apply, timeProvider: time);
+        var stream = new DeliveryStream(log, definition, writer, time ?? TimeProvider.System);
+        lock (stream.gate)
+        {
+            foreach (var (partition, buffer) in replay.Buffers)
+            {
+                if (buffer.Records.Count > 0)
+                {
+                    stream.buffers[partition] = buffer;
+                }
+            }
+
+            foreach (var file in replay.Owed.Values.OrderBy(f => f.CutPosition))
+            {
+                stream.owed.Enqueue(file);
+            }
+        }
+
+        stream.wake.Release();
+        return stream;
+    }
+
+    /// <summary>Stops delivering (what is owed is delivered at the next open) and closes the log.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping mid-delivery: the file is still owed in the log.
+        }
+
+        lock (gate)
+        {
+            foreach (var (_, done) in flushes)
+            {
+                done.TrySetException(new ObjectDisposedException(nameof(DeliveryStream)));
+            }
+
+            flushes.Clear();
+        }
+
+        await log.DisposeAsync().ConfigureAwait(false);
+        stopping.Dispose();
+        wake.Dispose();
+    }
+
+    /// <summary>
+    /// Changes the destination: puts wait while every record buffered so far is delivered under the current settings,
+    /// then <paramref name="persist"/> makes the new ones durable, and they apply from the next record on. Nothing changes
+    /// when the delivery or <paramref name="persist"/> fails or is cancelled.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another change is under way.</exception>
+    public async Task ChangeAsync(DeliveryStreamDefinition next, Func<CancellationToken, Task> persist, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(persist);
+        next.Validate();
+        var compiled = Compile(next);
+        TaskCompletionSource change;
+        lock (gate)
+        {
+            if (changing is not null)
+            {
+                throw new InvalidOperationException($"The delivery stream {definition.Name} is already being changed.");
+            }
+
+            change = changing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        try
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            await persist(cancellationToken).ConfigureAwait(false);
+            lock (gate)
+            {
+                definition = next;
+                (prefix, errorPrefix, queries) = compiled;
+            }
+        }
+        finally
+        {
+            lock (gate)
+            {
+                changing = null;
+            }
+
+            change.SetResult();
+        }
+    }
+
+    private static (KeyTemplate Prefix, KeyTemplate ErrorPrefix, JsonPath[] Queries) Compile(DeliveryStreamDefinition definition)
+    {
+        var prefix = KeyTemplate.ForPrefix(definition.Prefix);
+        return (
+            prefix,
+            KeyTemplate.ForErrorPrefix(definition.ErrorOutputPrefix, definition.Prefix),
+            [.. prefix.PartitionKeysFromQuery.Select(k => JsonPath.Parse(definition.PartitionQueries[k], k))]);
+    }
+
+    private long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Rebuilds buffers and owed files from the log, in log order.</summary>
+    private sealed class Replay
+    {
+        public Dictionary<string, PartitionBuffer> Buffers { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<long, PendingFile> Owed { get; } = [];
+
+        public void Apply(long position, byte type, ReadOnlySpan<byte> payload)
+        {
+            switch (type)
+            {
+                case DeliveryLog.Record:
+                    var (arrival, partition, offset) = DeliveryLog.ReadRecord(payload);
+                    Buffer(partition).Add(new BufferedRecord(position, payload.Length - offset, arrival));
+                    break;
+                case DeliveryLog.Cut:
+                    var (before, cutPartition) = DeliveryLog.ReadCut(payload);
+                    Owed[position] = new PendingFile(position, cutPartition, Buffer(cutPartition).TakeBefore(before), Task.CompletedTask);
+                    break;
+                case DeliveryLog.Delivered:
+                    Owed.Remove(DeliveryLog.ReadDelivered(payload));
+                    break;
+            }
+        }
+
+        private PartitionBuffer Buffer(string partition)
+        {
+            if (!Buffers.TryGetValue(partition, out var buffer))
+            {
+                Buffers[partition] = buffer = new PartitionBuffer(partition);
+            }
+
+            return buffer;
+        }
+    }
+}

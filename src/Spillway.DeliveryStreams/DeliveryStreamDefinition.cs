@@ -1,0 +1,108 @@
+using Spillway.DeliveryStreams.Keys;
+
+namespace Spillway.DeliveryStreams;
+
+/// <summary>How a delivery stream's files are compressed.</summary>
+public enum DeliveryCompression
+{
+    /// <summary>Records as they are (Firehose's UNCOMPRESSED, the default).</summary>
+    None,
+
+    /// <summary>One gzip member per file, the key ending in <c>.gz</c>.</summary>
+    Gzip,
+}
+
+/// <summary>
+/// A delivery stream: where its files go and when. Records are buffered per partition until the buffer holds
+/// <see cref="BufferSizeBytes"/> or its oldest record is <see cref="BufferInterval"/> old, whichever comes first, then
+/// written as one object under <see cref="Prefix"/> in <see cref="Bucket"/>.
+/// </summary>
+public sealed record DeliveryStreamDefinition
+{
+    /// <summary>The stream's name (<see cref="DeliveryLimits.NameRule"/>). Required.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The bucket files are written to; created when missing. Required.</summary>
+    public required string Bucket { get; init; }
+
+    /// <summary>The size hint: 1–128 MiB, default 5 MiB (Firehose's).</summary>
+    public long BufferSizeBytes { get; init; } = DeliveryLimits.DefaultBufferMiB * 1024L * 1024;
+
+    /// <summary>The time hint: 0–900 s, default 300 s (Firehose's). Zero delivers as soon as records arrive.</summary>
+    public TimeSpan BufferInterval { get; init; } = TimeSpan.FromSeconds(DeliveryLimits.DefaultIntervalSeconds);
+
+    /// <summary>The key prefix with Firehose's expressions; null is <c>yyyy/MM/dd/HH/</c> of the oldest record.</summary>
+    public string? Prefix { get; init; }
+
+    /// <summary>Where records that cannot be delivered go; required when <see cref="Prefix"/> has expressions.</summary>
+    public string? ErrorOutputPrefix { get; init; }
+
+    /// <summary>Compression of each file; default none.</summary>
+    public DeliveryCompression Compression { get; init; }
+
+    /// <summary>Appends a newline to every record (Firehose's AppendDelimiterToRecord); default false, as Firehose.</summary>
+    public bool AppendNewline { get; init; }
+
+    /// <summary>Dynamic partitioning: each key the prefix's <c>partitionKeyFromQuery</c> names, with the jq path
+    /// (<c>.customer_id</c>, <c>.type.device</c>) that reads it from a JSON record. Empty: no partitioning.</summary>
+    public IReadOnlyDictionary<string, string> PartitionQueries { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The destination's version, in every object name; each change of the destination raises it. Starts at 1.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>Tags, kept and listed.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The file extension: <c>.gz</c> with gzip, none without.</summary>
+    public string Extension => Compression == DeliveryCompression.Gzip ? ".gz" : string.Empty;
+
+    /// <summary>Checks every rule; the message of the <see cref="ArgumentException"/> says which one failed.</summary>
+    public void Validate()
+    {
+        if (!DeliveryLimits.IsValidName(Name))
+        {
+            throw new ArgumentException($"Value '{Name}' at 'deliveryStreamName' failed to satisfy constraint: {DeliveryLimits.NameRule}");
+        }
+
+        if (string.IsNullOrEmpty(Bucket))
+        {
+            throw new ArgumentException("A delivery stream needs a bucket.");
+        }
+
+        if (BufferSizeBytes is < DeliveryLimits.MinBufferMiB * 1024L * 1024 or > DeliveryLimits.MaxBufferMiB * 1024L * 1024)
+        {
+            throw new ArgumentException($"BufferingHints.SizeInMBs must be between {DeliveryLimits.MinBufferMiB} and {DeliveryLimits.MaxBufferMiB}.");
+        }
+
+        if (BufferInterval < TimeSpan.FromSeconds(DeliveryLimits.MinIntervalSeconds) || BufferInterval > TimeSpan.FromSeconds(DeliveryLimits.MaxIntervalSeconds))
+        {
+            throw new ArgumentException(
+                $"BufferingHints.IntervalInSeconds must be between {DeliveryLimits.MinIntervalSeconds} and {DeliveryLimits.MaxIntervalSeconds}.");
+        }
+
+        var prefix = KeyTemplate.ForPrefix(Prefix);
+        _ = KeyTemplate.ForErrorPrefix(ErrorOutputPrefix, Prefix);
+        if (prefix.PartitionKeysFromLambda.Count > 0)
+        {
+            throw new ArgumentException("partitionKeyFromLambda needs a transform that returns partition keys, which this delivery stream has not.");
+        }
+
+        foreach (var key in prefix.PartitionKeysFromQuery)
+        {
+            if (!PartitionQueries.ContainsKey(key))
+            {
+                throw new ArgumentException($"Prefix uses !{{partitionKeyFromQuery:{key}}} but the partitioning query has no key '{key}'.");
+            }
+        }
+
+        if (prefix.IsPartitioned && string.IsNullOrEmpty(ErrorOutputPrefix))
+        {
+            throw new ArgumentException("ErrorOutputPrefix is required when dynamic partitioning is enabled.");
+        }
+
+        foreach (var (key, path) in PartitionQueries)
+        {
+            _ = Internal.JsonPath.Parse(path, key);
+        }
+    }
+}

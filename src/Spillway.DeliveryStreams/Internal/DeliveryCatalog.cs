@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spillway.Storage;
+
+namespace Spillway.DeliveryStreams.Internal;
+
+/// <summary>A delivery stream's settings on disk (<c>stream.json</c> in its directory), replaced atomically.</summary>
+internal static class DeliveryCatalog
+{
+    public const string FileName = "stream.json";
+
+    private const int FormatVersion = 1;
+
+    public static void Write(IStorageDevice device, string directory, DeliveryStreamDefinition definition, DateTimeOffset createdAt)
+    {
+        var stored = new StoredDefinition(
+            FormatVersion,
+            definition.Name,
+            definition.Bucket,
+            definition.BufferSizeBytes,
+            (long)definition.BufferInterval.TotalSeconds,
+            definition.Prefix,
+            definition.ErrorOutputPrefix,
+            definition.Compression == DeliveryCompression.Gzip ? "GZIP" : "UNCOMPRESSED",
+            definition.AppendNewline,
+            new SortedDictionary<string, string>((IDictionary<string, string>)definition.PartitionQueries.ToDictionary(), StringComparer.Ordinal),
+            definition.Version,
+            new SortedDictionary<string, string>((IDictionary<string, string>)definition.Tags.ToDictionary(), StringComparer.Ordinal),
+            createdAt.ToUnixTimeMilliseconds());
+        device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(stored, CatalogJson.Default.StoredDefinition));
+    }
+
+    /// <summary>The stream kept in <paramref name="directory"/>; null when its creation never became durable.</summary>
+    public static (DeliveryStreamDefinition Definition, DateTimeOffset CreatedAt)? TryRead(IStorageDevice device, string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!device.FileExists(path))
+        {
+            return null;
+        }
+
+        using var file = device.Open(path, create: false);
+        var bytes = new byte[file.Length];
+        _ = file.Read(0, bytes);
+        var stored = JsonSerializer.Deserialize(bytes, CatalogJson.Default.StoredDefinition)
+            ?? throw new InvalidDataException($"The delivery stream catalog {path} is empty.");
+        if (stored.FormatVersion != FormatVersion)
+        {
+            throw new InvalidDataException($"Unsupported delivery stream catalog format version {stored.FormatVersion} in {path}.");
+        }
+
+        var definition = new DeliveryStreamDefinition
+        {
+            Name = stored.Name,
+            Bucket = stored.Bucket,
+            BufferSizeBytes = stored.BufferSizeBytes,
+            BufferInterval = TimeSpan.FromSeconds(stored.BufferIntervalSeconds),
+            Prefix = stored.Prefix,
+            ErrorOutputPrefix = stored.ErrorOutputPrefix,
+            Compression = stored.Compression == "GZIP" ? DeliveryCompression.Gzip : DeliveryCompression.None,
+            AppendNewline = stored.AppendNewline,
+            PartitionQueries = stored.PartitionQueries,
+            Version = stored.Version,
+            Tags = stored.Tags,
+        };
+        return (definition, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAtMs));
+    }
+}
+
+internal sealed record StoredDefinition(
+    int FormatVersion,
+    string Name,
+    string Bucket,
+    long BufferSizeBytes,
+    long BufferIntervalSeconds,
+    string? Prefix,
+    string? ErrorOutputPrefix,
+    string Compression,
+    bool AppendNewline,
+    SortedDictionary<string, string> PartitionQueries,
+    int Version,
+    SortedDictionary<string, string> Tags,
+    long CreatedAtMs);
+
+[JsonSerializable(typeof(StoredDefinition))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class CatalogJson : JsonSerializerContext;
