@@ -159,6 +159,26 @@ public sealed class DeliveryStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_stored_but_not_recorded_before_a_stop_is_written_again_under_the_same_key()
+    {
+        var stream = await store.CreateAsync(Readings(intervalSeconds: 0));
+        destination.FailAfterWriting(1);
+        var start = clock.GetUtcNow();
+        await stream.PutAsync([Json("a"), Json("b")]);
+        var first = await destination.NextAsync();
+        await clock.WhenTimerDueBy(start.AddSeconds(1));
+
+        // The stop comes while the stream still believes the file unwritten: it is owed in the log.
+        await store.DisposeAsync();
+        store = Open();
+        var again = await destination.NextAsync();
+
+        Assert.Equal(first, again);
+        Assert.Equal([first], destination.Keys("lake"));
+        Assert.Equal("ab", Encoding.UTF8.GetString(destination.Read("lake", first)));
+    }
+
+    [Fact]
     public async Task A_changed_destination_applies_to_later_records_with_a_new_version()
     {
         var stream = await store.CreateAsync(Readings());

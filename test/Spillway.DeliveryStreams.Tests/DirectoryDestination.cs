@@ -10,6 +10,7 @@ internal sealed class DirectoryDestination : IDisposable
 {
     private readonly Channel<string> delivered = Channel.CreateUnbounded<string>();
     private int failures;
+    private int failuresAfterWriting;
 
     public string Root { get; } = Directory.CreateTempSubdirectory("spillway-delivery-").FullName;
 
@@ -18,6 +19,9 @@ internal sealed class DirectoryDestination : IDisposable
     public int Attempts { get; private set; }
 
     public void FailNext(int count) => Interlocked.Exchange(ref failures, count);
+
+    /// <summary>The next writes store their file and then fail, as a crash between storing and recording it would.</summary>
+    public void FailAfterWriting(int count) => Interlocked.Exchange(ref failuresAfterWriting, count);
 
     public async Task WriteAsync(DeliveredObject file, CancellationToken cancellationToken)
     {
@@ -37,6 +41,10 @@ internal sealed class DirectoryDestination : IDisposable
 
         File.Move(temporary, path, overwrite: true);
         await delivered.Writer.WriteAsync(file.Key, cancellationToken);
+        if (Interlocked.Decrement(ref failuresAfterWriting) >= 0)
+        {
+            throw new IOException("The answer was lost.");
+        }
     }
 
     public async Task<string> NextAsync() => await delivered.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
