@@ -192,6 +192,15 @@ public sealed partial class DeliveryStream : IAsyncDisposable
         }
     }
 
+    /// <summary>Replaces the tags, which nothing delivered depends on.</summary>
+    internal void Retag(IReadOnlyDictionary<string, string> tags)
+    {
+        lock (gate)
+        {
+            definition = definition with { Tags = tags };
+        }
+    }
+
     private static (KeyTemplate Prefix, KeyTemplate ErrorPrefix, JsonPath[] Queries) Compile(DeliveryStreamDefinition definition)
     {
         var prefix = KeyTemplate.ForPrefix(definition.Prefix);

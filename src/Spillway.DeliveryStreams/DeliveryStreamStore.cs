@@ -151,6 +151,29 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Replaces a stream's tags, durably; the destination's version stays. False when there is no such stream.</summary>
+    public async ValueTask<bool> SetTagsAsync(string name, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        await catalogGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!TryGet(name, out var stream))
+            {
+                return false;
+            }
+
+            var next = stream.Definition with { Tags = tags };
+            DeliveryCatalog.Write(device, Path.Combine(Directory, name), next, CreatedAt(name) ?? time.GetUtcNow());
+            stream.Retag(tags);
+            return true;
+        }
+        finally
+        {
+            catalogGate.Release();
+        }
+    }
+
     /// <summary>Deletes a stream with the records it still buffers; false when there is none of that name.</summary>
     public async ValueTask<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
