@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Exports.Internal;
+using Spillway.Objects;
 using Spillway.Sinks;
 
 namespace Spillway.Exports;
@@ -9,13 +10,14 @@ namespace Spillway.Exports;
 public sealed record TableRetention(ITableReader Table, TimeSpan MaxAge, int BatchSize = 1000);
 
 /// <summary>
-/// Housekeeping on the injected clock, every <c>interval</c>: expired export files are deleted, and each table with a
-/// retention loses its old rows in small batches. Each batch is its own short statement, so a writer waits at most
+/// Housekeeping on the injected clock, every <c>interval</c>: expired export files are deleted, the object store's
+/// lifecycle rules are applied (archive, expire), and each table with a retention loses its old rows in small batches. Each batch is its own short statement, so a writer waits at most
 /// one batch for its lock, never the whole purge.
 /// </summary>
 public sealed class DataLifecycle : IDisposable
 {
     private readonly ExportService? exports;
+    private readonly IObjectStore? objects;
     private readonly IReadOnlyList<TableRetention> retentions;
     private readonly TimeSpan interval;
     private readonly TimeProvider time;
@@ -25,12 +27,14 @@ public sealed class DataLifecycle : IDisposable
     private int busy;
 
     public DataLifecycle(
-        ExportService? exports, IEnumerable<TableRetention> retentions, TimeSpan interval, TimeProvider time, ILogger? logger = null)
+        ExportService? exports, IEnumerable<TableRetention> retentions, TimeSpan interval, TimeProvider time, ILogger? logger = null,
+        IObjectStore? objects = null)
     {
         ArgumentNullException.ThrowIfNull(retentions);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         this.exports = exports;
+        this.objects = objects;
         this.retentions = [.. retentions];
         this.interval = interval;
         this.time = time;
@@ -56,6 +60,12 @@ public sealed class DataLifecycle : IDisposable
     public async Task<LifecycleResult> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var expired = exports is null ? 0 : await exports.ExpireAsync(cancellationToken).ConfigureAwait(false);
+        var objectRules = objects is null ? new LifecycleOutcome(0, 0) : await objects.ApplyLifecycleAsync(cancellationToken).ConfigureAwait(false);
+        if (objectRules.Archived + objectRules.Expired > 0)
+        {
+            LogMessages.ObjectLifecycle(logger, objectRules.Archived, objectRules.Expired);
+        }
+
         var deleted = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var retention in retentions)
         {
@@ -77,7 +87,7 @@ public sealed class DataLifecycle : IDisposable
             }
         }
 
-        return new LifecycleResult(expired, deleted);
+        return new LifecycleResult(expired, deleted, objectRules);
     }
 
     public void Dispose()
@@ -121,4 +131,5 @@ public sealed class DataLifecycle : IDisposable
 /// <summary>What one lifecycle pass did.</summary>
 /// <param name="ExpiredExports">Export files deleted.</param>
 /// <param name="DeletedRows">Rows deleted per table.</param>
-public sealed record LifecycleResult(int ExpiredExports, IReadOnlyDictionary<string, long> DeletedRows);
+/// <param name="Objects">Objects the store's lifecycle rules archived and expired.</param>
+public sealed record LifecycleResult(int ExpiredExports, IReadOnlyDictionary<string, long> DeletedRows, LifecycleOutcome Objects);

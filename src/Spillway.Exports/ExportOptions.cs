@@ -17,6 +17,10 @@ public sealed class ExportOptions
     /// <summary>Directory of the jobs' durable state. Required.</summary>
     public required string JobDirectory { get; init; }
 
+    /// <summary>The object store's bucket export files go into, created at start when missing. Defaults to
+    /// "spillway-exports", so <c>aws s3 ls s3://spillway-exports</c> lists them.</summary>
+    public string Bucket { get; init; } = "spillway-exports";
+
     /// <summary>
     /// The engine queue jobs pass through. Defaults to "spillway-exports". Its messages only say which job to run;
     /// the job's state lives in <see cref="JobDirectory"/>.

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Exports.Internal;
 using Spillway.Messaging;
+using Spillway.Objects;
 using Spillway.Processing;
 using Spillway.Sinks;
 using Spillway.Transport;
@@ -79,6 +80,11 @@ public sealed partial class ExportService : IAsyncDisposable
     /// <summary>Re-queues the jobs a restart interrupted, then starts the worker.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (!await store.BucketExistsAsync(options.Bucket, cancellationToken).ConfigureAwait(false))
+        {
+            await store.CreateBucketAsync(options.Bucket, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var job in jobs.All.Where(j => j.State is ExportState.Queued or ExportState.Running).ToList())
         {
             // A run cut short by the restart starts over; its trigger may be in the queue too, and a second
@@ -147,7 +153,9 @@ public sealed partial class ExportService : IAsyncDisposable
     public async Task<Stream?> OpenFileAsync(ExportJob job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job.State == ExportState.Done ? await store.OpenReadAsync(job.ObjectKey, cancellationToken).ConfigureAwait(false) : null;
+        return job.State == ExportState.Done && await store.OpenReadAsync(options.Bucket, job.ObjectKey, cancellationToken).ConfigureAwait(false) is { } found
+            ? found.Content
+            : null;
     }
 
     /// <summary>The link a notice carries: absolute under <see cref="ExportOptions.PublicBaseUrl"/>, else a path.</summary>
@@ -167,7 +175,7 @@ public sealed partial class ExportService : IAsyncDisposable
         var expired = 0;
         foreach (var job in jobs.All.Where(j => j.State == ExportState.Done && j.ExpiresAt <= now).ToList())
         {
-            await store.DeleteAsync(job.ObjectKey, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(options.Bucket, job.ObjectKey, cancellationToken).ConfigureAwait(false);
             Save(job with { State = ExportState.Expired });
             LogMessages.Expired(logger, job.Id);
             expired++;
@@ -308,7 +316,7 @@ public sealed partial class ExportService : IAsyncDisposable
 
         long rows = 0;
         var query = new TableQuery { Filters = filters };
-        var bytes = await store.PutAsync(job.ObjectKey, async (file, ct) =>
+        var stored = await store.PutAsync(options.Bucket, job.ObjectKey, async (file, ct) =>
         {
             // The store owns the file; only the compressor in front of it is this method's to close.
             var gzip = job.Request.Gzip ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : null;
@@ -328,8 +336,8 @@ public sealed partial class ExportService : IAsyncDisposable
                     await gzip.DisposeAsync().ConfigureAwait(false);
                 }
             }
-        }, cancellationToken).ConfigureAwait(false);
-        return (rows, bytes);
+        }, new ObjectProperties { ContentType = job.ContentType }, cancellationToken).ConfigureAwait(false);
+        return (rows, stored.Size);
     }
 
     /// <summary>The rows one by one, formatted here: NDJSON, and CSV from databases that do not write it themselves.</summary>

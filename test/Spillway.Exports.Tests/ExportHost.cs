@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Spillway.Gateway.Reads;
 using Spillway.Messaging;
+using Spillway.Objects.Local;
 using Spillway.Transport;
 using Spillway.Sinks;
 using Spillway.TestKit;
@@ -15,7 +16,7 @@ internal sealed class ExportHost : IAsyncDisposable
     private readonly QueueEngine engine;
     private readonly TestWebHost server;
 
-    private ExportHost(QueueEngine engine, ExportService service, TestWebHost server, LocalDirectoryObjectStore store)
+    private ExportHost(QueueEngine engine, ExportService service, TestWebHost server, LocalObjectStore store)
     {
         this.engine = engine;
         Service = service;
@@ -25,7 +26,7 @@ internal sealed class ExportHost : IAsyncDisposable
 
     public ExportService Service { get; }
 
-    public LocalDirectoryObjectStore Store { get; }
+    public LocalObjectStore Store { get; }
 
     public HttpClient Client => server.Client;
 
@@ -42,7 +43,7 @@ internal sealed class ExportHost : IAsyncDisposable
         await transport.CreateQueuesAsync(
             [new QueueDefinition { Name = "spillway-exports", VisibilityTimeout = TimeSpan.FromMinutes(5) }], CancellationToken.None);
         var options = configure?.Invoke(Path.Combine(directory, "jobs")) ?? new ExportOptions { JobDirectory = Path.Combine(directory, "jobs") };
-        var store = new LocalDirectoryObjectStore(Path.Combine(directory, "files"));
+        var store = new LocalObjectStore(Path.Combine(directory, "objects"));
         var service = new ExportService(options, tables, transport, store, notifiers)
         {
             WebhookHosts = webhookHosts ?? new HashSet<string>(),

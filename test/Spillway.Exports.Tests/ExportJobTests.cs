@@ -267,7 +267,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         var id = await host.SubmitAsync(new { table = "users" });
         (await host.WaitEndedAsync(id)).Dispose();
         var job = host.Service.Get(id)!;
-        Assert.True(File.Exists(Path.Combine(host.Store.Directory, job.ObjectKey)));
+        Assert.NotNull(await host.Store.HeadAsync("spillway-exports", job.ObjectKey));
 
         using var lifecycle = new DataLifecycle(host.Service, [], TimeSpan.FromHours(1), clock);
         var runs = new BlockingCollection<LifecycleResult>();
@@ -287,7 +287,7 @@ public sealed class ExportJobTests : IAsyncLifetime
         }
 
         Assert.Equal(1, late.ExpiredExports);
-        Assert.False(File.Exists(Path.Combine(host.Store.Directory, job.ObjectKey)));
+        Assert.Null(await host.Store.HeadAsync("spillway-exports", job.ObjectKey));
         using var status = await host.StatusAsync(id);
         Assert.Equal("expired", status.RootElement.GetProperty("state").GetString());
         using var download = await host.Client.GetAsync($"/v1/exports/{id}/download");

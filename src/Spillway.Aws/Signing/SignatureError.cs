@@ -51,11 +51,11 @@ internal sealed class SignatureError
 }
 
 /// <summary>The outcome of <see cref="SignatureV4Verifier.Verify"/>: the access key that signed, or the error to send.</summary>
-internal readonly record struct SignatureResult(string? AccessKeyId, SignatureError? Error)
+internal readonly record struct SignatureResult(string? AccessKeyId, SignatureError? Error, ChunkSigning? Chunks = null)
 {
     public bool Succeeded => Error is null;
 
-    public static SignatureResult Success(string accessKeyId) => new(accessKeyId, null);
+    public static SignatureResult Success(string accessKeyId, ChunkSigning? chunks = null) => new(accessKeyId, null, chunks);
 
     public static SignatureResult Failure(SignatureError error) => new(null, error);
 }

@@ -97,10 +97,12 @@ internal sealed class SignatureV4Verifier
 
         // An RPC request's body is the request itself (action and parameters), so a signature that leaves the body out
         // (UNSIGNED-PAYLOAD) is only good for an empty one: otherwise a captured signature could carry any action.
-        var bodyHash = request.PayloadHash ?? Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
+        var bodyHash = request.PayloadVerifiedLater ? UnsignedPayload
+            : request.PayloadHash ?? Convert.ToHexStringLower(SHA256.HashData(request.Body.Span));
         var emptyBody = bodyHash == EmptyBodyHash;
         var claimed = presigned ? null : request.Header("x-amz-content-sha256");
-        if (claimed is not null && !(claimed == UnsignedPayload ? emptyBody : claimed.Equals(bodyHash, StringComparison.OrdinalIgnoreCase)))
+        if (claimed is not null && !request.PayloadVerifiedLater
+            && !(claimed == UnsignedPayload ? emptyBody : claimed.Equals(bodyHash, StringComparison.OrdinalIgnoreCase)))
         {
             return SignatureResult.Failure(SignatureError.SignatureDoesNotMatch);
         }
@@ -109,7 +111,8 @@ internal sealed class SignatureV4Verifier
         var signingKey = SigningKey(secret, parts);
         if (Matches(request, query, excluded, parts, dateText, claimed ?? bodyHash, signingKey))
         {
-            return SignatureResult.Success(parts.AccessKeyId);
+            return SignatureResult.Success(
+                parts.AccessKeyId, new ChunkSigning(signingKey, dateText, $"{parts.ScopeDate}/{parts.Region}/{service}/{Terminator}", parts.Signature));
         }
 
         // A presigned URL carries no payload hash: signers sign the body's hash (tried above) or UNSIGNED-PAYLOAD.
@@ -123,7 +126,7 @@ internal sealed class SignatureV4Verifier
         SignedRequest request, IReadOnlyList<KeyValuePair<string, string>> query, string? excluded, IReadOnlyList<string> signedHeaders,
         string payloadHash) =>
         request.Method.ToUpperInvariant() + "\n" +
-        Canonical.Uri(request.RawPath) + "\n" +
+        (request.PayloadVerifiedLater ? (request.RawPath.Length == 0 ? "/" : request.RawPath) : Canonical.Uri(request.RawPath)) + "\n" +
         Canonical.Query(query, excluded) + "\n" +
         Canonical.Headers(request, signedHeaders) + "\n" +
         string.Join(';', signedHeaders) + "\n" +

@@ -25,6 +25,11 @@ internal sealed class SignedRequest
     /// not read). Defaults to null: the verifier hashes <see cref="Body"/>.</summary>
     public string? PayloadHash { get; init; }
 
+    /// <summary>True for S3's form: the path is signed as sent (not encoded again), and the payload hash the client
+    /// declares in <c>x-amz-content-sha256</c> (a hash, <c>UNSIGNED-PAYLOAD</c> or a <c>STREAMING-…</c> form) is signed as
+    /// given, the body being checked against it while it streams. Defaults to false.</summary>
+    public bool PayloadVerifiedLater { get; init; }
+
     internal string? Header(string name)
     {
         string? found = null;

@@ -28,4 +28,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Lifecycle run failed: {Error}")]
     public static partial void LifecycleFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "Object lifecycle rules: {Archived} objects archived, {Expired} expired.")]
+    public static partial void ObjectLifecycle(ILogger logger, int archived, int expired);
 }

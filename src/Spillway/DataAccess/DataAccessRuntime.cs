@@ -2,6 +2,7 @@ using Spillway.Exports;
 using Spillway.Hosting;
 using Spillway.Messaging;
 using Spillway.Notifications;
+using Spillway.Objects;
 using Spillway.Sinks;
 using Spillway.Transport;
 
@@ -41,6 +42,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         SpillwayOptions options,
         ResolvedConfiguration resolved,
         QueueEngine engine,
+        IObjectStore objects,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -50,7 +52,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         var runtime = new DataAccessRuntime(new HttpClient { Timeout = TimeSpan.FromSeconds(config.WebhookTimeoutSeconds) });
         try
         {
-            await runtime.BuildAsync(options, resolved, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false);
+            await runtime.BuildAsync(options, resolved, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false);
             return runtime;
         }
         catch
@@ -91,6 +93,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         SpillwayOptions options,
         ResolvedConfiguration resolved,
         QueueEngine engine,
+        IObjectStore objects,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -143,15 +146,17 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             }
         }
 
-        exports = await CreateExportsAsync(options, resolved, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false);
+        exports = await CreateExportsAsync(options, resolved, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         lifecycle = new DataLifecycle(
-            exports, retentions, TimeSpan.FromMinutes(options.Exports.LifecycleIntervalMinutes), time, loggerFactory.CreateLogger<DataLifecycle>());
+            exports, retentions, TimeSpan.FromMinutes(options.Exports.LifecycleIntervalMinutes), time, loggerFactory.CreateLogger<DataLifecycle>(),
+            objects);
     }
 
     private async Task<ExportService> CreateExportsAsync(
         SpillwayOptions options,
         ResolvedConfiguration resolved,
         QueueEngine engine,
+        IObjectStore objects,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -193,6 +198,7 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
         }
 
         var directory = Path.GetFullPath(config.Directory ?? Path.Combine(resolved.DataDirectory, "exports"));
+        await ImportFilesOfEarlierVersionsAsync(objects, Path.Combine(directory, "files"), cancellationToken).ConfigureAwait(false);
         var local = new EmbeddedTransport(engine);
         await local.CreateQueuesAsync(
             [new QueueDefinition { Name = QueueName, VisibilityTimeout = TimeSpan.FromHours(1), MessageRetentionPeriod = TimeSpan.FromDays(14) }],
@@ -217,12 +223,51 @@ internal sealed class DataAccessRuntime : IAsyncDisposable
             },
             exposed,
             local,
-            new LocalDirectoryObjectStore(Path.Combine(directory, "files")),
+            objects,
             notifiers,
             loggerFactory.CreateLogger<ExportService>())
         {
             WebhookHosts = config.WebhookHosts.ToHashSet(StringComparer.OrdinalIgnoreCase),
             EmailEnabled = !string.IsNullOrWhiteSpace(smtp.Host),
         };
+    }
+
+    /// <summary>
+    /// Moves export files an earlier version kept in its own directory (<c>exports/files</c>) into the object store's
+    /// exports bucket under the same keys, so their jobs' download links keep working; each is copied whole and durably
+    /// before its old file is deleted, so a crash in between only leaves a copy to move again.
+    /// </summary>
+    private static async Task ImportFilesOfEarlierVersionsAsync(IObjectStore objects, string oldDirectory, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(oldDirectory))
+        {
+            return;
+        }
+
+        var bucket = new ExportOptions { JobDirectory = oldDirectory }.Bucket;
+        if (!await objects.BucketExistsAsync(bucket, cancellationToken).ConfigureAwait(false))
+        {
+            await objects.CreateBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(oldDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith('.'))
+            {
+                await objects.PutAsync(bucket, name, async (output, ct) =>
+                {
+                    var input = File.OpenRead(file);
+                    await using (input.ConfigureAwait(false))
+                    {
+                        await input.CopyToAsync(output, ct).ConfigureAwait(false);
+                    }
+                }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Delete(file);
+        }
+
+        Directory.Delete(oldDirectory);
     }
 }

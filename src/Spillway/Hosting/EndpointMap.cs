@@ -3,6 +3,7 @@ using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Gateway.Reads;
 using Spillway.Kinesis;
+using Spillway.S3;
 using Spillway.Sns;
 using Spillway.Operations;
 using Spillway.Sqs;
@@ -16,6 +17,11 @@ internal static class EndpointMap
     {
         var gateway = options.Gateway;
         var transport = parts.Pipeline.Transport;
+
+        // One set of access keys signs every AWS API: SQS's (Spillway:Sqs).
+        var credentials = options.Sqs.HasCredentials
+            ? Aws.Signing.SigningCredentials.Create([new(options.Sqs.AccessKeyId!, options.Sqs.SecretAccessKey!)])
+            : Aws.Signing.SigningCredentials.None;
 
         // A worker maps no route, but MapIngestRoutes with none still maps the health endpoint.
         var routes = parts.Role == ServerRole.Worker ? [] : configuration.Routes.Select(r => r.Options);
@@ -32,9 +38,6 @@ internal static class EndpointMap
                 RefusalReason = sqsRefusal,
                 BodyRules = queue => configuration.BodyRules.GetValueOrDefault(queue),
             });
-            var credentials = options.Sqs.HasCredentials
-                ? Aws.Signing.SigningCredentials.Create([new(options.Sqs.AccessKeyId!, options.Sqs.SecretAccessKey!)])
-                : Aws.Signing.SigningCredentials.None;
             app.MapKinesisApi(engine, options.Kinesis, new KinesisApiSettings
             {
                 Account = SqsHosting.Account(options),
@@ -51,6 +54,16 @@ internal static class EndpointMap
                     Notifications = notifications,
                 });
             }
+        }
+
+        if (options.Objects.S3Api)
+        {
+            app.UseS3Api(parts.Objects, new S3.S3ApiSettings
+            {
+                Credentials = credentials,
+                RefusalReason = sqsRefusal,
+                VirtualHostSuffixes = options.Objects.VirtualHostSuffixes.Count > 0 ? options.Objects.VirtualHostSuffixes : ["localhost"],
+            });
         }
 
         app.MapWorkerAdmin(parts.Workers.All, gateway);

@@ -64,8 +64,9 @@ internal static class ServerBuilder
                 workers[worker.Name] = Own(owned, CreateWorker(worker, configuration, pipeline.Transport, sinks, workerMetrics, registry, loggerFactory, time));
             }
 
+            var objects = await ObjectsHosting.OpenAsync(options, configuration.DataDirectory, time, cancellationToken).ConfigureAwait(false);
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
-                options, configuration, engine, time, loggerFactory, cancellationToken).ConfigureAwait(false));
+                options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
             var monitor = alarms.CreateMonitor(pipeline.Transport, workers, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
             if (monitor is not null)
             {
@@ -81,6 +82,7 @@ internal static class ServerBuilder
                 Sinks = sinks,
                 Workers = new WorkerSupervisor(workers, sinks, time, loggerFactory.CreateLogger("Spillway")),
                 DataAccess = dataAccess,
+                Objects = objects,
                 Alarms = monitor,
                 IngestMetrics = new IngestMetrics(meterFactory),
                 SinkMetrics = sinkMetrics,

@@ -30,6 +30,9 @@ internal sealed class ServerParts : IAsyncDisposable
 
     public required DataAccessRuntime DataAccess { get; init; }
 
+    /// <summary>The object store: export files, and what the S3 API serves.</summary>
+    public required Objects.IObjectStore Objects { get; init; }
+
     /// <summary>The alarm monitor; null when no rule is configured.</summary>
     public required AlarmMonitor? Alarms { get; init; }
 

@@ -62,6 +62,9 @@ internal sealed class SpillwayOptions
     /// <summary>Sink tables exposed to the read API and exports, and their retention, by public name.</summary>
     public Dictionary<string, DataAccess.TableConfig> Tables { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The object store, the S3 API over it, and configured buckets with lifecycle rules.</summary>
+    public ObjectsConfig Objects { get; set; } = new();
+
     /// <summary>Export jobs: concurrency, retries, expiry, notices.</summary>
     public DataAccess.ExportsConfig Exports { get; set; } = new();
 
