@@ -23,7 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm ci when the lock file is newer than the last install, so a fresh clone installs and a warm one does nothing.
-for clients in test/Spillway.Sqs.ClientTests/clients test/Spillway.Kinesis.ClientTests/clients test/Spillway.Sns.ClientTests/clients; do
+for clients in test/Spillway.Sqs.ClientTests/clients test/Spillway.Kinesis.ClientTests/clients test/Spillway.Sns.ClientTests/clients \
+  test/Spillway.Firehose.ClientTests/clients; do
   if [ ! -f "$clients/node_modules/.package-lock.json" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
     echo "installing the npm clients of $clients (npm ci)" >&2
     (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

@@ -2,6 +2,7 @@ using Spillway.Dashboard;
 using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Gateway.Reads;
+using Spillway.Firehose;
 using Spillway.Kinesis;
 using Spillway.S3;
 using Spillway.Sns;
@@ -56,6 +57,13 @@ internal static class EndpointMap
             }
         }
 
+        app.MapDeliveryStreamAdmin(parts.DeliveryStreams, gateway);
+        app.MapFirehoseApi(parts.DeliveryStreams, options.Firehose, new FirehoseApiSettings
+        {
+            Account = SqsHosting.Account(options),
+            Credentials = credentials,
+            RefusalReason = sqsRefusal,
+        });
         if (options.Objects.S3Api)
         {
             app.UseS3Api(parts.Objects, new S3.S3ApiSettings

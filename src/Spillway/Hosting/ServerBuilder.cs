@@ -65,6 +65,7 @@ internal static class ServerBuilder
             }
 
             var objects = await ObjectsHosting.OpenAsync(options, configuration.DataDirectory, time, cancellationToken).ConfigureAwait(false);
+            var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time));
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
             var monitor = alarms.CreateMonitor(pipeline.Transport, workers, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
@@ -83,6 +84,7 @@ internal static class ServerBuilder
                 Workers = new WorkerSupervisor(workers, sinks, time, loggerFactory.CreateLogger("Spillway")),
                 DataAccess = dataAccess,
                 Objects = objects,
+                DeliveryStreams = deliveryStreams,
                 Alarms = monitor,
                 IngestMetrics = new IngestMetrics(meterFactory),
                 SinkMetrics = sinkMetrics,

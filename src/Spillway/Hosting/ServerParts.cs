@@ -33,6 +33,9 @@ internal sealed class ServerParts : IAsyncDisposable
     /// <summary>The object store: export files, and what the S3 API serves.</summary>
     public required Objects.IObjectStore Objects { get; init; }
 
+    /// <summary>The delivery streams, writing files into <see cref="Objects"/>.</summary>
+    public required DeliveryStreams.DeliveryStreamStore DeliveryStreams { get; init; }
+
     /// <summary>The alarm monitor; null when no rule is configured.</summary>
     public required AlarmMonitor? Alarms { get; init; }
 
@@ -68,6 +71,7 @@ internal sealed class ServerParts : IAsyncDisposable
             await sink.DisposeAsync().ConfigureAwait(false);
         }
 
+        await DeliveryStreams.DisposeAsync().ConfigureAwait(false);
         await Pipeline.Transport.DisposeAsync().ConfigureAwait(false);
         WorkerMetrics.Dispose();
         SinkMetrics.Dispose();

@@ -56,6 +56,9 @@ internal sealed class SpillwayOptions
     /// <summary>The Kinesis-compatible API on the main listener (<c>Spillway:Kinesis</c>); it shares Sqs's account and credentials.</summary>
     public Kinesis.KinesisOptions Kinesis { get; set; } = new();
 
+    /// <summary>The Firehose-compatible API on the main listener (<c>Spillway:Firehose</c>); it shares Sqs's account and credentials.</summary>
+    public Firehose.FirehoseOptions Firehose { get; set; } = new();
+
     /// <summary>The SNS-compatible API on the main listener (<c>Spillway:Sns</c>); it shares Sqs's account and credentials.</summary>
     public Sns.SnsOptions Sns { get; set; } = new();
 

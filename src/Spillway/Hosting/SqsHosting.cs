@@ -3,7 +3,7 @@ using Spillway.Sqs;
 
 namespace Spillway.Hosting;
 
-/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>), which the Kinesis, SNS and S3 APIs share, and their listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
+/// <summary>The SQS API's settings (<c>Spillway:Sqs</c>), which the Kinesis, SNS, Firehose and S3 APIs share, and their listener rule; <see cref="SpillwayRuntime.Attach"/> maps it.</summary>
 internal static class SqsHosting
 {
     /// <summary>The account and region of the SQS API, whose ARNs the Kinesis and SNS APIs use too.</summary>
@@ -35,8 +35,8 @@ internal static class SqsHosting
             throw new ConfigurationException(e.Key, e.Problem);
         }
 
-        // Kinesis, SNS and S3 sign with the same credentials, so the rule is settled even when only one of them is served.
-        if (sqs.HasCredentials || !(sqs.Enabled || options.Kinesis.Enabled || options.Sns.Enabled || options.Objects.S3Api))
+        // Kinesis, SNS, Firehose and S3 sign with the same credentials, so the rule is settled even when only one of them is served.
+        if (sqs.HasCredentials || !(sqs.Enabled || options.Kinesis.Enabled || options.Sns.Enabled || options.Firehose.Enabled || options.Objects.S3Api))
         {
             return null;
         }
@@ -48,7 +48,7 @@ internal static class SqsHosting
         }
         catch (GatewayConfigurationException)
         {
-            return "The SQS, Kinesis, SNS and S3 APIs are not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
+            return "The SQS, Kinesis, SNS, Firehose and S3 APIs are not served without credentials on a listener beyond loopback: set Spillway:Sqs:AccessKeyId and "
                 + "SecretAccessKey (or SPILLWAY_ACCESS_KEY_ID and SPILLWAY_SECRET_ACCESS_KEY), or allow unauthenticated remote access.";
         }
     }

@@ -1,0 +1,157 @@
+"""Firehose scenarios driven through boto3 (JSON 1.1), reading the delivered files through its S3 client.
+
+    python3 scenarios.py <scenario>
+
+Environment: FIREHOSE_ENDPOINT (http://127.0.0.1:PORT), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+Each scenario asserts as it goes, exits non-zero on the first failure, and prints one JSON line of what it observed.
+"""
+import gzip
+import json
+import os
+import sys
+import urllib.request
+import uuid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ["FIREHOSE_ENDPOINT"]
+settings = dict(endpoint_url=ENDPOINT, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
+firehose = boto3.client("firehose", **settings)
+s3 = boto3.client("s3", **settings)
+ERRORS = []
+ROLE = "arn:aws:iam::000000000000:role/firehose"
+DESTINATION = "destinationId-000000000001"
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def expect_error(code, call, **arguments):
+    try:
+        call(**arguments)
+    except ClientError as error:
+        actual = error.response["Error"]["Code"]
+        assert actual == code, f"expected {code}, got {actual}: {error}"
+        assert error.response["Error"]["Message"], "error without a message"
+        ERRORS.append(actual)
+        return error.response["Error"]["Message"]
+    raise AssertionError(f"{call.__name__} succeeded but should have failed with {code}")
+
+
+def flush(name):
+    # Spillway's admin endpoint: deliver what is buffered now, whatever the hints say.
+    request = urllib.request.Request(f"{ENDPOINT}/v1/delivery-streams/{name}/flush", method="POST")
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)["files"]
+
+
+def administration():
+    name = unique("admin")
+    bucket = unique("lake")
+    arn = firehose.create_delivery_stream(
+        DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "raw/",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60}, "CompressionFormat": "GZIP"},
+        Tags=[{"Key": "team", "Value": "data"}])["DeliveryStreamARN"]
+    assert arn == f"arn:aws:firehose:us-east-1:000000000000:deliverystream/{name}", arn
+    description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    assert description["DeliveryStreamStatus"] == "ACTIVE" and description["VersionId"] == "1", description
+    destination = description["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert destination["BufferingHints"] == {"SizeInMBs": 1, "IntervalInSeconds": 60}, destination
+    assert destination["CompressionFormat"] == "GZIP" and destination["Prefix"] == "raw/", destination
+    assert name in firehose.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]
+    expect_error("ResourceInUseException", firehose.create_delivery_stream, DeliveryStreamName=name,
+                 ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}"})
+
+    firehose.tag_delivery_stream(DeliveryStreamName=name, Tags=[{"Key": "env", "Value": "dev"}])
+    tags = firehose.list_tags_for_delivery_stream(DeliveryStreamName=name)["Tags"]
+    assert tags == [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "data"}], tags
+    firehose.untag_delivery_stream(DeliveryStreamName=name, TagKeys=["env"])
+    assert firehose.list_tags_for_delivery_stream(DeliveryStreamName=name)["Tags"] == [{"Key": "team", "Value": "data"}]
+
+    firehose.update_destination(DeliveryStreamName=name, CurrentDeliveryStreamVersionId="1", DestinationId=DESTINATION,
+                                ExtendedS3DestinationUpdate={"BufferingHints": {"SizeInMBs": 2, "IntervalInSeconds": 120}})
+    description = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    hints = description["Destinations"][0]["ExtendedS3DestinationDescription"]["BufferingHints"]
+    assert hints == {"SizeInMBs": 2, "IntervalInSeconds": 120}, hints
+    expect_error("ConcurrentModificationException", firehose.update_destination, DeliveryStreamName=name,
+                 CurrentDeliveryStreamVersionId="1", DestinationId=DESTINATION,
+                 ExtendedS3DestinationUpdate={"Prefix": "other/"})
+    expect_error("InvalidArgumentException", firehose.create_delivery_stream, DeliveryStreamName=unique("bad"),
+                 ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}",
+                                                     "Prefix": "a/!{timestamp:yyyy}/"})
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    expect_error("ResourceNotFoundException", firehose.describe_delivery_stream, DeliveryStreamName=name)
+    assert name not in firehose.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]
+    return {"version": description["VersionId"]}
+
+
+def delivery():
+    name = unique("readings")
+    bucket = unique("lake")
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "readings/",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 900}, "CompressionFormat": "GZIP",
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [{"Type": "AppendDelimiterToRecord"}]}})
+    first = firehose.put_record(DeliveryStreamName=name, Record={"Data": b'{"n":0}'})["RecordId"]
+    batch = firehose.put_record_batch(DeliveryStreamName=name,
+                                      Records=[{"Data": json.dumps({"n": n}, separators=(",", ":")).encode()} for n in range(1, 6)])
+    assert batch["FailedPutCount"] == 0, batch
+    ids = [first] + [r["RecordId"] for r in batch["RequestResponses"]]
+    assert len(set(ids)) == 6, ids
+    files = flush(name)
+    assert len(files) == 1, files
+    key = files[0]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="readings/")
+    assert [o["Key"] for o in listed["Contents"]] == [key], listed
+    lines = gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).decode().splitlines()
+    assert [json.loads(line)["n"] for line in lines] == list(range(6)), lines
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    return {"lines": len(lines), "key": key}
+
+
+def partitioning():
+    name = unique("orders")
+    bucket = unique("lake")
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}",
+            "Prefix": "customer=!{partitionKeyFromQuery:customer}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 900},
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [
+                {"Type": "MetadataExtraction", "Parameters": [
+                    {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{customer:.customer}"},
+                    {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]},
+                {"Type": "AppendDelimiterToRecord"}]}})
+    records = [b'{"customer":"a","n":1}', b'{"customer":"b","n":2}', b'{"customer":"a","n":3}', b"not json"]
+    answer = firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": r} for r in records])
+    assert answer["FailedPutCount"] == 0, answer
+    assert len(flush(name)) == 3
+    top = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    prefixes = sorted(p["Prefix"] for p in top["CommonPrefixes"])
+    a = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="customer=a/")["Contents"]]
+    assert len(a) == 1, a
+    body = s3.get_object(Bucket=bucket, Key=a[0])["Body"].read().decode()
+    assert body == '{"customer":"a","n":1}\n{"customer":"a","n":3}\n', body
+    errors = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="errors/partitioning-failed/")["Contents"]]
+    assert len(errors) == 1, errors
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    return {"prefixes": prefixes}
+
+
+if __name__ == "__main__":
+    scenario = sys.argv[1]
+    observed = globals()[scenario]()
+    observed["errors"] = ERRORS
+    print(json.dumps(observed))
+    print(f"SCENARIO OK {scenario}")
