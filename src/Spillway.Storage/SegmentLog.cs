@@ -309,6 +309,24 @@ public sealed partial class SegmentLog : IAsyncDisposable
     public static int RecordOverhead => SegmentFormat.FrameSize;
 
     /// <summary>
+    /// The payload of the record whose frame starts <paramref name="bytes"/> (a range read with <see cref="Read"/> from the
+    /// record's position on), after checking its checksum: lets a reader that knows where its records lie fetch many
+    /// with one read.
+    /// </summary>
+    /// <exception cref="IOException">No intact record starts there.</exception>
+    public ReadOnlySpan<byte> PayloadOf(ReadOnlySpan<byte> bytes, out byte type)
+    {
+        var length = bytes.Length < SegmentFormat.FrameSize ? -1 : SegmentFormat.PlausibleLength(bytes, bytes.Length, options.MaxRecordSize);
+        if (length < 0 || !SegmentFormat.ChecksumMatches(bytes, bytes.Slice(SegmentFormat.FrameSize, length)))
+        {
+            throw new IOException("No intact record at the start of the range.");
+        }
+
+        type = bytes[4];
+        return bytes.Slice(SegmentFormat.FrameSize, length);
+    }
+
+    /// <summary>
     /// Deletes, in the background, every segment that ends at or before <paramref name="position"/> (never the
     /// segment being written). The deletion waits until everything appended before this call is durable, so a
     /// record that makes the old segments dead (a delete, a checkpoint) reaches the disk first.

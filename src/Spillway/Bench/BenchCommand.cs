@@ -20,6 +20,7 @@ internal static class BenchCommand
         Spillway.Bench.Sqs.SqsCommand.Create(),
         Spillway.Bench.Stream.StreamCommand.Create(),
         Spillway.Bench.Topic.TopicCommand.Create(),
+        Spillway.Bench.Delivery.DeliveryCommand.Create(),
         BareKestrelServer(),
     };
 
