@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using Spillway.DeliveryStreams.Internal;
 using Spillway.Storage;
 
@@ -19,6 +20,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     private readonly IStorageDevice device;
     private readonly DeliveryWriter writer;
     private readonly TimeProvider time;
+    private DeliveryMetrics? metrics;
 
     private DeliveryStreamStore(IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider time)
     {
@@ -28,11 +30,16 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
         this.time = time;
     }
 
+    /// <summary>The name of the delivery streams' meter.</summary>
+    public const string MeterName = "Spillway.DeliveryStreams";
+
     /// <summary>Where the streams are kept.</summary>
     public string Directory { get; }
 
-    /// <summary>Opens every delivery stream kept in <paramref name="directory"/>, which is created when missing.</summary>
-    public static DeliveryStreamStore Open(IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider? time = null)
+    /// <summary>Opens every delivery stream kept in <paramref name="directory"/>, which is created when missing; their
+    /// instruments go on <paramref name="meterFactory"/>'s meter <see cref="MeterName"/>.</summary>
+    public static DeliveryStreamStore Open(
+        IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider? time = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(writer);
@@ -51,6 +58,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
             store.streams[name] = (DeliveryStream.Open(device, LogDirectory(path), stored.Definition, writer, store.time), stored.CreatedAt);
         }
 
+        store.metrics = new DeliveryMetrics(meterFactory, store.List);
         return store;
     }
 
@@ -221,6 +229,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
             await stream.DisposeAsync().ConfigureAwait(false);
         }
 
+        metrics?.Dispose();
         catalogGate.Dispose();
     }
 

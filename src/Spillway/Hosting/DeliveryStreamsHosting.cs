@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Spillway.DeliveryStreams;
 using Spillway.Objects;
 using Spillway.Storage;
@@ -7,12 +8,13 @@ namespace Spillway.Hosting;
 /// <summary>Opens the delivery streams, whose files go into the server's object store.</summary>
 internal static class DeliveryStreamsHosting
 {
-    public static DeliveryStreamStore Open(IObjectStore objects, string dataDirectory, TimeProvider time) =>
+    public static DeliveryStreamStore Open(IObjectStore objects, string dataDirectory, TimeProvider time, IMeterFactory meterFactory) =>
         DeliveryStreamStore.Open(
             FileStorageDevice.Instance,
             Path.Combine(dataDirectory, "delivery-streams"),
             (file, cancellationToken) => WriteAsync(objects, file, cancellationToken),
-            time);
+            time,
+            meterFactory);
 
     /// <summary>Stores one delivered file, creating its bucket when it does not exist yet, as Firehose users expect of a
     /// destination they name before making it.</summary>
