@@ -184,6 +184,52 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_delivery_that_failed_before_a_restart_is_made_after_it()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var receiver = await HttpReceiver.StartAsync();
+        var server = await SnsTestServer.StartAsync(delivery: Settings(clock));
+        var directory = server.DataDirectory;
+        string topic;
+        try
+        {
+            topic = await server.CreateTopicAsync("restarts");
+            (await server.CallAsync("Subscribe", ("TopicArn", topic), ("Protocol", "http"), ("Endpoint", receiver.Url.ToString()))).AssertOk();
+            await ConfirmAsync(server, topic, await receiver.NextAsync());
+            await NextOutcomeAsync(_ => true);
+            receiver.Fail();
+            (await server.CallAsync("Publish", ("TopicArn", topic), ("Message", "kept"))).AssertOk();
+            Assert.Equal(TimeSpan.FromSeconds(20), (await NextOutcomeAsync(_ => true)).NextAttemptIn);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        receiver.Recover();
+        var reopened = await SnsTestServer.StartAsync(directory, Settings(clock));
+        try
+        {
+            // Whether the retry's delay outlived the restart or not, the next attempt is made and taken.
+            var outcome = await AdvanceUntilOutcomeAsync(clock, TimeSpan.FromSeconds(20));
+            Assert.Equal(SnsDeliveryResult.Delivered, outcome.Result);
+            var posts = new List<ReceivedPost>();
+            while (receiver.TryTake(out var post))
+            {
+                posts.Add(post!);
+            }
+
+            Assert.Equal("kept", JsonDocument.Parse(posts.Last().Body).RootElement.GetProperty("Message").GetString());
+            Assert.Equal(200, posts.Last().AnsweredStatus);
+        }
+        finally
+        {
+            await reopened.DisposeAsync();
+            reopened.Delete();
+        }
+    }
+
+    [Fact]
     public async Task Lambda_subscription_is_confirmed_at_once_and_its_function_receives_the_SNS_event()
     {
         var invoked = Channel.CreateUnbounded<(string Name, JsonElement Event)>();
