@@ -141,6 +141,26 @@ public sealed class TopicStore
         }
     }
 
+    /// <summary>
+    /// Deletes the delivery queues (tagged <see cref="TopicLimits.DeliveryQueueTag"/>) that no subscription names any more:
+    /// a crash between an unsubscribe's catalog write and its queue's deletion leaves one. Returns how many went.
+    /// </summary>
+    public async ValueTask<int> DeleteOrphanedDeliveryQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        var named = List().SelectMany(t => t.Subscriptions).Select(s => s.DeliveryQueue).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        foreach (var queue in engine.ListQueues())
+        {
+            if (queue.Definition.Tags.ContainsKey(TopicLimits.DeliveryQueueTag) && !named.Contains(queue.Name)
+                && await engine.DeleteQueueAsync(queue.Name, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>Opens every topic found in the data directory, after the queues they deliver to.</summary>
     internal void Open(CancellationToken cancellationToken)
     {

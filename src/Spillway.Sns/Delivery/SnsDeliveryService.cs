@@ -33,6 +33,7 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly Dictionary<Guid, Drain> drains = [];
     private readonly CancellationTokenSource stopping = new();
+    private Task sweep = Task.CompletedTask;
     private bool started;
 
     public SnsDeliveryService(QueueEngine engine, SnsDeliverySettings settings)
@@ -62,6 +63,7 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
 
         engine.Topics.Changed += Rescan;
         Rescan();
+        sweep = SweepAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -75,7 +77,7 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
             drains.Clear();
         }
 
-        await Task.WhenAll(running).ConfigureAwait(false);
+        await Task.WhenAll([.. running, sweep]).ConfigureAwait(false);
         endpoints.Dispose();
         stopping.Dispose();
     }
@@ -104,7 +106,15 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
 
             foreach (var (id, drain) in drains.Where(d => !wanted.ContainsKey(d.Key) || d.Value.Task.IsCompleted).ToList())
             {
-                drain.Cancel.Cancel();
+                try
+                {
+                    drain.Cancel.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // It ended on its own, and its source went with it.
+                }
+
                 drains.Remove(id);
             }
 
@@ -113,9 +123,25 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
                 if (!drains.ContainsKey(id))
                 {
                     var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                    drains[id] = new Drain(Task.Run(() => DrainAsync(topic, id, queue, cancel.Token)), cancel);
+                    var task = Task.Run(() => DrainAsync(topic, id, queue, cancel.Token));
+                    _ = task.ContinueWith(_ => cancel.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    drains[id] = new Drain(task, cancel);
                 }
             }
+        }
+    }
+
+    /// <summary>Removes the delivery queues a crash left without their subscription; a failure only leaves them for the next start.</summary>
+    private async Task SweepAsync()
+    {
+        try
+        {
+            await Task.Yield();
+            await engine.Topics.DeleteOrphanedDeliveryQueuesAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or StorageFaultedException or IOException)
+        {
+            LogStorage(logger, "(orphaned delivery queues)", e.Message);
         }
     }
 
