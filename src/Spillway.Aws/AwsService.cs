@@ -65,6 +65,13 @@ public sealed record AwsServiceDescription
     /// <summary>The query actions it answers, to route an unsigned request without a <c>Version</c>. Defaults to none.</summary>
     public IReadOnlySet<string> QueryActions { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Query actions that may come without a signature when credentials are configured (SNS's ConfirmSubscription, whose
+    /// SubscribeURL an endpoint GETs with nothing but the token); a request that is signed is still verified. Defaults
+    /// to none.
+    /// </summary>
+    public IReadOnlySet<string> UnsignedActions { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The prefix of <c>__type</c> in JSON and CBOR errors, e.g. "com.amazonaws.sqs#". Defaults to none.</summary>
     public string JsonTypePrefix { get; init; } = string.Empty;
 

@@ -105,7 +105,10 @@ public sealed class SnsNotifications
     {
         var published = notification.Published;
         var message = Envelope.MessageFor(published, subscription.Protocol);
-        if (subscription.RawMessageDelivery)
+
+        // A subscription with its own delivery queue keeps the signed envelope there whatever its settings: the delivery
+        // worker reads the headers, subject and event from it and sends the raw body when the subscription asks for it.
+        if (subscription.RawMessageDelivery && !subscription.OwnsDeliveryQueue)
         {
             return new OutgoingMessage(Encoding.UTF8.GetBytes(message)) { Attributes = published.Attributes };
         }
@@ -125,6 +128,35 @@ public sealed class SnsNotifications
             SigningCertUrl = CertificateUrl.ToString(),
             UnsubscribeUrl = UnsubscribeUrl(subscriptionArn).ToString(),
             Attributes = published.Attributes,
+        };
+        return new OutgoingMessage(envelope.ToJson(Sign(envelope.StringToSign(), envelope.SignatureVersion)));
+    }
+
+    /// <summary>The URL that confirms a subscription: SNS's <c>?Action=ConfirmSubscription&amp;TopicArn=…&amp;Token=…</c> on
+    /// the main listener, which a GET answers as the ConfirmSubscription action does.</summary>
+    public Uri SubscribeUrl(string topicArn, string token) =>
+        new(publicUrl(), "/?Action=ConfirmSubscription&TopicArn=" + Uri.EscapeDataString(topicArn) + "&Token=" + Uri.EscapeDataString(token));
+
+    /// <summary>
+    /// The signed SubscriptionConfirmation an endpoint of <paramref name="subscription"/> receives: its token and the
+    /// SubscribeURL that confirms it.
+    /// </summary>
+    internal OutgoingMessage Confirmation(TopicDefinition topic, Subscription subscription, DateTimeOffset now)
+    {
+        var topicArn = SnsArns.Topic(account, topic.Name);
+        var token = subscription.ConfirmationToken ?? throw new ArgumentException("The subscription is confirmed already.", nameof(subscription));
+        var envelope = new Envelope(
+            "SubscriptionConfirmation",
+            Guid.NewGuid().ToString(),
+            topicArn,
+            null,
+            $"You have chosen to subscribe to the topic {topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+            Envelope.FormatTimestamp(now),
+            SignatureVersionOf(topic))
+        {
+            Token = token,
+            SubscribeUrl = SubscribeUrl(topicArn, token).ToString(),
+            SigningCertUrl = CertificateUrl.ToString(),
         };
         return new OutgoingMessage(envelope.ToJson(Sign(envelope.StringToSign(), envelope.SignatureVersion)));
     }

@@ -11,9 +11,9 @@ namespace Spillway.Sns.ClientTests;
 /// </summary>
 public abstract class SnsClientScenarios(AnySignatureServer server, ClientScript client)
 {
-    private async Task<JsonObject> RunAsync(string scenario)
+    private async Task<JsonObject> RunAsync(string scenario, string? receiver = null)
     {
-        var result = await SnsClient.RunAsync(client, scenario, server.Process.BaseAddress);
+        var result = await SnsClient.RunAsync(client, scenario, server.Process.BaseAddress, receiver);
         Assert.True(result.ExitCode == 0 && result.Stdout.Contains("SCENARIO OK " + scenario, StringComparison.Ordinal),
             $"{client.Name} scenario {scenario} failed: {result}\n--- server\n{server.Process.Output}");
         Assert.False(server.Process.HasExited, "the server exited:\n" + server.Process.Output);
@@ -54,6 +54,25 @@ public abstract class SnsClientScenarios(AnySignatureServer server, ClientScript
 
         Assert.True((bool)observed["verified"]!);
         Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", (string)observed["messageId"]!);
+    }
+
+    [Fact]
+    public async Task Http_endpoint_confirms_through_the_SubscribeURL_then_receives_a_signed_notification_with_SNS_headers()
+    {
+        await using var receiver = await HookReceiver.StartAsync();
+        var observed = await RunAsync("handshake", receiver.BaseUrl);
+
+        var subscriptionArn = (string)observed["subscriptionArn"]!;
+        Assert.True((bool)observed["verified"]!);
+        var deliveries = receiver.Received;
+        Assert.Equal(2, deliveries.Count);
+        var (confirmation, notification) = (deliveries[0]["headers"]!, deliveries[1]["headers"]!);
+        Assert.Equal("SubscriptionConfirmation", (string)confirmation["x-amz-sns-message-type"]!);
+        Assert.Equal("Notification", (string)notification["x-amz-sns-message-type"]!);
+        Assert.Equal(subscriptionArn, (string)notification["x-amz-sns-subscription-arn"]!);
+        Assert.Equal((string)observed["messageId"]!, (string)notification["x-amz-sns-message-id"]!);
+        Assert.Equal(subscriptionArn[..subscriptionArn.LastIndexOf(':')], (string)notification["x-amz-sns-topic-arn"]!);
+        Assert.Equal("text/plain; charset=UTF-8", (string)notification["content-type"]!);
     }
 
     [Fact]

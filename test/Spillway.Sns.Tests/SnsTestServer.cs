@@ -28,8 +28,14 @@ internal sealed class SnsTestServer : IAsyncDisposable
 
     public HttpClient Client => host.Client;
 
-    /// <summary>Starts a server; <paramref name="directory"/> reopens the data of an earlier one.</summary>
-    public static async Task<SnsTestServer> StartAsync(string? directory = null)
+    /// <summary>The delivery worker, when the server was started with <paramref name="delivery"/> settings.</summary>
+    public Delivery.SnsDeliveryService? Delivery { get; private set; }
+
+    /// <summary>
+    /// Starts a server; <paramref name="directory"/> reopens the data of an earlier one. With <paramref name="delivery"/>, a
+    /// delivery worker drains the subscriptions' queues on the settings' clock, which is the engine's too.
+    /// </summary>
+    public static async Task<SnsTestServer> StartAsync(string? directory = null, Delivery.SnsDeliverySettings? delivery = null)
     {
         var server = new SnsTestServer(directory ?? Directory.CreateTempSubdirectory("spillway-sns-").FullName);
         server.Notifications = SnsNotifications.Open(
@@ -39,9 +45,16 @@ internal sealed class SnsTestServer : IAsyncDisposable
             DataDirectory = Path.Combine(server.directory, "queues"),
             MinimumFreeDiskBytes = 0,
             NotificationRenderer = server.Notifications.Renderer,
+            TimeProvider = delivery?.TimeProvider ?? TimeProvider.System,
         });
         server.host = await TestWebHost.StartAsync(app => app.MapSnsApi(server.Engine, new SnsApiSettings { Notifications = server.Notifications }));
         server.baseUrl = server.Client.BaseAddress;
+        if (delivery is not null)
+        {
+            server.Delivery = new Delivery.SnsDeliveryService(server.Engine, delivery);
+            server.Delivery.Start();
+        }
+
         return server;
     }
 
@@ -120,6 +133,11 @@ internal sealed class SnsTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Delivery is not null)
+        {
+            await Delivery.DisposeAsync();
+        }
+
         await host.DisposeAsync();
         await Engine.DisposeAsync();
     }

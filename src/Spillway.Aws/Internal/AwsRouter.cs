@@ -98,7 +98,7 @@ internal sealed class AwsRouter(ILogger logger)
                 route = ByScope(request) ?? ByVersion(parameters) ?? ByPath(request) ?? ByAction(parameters) ?? FirstQuery();
                 var service = route ?? throw new AwsException(
                     UnroutedQuery.Errors.InvalidAction, "No service this endpoint serves answers the query protocol.");
-                var errors = Prepare(service, request, body);
+                var errors = Prepare(service, request, body, parameters.GetValueOrDefault("Action"));
                 if (problem is not null)
                 {
                     throw new AwsException(problem.Malformed ? errors.MalformedQueryString : errors.InvalidParameterValue, problem.Message);
@@ -145,7 +145,7 @@ internal sealed class AwsRouter(ILogger logger)
         route?.Service.Description ?? (protocol == AwsProtocol.Query ? UnroutedQuery : UnroutedJson);
 
     /// <summary>The checks every routed request passes before its parameters are read: size, refusal, signature.</summary>
-    private static AwsServiceErrors Prepare(Route route, HttpRequest request, PooledBuffer body)
+    private static AwsServiceErrors Prepare(Route route, HttpRequest request, PooledBuffer body, string? queryAction = null)
     {
         var description = route.Service.Description;
         var errors = description.Errors;
@@ -159,7 +159,8 @@ internal sealed class AwsRouter(ILogger logger)
             throw new AwsException(errors.AccessDenied, reason);
         }
 
-        if (route.Verifier?.Verify(HttpSignedRequest.From(request, body.WrittenSpan)) is { Error: { } refused })
+        if (route.Verifier?.Verify(HttpSignedRequest.From(request, body.WrittenSpan)) is { Error: { } refused }
+            && !(refused.Code == "MissingAuthenticationToken" && queryAction is not null && description.UnsignedActions.Contains(queryAction)))
         {
             var error = refused.Code switch
             {

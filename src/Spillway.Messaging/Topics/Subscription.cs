@@ -21,6 +21,13 @@ public sealed record Subscription
     /// <summary>The embedded queue the engine writes matching messages into; null when nothing is delivered yet.</summary>
     public string? DeliveryQueue { get; init; }
 
+    /// <summary>
+    /// True when <see cref="DeliveryQueue"/> is this subscription's own, for a delivery worker to drain (HTTP, e-mail,
+    /// functions): the engine names it (<see cref="TopicLimits.DeliveryQueueName"/>), creates it with the subscription and
+    /// deletes it with the subscription or its topic. Set it on a new subscription and leave <see cref="DeliveryQueue"/> null.
+    /// </summary>
+    public bool OwnsDeliveryQueue { get; init; }
+
     /// <summary>An unconfirmed subscription receives nothing.</summary>
     public bool Confirmed { get; init; }
 

@@ -192,7 +192,8 @@ public sealed partial class Topic
                 };
             }
 
-            sends[i] = SendOneAsync(queue, outgoing, IdempotencyKey(target, notification), tally);
+            // A subscription with its own delivery queue counts once its endpoint took the message (CountDelivery).
+            sends[i] = SendOneAsync(queue, outgoing, IdempotencyKey(target, notification), tally, countDelivered: !target.OwnsDeliveryQueue);
         }
 
         return Task.WhenAll(sends);
@@ -202,7 +203,7 @@ public sealed partial class Topic
     /// Sends one delivery. It counts as delivered once its queue has taken it into its log (the journal answers for it
     /// from there), failed when the queue refuses it as invalid or is gone; a storage failure is the caller's.
     /// </summary>
-    private static Task SendOneAsync(MessageQueue queue, OutgoingMessage outgoing, string key, SubscriptionCounters tally)
+    private static Task SendOneAsync(MessageQueue queue, OutgoingMessage outgoing, string key, SubscriptionCounters tally, bool countDelivered)
     {
         var sent = queue.SendBatchAsync([outgoing], key, CancellationToken.None).AsTask();
         if (sent.IsFaulted && sent.Exception.InnerException is ArgumentException or ObjectDisposedException)
@@ -211,7 +212,11 @@ public sealed partial class Topic
             return Task.CompletedTask;
         }
 
-        tally.Delivered();
+        if (countDelivered)
+        {
+            tally.Delivered();
+        }
+
         return sent;
     }
 

@@ -57,8 +57,13 @@ public sealed partial class Topic
             throw new ArgumentException($"A standard topic cannot deliver to the FIFO queue '{fifoQueue}'.", nameof(subscription));
         }
 
-        return await ChangeCatalogAsync(
-            current =>
+        if (subscription.OwnsDeliveryQueue)
+        {
+            subscription = subscription with { DeliveryQueue = TopicLimits.DeliveryQueueName(subscription.Id) };
+        }
+
+        return await ChangeCatalogAsync<Subscription>(
+            async current =>
             {
                 var existing = current.FirstOrDefault(s => s.Protocol == subscription.Protocol && s.Endpoint == subscription.Endpoint);
                 if (existing is not null)
@@ -72,7 +77,14 @@ public sealed partial class Topic
                     throw new ArgumentException($"A topic has at most {TopicLimits.MaxFilterPoliciesPerTopic} filter policies.", nameof(subscription));
                 }
 
-                return ([.. current, subscription], subscription);
+                // The queue is durable before the catalog names it, so a subscription never points at a missing queue.
+                if (subscription.OwnsDeliveryQueue)
+                {
+                    await engine.CreateQueueAsync(DeliveryQueueDefinition(subscription), cancellationToken).ConfigureAwait(false);
+                }
+
+                Subscription[] next = [.. current, subscription];
+                return (next, subscription);
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -95,7 +107,7 @@ public sealed partial class Topic
                 ValidateFilter(changed);
                 var next = (Subscription[])current.Clone();
                 next[index] = changed;
-                return (next, changed);
+                return ValueTask.FromResult((next, changed));
             },
             cancellationToken);
     }
@@ -104,10 +116,18 @@ public sealed partial class Topic
     public async ValueTask<bool> UnsubscribeAsync(Guid id, CancellationToken cancellationToken = default)
     {
         var removed = await ChangeCatalogAsync(
-            current => current.Any(s => s.Id == id) ? ([.. current.Where(s => s.Id != id)], true) : (current, false),
+            current => ValueTask.FromResult<(Subscription[], Subscription?)>(
+                Array.Find(current, s => s.Id == id) is { } gone ? ([.. current.Where(s => s.Id != id)], gone) : (current, null)),
             cancellationToken).ConfigureAwait(false);
         policies.TryRemove(id, out _);
-        return removed;
+
+        // After the catalog: a crash in between leaves a queue no subscription names, never a subscription without its queue.
+        if (removed is { OwnsDeliveryQueue: true, DeliveryQueue: { } queue })
+        {
+            await engine.DeleteQueueAsync(queue, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return removed is not null;
     }
 
     /// <summary>Replaces the topic's attributes and tags (its name and kind stay), durable before this completes.</summary>
@@ -133,17 +153,48 @@ public sealed partial class Topic
     /// <summary>Finds a subscription by id.</summary>
     public Subscription? FindSubscription(Guid id) => Array.Find(Volatile.Read(ref subscriptions), s => s.Id == id);
 
-    private async ValueTask<T> ChangeCatalogAsync<T>(Func<Subscription[], (Subscription[] Next, T Result)> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Notes what became of a delivery a delivery worker made from a subscription's own queue: the endpoint took it, or it
+    /// was given up (dead-lettered or dropped). These subscriptions count here rather than when their queue takes the message.
+    /// </summary>
+    public void CountDelivery(Guid subscriptionId, bool delivered)
+    {
+        var tally = counters.GetOrAdd(subscriptionId, _ => new SubscriptionCounters());
+        if (delivered)
+        {
+            tally.Delivered();
+        }
+        else
+        {
+            tally.Failed();
+        }
+    }
+
+    /// <summary>The queue an owning subscription delivers through: marked with its topic and id, kept as long as SQS keeps
+    /// anything, so a delivery outlives any retry policy.</summary>
+    private QueueDefinition DeliveryQueueDefinition(Subscription subscription) => new()
+    {
+        Name = subscription.DeliveryQueue!,
+        MessageRetentionPeriod = TopicLimits.DeliveryRetention,
+        Tags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [TopicLimits.DeliveryQueueTag] = $"{definition.Name}/{subscription.Id:D}",
+        },
+    };
+
+    private async ValueTask<T> ChangeCatalogAsync<T>(
+        Func<Subscription[], ValueTask<(Subscription[] Next, T Result)>> change, CancellationToken cancellationToken)
     {
         await catalogGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(closed, this);
-            var (next, result) = change(subscriptions);
+            var (next, result) = await change(subscriptions).ConfigureAwait(false);
             if (!ReferenceEquals(next, subscriptions))
             {
                 TopicCatalog.Write(engine.Device, Directory, definition, next);
                 Volatile.Write(ref subscriptions, next);
+                engine.Topics.OnChanged();
             }
 
             return result;

@@ -44,4 +44,19 @@ public static class TopicLimits
         var stem = IsFifoName(name) ? name[..^FifoSuffix.Length] : name;
         return stem.Length > 0 && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
     }
+
+    /// <summary>The tag that marks a subscription's own delivery queue; its value is <c>&lt;topic&gt;/&lt;subscription id&gt;</c>.</summary>
+    public const string DeliveryQueueTag = "spillway:delivery-for";
+
+    /// <summary>The prefix of every subscription's own delivery queue.</summary>
+    public const string DeliveryQueuePrefix = "spillway-delivery-";
+
+    /// <summary>
+    /// The name of the queue a subscription that <see cref="Subscription.OwnsDeliveryQueue"/> delivers through: a valid
+    /// queue name (50 characters) that no SQS client would pick by chance.
+    /// </summary>
+    public static string DeliveryQueueName(Guid subscriptionId) => DeliveryQueuePrefix + subscriptionId.ToString("N");
+
+    /// <summary>How long a delivery waits in its queue at most: SQS's longest retention, past any retry policy SNS allows.</summary>
+    public static TimeSpan DeliveryRetention { get; } = TimeSpan.FromDays(14);
 }

@@ -24,6 +24,14 @@ public sealed class TopicStore
     internal string Directory { get; }
 
     /// <summary>
+    /// Raised after a topic is created or deleted, or a subscription is added, changed or removed (durably), so a delivery
+    /// worker can start or stop draining the subscriptions' queues without polling. Handlers must be quick and not throw.
+    /// </summary>
+    public event Action? Changed;
+
+    internal void OnChanged() => Changed?.Invoke();
+
+    /// <summary>
     /// Creates a topic, durable before this completes, or returns the existing one of that name when its kind and
     /// attributes are the same (SNS's CreateTopic is idempotent). <see cref="ArgumentException"/> when they differ.
     /// </summary>
@@ -51,6 +59,7 @@ public sealed class TopicStore
                 topics[definition.Name] = topic;
             }
 
+            OnChanged();
             return topic;
         }
         finally
@@ -118,12 +127,38 @@ public sealed class TopicStore
             engine.Device.DeleteFile(Path.Combine(topic.Directory, TopicCatalog.FileName));
             engine.Device.SyncDirectory(topic.Directory);
             engine.Device.DeleteDirectory(topic.Directory);
+            foreach (var owned in topic.Subscriptions.Where(s => s.OwnsDeliveryQueue && s.DeliveryQueue is not null))
+            {
+                await engine.DeleteQueueAsync(owned.DeliveryQueue!, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            OnChanged();
             return true;
         }
         finally
         {
             catalogGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Deletes the delivery queues (tagged <see cref="TopicLimits.DeliveryQueueTag"/>) that no subscription names any more:
+    /// a crash between an unsubscribe's catalog write and its queue's deletion leaves one. Returns how many went.
+    /// </summary>
+    public async ValueTask<int> DeleteOrphanedDeliveryQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        var named = List().SelectMany(t => t.Subscriptions).Select(s => s.DeliveryQueue).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        foreach (var queue in engine.ListQueues())
+        {
+            if (queue.Definition.Tags.ContainsKey(TopicLimits.DeliveryQueueTag) && !named.Contains(queue.Name)
+                && await engine.DeleteQueueAsync(queue.Name, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>Opens every topic found in the data directory, after the queues they deliver to.</summary>

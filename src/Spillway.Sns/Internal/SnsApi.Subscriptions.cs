@@ -55,6 +55,11 @@ internal sealed partial class SnsApi
         var requested = ApplyAttributes(
             new Subscription { Id = Guid.NewGuid(), Protocol = protocol, Endpoint = string.Empty },
             call.Input.Map("Attributes.entry", "key", "value", "Attributes") ?? []);
+        if (protocol != "sqs" && topic.Definition.IsFifo)
+        {
+            throw SnsErrors.Invalid("Endpoint Reason: FIFO topics support only sqs subscriptions");
+        }
+
         requested = protocol switch
         {
             "sqs" => QueueSubscription(requested, endpoint),
@@ -63,9 +68,17 @@ internal sealed partial class SnsApi
                 requested, endpoint is { Length: > 2 } address && address.Contains('@', StringComparison.Ordinal) && !address.Any(char.IsWhiteSpace)
                     ? address
                     : throw SnsErrors.Invalid("Email address")),
-            "lambda" => PendingSubscription(requested, endpoint is { } function && Arn.TryParse(function, out var arn) && arn.Service == "lambda"
-                ? function
-                : throw SnsErrors.Invalid("Lambda function ARN")),
+
+            // SNS confirms a function of the topic's own account at once: there is nobody to answer a handshake.
+            "lambda" => requested with
+            {
+                Endpoint = endpoint is { } function && Arn.TryParse(function, out var arn) && arn.Service == "lambda"
+                    && Delivery.FunctionName.Of(function) is not null
+                    ? function
+                    : throw SnsErrors.Invalid("Lambda function ARN"),
+                Confirmed = true,
+                OwnsDeliveryQueue = true,
+            },
             _ => throw SnsErrors.Invalid("Amazon SNS does not support this protocol string: " + protocol),
         };
 
@@ -73,6 +86,15 @@ internal sealed partial class SnsApi
         if (stored.Id != requested.Id && !SameSettings(stored, requested))
         {
             throw SnsErrors.Invalid("Attributes Reason: Subscription already exists with different attributes");
+        }
+
+        // Subscribing a pending endpoint again sends a new confirmation, as SNS does; it is durable in the subscription's
+        // queue before the answer, so the handshake survives a restart.
+        if (!stored.Confirmed && stored is { OwnsDeliveryQueue: true, DeliveryQueue: { } queueName }
+            && engine.TryGetQueue(queueName, out var queue))
+        {
+            await queue.SendBatchAsync([notifications.Confirmation(topic.Definition, stored, engine.Time.GetUtcNow())], null, call.Aborted)
+                .ConfigureAwait(false);
         }
 
         call.Response.Begin(call.Action);
@@ -246,6 +268,7 @@ internal sealed partial class SnsApi
     private static Subscription PendingSubscription(Subscription requested, string endpoint) => requested with
     {
         Endpoint = endpoint,
+        OwnsDeliveryQueue = true,
         Confirmed = false,
         ConfirmationToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(64)),
     };
@@ -275,7 +298,11 @@ internal sealed partial class SnsApi
                         ? scope
                         : throw SnsErrors.Invalid("Attributes Reason: FilterPolicyScope: Invalid value [" + value + "]. Please use either MessageBody or MessageAttributes"),
                 },
-                "DeliveryPolicy" or "RedrivePolicy" or "ReplayPolicy" when value.Length > 0 =>
+                "DeliveryPolicy" when value.Length > 0 =>
+                    subscription with { Attributes = With(subscription.Attributes, name, Delivery.RetryPolicy.Validate(JsonObject(name, value))) },
+                "RedrivePolicy" when value.Length > 0 =>
+                    subscription with { Attributes = With(subscription.Attributes, name, Delivery.DeadLetterTarget.Validate(JsonObject(name, value))) },
+                "ReplayPolicy" when value.Length > 0 =>
                     subscription with { Attributes = With(subscription.Attributes, name, JsonObject(name, value)) },
                 _ => subscription with { Attributes = With(subscription.Attributes, name, value) },
             };

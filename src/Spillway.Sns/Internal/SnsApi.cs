@@ -25,6 +25,7 @@ internal sealed partial class SnsApi : AwsService
     private readonly QueueEngine engine;
     private readonly TopicStore topics;
     private readonly AwsAccount account;
+    private readonly SnsNotifications notifications;
 
     public SnsApi(QueueEngine engine, SnsApiSettings settings)
         : base(Describe(settings))
@@ -32,6 +33,7 @@ internal sealed partial class SnsApi : AwsService
         this.engine = engine;
         topics = engine.Topics;
         account = settings.Account;
+        notifications = settings.Notifications;
     }
 
     public override ValueTask HandleAsync(AwsCall call) => call.Action switch
@@ -77,6 +79,9 @@ internal sealed partial class SnsApi : AwsService
         QueryVersion = "2010-03-31",
         XmlNamespace = XmlNamespace,
         QueryActions = new HashSet<string>(Actions, StringComparer.Ordinal),
+
+        // The SubscribeURL an endpoint receives is a plain GET with the token, as SNS's is.
+        UnsignedActions = new HashSet<string>(["ConfirmSubscription"], StringComparer.Ordinal),
 
         // A PublishBatch of 256 KiB, percent-encoded (up to three bytes for one), with its parameter names, fits; so does a
         // message over the limit, which gets SNS's own InvalidParameter rather than a refused body.

@@ -74,6 +74,13 @@ internal static class ServerBuilder
                 owned.Add(monitor);
             }
 
+            var snsDelivery = SnsDeliveryHosting.Create(
+                pipeline.EngineQueues, options.Sns.Enabled && notificationRenderer is not null, configuration, alarms, registry, time, loggerFactory, meterFactory);
+            if (snsDelivery is not null)
+            {
+                owned.Add(snsDelivery);
+            }
+
             return new ServerParts
             {
                 Time = time,
@@ -86,6 +93,7 @@ internal static class ServerBuilder
                 Objects = objects,
                 DeliveryStreams = deliveryStreams,
                 Alarms = monitor,
+                SnsDelivery = snsDelivery,
                 IngestMetrics = new IngestMetrics(meterFactory),
                 SinkMetrics = sinkMetrics,
                 WorkerMetrics = workerMetrics,

@@ -39,6 +39,10 @@ internal sealed class ServerParts : IAsyncDisposable
     /// <summary>The alarm monitor; null when no rule is configured.</summary>
     public required AlarmMonitor? Alarms { get; init; }
 
+    /// <summary>The delivery worker of http, https, email, email-json and lambda subscriptions; null without the embedded
+    /// engine's topics or the SNS API.</summary>
+    public required Sns.Delivery.SnsDeliveryService? SnsDelivery { get; init; }
+
     public required IngestMetrics IngestMetrics { get; init; }
 
     public required SinkMetrics SinkMetrics { get; init; }
@@ -50,11 +54,12 @@ internal sealed class ServerParts : IAsyncDisposable
     /// <summary>The OTLP push; null when no endpoint is configured.</summary>
     public required MeterProvider? Otlp { get; init; }
 
-    /// <summary>Starts what runs in the background: workers (each once its sink's table exists), autoscalers, alarms,
+    /// <summary>Starts what runs in the background: workers (each once its sink's table exists), autoscalers, topic deliveries, alarms,
     /// the export worker and the lifecycle timer. All stop when <paramref name="stopping"/> fires.</summary>
     public void Start(CancellationToken stopping)
     {
         Workers.Start(stopping);
+        SnsDelivery?.Start();
         Alarms?.Start();
         DataAccess.Start(stopping);
     }
@@ -62,6 +67,11 @@ internal sealed class ServerParts : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataAccess.DisposeAsync().ConfigureAwait(false);
+        if (SnsDelivery is not null)
+        {
+            await SnsDelivery.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Workers.DisposeAsync().ConfigureAwait(false);
         Alarms?.Dispose();
         Otlp?.Dispose();

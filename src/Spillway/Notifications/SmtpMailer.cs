@@ -119,11 +119,13 @@ internal sealed class SmtpMailer(SmtpConfig config, string? password, TimeProvid
             throw new MailDeliveryException($"An address of the mail is not an e-mail address: {e.Message}", e);
         }
 
-        // Plain 7-bit text stays readable as it travels (a mail log, a raw mailbox); anything else goes as base64.
+        // Plain 7-bit text stays readable as it travels (a mail log, a raw mailbox); ASCII with a line longer than SMTP's
+        // 998 characters (a topic's JSON envelope) goes quoted-printable, and anything else as base64.
         var ascii = Ascii.IsValid(body);
+        var longLines = body.Split('\n').Any(line => line.Length > 998);
         var text = new TextPart("plain");
         text.SetText(ascii ? Encoding.ASCII : Encoding.UTF8, body.ReplaceLineEndings("\r\n"));
-        text.ContentTransferEncoding = ascii ? ContentEncoding.SevenBit : ContentEncoding.Base64;
+        text.ContentTransferEncoding = !ascii ? ContentEncoding.Base64 : longLines ? ContentEncoding.QuotedPrintable : ContentEncoding.SevenBit;
         message.Body = text;
         return message;
     }

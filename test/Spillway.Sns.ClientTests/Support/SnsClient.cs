@@ -15,11 +15,13 @@ public static class SnsClient
 
     /// <summary>Runs <paramref name="scenario"/> of <paramref name="client"/> against <paramref name="endpoint"/>; the
     /// server accepts any signature.</summary>
-    public static Task<ScenarioResult> RunAsync(ClientScript client, string scenario, Uri endpoint) =>
+    /// <param name="receiver">The base URL of the scenario's HTTP subscriber (<see cref="HookReceiver"/>), as RECEIVER_URL.</param>
+    public static Task<ScenarioResult> RunAsync(ClientScript client, string scenario, Uri endpoint, string? receiver = null) =>
         client.RunAsync(scenario, new Dictionary<string, string>
         {
             ["SNS_ENDPOINT"] = endpoint.ToString().TrimEnd('/'),
             ["AWS_ACCESS_KEY_ID"] = "test",
             ["AWS_SECRET_ACCESS_KEY"] = "test",
+            ["RECEIVER_URL"] = receiver ?? string.Empty,
         });
 }

@@ -60,7 +60,10 @@ async function drain(url) {
 // As SNS documents for receivers: the certificate from SigningCertURL, the listed fields as "Key\nValue\n".
 async function verify(envelope) {
   const certificate = new X509Certificate(await (await fetch(envelope.SigningCertURL)).text());
-  const text = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+  const keys = envelope.Type === "Notification"
+    ? ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"];
+  const text = keys
     .filter((k) => envelope[k] !== undefined).map((k) => `${k}\n${envelope[k]}\n`).join("");
   const verifier = createVerify(envelope.SignatureVersion === "1" ? "RSA-SHA1" : "RSA-SHA256");
   verifier.update(text, "utf8");
@@ -96,7 +99,7 @@ async function subscriptions() {
   const { SubscriptionArn: byArn } = await call("Subscribe", { TopicArn: topic, Protocol: "sqs", Endpoint: q.arn, Attributes: raw });
   assert.ok(byArn.startsWith(`${topic}:`), byArn);
   assert.equal((await call("Subscribe", { TopicArn: topic, Protocol: "sqs", Endpoint: q.url, Attributes: raw })).SubscriptionArn, byArn);
-  const pending = await call("Subscribe", { TopicArn: topic, Protocol: "https", Endpoint: "https://example.com/hook" });
+  const pending = await call("Subscribe", { TopicArn: topic, Protocol: "https", Endpoint: "https://127.0.0.1:9/hook" });
   assert.equal(pending.SubscriptionArn, "pending confirmation");
   await expectError("InvalidParameterException", "ConfirmSubscription", { TopicArn: topic, Token: "not-a-token" });
   const byTopic = (await call("ListSubscriptionsByTopic", { TopicArn: topic })).Subscriptions.map((s) => s.SubscriptionArn).sort();
@@ -209,7 +212,36 @@ async function errors() {
   return {};
 }
 
-const scenarios = { topics, subscriptions, fanout, fifo, batch, errors };
+// The index-th delivery the scenario's HTTP subscriber got (it waits for it): its headers and body.
+async function received(index) {
+  const answer = await fetch(`${process.env.RECEIVER_URL}/received/${index}`);
+  assert.equal(answer.status, 200, `delivery ${index} did not arrive`);
+  return answer.json();
+}
+
+async function handshake() {
+  const { TopicArn: topic } = await call("CreateTopic", { Name: unique("hooks") });
+  const subscribed = await call("Subscribe", { TopicArn: topic, Protocol: "http", Endpoint: `${process.env.RECEIVER_URL}/hook` });
+  assert.equal(subscribed.SubscriptionArn, "pending confirmation");
+  const confirmation = await received(0);
+  const envelope = JSON.parse(confirmation.body);
+  assert.equal(confirmation.headers["x-amz-sns-message-type"], "SubscriptionConfirmation");
+  assert.equal(`${envelope.Type} ${envelope.TopicArn}`, `SubscriptionConfirmation ${topic}`);
+  assert.ok(await verify(envelope), "the confirmation's signature");
+  assert.equal((await fetch(envelope.SubscribeURL)).status, 200);
+  const arn = (await call("ListSubscriptionsByTopic", { TopicArn: topic })).Subscriptions[0].SubscriptionArn;
+  assert.ok(arn.startsWith(`${topic}:`), arn);
+  const published = await call("Publish", { TopicArn: topic, Message: "hello hooks", Subject: "greeting" });
+  const delivery = await received(1);
+  const notification = JSON.parse(delivery.body);
+  assert.equal(`${notification.MessageId} ${notification.Message}`, `${published.MessageId} hello hooks`);
+  assert.equal(delivery.headers["x-amz-sns-subscription-arn"], arn);
+  assert.ok(await verify(notification), "the notification's signature");
+  await call("DeleteTopic", { TopicArn: topic });
+  return { subscriptionArn: arn, messageId: published.MessageId, verified: true };
+}
+
+const scenarios = { topics, subscriptions, fanout, handshake, fifo, batch, errors };
 const scenario = process.argv[2];
 Object.assign(observed, await scenarios[scenario]());
 sns.destroy();

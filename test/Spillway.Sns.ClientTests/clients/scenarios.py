@@ -68,7 +68,8 @@ def verify(envelope):
     """Checks an envelope's signature with the certificate at its SigningCertURL, as SNS documents for receivers."""
     with urllib.request.urlopen(envelope["SigningCertURL"]) as answer:
         certificate = x509.load_pem_x509_certificate(answer.read())
-    keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    keys = (["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] if envelope["Type"] == "Notification"
+            else ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"])
     text = "".join(f"{k}\n{envelope[k]}\n" for k in keys if k in envelope)
     algorithm = hashes.SHA1() if envelope["SignatureVersion"] == "1" else hashes.SHA256()
     certificate.public_key().verify(base64.b64decode(envelope["Signature"]), text.encode(), padding.PKCS1v15(), algorithm)
@@ -111,7 +112,7 @@ def subscriptions():
     by_arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
     assert by_arn.startswith(topic + ":"), by_arn
     assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=url, Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"] == by_arn
-    pending = sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://example.com/hook")["SubscriptionArn"]
+    pending = sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://127.0.0.1:9/hook")["SubscriptionArn"]
     assert pending == "pending confirmation", pending
     expect_error("InvalidParameter", sns.confirm_subscription, TopicArn=topic, Token="not-a-token")
     expect_error("InvalidParameter", sns.subscribe, TopicArn=topic, Protocol="carrier-pigeon", Endpoint="x")
@@ -170,6 +171,33 @@ def fanout():
     assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 2
     sns.delete_topic(TopicArn=topic)
     return {"messageId": published["MessageId"], "signingCertUrl": plain["SigningCertURL"], "verified": True}
+
+
+def received(index):
+    """The index-th delivery the scenario's HTTP subscriber got (it waits for it): its headers and body."""
+    with urllib.request.urlopen(f"{os.environ['RECEIVER_URL']}/received/{index}") as answer:
+        return json.loads(answer.read())
+
+
+def handshake():
+    topic = sns.create_topic(Name=unique("hooks"))["TopicArn"]
+    endpoint = os.environ["RECEIVER_URL"] + "/hook"
+    assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint)["SubscriptionArn"] == "pending confirmation"
+    confirmation = received(0)
+    envelope = json.loads(confirmation["body"])
+    assert confirmation["headers"]["x-amz-sns-message-type"] == "SubscriptionConfirmation", confirmation
+    assert envelope["Type"] == "SubscriptionConfirmation" and envelope["TopicArn"] == topic and verify(envelope), envelope
+    with urllib.request.urlopen(envelope["SubscribeURL"]) as answer:
+        assert answer.status == 200
+    arn = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+    assert arn.startswith(topic + ":"), arn
+    published = sns.publish(TopicArn=topic, Message="hello hooks", Subject="greeting")
+    delivery = received(1)
+    notification = json.loads(delivery["body"])
+    assert notification["MessageId"] == published["MessageId"] and notification["Message"] == "hello hooks", notification
+    assert delivery["headers"]["x-amz-sns-subscription-arn"] == arn and verify(notification), delivery
+    sns.delete_topic(TopicArn=topic)
+    return {"subscriptionArn": arn, "messageId": published["MessageId"], "verified": True}
 
 
 def fifo():

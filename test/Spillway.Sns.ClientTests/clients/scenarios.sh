@@ -60,7 +60,8 @@ verify() {
   [[ $(jq -r .SignatureVersion <<<"$envelope") == 2 ]] && digest=sha256
   curl -sf "$(jq -r .SigningCertURL <<<"$envelope")" -o "$WORK/cert.pem"
   openssl x509 -in "$WORK/cert.pem" -pubkey -noout >"$WORK/key.pem"
-  jq -j '. as $e | ["Message","MessageId","Subject","Timestamp","TopicArn","Type"]
+  jq -j '. as $e | (if $e.Type == "Notification" then ["Message","MessageId","Subject","Timestamp","TopicArn","Type"]
+      else ["Message","MessageId","SubscribeURL","Timestamp","Token","TopicArn","Type"] end)
     | map(select($e[.] != null) | "\(.)\n\($e[.])\n") | join("")' <<<"$envelope" >"$WORK/signed.txt"
   jq -r .Signature <<<"$envelope" | base64 -d >"$WORK/signature.bin"
   openssl dgst "-$digest" -verify "$WORK/key.pem" -signature "$WORK/signature.bin" "$WORK/signed.txt" >/dev/null || fail "signature: $envelope"
@@ -98,7 +99,7 @@ subscriptions() {
   [[ $by_arn == "$topic:"* ]] || fail "subscription arn $by_arn"
   [[ $(sns subscribe --topic-arn "$topic" --protocol sqs --notification-endpoint "$url" --attributes RawMessageDelivery=true \
     | jq -r .SubscriptionArn) == "$by_arn" ]] || fail "by url"
-  pending=$(sns subscribe --topic-arn "$topic" --protocol https --notification-endpoint https://example.com/hook | jq -r .SubscriptionArn)
+  pending=$(sns subscribe --topic-arn "$topic" --protocol https --notification-endpoint https://127.0.0.1:9/hook | jq -r .SubscriptionArn)
   [[ $pending == "pending confirmation" ]] || fail "pending $pending"
   expect_error InvalidParameter confirm-subscription --topic-arn "$topic" --token not-a-token
   [[ $(sns list-subscriptions-by-topic --topic-arn "$topic" | jq -c '[.Subscriptions[].SubscriptionArn] | sort') \
@@ -193,6 +194,32 @@ errors() {
   expect_error ParameterValueInvalid publish --topic-arn "$topic" --message x --message-attributes '{"a":{"DataType":"Decimal","StringValue":"1"}}'
   sns delete-topic --topic-arn "$topic"
   OBSERVED='{}'
+}
+
+# received INDEX: the INDEX-th delivery the scenario's HTTP subscriber got (it waits for it), as {headers, body}.
+received() { curl -sf "$RECEIVER_URL/received/$1" || fail "delivery $1 did not arrive"; }
+
+handshake() {
+  local topic delivery envelope arn published notification
+  topic=$(sns create-topic --name "$(unique hooks)" | jq -r .TopicArn)
+  [[ $(sns subscribe --topic-arn "$topic" --protocol http --notification-endpoint "$RECEIVER_URL/hook" | jq -r .SubscriptionArn) \
+    == "pending confirmation" ]] || fail "subscribe"
+  delivery=$(received 0)
+  [[ $(jq -r '.headers["x-amz-sns-message-type"]' <<<"$delivery") == SubscriptionConfirmation ]] || fail "confirmation $delivery"
+  envelope=$(jq -r .body <<<"$delivery")
+  [[ $(jq -r '.Type + " " + .TopicArn' <<<"$envelope") == "SubscriptionConfirmation $topic" ]] || fail "confirmation $envelope"
+  verify "$envelope"
+  curl -sf "$(jq -r .SubscribeURL <<<"$envelope")" >/dev/null || fail "SubscribeURL"
+  arn=$(sns list-subscriptions-by-topic --topic-arn "$topic" | jq -r '.Subscriptions[0].SubscriptionArn')
+  [[ $arn == "$topic:"* ]] || fail "confirmed arn $arn"
+  published=$(sns publish --topic-arn "$topic" --message "hello hooks" --subject greeting | jq -r .MessageId)
+  delivery=$(received 1)
+  notification=$(jq -r .body <<<"$delivery")
+  [[ $(jq -r '.MessageId + " " + .Message' <<<"$notification") == "$published hello hooks" ]] || fail "notification $notification"
+  [[ $(jq -r '.headers["x-amz-sns-subscription-arn"]' <<<"$delivery") == "$arn" ]] || fail "headers $delivery"
+  verify "$notification"
+  sns delete-topic --topic-arn "$topic"
+  OBSERVED=$(jq -nc --arg a "$arn" --arg m "$published" '{subscriptionArn: $a, messageId: $m, verified: true}')
 }
 
 scenario=${1:?usage: scenarios.sh <scenario>}

@@ -24,7 +24,7 @@ internal static class TopicCatalog
             new(definition.Tags, StringComparer.Ordinal),
             [.. subscriptions.Select(s => new StoredSubscription(
                 s.Id, s.Protocol, s.Endpoint, s.DeliveryQueue, s.Confirmed, s.ConfirmationToken, s.RawMessageDelivery,
-                s.FilterPolicy, s.FilterPolicyScope, new(s.Attributes, StringComparer.Ordinal)))]);
+                s.FilterPolicy, s.FilterPolicyScope, new(s.Attributes, StringComparer.Ordinal), s.OwnsDeliveryQueue))]);
         device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(document));
     }
 
@@ -64,6 +64,7 @@ internal static class TopicCatalog
             FilterPolicy = s.FilterPolicy,
             FilterPolicyScope = s.FilterPolicyScope,
             Attributes = s.Attributes,
+            OwnsDeliveryQueue = s.OwnsDeliveryQueue,
         }).ToList();
         return (definition, subscriptions);
     }
@@ -78,7 +79,8 @@ internal static class TopicCatalog
         bool RawMessageDelivery,
         string? FilterPolicy,
         FilterPolicyScope FilterPolicyScope,
-        Dictionary<string, string> Attributes);
+        Dictionary<string, string> Attributes,
+        bool OwnsDeliveryQueue = false);
 
     private sealed record Document(
         int FormatVersion,

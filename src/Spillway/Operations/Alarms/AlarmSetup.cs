@@ -94,9 +94,10 @@ internal sealed record ResolvedAlarms(
         {
             ConfigurationResolver.Range(Key + ":Email:Port", email.Port, 1, 65_535);
             ConfigurationResolver.Range(Key + ":Email:TimeoutSeconds", email.TimeoutSeconds, 1, 300);
-            if (email.To.Count == 0)
+            // The server also mails e-mail subscriptions of topics through it, which need no alarm recipients.
+            if (email.To.Count == 0 && rules.Count > 0)
             {
-                throw new ConfigurationException(Key + ":Email:To", "needs at least one address when Email:Host is set");
+                throw new ConfigurationException(Key + ":Email:To", "needs at least one address when Email:Host is set and rules are configured");
             }
 
             foreach (var address in email.To.Append(email.From))

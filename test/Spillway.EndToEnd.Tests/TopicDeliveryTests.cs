@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+using System.Xml.Linq;
+using MimeKit;
+using Spillway.EndToEnd.Tests.Support;
+
+namespace Spillway.EndToEnd.Tests;
+
+/// <summary>
+/// Topic deliveries a real server makes through what its host configures: e-mail through the SMTP server of
+/// <c>Spillway:Alarms:Email</c>, and <c>lambda</c> subscriptions to a configured worker's HTTP function.
+/// </summary>
+public sealed class TopicDeliveryTests : IDisposable
+{
+    private static readonly XNamespace Sns = "http://sns.amazonaws.com/doc/2010-03-31/";
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-topic-delivery-");
+
+    [Fact]
+    public async Task Email_and_email_json_subscriptions_confirm_through_the_mailed_link_then_receive_the_message_and_the_envelope()
+    {
+        var (smtpHost, smtpPort, maildir) = Maildir.Server();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Alarms__Email__Host"] = smtpHost,
+            ["Spillway__Alarms__Email__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Spillway__Alarms__Email__From"] = "spillway@example.com",
+        };
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
+        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "ops")), "TopicArn");
+        var person = $"oncall-{tag}@example.com";
+        var machine = $"robot-{tag}@example.com";
+        Assert.Equal("pending confirmation", Value(await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email"), ("Endpoint", person)), "SubscriptionArn"));
+        Assert.Equal("pending confirmation", Value(await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email-json"), ("Endpoint", machine)), "SubscriptionArn"));
+
+        var personConfirmation = await MailAsync(maildir, $"X-RcptTo: {person}", "Subject: Spillway Notification - Subscription Confirmation");
+        var link = personConfirmation.TextBody!.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("http://", StringComparison.Ordinal));
+        Assert.Contains("Action=ConfirmSubscription", link, StringComparison.Ordinal);
+        using (var confirmed = await new HttpClient().GetAsync(new Uri(link)))
+        {
+            Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        }
+
+        var machineConfirmation = await MailAsync(maildir, $"X-RcptTo: {machine}", "Subject: Spillway Notification - Subscription Confirmation");
+        var envelope = JsonDocument.Parse(machineConfirmation.TextBody!).RootElement;
+        Assert.Equal("SubscriptionConfirmation", envelope.GetProperty("Type").GetString());
+        using (var confirmed = await new HttpClient().GetAsync(new Uri(envelope.GetProperty("SubscribeURL").GetString()!)))
+        {
+            Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        }
+
+        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"disk at 95% ({tag})"), ("Subject", $"Disk full {tag}"));
+        var mail = await MailAsync(maildir, $"X-RcptTo: {person}", $"Subject: Disk full {tag}");
+        Assert.StartsWith($"disk at 95% ({tag})", mail.TextBody!, StringComparison.Ordinal);
+        Assert.Contains("/sns/unsubscribe?SubscriptionArn=", mail.TextBody!, StringComparison.Ordinal);
+        var json = await MailAsync(maildir, $"X-RcptTo: {machine}", $"Subject: Disk full {tag}");
+        var notification = JsonDocument.Parse(json.TextBody!).RootElement;
+        Assert.Equal("Notification", notification.GetProperty("Type").GetString());
+        Assert.Equal($"disk at 95% ({tag})", notification.GetProperty("Message").GetString());
+        Assert.Equal(topic, notification.GetProperty("TopicArn").GetString());
+
+        // Without a subject, the mail has the default one.
+        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"no subject {tag}"));
+        var plain = await MailAsync(maildir, $"X-RcptTo: {person}", $"no subject {tag}");
+        Assert.Equal("Spillway Notification Message", plain.Subject);
+    }
+
+    [Fact]
+    public async Task A_lambda_subscription_invokes_the_worker_of_that_name_with_the_SNS_event()
+    {
+        await using var function = await WebhookReceiver.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Spillway__Queues__auditorjobs__VisibilityTimeoutSeconds"] = "30",
+            ["Spillway__Workers__auditor__Queue"] = "auditorjobs",
+            ["Spillway__Workers__auditor__Handler__Kind"] = "http",
+            ["Spillway__Workers__auditor__Handler__Url"] = function.Url.ToString(),
+        };
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
+        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
+        var subscriptionArn = Value(
+            await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "lambda"), ("Endpoint", "arn:aws:lambda:us-east-1:000000000000:function:auditor")),
+            "SubscriptionArn");
+        Assert.StartsWith(topic + ":", subscriptionArn, StringComparison.Ordinal);
+
+        await CallAsync(
+            server, "Publish", ("TopicArn", topic), ("Message", "user 7 deleted"), ("Subject", "audit"),
+            ("MessageAttributes.entry.1.Name", "actor"), ("MessageAttributes.entry.1.Value.DataType", "String"),
+            ("MessageAttributes.entry.1.Value.StringValue", "admin"));
+        var snsEvent = await function.NextAsync(TimeSpan.FromSeconds(30));
+        var record = snsEvent.GetProperty("Records").EnumerateArray().Single();
+        Assert.Equal("aws:sns", record.GetProperty("EventSource").GetString());
+        Assert.Equal(subscriptionArn, record.GetProperty("EventSubscriptionArn").GetString());
+        var sns = record.GetProperty("Sns");
+        Assert.Equal("user 7 deleted", sns.GetProperty("Message").GetString());
+        Assert.Equal("audit", sns.GetProperty("Subject").GetString());
+        Assert.Equal(topic, sns.GetProperty("TopicArn").GetString());
+        Assert.Equal("admin", sns.GetProperty("MessageAttributes").GetProperty("actor").GetProperty("Value").GetString());
+    }
+
+    public void Dispose() => work.Delete(recursive: true);
+
+    private static async Task<XDocument> CallAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", "2010-03-31") };
+        form.AddRange(parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value)));
+        using var content = new FormUrlEncodedContent(form);
+        using var response = await server.Client.PostAsync("/", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return XDocument.Parse(text);
+    }
+
+    private static string Value(XDocument answer, string name) => answer.Descendants(Sns + name).First().Value;
+
+    /// <summary>The delivered mail holding every needle, parsed (its body decoded from quoted-printable or base64).</summary>
+    private static async Task<MimeMessage> MailAsync(string maildir, params string[] needles)
+    {
+        var text = await Maildir.WaitForAsync(maildir, TimeSpan.FromSeconds(30), needles);
+        return await MimeMessage.LoadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+}
