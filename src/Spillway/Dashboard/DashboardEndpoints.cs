@@ -36,15 +36,15 @@ internal static class DashboardEndpoints
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints, OverviewSource source, GatewayOptions gateway)
     {
         var assets = LoadAssets();
-        endpoints.MapGroup("/v1/overview").RequireApiKey(gateway).MapGet("/", () => TypedResults.Json(
-            Read(source), OverviewJsonContext.Default.Overview));
+        endpoints.MapGroup("/v1/overview").RequireApiKey(gateway).MapGet("/", async (CancellationToken cancellationToken) => TypedResults.Json(
+            Read(source, await source.Objects.ListBucketsAsync(cancellationToken).ConfigureAwait(false)), OverviewJsonContext.Default.Overview));
 
         endpoints.MapGet("/dashboard", (HttpContext context) => Serve(context, assets, "index.html"));
         endpoints.MapGet("/dashboard/{file}", (HttpContext context, string file) => Serve(context, assets, file));
         return endpoints;
     }
 
-    internal static Overview Read(OverviewSource source)
+    internal static Overview Read(OverviewSource source, IReadOnlyList<Objects.BucketInfo> buckets)
     {
         var now = source.Time.GetUtcNow();
         var queues = source.Engine.ListQueues();
@@ -62,7 +62,25 @@ internal static class DashboardEndpoints
                 return new SinkView(s.Name, s.Provider, pool.MaxConnections, pool.InUse, pool.PeakInUse, pool.Waits);
             })],
             [.. source.Engine.Streams.List().Select(s => Describe(s, now))],
-            [.. source.Engine.Topics.List().SelectMany(Describe)]);
+            [.. source.Engine.Topics.List().SelectMany(Describe)],
+            [.. source.DeliveryStreams.List().Select(Describe)],
+            [.. buckets.Select(b => new BucketView(b.Name, b.CreationDate))]);
+    }
+
+    private static DeliveryStreamSummaryView Describe(DeliveryStreams.DeliveryStream stream)
+    {
+        var s = stream.Statistics;
+        return new DeliveryStreamSummaryView(
+            stream.Definition.Name,
+            stream.Definition.Bucket,
+            s.BufferedRecords,
+            s.BufferedBytes,
+            s.IncomingRecords,
+            s.FilesWritten,
+            s.BytesWritten,
+            s.RecordsFailed,
+            s.DeliveryFailures,
+            s.LastDeliveryLatency?.TotalSeconds);
     }
 
     private static IEnumerable<TopicSubscriptionView> Describe(Topic topic)

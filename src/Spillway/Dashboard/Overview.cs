@@ -18,15 +18,20 @@ internal sealed record Overview(
     IReadOnlyList<WorkerView> Workers,
     IReadOnlyList<SinkView> Sinks,
     IReadOnlyList<StreamSummaryView> Streams,
-    IReadOnlyList<TopicSubscriptionView> Topics);
+    IReadOnlyList<TopicSubscriptionView> Topics,
+    IReadOnlyList<DeliveryStreamSummaryView> DeliveryStreams,
+    IReadOnlyList<BucketView> Buckets);
 
-/// <summary>What the overview reads: the node's queues, workers and sinks, and the routes as configured.</summary>
+/// <summary>What the overview reads: the node's queues, workers, sinks, delivery streams and object store, and the routes
+/// as configured.</summary>
 internal sealed record OverviewSource(
     TimeProvider Time,
     QueueEngine Engine,
     IReadOnlyDictionary<string, Worker> Workers,
     IReadOnlyDictionary<string, ISqlSink> Sinks,
-    IReadOnlyList<RouteView> Routes)
+    IReadOnlyList<RouteView> Routes,
+    DeliveryStreams.DeliveryStreamStore DeliveryStreams,
+    Objects.IObjectStore Objects)
 {
     public static IReadOnlyList<RouteView> Describe(IEnumerable<ResolvedRoute> routes) =>
     [
@@ -81,6 +86,22 @@ internal sealed record TopicSubscriptionView(
     long Delivered,
     long FilteredOut,
     long Failed);
+
+/// <summary>A delivery stream, with its buffer now and what it delivered since the server started.</summary>
+internal sealed record DeliveryStreamSummaryView(
+    string Name,
+    string Bucket,
+    long BufferedRecords,
+    long BufferedBytes,
+    long IncomingRecords,
+    long FilesWritten,
+    long BytesWritten,
+    long RecordsFailed,
+    long DeliveryFailures,
+    double? LastDeliveryLatencySeconds);
+
+/// <summary>A bucket of the object store.</summary>
+internal sealed record BucketView(string Name, DateTimeOffset Created);
 
 internal sealed record SinkView(string Name, string Provider, int MaxConnections, int InUse, int PeakInUse, long Waits);
 

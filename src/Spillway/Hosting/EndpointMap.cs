@@ -82,7 +82,8 @@ internal static class EndpointMap
             parts.Sinks.Values,
             new Operations.Internal.SinkProbe(parts.SinkMetrics)));
         app.MapDashboard(
-            new OverviewSource(parts.Time, parts.Engine, parts.Workers.All, parts.Sinks, OverviewSource.Describe(configuration.Routes)),
+            new OverviewSource(
+                parts.Time, parts.Engine, parts.Workers.All, parts.Sinks, OverviewSource.Describe(configuration.Routes), parts.DeliveryStreams, parts.Objects),
             gateway);
         app.MapReadApi(parts.DataAccess.Exposed, gateway);
         app.MapExports(parts.DataAccess.Exports, gateway);

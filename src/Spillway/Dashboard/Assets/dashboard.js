@@ -125,6 +125,11 @@
     fill('topics', overview.topics, (t) => `${t.topic} ${t.protocol || ''} ${t.endpoint || ''}`, (t) => [
       t.topic, t.protocol || '', t.endpoint || '', t.protocol ? (t.confirmed ? 'yes' : 'pending') : '', t.filterPolicy || '',
       num(t.delivered), num(t.filteredOut), num(t.failed)]);
+    fill('delivery-streams', overview.deliveryStreams, (d) => d.name, (d) => [
+      d.name, d.bucket, num(d.bufferedRecords), num(d.bufferedBytes), num(d.incomingRecords), num(d.filesWritten),
+      num(d.bytesWritten), num(d.recordsFailed), num(d.deliveryFailures),
+      d.lastDeliveryLatencySeconds === undefined ? '–' : duration(d.lastDeliveryLatencySeconds)]);
+    fill('buckets', overview.buckets, (b) => b.name, (b) => [b.name, b.created]);
     renderWorkers(overview.workers);
     fill('routes', overview.routes, (r) => r.name, (r) => [
       r.name, r.path, r.queue, num(r.maxRecordsPerRequest), num(r.maxBacklog)]);
