@@ -58,8 +58,8 @@ public sealed partial class Topic
 
         if (unfinished.Count > 0)
         {
+            // New publishes hand over only once this is done (PublishAsync awaits it), so the queues keep journal order.
             recovery = Task.Run(() => RedeliverAsync(unfinished));
-            dispatchTail = recovery.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         else
         {
