@@ -76,7 +76,7 @@ public sealed partial class Topic
             }
 
             WriteDone();
-            var append = journal.Append(TopicJournal.PublishType, TopicJournal.EncodePublish(notification, [.. targets.Select(t => t.Id)]));
+            var append = journal.Append(TopicJournal.PublishBinaryType, TopicJournal.EncodePublishBinary(notification, targets));
             pending = new PendingPublish(append.Position, notification, targets, result, fifoIds is not null);
             undispatched.Enqueue(pending);
             durable = append.Durable;

@@ -25,6 +25,9 @@ public sealed partial class Topic
             {
                 switch (type)
                 {
+                    case TopicJournal.PublishBinaryType:
+                        published[position] = TopicJournal.DecodePublishBinary(payload);
+                        break;
                     case TopicJournal.PublishType:
                         published[position] = TopicJournal.DecodePublish(payload);
                         break;
