@@ -89,6 +89,7 @@ public sealed partial class SegmentLog
         var tail = current.Length == 0 ? null : current[^1];
         var data = group.Data;
         var piece = 0;
+        CountGroupBytes(group.Length);
         while (piece < group.Length)
         {
             var position = group.StartPosition + piece;
@@ -142,7 +143,7 @@ public sealed partial class SegmentLog
             piece = end;
         }
 
-        if (options.PreallocateSegments && !spareReady && spareTask.IsCompleted && tail is not null
+        if (options.PreallocateSegments && !LargeGroups && !spareReady && spareTask.IsCompleted && tail is not null
             && tail.Length > options.SegmentSize / 2)
         {
             spareTask = Task.Run(PrepareSpare);

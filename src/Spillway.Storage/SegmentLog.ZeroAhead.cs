@@ -8,7 +8,15 @@ public sealed partial class SegmentLog
     private const long ZeroStep = 4L * 1024 * 1024;
     private const long ZeroRunway = 2L * 1024 * 1024;
 
+    // Groups this large on average make the zero fill a loss: a journal commit with each fdatasync costs little next to
+    // megabytes of data, while the fill writes (and syncs) every byte of the disk twice. Streams putting batches of
+    // 4 KiB records write groups of megabytes; queue sends, a few hundred bytes each, stay far below.
+    private const long LargeGroupBytes = 1024 * 1024;
+
     private static readonly byte[] Zeros = new byte[64 * 1024];
+
+    // Writer side, under the write gate: a moving average of the bytes per group written (each group weighs 1/8).
+    private long averageGroupBytes;
 
     // Writer side, under the write gate: the zero fill running in the background and the region it writes.
     private Task zeroTask = Task.CompletedTask;
@@ -23,7 +31,7 @@ public sealed partial class SegmentLog
     /// </summary>
     private void KeepZeroedAhead(Segment tail, long end)
     {
-        if (!options.PreallocateSegments)
+        if (!options.PreallocateSegments || LargeGroups)
         {
             return;
         }
@@ -52,6 +60,12 @@ public sealed partial class SegmentLog
         zeroFrom = from;
         zeroTask = Task.Run(() => FillZeros(tail, from, to));
     }
+
+    /// <summary>Under the write gate: groups have been large lately, so neither the tail nor a spare is zero-filled.</summary>
+    private bool LargeGroups => averageGroupBytes >= LargeGroupBytes;
+
+    /// <summary>Under the write gate, for each group written: keeps <see cref="averageGroupBytes"/>.</summary>
+    private void CountGroupBytes(int length) => averageGroupBytes += (length - averageGroupBytes) / 8;
 
     /// <summary>
     /// Writes zeros over [<paramref name="from"/>, <paramref name="to"/>) of the segment and makes them durable. A write

@@ -85,6 +85,8 @@ public sealed class TopicCrashRecoveryTests : IDisposable
         var books = await Peek(final, "books");
         var everything = await Peek(final, "everything");
         Assert.True(answered.Count >= cycles * 100, $"only {answered.Count} publishes were answered");
+        // The peek answers at most 1,000 messages: a queue holding more would look like lost publishes, so say so instead.
+        Assert.True(everything.Count < 1000, $"'everything' may hold more than the 1,000 a peek shows ({answered.Count} answered): {await final.Client.GetStringAsync("/v1/queues")}");
         Assert.Equal(everything.Count, everything.Distinct().Count());
         Assert.Equal(books.Count, books.Distinct().Count());
         Assert.Empty(answered.Keys.Except(everything));

@@ -101,4 +101,36 @@ public sealed class SegmentLogZeroAheadTests : IDisposable
         await using var reopened = Open(device, replayed);
         Assert.Equal(Records, replayed.Count);
     }
+
+    [Fact]
+    public async Task A_log_written_in_groups_of_megabytes_stops_filling_zeros_and_keeps_every_record()
+    {
+        var device = new ZeroFillFaultDevice();
+        var log = Open(device);
+        var record = new byte[1536 * 1024];
+        for (var i = 0; i < 20; i++)
+        {
+            record[0] = (byte)i;
+            await log.Append(1, record).Durable.WaitAsync(Timeout); // one group each: the average climbs past 1 MiB
+        }
+
+        var before = device.ZeroWrites;
+        for (var i = 20; i < 60; i++)
+        {
+            record[0] = (byte)i;
+            await log.Append(1, record).Durable.WaitAsync(Timeout); // 60 MB more: several segments, no spare and no fill
+        }
+
+        // At most the rest of one 4 MiB fill step (64 writes of 64 KiB) begun while the average was still low; filling
+        // ahead of 60 MB of data and pre-zeroing spares would take hundreds.
+        Assert.InRange(device.ZeroWrites - before, 0, 64);
+        Assert.True(log.SegmentCount > 1 || Directory.GetFiles(temp.Path, "*.seg").Length > 1, "the log rolled to new segments");
+        await log.DisposeAsync();
+
+        var replayed = new List<byte[]>();
+        await using var reopened = Open(device, replayed);
+        Assert.True(reopened.Recovery.Clean);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => (byte)i), replayed.Select(r => r[0]));
+        Assert.All(replayed, r => Assert.Equal(record.Length, r.Length));
+    }
 }

@@ -10,9 +10,12 @@ namespace Spillway.Messaging.Topics;
 
 public sealed partial class Topic
 {
-    // Publishes deliver in journal order: each waits for the one before it to have handed its messages to the queues,
-    // so every queue of a FIFO topic receives a message group in the same order.
-    private Task dispatchTail = Task.CompletedTask;
+    // Journal records that are not handed to their queues yet, in journal order (under the gate). Publishes deliver in
+    // journal order: whoever first finds records durable hands all of them over, under the dispatch gate, so every
+    // queue of a FIFO topic receives a message group in the same order, and each queue gets one hand-off per journal
+    // group instead of one per message.
+    private readonly Queue<PendingPublish> undispatched = new();
+    private readonly Lock dispatchGate = new();
 
     // Positions of journal records whose deliveries are not all durable yet; the journal is kept from the oldest.
     private readonly SortedSet<long> openEntries = [];
@@ -27,7 +30,7 @@ public sealed partial class Topic
     private const int MaxUnwrittenDone = 4096;
     private readonly List<long> unwrittenDone = [];
 
-    // Publishes answered whose queue messages are not all durable yet, by journal position; a clean close waits for them.
+    // Hand-offs whose queue messages are not all durable yet, by their first journal position; a clean close waits for them.
     private readonly ConcurrentDictionary<long, Task> finishings = new();
 
     /// <summary>
@@ -42,7 +45,9 @@ public sealed partial class Topic
         var fifoIds = TopicMessageRules.Validate(Definition, message);
         cancellationToken.ThrowIfCancellationRequested();
         engine.EnsureWritable(journal);
-        Delivery delivery;
+        PendingPublish pending;
+        Task durable;
+        PublishResult? duplicate = null;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(closed, this);
@@ -52,7 +57,9 @@ public sealed partial class Topic
                 ForgetExpiredDeduplication(now.ToUnixTimeMilliseconds());
                 if (deduplication.TryGetValue(ids.DeduplicationId, out var seen))
                 {
-                    delivery = new Delivery(seen.Result with { Duplicate = true }, seen.Durable);
+                    duplicate = seen.Result with { Duplicate = true };
+                    durable = seen.Dispatched;
+                    pending = null!;
                     goto answer;
                 }
             }
@@ -69,10 +76,10 @@ public sealed partial class Topic
             }
 
             WriteDone();
-            var append = journal.Append(TopicJournal.PublishType, TopicJournal.EncodePublish(notification, [.. targets.Select(t => t.Id)]));
-            var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var task = DeliverAsync(append, notification, targets, dispatchTail, turn);
-            dispatchTail = turn.Task;
+            var append = journal.Append(TopicJournal.PublishBinaryType, TopicJournal.EncodePublishBinary(notification, targets));
+            pending = new PendingPublish(append.Position, notification, targets, result, fifoIds is not null);
+            undispatched.Enqueue(pending);
+            durable = append.Durable;
             if (targets.Length > 0)
             {
                 openEntries.Add(append.Position);
@@ -80,16 +87,37 @@ public sealed partial class Topic
 
             if (fifoIds is { } fifo)
             {
-                deduplication[fifo.DeduplicationId] = new Seen(result, task);
+                deduplication[fifo.DeduplicationId] = new Seen(result, pending.Dispatched!.Task);
                 deduplicationOrder.Enqueue((fifo.DeduplicationId, now.ToUnixTimeMilliseconds(), append.Position));
             }
-
-            delivery = new Delivery(result, task);
         }
 
     answer:
-        await delivery.Durable.ConfigureAwait(false);
-        return delivery.Result;
+        if (duplicate is not null)
+        {
+            // The first publish of this deduplication id answers for both, once it has been handed to its queues.
+            await durable.ConfigureAwait(false);
+            return duplicate;
+        }
+
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            pending.Dispatched?.TrySetException(e);
+            throw;
+        }
+
+        if (!recovery.IsCompleted)
+        {
+            // Deliveries the last run left unfinished go first (a recovery that failed leaves them to the next open).
+            await recovery.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        Dispatch(pending);
+        return pending.Result;
     }
 
     /// <summary>What each subscription of this topic was sent, filtered out and failed since the topic opened.</summary>
@@ -97,106 +125,201 @@ public sealed partial class Topic
         counters.TryGetValue(subscriptionId, out var c) ? c.Snapshot() : new SubscriptionStatistics(0, 0, 0);
 
     /// <summary>
-    /// Completes once the journal record is durable and the messages have entered every target queue's log: from then on
-    /// the publish is the journal's to finish (a crash before the queues' own fsyncs is repaired at the next open), so
-    /// the publisher waits for one group commit, not two. The done record follows once every queue has it durably.
+    /// Called once <paramref name="mine"/> is durable in the journal; returns once its messages have entered every target
+    /// queue's log: from then on the publish is the journal's to finish (a crash before the queues' own fsyncs is
+    /// repaired at the next open), so the publisher waits for one group commit, not two. The first publisher of a group
+    /// to get here hands over every durable record at once; the done records follow once every queue has them durably.
     /// </summary>
-    private async Task DeliverAsync(AppendResult append, Notification notification, Subscription[] targets, Task previous, TaskCompletionSource turn)
+    private void Dispatch(PendingPublish mine)
     {
-        try
+        if (Volatile.Read(ref mine.HandedOver))
         {
-            await append.Durable.ConfigureAwait(false);
-        }
-        catch
-        {
-            turn.TrySetResult();
-            throw;
+            return;
         }
 
-        await previous.ConfigureAwait(false);
-        Task sends;
-        try
+        lock (dispatchGate)
         {
-            sends = Send(notification, targets);
-        }
-        finally
-        {
-            turn.TrySetResult();
-        }
+            if (mine.HandedOver)
+            {
+                return;
+            }
 
-        if (targets.Length > 0)
-        {
-            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            finishings[append.Position] = finished.Task;
-            _ = FinishAsync(append.Position, sends, finished);
-        }
-    }
+            var batch = new List<PendingPublish>();
+            lock (gate)
+            {
+                var durable = journal.DurablePosition;
+                while (undispatched.TryPeek(out var next) && next.Position < durable)
+                {
+                    batch.Add(undispatched.Dequeue());
+                }
+            }
 
-    /// <summary>Writes the done record once every queue holds the message durably; a queue's storage failing leaves it open.</summary>
-    private async Task FinishAsync(long position, Task sends, TaskCompletionSource finished)
-    {
-        try
-        {
-            await sends.ConfigureAwait(false);
-            MarkDone(position);
-        }
-        catch (Exception e) when (e is StorageFaultedException or StorageFullException)
-        {
-            // The journal keeps the publish; the next open delivers it again under the same keys.
-        }
-        catch (ObjectDisposedException)
-        {
-            // A target queue was deleted meanwhile (topics close before queues): nothing is left to deliver to it.
-            MarkDone(position);
-        }
-        finally
-        {
-            finishings.TryRemove(position, out _);
-            finished.SetResult();
+            HandOver(batch);
         }
     }
 
     /// <summary>
-    /// Hands the notification to every target's queue, in the caller's order (each send enters its queue's log before the
-    /// next starts). A target whose queue is gone, or refuses the message as invalid for it, is counted failed and skipped,
-    /// as SNS drops a delivery its endpoint rejects; a storage failure fails the whole delivery.
+    /// Under the dispatch gate: hands a run of durable publishes, in journal order, to their queues (one append per
+    /// standard queue for the whole run), then lets their publishers go.
     /// </summary>
-    private Task Send(Notification notification, IReadOnlyList<Subscription> targets)
+    private void HandOver(List<PendingPublish> batch)
     {
-        if (targets.Count == 0)
+        Task sends;
+        var positions = new List<long>(batch.Count);
+        try
         {
-            return Task.CompletedTask;
+            var all = new List<Subscription[]>(batch.Count);
+            foreach (var publish in batch)
+            {
+                all.Add(publish.Targets);
+                if (publish.Targets.Length > 0)
+                {
+                    positions.Add(publish.Position);
+                }
+            }
+
+            sends = Send(batch.ConvertAll(p => p.Notification), all);
+        }
+        finally
+        {
+            foreach (var publish in batch)
+            {
+                Volatile.Write(ref publish.HandedOver, true);
+                publish.Dispatched?.TrySetResult();
+            }
         }
 
+        if (positions.Count > 0)
+        {
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            finishings[positions[0]] = finished.Task;
+            _ = FinishAsync(positions, sends, finished);
+        }
+    }
+
+    /// <summary>Writes the done record once every queue holds the messages durably; a queue's storage failing leaves them open.</summary>
+    private async Task FinishAsync(List<long> positions, Task sends, TaskCompletionSource finished)
+    {
+        try
+        {
+            await sends.ConfigureAwait(false);
+            MarkDone(positions);
+        }
+        catch (Exception e) when (e is StorageFaultedException or StorageFullException)
+        {
+            // The journal keeps the publishes; the next open delivers them again under the same keys.
+        }
+        catch (ObjectDisposedException)
+        {
+            // A target queue was deleted meanwhile (topics close before queues): nothing is left to deliver to it.
+            MarkDone(positions);
+        }
+        finally
+        {
+            finishings.TryRemove(positions[0], out _);
+            finished.SetResult();
+        }
+    }
+
+    /// <summary>Hands one notification to every target's queue (a repeat after a crash); see the overload.</summary>
+    private Task Send(Notification notification, Subscription[] targets) => Send([notification], [targets]);
+
+    /// <summary>
+    /// Hands each notification to every one of its targets' queues, in journal order per queue: one append of the whole
+    /// run per standard queue, one send per message for a FIFO queue (each enters its queue's log before the next starts).
+    /// A target whose queue is gone, or refuses the message as invalid for it, is counted failed and skipped, as SNS
+    /// drops a delivery its endpoint rejects; a storage failure fails the returned task.
+    /// </summary>
+    private Task Send(IReadOnlyList<Notification> notifications, IReadOnlyList<Subscription[]> targets)
+    {
         var render = engine.Options.NotificationRenderer ?? NotificationRenderers.Raw;
         var topic = Definition;
-        var sends = new Task[targets.Count];
-        for (var i = 0; i < sends.Length; i++)
+        List<Task>? sends = null;
+        Dictionary<MessageQueue, QueueRun>? runs = null;
+        for (var n = 0; n < notifications.Count; n++)
         {
-            var target = targets[i];
-            var tally = counters.GetOrAdd(target.Id, _ => new SubscriptionCounters());
-            if (target.DeliveryQueue is not { } queueName || !engine.TryGetQueue(queueName, out var queue))
+            var notification = notifications[n];
+            foreach (var target in targets[n])
             {
-                tally.Failed();
-                sends[i] = Task.CompletedTask;
-                continue;
-            }
-
-            var outgoing = render(topic, target, notification);
-            if (topic.IsFifo)
-            {
-                outgoing = outgoing with
+                var tally = counters.GetOrAdd(target.Id, static _ => new SubscriptionCounters());
+                if (target.DeliveryQueue is not { } queueName || !engine.TryGetQueue(queueName, out var queue))
                 {
-                    MessageGroupId = notification.Published.MessageGroupId,
-                    MessageDeduplicationId = notification.DeduplicationId,
-                };
-            }
+                    tally.Failed();
+                    continue;
+                }
 
-            // A subscription with its own delivery queue counts once its endpoint took the message (CountDelivery).
-            sends[i] = SendOneAsync(queue, outgoing, IdempotencyKey(target, notification), tally, countDelivered: !target.OwnsDeliveryQueue);
+                var outgoing = render(topic, target, notification);
+                if (topic.IsFifo)
+                {
+                    outgoing = outgoing with
+                    {
+                        MessageGroupId = notification.Published.MessageGroupId,
+                        MessageDeduplicationId = notification.DeduplicationId,
+                    };
+                }
+
+                if (queue.Definition.FifoQueue)
+                {
+                    (sends ??= []).Add(SendOneAsync(queue, outgoing, IdempotencyKey(target, notification), tally, CountsOnAppend(target)));
+                    continue;
+                }
+
+                runs ??= new Dictionary<MessageQueue, QueueRun>(ReferenceEqualityComparer.Instance);
+                if (!runs.TryGetValue(queue, out var run))
+                {
+                    runs[queue] = run = new QueueRun();
+                }
+
+                run.Messages.Add(outgoing);
+                run.Keys.Add(IdempotencyKey(target, notification));
+                run.Tallies.Add(tally);
+                run.CountDelivered.Add(CountsOnAppend(target));
+            }
         }
 
-        return Task.WhenAll(sends);
+        if (runs is not null)
+        {
+            foreach (var (queue, run) in runs)
+            {
+                (sends ??= []).Add(SendRun(queue, run));
+            }
+        }
+
+        return sends is null ? Task.CompletedTask : sends.Count == 1 ? sends[0] : Task.WhenAll(sends);
+    }
+
+    /// <summary>One standard queue's share of a hand-off, as one append; counted as <see cref="SendOneAsync"/> counts.</summary>
+    private static Task SendRun(MessageQueue queue, QueueRun run)
+    {
+        var refused = new bool[run.Messages.Count];
+        Task sent;
+        try
+        {
+            sent = queue.AppendDeliveries(run.Messages, run.Keys, refused);
+        }
+        catch (ObjectDisposedException)
+        {
+            run.Tallies.ForEach(t => t.Failed());
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            sent = Task.FromException(e);
+        }
+
+        for (var i = 0; i < refused.Length; i++)
+        {
+            if (refused[i])
+            {
+                run.Tallies[i].Failed();
+            }
+            else if (run.CountDelivered[i])
+            {
+                run.Tallies[i].Delivered();
+            }
+        }
+
+        return sent;
     }
 
     /// <summary>
@@ -220,6 +343,9 @@ public sealed partial class Topic
         return sent;
     }
 
+    // A subscription with its own delivery queue counts once its endpoint took the message (CountDelivery), not on append.
+    private static bool CountsOnAppend(Subscription target) => !target.OwnsDeliveryQueue;
+
     // One key per subscription and message: two subscriptions of one queue each deliver their copy, as in SNS.
     private static string IdempotencyKey(Subscription target, Notification notification) =>
         $"sns:{target.Id:N}:{notification.MessageId:N}";
@@ -229,7 +355,9 @@ public sealed partial class Topic
     /// (or goes out once many wait, or at a clean close) instead of costing an fsync of its own: a done record lost in a
     /// crash only makes the next open send that publish again, which its queues' keys turn into nothing.
     /// </summary>
-    private void MarkDone(long position)
+    private void MarkDone(long position) => MarkDone([position]);
+
+    private void MarkDone(List<long> positions)
     {
         lock (gate)
         {
@@ -238,11 +366,14 @@ public sealed partial class Topic
                 return;
             }
 
-            unwrittenDone.Add(position);
-            openEntries.Remove(position);
-            if (unwrittenDone.Count >= MaxUnwrittenDone)
+            foreach (var position in positions)
             {
-                WriteDone();
+                unwrittenDone.Add(position);
+                openEntries.Remove(position);
+                if (unwrittenDone.Count >= MaxUnwrittenDone)
+                {
+                    WriteDone();
+                }
             }
 
             ReleaseJournal();
@@ -277,7 +408,7 @@ public sealed partial class Topic
         while (deduplicationOrder.TryPeek(out var oldest) && oldest.AtMs <= horizon)
         {
             deduplicationOrder.Dequeue();
-            if (deduplication.TryGetValue(oldest.Id, out var seen) && seen.Durable.IsCompleted)
+            if (deduplication.TryGetValue(oldest.Id, out var seen) && seen.Dispatched.IsCompleted)
             {
                 deduplication.Remove(oldest.Id);
             }
@@ -308,7 +439,36 @@ public sealed partial class Topic
         return matched is null ? [] : [.. matched];
     }
 
-    private sealed record Seen(PublishResult Result, Task Durable);
+    /// <summary>A FIFO publish's answer, given again to a duplicate once the first has been handed to its queues.</summary>
+    private sealed record Seen(PublishResult Result, Task Dispatched);
 
-    private readonly record struct Delivery(PublishResult Result, Task Durable);
+    /// <summary>A journal record not yet handed to its queues.</summary>
+    private sealed class PendingPublish(long position, Notification notification, Subscription[] targets, PublishResult result, bool fifo)
+    {
+        public long Position { get; } = position;
+
+        public Notification Notification { get; } = notification;
+
+        public Subscription[] Targets { get; } = targets;
+
+        public PublishResult Result { get; } = result;
+
+        /// <summary>Set under the dispatch gate once handed over; read without it by the publisher's quick check.</summary>
+        public bool HandedOver;
+
+        /// <summary>FIFO publishes only: completes when handed over, for duplicates of its deduplication id to wait on.</summary>
+        public TaskCompletionSource? Dispatched { get; } = fifo ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+    }
+
+    /// <summary>One standard queue's messages in a hand-off, in journal order, with their keys and subscriptions' counters.</summary>
+    private sealed class QueueRun
+    {
+        public List<OutgoingMessage> Messages { get; } = [];
+
+        public List<string> Keys { get; } = [];
+
+        public List<SubscriptionCounters> Tallies { get; } = [];
+
+        public List<bool> CountDelivered { get; } = [];
+    }
 }

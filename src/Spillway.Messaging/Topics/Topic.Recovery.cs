@@ -25,6 +25,9 @@ public sealed partial class Topic
             {
                 switch (type)
                 {
+                    case TopicJournal.PublishBinaryType:
+                        published[position] = TopicJournal.DecodePublishBinary(payload);
+                        break;
                     case TopicJournal.PublishType:
                         published[position] = TopicJournal.DecodePublish(payload);
                         break;
@@ -58,8 +61,8 @@ public sealed partial class Topic
 
         if (unfinished.Count > 0)
         {
+            // New publishes hand over only once this is done (PublishAsync awaits it), so the queues keep journal order.
             recovery = Task.Run(() => RedeliverAsync(unfinished));
-            dispatchTail = recovery.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         else
         {
