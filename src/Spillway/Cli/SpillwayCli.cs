@@ -16,6 +16,7 @@ internal static class SpillwayCli
             QueueCommands.DeadLetters(),
             StreamCommands.Create(),
             TopicCommands.Create(),
+            ObjectCommands.Create(),
             TailCommand.Create(),
             TraceCommand.Create(),
             Bench.BenchCommand.Create(),
