@@ -14,7 +14,8 @@ public sealed class ObjectCommandTests : IDisposable
     {
         await using var server = await SpillwayProcess.StartAsync(
             Path.Combine(work.FullName, "data"),
-            environment: new Dictionary<string, string> { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty });
+            ["--Spillway:Objects:Buckets:logs:Lifecycle:seed:ArchiveAfterDays=10", "--Spillway:Objects:Buckets:logs:Lifecycle:seed:ExpireAfterDays=30"],
+            environment: AnySignature);
         var content = RandomNumberGenerator.GetBytes(300_000);
         using (var s3 = new HttpClient { BaseAddress = server.BaseAddress })
         {
@@ -34,6 +35,7 @@ public sealed class ObjectCommandTests : IDisposable
 
         Assert.Contains(" deliveries", buckets, StringComparison.Ordinal);
         Assert.Contains(" spillway-exports", buckets, StringComparison.Ordinal);
+        Assert.Contains(" logs", buckets, StringComparison.Ordinal);
         Assert.Matches(@"PRE 2026/\n", top);
         Assert.Matches(@" 5 readme\.txt\n", top);
         Assert.Matches(@" 300000 2026/12/06/part-1\.bin\n", all);
@@ -43,6 +45,37 @@ public sealed class ObjectCommandTests : IDisposable
         Assert.NotEqual(0, missing);
         Assert.Contains("404", missingErrors, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_an_s3_backend_the_store_lives_in_the_s3_compatible_service()
+    {
+        var service = Environment.GetEnvironmentVariable("SPILLWAY_TEST_S3") is { Length: > 0 } url
+            ? url
+            : throw new InvalidOperationException("SPILLWAY_TEST_S3 is not set. Run the tests through ./test.sh, which starts moto's S3 server and sets it.");
+        var bucket = "deliveries";
+        await using (var server = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "data"), [$"--Spillway:Objects:S3:ServiceUrl={service}", .. MotoKeys], environment: AnySignature))
+        {
+            using var s3 = new HttpClient { BaseAddress = server.BaseAddress };
+            await Send(s3, HttpMethod.Put, "/", []);
+            await Send(s3, HttpMethod.Put, "/in-s3.txt", "kept by the service"u8.ToArray());
+        }
+
+        // A second node with its own data directory sees what the first one stored.
+        await using var other = await SpillwayProcess.StartAsync(
+            Path.Combine(work.FullName, "other"), [$"--Spillway:Objects:S3:ServiceUrl={service}", .. MotoKeys], environment: AnySignature);
+        var (_, listing, _) = await RunAsync(["objects", "ls", bucket, .. Server(other)]);
+        var (_, printed, _) = await RunAsync(["objects", "get", $"{bucket}/in-s3.txt", .. Server(other)]);
+
+        Assert.Contains(" in-s3.txt", listing, StringComparison.Ordinal);
+        Assert.Equal("kept by the service\n", printed);
+        Assert.False(Directory.Exists(Path.Combine(work.FullName, "other", "objects", bucket)));
+    }
+
+    // moto takes any key; without one the SDK would look for the machine's own credentials.
+    private static readonly string[] MotoKeys = ["--Spillway:Objects:S3:AccessKeyId=test", "--Spillway:Objects:S3:SecretAccessKey=test"];
+
+    private static Dictionary<string, string> AnySignature => new() { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty };
 
     private static async Task Send(HttpClient client, HttpMethod method, string path, byte[] body)
     {
