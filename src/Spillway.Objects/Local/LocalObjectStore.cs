@@ -70,16 +70,17 @@ public sealed partial class LocalObjectStore : IObjectStore
     /// <inheritdoc />
     public Task DeleteBucketAsync(string bucket, CancellationToken cancellationToken = default)
     {
-        lock (gate)
+        // The bucket's lock before the store's, the order a put's publish takes them in.
+        var state = Find(bucket);
+        lock (state)
         {
-            var state = Find(bucket);
-            lock (state)
+            if (state.Keys.Count > 0)
             {
-                if (state.Keys.Count > 0)
-                {
-                    throw new ObjectStoreException(ObjectError.BucketNotEmpty, "The bucket you tried to delete is not empty.");
-                }
+                throw new ObjectStoreException(ObjectError.BucketNotEmpty, "The bucket you tried to delete is not empty.");
+            }
 
+            lock (gate)
+            {
                 // The marker goes first: from then on the bucket is gone, whatever a crash leaves of its directories.
                 device.DeleteFile(Path.Combine(BucketPath(bucket), BucketFile));
                 device.SyncDirectory(BucketPath(bucket));
