@@ -122,10 +122,10 @@ public sealed partial class LocalObjectStore : IObjectStore
         ObjectNames.CheckKey(key);
         var state = Find(bucket);
         properties ??= new ObjectProperties();
-        var (temporary, _) = await ObjectFile.WriteTemporaryAsync(
+        var (temporary, info) = await ObjectFile.WriteTemporaryAsync(
             BucketPath(bucket), write, (size, md5) => Describe(key, size, Convert.ToHexStringLower(md5), properties), false, cancellationToken)
             .ConfigureAwait(false);
-        return Publish(state, temporary, key);
+        return Publish(state, temporary, info);
     }
 
     /// <inheritdoc />
@@ -190,9 +190,9 @@ public sealed partial class LocalObjectStore : IObjectStore
     }
 
     /// <summary>Renames a finished temporary file over the key and makes it the key's object in the index.</summary>
-    private ObjectInfo Publish(Bucket state, string temporary, string key)
+    private ObjectInfo Publish(Bucket state, string temporary, ObjectInfo info)
     {
-        var info = ObjectFile.TryReadRecord(temporary)?.Info ?? throw new InvalidDataException("A temporary object lost its metadata.");
+        var key = info.Key;
         lock (state)
         {
             if (!BucketStillExists(state))
