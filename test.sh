@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The one test command: installs and starts what the tests need (PostgreSQL, MariaDB, RabbitMQ, an SMTP server, the
-# SQS clients, Chromium), runs every test, stops them.
+# SQS clients, Chromium, moto's S3 server), runs every test, stops them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 state=$(mktemp -d -t spillway-test-XXXXXX)
 chmod 755 "$state"
 cleanup() {
+  scripts/moto.sh stop "$state" || true
   scripts/smtp.sh stop "$state" || true
   scripts/rabbitmq.sh stop "$state" || true
   scripts/services.sh stop "$state" || true
@@ -17,6 +18,7 @@ trap cleanup EXIT
 scripts/services.sh start "$state"
 scripts/rabbitmq.sh start "$state"
 scripts/smtp.sh start "$state"
+scripts/moto.sh start "$state"
 scripts/clients.sh
 scripts/browser.sh
 # shellcheck disable=SC1091

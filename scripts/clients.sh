@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real SQS, Kinesis and SNS clients the client tests drive, when missing:
+# Installs the real SQS, Kinesis, SNS and S3 clients the client tests drive, when missing:
 #   Debian's awscli (2.9, query protocol for SQS and SNS, JSON 1.1 for Kinesis) and python3-boto3, with jq, openssl and
 #   python3-cryptography, which the SNS scenarios verify signatures with; @aws-sdk/client-sqs (JSON protocol),
 #   @aws-sdk/client-kinesis (JSON 1.1 over HTTP/2) and @aws-sdk/client-sns (query protocol) from npm into each client

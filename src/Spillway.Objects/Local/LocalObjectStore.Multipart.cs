@@ -117,7 +117,7 @@ public sealed partial class LocalObjectStore
         }
 
         var etag = Convert.ToHexStringLower(md5s.GetHashAndReset()) + "-" + records.Count.ToString(CultureInfo.InvariantCulture);
-        var (temporary, _) = await ObjectFile.WriteTemporaryAsync(
+        var (temporary, joined) = await ObjectFile.WriteTemporaryAsync(
             BucketPath(state.Name),
             async (output, ct) =>
             {
@@ -133,7 +133,7 @@ public sealed partial class LocalObjectStore
             (size, _) => Describe(key, size, etag, properties),
             false,
             cancellationToken).ConfigureAwait(false);
-        var info = Publish(state, temporary, key);
+        var info = Publish(state, temporary, joined);
         device.DeleteDirectory(directory);
         return info;
     }

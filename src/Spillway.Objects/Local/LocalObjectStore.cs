@@ -70,16 +70,17 @@ public sealed partial class LocalObjectStore : IObjectStore
     /// <inheritdoc />
     public Task DeleteBucketAsync(string bucket, CancellationToken cancellationToken = default)
     {
-        lock (gate)
+        // The bucket's lock before the store's, the order a put's publish takes them in.
+        var state = Find(bucket);
+        lock (state)
         {
-            var state = Find(bucket);
-            lock (state)
+            if (state.Keys.Count > 0)
             {
-                if (state.Keys.Count > 0)
-                {
-                    throw new ObjectStoreException(ObjectError.BucketNotEmpty, "The bucket you tried to delete is not empty.");
-                }
+                throw new ObjectStoreException(ObjectError.BucketNotEmpty, "The bucket you tried to delete is not empty.");
+            }
 
+            lock (gate)
+            {
                 // The marker goes first: from then on the bucket is gone, whatever a crash leaves of its directories.
                 device.DeleteFile(Path.Combine(BucketPath(bucket), BucketFile));
                 device.SyncDirectory(BucketPath(bucket));
@@ -121,10 +122,10 @@ public sealed partial class LocalObjectStore : IObjectStore
         ObjectNames.CheckKey(key);
         var state = Find(bucket);
         properties ??= new ObjectProperties();
-        var (temporary, _) = await ObjectFile.WriteTemporaryAsync(
+        var (temporary, info) = await ObjectFile.WriteTemporaryAsync(
             BucketPath(bucket), write, (size, md5) => Describe(key, size, Convert.ToHexStringLower(md5), properties), false, cancellationToken)
             .ConfigureAwait(false);
-        return Publish(state, temporary, key);
+        return Publish(state, temporary, info);
     }
 
     /// <inheritdoc />
@@ -189,9 +190,9 @@ public sealed partial class LocalObjectStore : IObjectStore
     }
 
     /// <summary>Renames a finished temporary file over the key and makes it the key's object in the index.</summary>
-    private ObjectInfo Publish(Bucket state, string temporary, string key)
+    private ObjectInfo Publish(Bucket state, string temporary, ObjectInfo info)
     {
-        var info = ObjectFile.TryReadRecord(temporary)?.Info ?? throw new InvalidDataException("A temporary object lost its metadata.");
+        var key = info.Key;
         lock (state)
         {
             if (!BucketStillExists(state))

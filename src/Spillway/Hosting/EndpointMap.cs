@@ -74,6 +74,7 @@ internal static class EndpointMap
             });
         }
 
+        app.MapObjectAdmin(parts.Objects, gateway);
         app.MapWorkerAdmin(parts.Workers.All, gateway);
         app.MapMetrics(parts.Exporter, options.Metrics, gateway);
         app.MapReadiness(new ReadinessSources(

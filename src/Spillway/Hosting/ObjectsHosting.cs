@@ -1,6 +1,7 @@
 using Spillway.Objects;
 using Spillway.Objects.Lifecycle;
 using Spillway.Objects.Local;
+using Spillway.Objects.S3;
 
 namespace Spillway.Hosting;
 
@@ -18,9 +19,30 @@ internal sealed class ObjectsConfig
     /// <summary>Host name suffixes of virtual-host-style addressing (<c>bucket.localhost</c>). Defaults to "localhost".</summary>
     public List<string> VirtualHostSuffixes { get; set; } = [];
 
+    /// <summary>An S3-compatible service to keep the objects in instead of the local disk, so several nodes share them.</summary>
+    public S3BackendConfig S3 { get; set; } = new();
+
     /// <summary>Buckets created at start when missing (<c>Spillway:Objects:Buckets:&lt;name&gt;</c>); a bucket listed
     /// here has exactly the lifecycle rules listed here, replacing any set through the S3 API.</summary>
     public Dictionary<string, BucketConfig> Buckets { get; set; } = new(StringComparer.Ordinal);
+}
+
+internal sealed class S3BackendConfig
+{
+    /// <summary>The service's URL (http://s3.example.com, or an S3-compatible server). Defaults to none: the local disk.</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>The region requests are signed for. Defaults to us-east-1.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>The access key; without one the SDK's own chain (environment, profile, instance role) is used.</summary>
+    public string? AccessKeyId { get; set; }
+
+    /// <summary>The secret of <see cref="AccessKeyId"/>; never logged.</summary>
+    public string? SecretAccessKey { get; set; }
+
+    /// <summary>Path-style addressing (<c>/bucket/key</c>), which most S3-compatible servers need. Defaults to true.</summary>
+    public bool ForcePathStyle { get; set; } = true;
 }
 
 internal sealed class BucketConfig
@@ -52,7 +74,9 @@ internal static class ObjectsHosting
     public static async Task<IObjectStore> OpenAsync(SpillwayOptions options, string dataDirectory, TimeProvider time, CancellationToken cancellationToken)
     {
         var config = options.Objects;
-        var store = new LocalObjectStore(Path.GetFullPath(config.Directory ?? Path.Combine(dataDirectory, "objects")), time);
+        IObjectStore store = config.S3.ServiceUrl is { Length: > 0 } url
+            ? OpenS3(config.S3, url)
+            : new LocalObjectStore(Path.GetFullPath(config.Directory ?? Path.Combine(dataDirectory, "objects")), time);
         foreach (var (name, bucket) in config.Buckets)
         {
             var key = $"{Key}:Buckets:{name}";
@@ -80,5 +104,24 @@ internal static class ObjectsHosting
         }
 
         return store;
+    }
+
+    private static S3ObjectStore OpenS3(S3BackendConfig config, string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ConfigurationException(Key + ":S3:ServiceUrl", "must be an absolute http(s) URL");
+        }
+
+        if (string.IsNullOrEmpty(config.AccessKeyId) != string.IsNullOrEmpty(config.SecretAccessKey))
+        {
+            throw new ConfigurationException(Key + ":S3:AccessKeyId", "set both AccessKeyId and SecretAccessKey, or neither");
+        }
+
+        var settings = new Amazon.S3.AmazonS3Config { ServiceURL = url, ForcePathStyle = config.ForcePathStyle, AuthenticationRegion = config.Region };
+        var client = string.IsNullOrEmpty(config.AccessKeyId)
+            ? new Amazon.S3.AmazonS3Client(settings)
+            : new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(config.AccessKeyId, config.SecretAccessKey), settings);
+        return new S3ObjectStore(client);
     }
 }
