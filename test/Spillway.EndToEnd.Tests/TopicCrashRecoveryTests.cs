@@ -11,6 +11,13 @@ namespace Spillway.EndToEnd.Tests;
 /// </summary>
 public sealed class TopicCrashRecoveryTests : IDisposable
 {
+    // No AWS credentials: on loopback the SQS API then takes any signature, which the final reading uses.
+    private static readonly Dictionary<string, string> AnySignature = new()
+    {
+        ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty,
+        ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty,
+    };
+
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-topic-crash-");
 
     [Fact]
@@ -22,7 +29,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
         var attempted = new ConcurrentDictionary<string, string>();
         var random = new Random(20261206);
 
-        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory))
+        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature))
         {
             await Send(setup, "/v1/queues", new { name = "books" });
             await Send(setup, "/v1/queues", new { name = "everything" });
@@ -33,7 +40,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
 
         for (var cycle = 0; cycle < cycles; cycle++)
         {
-            var server = await SpillwayProcess.StartAsync(dataDirectory);
+            var server = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature);
             var killAfter = random.Next(100, 250);
             var count = 0;
             var clients = Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
@@ -74,7 +81,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
             await server.DisposeAsync();
         }
 
-        await using var final = await SpillwayProcess.StartAsync(dataDirectory);
+        await using var final = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (await Unfinished(final) > 0)
         {
@@ -82,11 +89,9 @@ public sealed class TopicCrashRecoveryTests : IDisposable
             await Task.Delay(50);
         }
 
-        var books = await Peek(final, "books");
-        var everything = await Peek(final, "everything");
+        var books = await ReceiveAll(final, "books");
+        var everything = await ReceiveAll(final, "everything");
         Assert.True(answered.Count >= cycles * 100, $"only {answered.Count} publishes were answered");
-        // The peek answers at most 1,000 messages: a queue holding more would look like lost publishes, so say so instead.
-        Assert.True(everything.Count < 1000, $"'everything' may hold more than the 1,000 a peek shows ({answered.Count} answered): {await final.Client.GetStringAsync("/v1/queues")}");
         Assert.Equal(everything.Count, everything.Distinct().Count());
         Assert.Equal(books.Count, books.Distinct().Count());
         Assert.Empty(answered.Keys.Except(everything));
@@ -112,9 +117,34 @@ public sealed class TopicCrashRecoveryTests : IDisposable
         return document.RootElement.GetProperty("unfinishedDeliveries").GetInt32();
     }
 
-    private static async Task<List<string>> Peek(SpillwayProcess server, string queue)
+    /// <summary>
+    /// Every message of the queue, received through the SQS API (a peek shows at most 1,000, and a fast run answers more
+    /// publishes than that before its kills land): each receive hides what it got for ten minutes, so an empty answer
+    /// means the queue has no message left unseen.
+    /// </summary>
+    private static async Task<List<string>> ReceiveAll(SpillwayProcess server, string queue)
     {
-        using var document = JsonDocument.Parse(await server.Client.GetStringAsync($"/v1/queues/{queue}/messages?limit=1000"));
-        return [.. document.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("body").GetString()!)];
+        var bodies = new List<string>();
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/")
+            {
+                Content = new StringContent(
+                    JsonSerializer.Serialize(new { QueueUrl = new Uri(server.BaseAddress, "/000000000000/" + queue).ToString(), MaxNumberOfMessages = 10, VisibilityTimeout = 600 }),
+                    System.Text.Encoding.UTF8),
+            };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.0");
+            request.Headers.Add("X-Amz-Target", "AmazonSQS.ReceiveMessage");
+            using var response = await server.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"ReceiveMessage: {(int)response.StatusCode} {text}");
+            using var document = JsonDocument.Parse(text);
+            if (!document.RootElement.TryGetProperty("Messages", out var messages) || messages.GetArrayLength() == 0)
+            {
+                return bodies;
+            }
+
+            bodies.AddRange(messages.EnumerateArray().Select(m => m.GetProperty("Body").GetString()!));
+        }
     }
 }
