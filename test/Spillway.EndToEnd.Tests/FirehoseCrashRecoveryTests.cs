@@ -14,12 +14,6 @@ namespace Spillway.EndToEnd.Tests;
 /// </summary>
 public sealed class FirehoseCrashRecoveryTests : IDisposable
 {
-    private static readonly Dictionary<string, string> AnySignature = new()
-    {
-        ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty,
-        ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty,
-    };
-
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-firehose-crash-");
 
     [Fact]
@@ -31,7 +25,7 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
         var attempted = new ConcurrentDictionary<string, bool>();
         var random = new Random(20261206);
 
-        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature))
+        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature()))
         {
             using var created = await Firehose(setup, "CreateDeliveryStream", new
             {
@@ -49,7 +43,7 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
 
         for (var cycle = 0; cycle < cycles; cycle++)
         {
-            var server = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature);
+            var server = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
             var killAfter = random.Next(40, 120);
             var count = 0;
             var clients = Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
@@ -93,7 +87,7 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
             await server.DisposeAsync();
         }
 
-        await using (var final = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature))
+        await using (var final = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature()))
         {
             using var flushed = await final.Client.PostAsync("/v1/delivery-streams/readings/flush", null);
             Assert.Equal(HttpStatusCode.OK, flushed.StatusCode);

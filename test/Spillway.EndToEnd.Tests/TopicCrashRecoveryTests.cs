@@ -11,13 +11,6 @@ namespace Spillway.EndToEnd.Tests;
 /// </summary>
 public sealed class TopicCrashRecoveryTests : IDisposable
 {
-    // No AWS credentials: on loopback the SQS API then takes any signature, which the final reading uses.
-    private static readonly Dictionary<string, string> AnySignature = new()
-    {
-        ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty,
-        ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty,
-    };
-
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-topic-crash-");
 
     [Fact]
@@ -29,7 +22,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
         var attempted = new ConcurrentDictionary<string, string>();
         var random = new Random(20261206);
 
-        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature))
+        await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature()))
         {
             await Send(setup, "/v1/queues", new { name = "books" });
             await Send(setup, "/v1/queues", new { name = "everything" });
@@ -40,7 +33,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
 
         for (var cycle = 0; cycle < cycles; cycle++)
         {
-            var server = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature);
+            var server = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
             var killAfter = random.Next(100, 250);
             var count = 0;
             var clients = Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
@@ -81,7 +74,7 @@ public sealed class TopicCrashRecoveryTests : IDisposable
             await server.DisposeAsync();
         }
 
-        await using var final = await SpillwayProcess.StartAsync(dataDirectory, environment: AnySignature);
+        await using var final = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (await Unfinished(final) > 0)
         {

@@ -15,7 +15,7 @@ public sealed class AnySignatureServer : IAsyncLifetime
 
     public async Task InitializeAsync() => process = await SpillwayProcess.StartAsync(
         Path.Combine(work.FullName, "data"),
-        environment: new Dictionary<string, string> { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty });
+        environment: SpillwayProcess.AnySignature());
 
     public async Task DisposeAsync()
     {

@@ -75,7 +75,7 @@ public sealed class ObjectCommandTests : IDisposable
     // moto takes any key; without one the SDK would look for the machine's own credentials.
     private static readonly string[] MotoKeys = ["--Spillway:Objects:S3:AccessKeyId=test", "--Spillway:Objects:S3:SecretAccessKey=test"];
 
-    private static Dictionary<string, string> AnySignature => new() { ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty, ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty };
+    private static Dictionary<string, string> AnySignature => SpillwayProcess.AnySignature();
 
     private static async Task Send(HttpClient client, HttpMethod method, string path, byte[] body)
     {

@@ -19,11 +19,7 @@ public class SqsServer : IAsyncLifetime
     public virtual string SecretAccessKey => "test";
 
     /// <summary>Empty values, so credentials in the test runner's own environment cannot switch signing on.</summary>
-    protected virtual IDictionary<string, string> Environment => new Dictionary<string, string>
-    {
-        ["SPILLWAY_ACCESS_KEY_ID"] = string.Empty,
-        ["SPILLWAY_SECRET_ACCESS_KEY"] = string.Empty,
-    };
+    protected virtual IDictionary<string, string> Environment => SpillwayProcess.AnySignature();
 
     private string DataDirectory => Path.Combine(work.FullName, "data");
 
