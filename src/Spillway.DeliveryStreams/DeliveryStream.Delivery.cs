@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -184,6 +185,8 @@ public sealed partial class DeliveryStream
         lock (gate)
         {
             owed.Dequeue();
+            bufferedRecords -= file.Records.Length;
+            bufferedBytes -= file.Records.Sum(r => (long)r.DataLength);
             filesWritten++;
             bytesWritten += written;
             recordsDelivered += file.Records.Length;
@@ -255,7 +258,7 @@ public sealed partial class DeliveryStream
         try
         {
             // Records lie where the cut says, mostly back to back: read a run of them at once, then cut the run up.
-            var buffer = new byte[ReadAheadBytes];
+            var buffer = ArrayPool<byte>.Shared.Rent(ReadAheadBytes);
             var index = 0;
             while (index < file.Records.Length)
             {
@@ -282,6 +285,8 @@ public sealed partial class DeliveryStream
 
                 index += count;
             }
+
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         finally
         {

@@ -95,6 +95,8 @@ public sealed partial class DeliveryStream
                     due |= buffer.Bytes >= definition.BufferSizeBytes || buffer.Records.Count == 1;
                     incomingRecords++;
                     incomingBytes += records[i].Length;
+                    bufferedRecords++;
+                    bufferedBytes += records[i].Length;
                 }
             }
             finally

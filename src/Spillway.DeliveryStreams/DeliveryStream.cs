@@ -31,6 +31,10 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private JsonPath[] queries;
     private long incomingRecords;
     private long incomingBytes;
+
+    // Records put (or recovered) and not yet in a stored file, whether still in a buffer or cut and owed.
+    private long bufferedRecords;
+    private long bufferedBytes;
     private long filesWritten;
     private long bytesWritten;
     private long recordsDelivered;
@@ -73,8 +77,8 @@ public sealed partial class DeliveryStream : IAsyncDisposable
                 return new DeliveryStreamStatistics(
                     incomingRecords,
                     incomingBytes,
-                    buffers.Values.Sum(b => (long)b.Records.Count) + owed.Sum(f => (long)f.Records.Length),
-                    buffers.Values.Sum(b => b.Bytes) + owed.Sum(f => f.Records.Sum(r => (long)r.DataLength)),
+                    bufferedRecords,
+                    bufferedBytes,
                     buffers.Count,
                     filesWritten,
                     bytesWritten,
@@ -107,12 +111,16 @@ public sealed partial class DeliveryStream : IAsyncDisposable
                 if (buffer.Records.Count > 0)
                 {
                     stream.buffers[partition] = buffer;
+                    stream.bufferedRecords += buffer.Records.Count;
+                    stream.bufferedBytes += buffer.Bytes;
                 }
             }
 
             foreach (var file in replay.Owed.Values.OrderBy(f => f.CutPosition))
             {
                 stream.owed.Enqueue(file);
+                stream.bufferedRecords += file.Records.Length;
+                stream.bufferedBytes += file.Records.Sum(r => (long)r.DataLength);
             }
         }
 
