@@ -12,9 +12,12 @@ internal static class DeliveryStreamsHosting
         DeliveryStreamStore.Open(
             FileStorageDevice.Instance,
             Path.Combine(dataDirectory, "delivery-streams"),
-            (file, cancellationToken) => WriteAsync(objects, file, cancellationToken),
+            WriterFor(objects),
             time,
             meterFactory);
+
+    /// <summary>Delivery into <paramref name="objects"/>: what the server's delivery streams (and the benchmark's) write with.</summary>
+    public static DeliveryWriter WriterFor(IObjectStore objects) => (file, cancellationToken) => WriteAsync(objects, file, cancellationToken);
 
     /// <summary>Stores one delivered file, creating its bucket when it does not exist yet, as Firehose users expect of a
     /// destination they name before making it.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Spillway.DeliveryStreams;
-using Spillway.Objects;
 using Spillway.Objects.Local;
 using Spillway.Storage;
 
@@ -31,15 +30,7 @@ internal sealed class EngineDelivery : DeliveryContender
         var streams = DeliveryStreamStore.Open(
             FileStorageDevice.Instance,
             Path.Combine(directory, "streams"),
-            async (file, cancellationToken) =>
-            {
-                if (!await objects.BucketExistsAsync(file.Bucket, cancellationToken).ConfigureAwait(false))
-                {
-                    await objects.CreateBucketAsync(file.Bucket, cancellationToken).ConfigureAwait(false);
-                }
-
-                await objects.PutAsync(file.Bucket, file.Key, file.WriteAsync, cancellationToken: cancellationToken).ConfigureAwait(false);
-            });
+            Hosting.DeliveryStreamsHosting.WriterFor(objects));
         return new EngineDelivery(streams, gzip, producers, batchSize);
     }
 
