@@ -21,7 +21,7 @@ public sealed partial class DeliveryStream
     public Task<IReadOnlyList<string>> FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
-        TaskCompletionSource done;
+        FlushWaiter waiter;
         lock (gate)
         {
             foreach (var buffer in buffers.Values.ToList())
@@ -34,23 +34,12 @@ public sealed partial class DeliveryStream
                 return Task.FromResult<IReadOnlyList<string>>([]);
             }
 
-            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            flushes.Add((owed.Last().CutPosition, done));
-            flushedKeys[done] = [];
+            waiter = new FlushWaiter(owed.Last().CutPosition);
+            flushes.Add(waiter);
         }
 
         wake.Release();
-        return Completed(done, cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<string>> Completed(TaskCompletionSource done, CancellationToken cancellationToken)
-    {
-        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        lock (gate)
-        {
-            flushedKeys.Remove(done, out var keys);
-            return keys ?? [];
-        }
+        return waiter.Done.Task.WaitAsync(cancellationToken);
     }
 
     private async Task DeliverLoopAsync()
@@ -192,15 +181,16 @@ public sealed partial class DeliveryStream
             recordsDelivered += file.Records.Length;
             recordsFailed += isError ? file.Records.Length : 0;
             lastLatencyMs = NowMs() - file.Records[0].ArrivalMs;
-            foreach (var (cut, done) in flushes.Where(f => f.CutPosition >= file.CutPosition))
+            foreach (var waiter in flushes)
             {
-                flushedKeys[done].Add(key);
+                waiter.Keys.Add(key);
             }
 
-            foreach (var (cut, done) in flushes.Where(f => f.CutPosition <= file.CutPosition).ToList())
+            // Files are delivered in cut order: a flush whose last cut this was has all its files.
+            foreach (var waiter in flushes.Where(f => f.UpTo <= file.CutPosition).ToList())
             {
-                flushes.Remove((cut, done));
-                done.TrySetResult();
+                flushes.Remove(waiter);
+                waiter.Done.TrySetResult(waiter.Keys);
             }
 
             log.DeleteSegmentsBefore(OldestNeededLocked());
@@ -353,5 +343,16 @@ public sealed partial class DeliveryStream
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
+    }
+
+    /// <summary>A flush waiting for the files owed when it was asked, up to the cut at <see cref="UpTo"/>; the keys of
+    /// the files stored meanwhile, in order.</summary>
+    private sealed class FlushWaiter(long upTo)
+    {
+        public long UpTo { get; } = upTo;
+
+        public List<string> Keys { get; } = [];
+
+        public TaskCompletionSource<IReadOnlyList<string>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

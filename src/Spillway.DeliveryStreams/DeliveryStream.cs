@@ -21,8 +21,7 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private readonly SemaphoreSlim wake = new(0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
-    private readonly List<(long CutPosition, TaskCompletionSource Done)> flushes = [];
-    private readonly Dictionary<TaskCompletionSource, List<string>> flushedKeys = [];
+    private readonly List<FlushWaiter> flushes = [];
 
     private DeliveryStreamDefinition definition;
     private TaskCompletionSource? changing;
@@ -143,9 +142,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
 
         lock (gate)
         {
-            foreach (var (_, done) in flushes)
+            foreach (var waiter in flushes)
             {
-                done.TrySetException(new ObjectDisposedException(nameof(DeliveryStream)));
+                waiter.Done.TrySetException(new ObjectDisposedException(nameof(DeliveryStream)));
             }
 
             flushes.Clear();
