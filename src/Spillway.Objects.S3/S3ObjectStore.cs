@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Util;
+using Spillway.Objects.Events;
 using Spillway.Objects.Lifecycle;
 using StoreRule = Spillway.Objects.Lifecycle.LifecycleRule;
 
@@ -235,6 +236,17 @@ public sealed class S3ObjectStore(IAmazonS3 client) : IObjectStore
             },
             cancellationToken)).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ObjectEventRule>> GetNotificationsAsync(string bucket, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ObjectEventRule>>([]);
+
+    /// <summary>Refused: a bucket on an S3 service raises its events through the service's own notifications, which
+    /// reach the service's queues, topics and functions; Spillway's would be raised only for the writes one node makes.</summary>
+    public Task PutNotificationsAsync(string bucket, IReadOnlyList<ObjectEventRule> rules, CancellationToken cancellationToken = default) =>
+        throw new ObjectStoreException(
+            ObjectError.NotImplemented,
+            "Event notifications of a bucket kept on an S3 service are the service's own; configure them there.");
 
     /// <inheritdoc />
     public Task<LifecycleOutcome> ApplyLifecycleAsync(CancellationToken cancellationToken = default) => Task.FromResult(new LifecycleOutcome(0, 0));

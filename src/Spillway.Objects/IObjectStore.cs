@@ -1,3 +1,4 @@
+using Spillway.Objects.Events;
 using Spillway.Objects.Lifecycle;
 
 namespace Spillway.Objects;
@@ -65,4 +66,11 @@ public interface IObjectStore
 
     /// <summary>Applies every bucket's lifecycle rules as of the store's clock: archives and expires what is due.</summary>
     Task<LifecycleOutcome> ApplyLifecycleAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The bucket's event notifications; empty when it has none.</summary>
+    Task<IReadOnlyList<ObjectEventRule>> GetNotificationsAsync(string bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the bucket's event notifications (none removes them), durably. The store keeps them; sending
+    /// events is <see cref="NotifyingObjectStore"/>'s.</summary>
+    Task PutNotificationsAsync(string bucket, IReadOnlyList<ObjectEventRule> rules, CancellationToken cancellationToken = default);
 }

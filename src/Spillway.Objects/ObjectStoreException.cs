@@ -38,6 +38,9 @@ public enum ObjectError
 
     /// <summary>An argument out of range (a part number, max keys).</summary>
     InvalidArgument,
+
+    /// <summary>This store cannot do what was asked (event notifications on an S3 backend, which has its own).</summary>
+    NotImplemented,
 }
 
 /// <summary>A refusal of the object store; the message is fit to show a client.</summary>

@@ -50,6 +50,26 @@ public sealed class AwsCliS3Scenarios(SignedServer server) : IClassFixture<Signe
     }
 }
 
+/// <summary>The aws CLI's bucket notifications against a real server: a queue gets S3's test event, then the event of
+/// the one upload the filter takes, in S3's shape; a missing queue and overlapping rules are refused.</summary>
+public sealed class AwsCliS3EventScenarios(SignedServer server) : IClassFixture<SignedServer>
+{
+    [Fact]
+    public async Task An_upload_sends_s3s_event_to_the_queue_the_bucket_names()
+    {
+        var result = await S3Client.RunAsync(S3Client.AwsCli, "events", server.Process.BaseAddress, SignedServer.Secret);
+
+        Assert.True(result.ExitCode == 0 && result.Stdout.Contains("SCENARIO OK events", StringComparison.Ordinal),
+            $"aws CLI scenario failed: {result}\n--- server\n{server.Process.Output}");
+        var observed = result.Observed;
+        Assert.Equal("ObjectCreated:Put", (string)observed["name"]!);
+        Assert.Equal("incoming/day+1.csv", (string)observed["key"]!);
+        Assert.Equal(8, (int)observed["size"]!);
+        Assert.Equal("[\"csv-files\",true,\"s3:ObjectCreated:*\"]", observed["configured"]!.ToJsonString());
+        Assert.Equal(["InvalidArgument", "InvalidArgument"], observed["errors"]!.AsArray().Select(e => (string)e!));
+    }
+}
+
 /// <summary>boto3 against a real server: puts with metadata, listings by delimiter and in pages, ranges, heads, batch
 /// delete, and its errors.</summary>
 public sealed class Boto3S3Scenarios(SignedServer server) : IClassFixture<SignedServer>

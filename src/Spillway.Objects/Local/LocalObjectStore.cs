@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spillway.Objects.Events;
 using Spillway.Objects.Lifecycle;
 using Spillway.Storage;
 
@@ -271,6 +272,7 @@ public sealed partial class LocalObjectStore : IObjectStore
         var state = new Bucket(name, DateTimeOffset.FromUnixTimeMilliseconds(document.RootElement.GetProperty("createdMs").GetInt64()))
         {
             Rules = LifecycleJson.Read(document.RootElement.GetProperty("lifecycle")),
+            Notifications = NotificationJson.Read(document.RootElement),
         };
         device.CreateDirectory(ArchivePath(name));
         foreach (var tier in (StorageTier[])[StorageTier.Standard, StorageTier.Archive])
@@ -321,6 +323,8 @@ public sealed partial class LocalObjectStore : IObjectStore
                 json.WriteNumber("createdMs", state.Created.ToUnixTimeMilliseconds());
                 json.WritePropertyName("lifecycle");
                 LifecycleJson.Write(json, state.Rules);
+                json.WritePropertyName("notifications");
+                NotificationJson.Write(json, state.Notifications);
                 json.WriteEndObject();
             }
 
@@ -342,5 +346,7 @@ public sealed partial class LocalObjectStore : IObjectStore
         public SortedSet<string> Order { get; } = new(ObjectNames.KeyOrder);
 
         public IReadOnlyList<LifecycleRule> Rules { get; set; } = [];
+
+        public IReadOnlyList<ObjectEventRule> Notifications { get; set; } = [];
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class S3Api(IObjectStore store, S3ApiSettings settings, 
     // Sub-resources S3 has that this API does not serve: answered NotImplemented rather than mistaken for another call.
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        "acl", "policy", "tagging", "versioning", "cors", "website", "notification", "encryption", "logging", "replication",
+        "acl", "policy", "tagging", "versioning", "cors", "website", "encryption", "logging", "replication",
         "versions", "object-lock", "ownershipControls", "publicAccessBlock", "accelerate", "requestPayment", "analytics",
         "inventory", "metrics", "intelligent-tiering", "retention", "legal-hold", "torrent", "restore", "select", "attributes",
     };
@@ -109,6 +109,8 @@ internal sealed partial class S3Api(IObjectStore store, S3ApiSettings settings, 
                 _ when method == HttpMethods.Get && query.ContainsKey("lifecycle") => GetLifecycleAsync(context, bucket),
                 _ when method == HttpMethods.Put && query.ContainsKey("lifecycle") => PutLifecycleAsync(context, bucket),
                 _ when method == HttpMethods.Delete && query.ContainsKey("lifecycle") => DeleteLifecycleAsync(context, bucket),
+                _ when method == HttpMethods.Get && query.ContainsKey("notification") => GetNotificationsAsync(context, bucket),
+                _ when method == HttpMethods.Put && query.ContainsKey("notification") => PutNotificationsAsync(context, bucket),
                 _ when query.ContainsKey("uploads") => throw S3Exception.NotImplemented("ListMultipartUploads"),
                 _ when method == HttpMethods.Get => ListObjectsAsync(context, bucket),
                 _ when method == HttpMethods.Head => HeadBucketAsync(context, bucket),
@@ -257,6 +259,18 @@ internal sealed partial class S3Api(IObjectStore store, S3ApiSettings settings, 
     {
         await store.PutLifecycleAsync(bucket, [], context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = 204;
+    }
+
+    private async Task GetNotificationsAsync(HttpContext context, string bucket)
+    {
+        var rules = await store.GetNotificationsAsync(bucket, context.RequestAborted).ConfigureAwait(false);
+        await WriteXmlAsync(context, NotificationXml.Write(rules)).ConfigureAwait(false);
+    }
+
+    private async Task PutNotificationsAsync(HttpContext context, string bucket)
+    {
+        var document = await S3Xml.ReadAsync(context.Request.Body, context.RequestAborted).ConfigureAwait(false);
+        await store.PutNotificationsAsync(bucket, NotificationXml.Read(document), context.RequestAborted).ConfigureAwait(false);
     }
 
     private const string Owner = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";

@@ -30,6 +30,7 @@ internal sealed class S3Exception(string code, int status, string message) : Exc
         ObjectError.InvalidPartOrder => new("InvalidPartOrder", 400, e.Message),
         ObjectError.EntityTooSmall => new("EntityTooSmall", 400, e.Message),
         ObjectError.MalformedLifecycle => new("InvalidArgument", 400, e.Message),
+        ObjectError.NotImplemented => new("NotImplemented", 501, e.Message),
         _ => new("InvalidArgument", 400, e.Message),
     };
 

@@ -1,4 +1,5 @@
 using Spillway.Objects;
+using Spillway.Objects.Events;
 using Spillway.Objects.Lifecycle;
 using Spillway.Objects.Local;
 using Spillway.Objects.S3;
@@ -49,6 +50,32 @@ internal sealed class BucketConfig
 {
     /// <summary>Lifecycle rules by id (<c>Spillway:Objects:Buckets:&lt;name&gt;:Lifecycle:&lt;id&gt;</c>).</summary>
     public Dictionary<string, LifecycleRuleConfig> Lifecycle { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Event notifications by id (<c>Spillway:Objects:Buckets:&lt;name&gt;:Notifications:&lt;id&gt;</c>); a bucket
+    /// listed here has exactly these, replacing any set through the S3 API.</summary>
+    public Dictionary<string, NotificationConfig> Notifications { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One bucket notification: exactly one of <see cref="Queue"/>, <see cref="Topic"/> and <see cref="Function"/>.</summary>
+internal sealed class NotificationConfig
+{
+    /// <summary>The queue that gets each event as a message, by name.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>The topic each event is published to, by name.</summary>
+    public string? Topic { get; set; }
+
+    /// <summary>The worker (<c>Spillway:Workers:&lt;name&gt;</c>) invoked with each event, as Lambda is.</summary>
+    public string? Function { get; set; }
+
+    /// <summary>S3's event types. Defaults to <c>s3:ObjectCreated:*</c>.</summary>
+    public List<string> Events { get; set; } = [];
+
+    /// <summary>Only keys that start with it. Defaults to all.</summary>
+    public string Prefix { get; set; } = string.Empty;
+
+    /// <summary>Only keys that end with it. Defaults to all.</summary>
+    public string Suffix { get; set; } = string.Empty;
 }
 
 internal sealed class LifecycleRuleConfig
@@ -71,12 +98,16 @@ internal static class ObjectsHosting
 {
     private const string Key = $"{SpillwayOptions.SectionName}:Objects";
 
-    public static async Task<IObjectStore> OpenAsync(SpillwayOptions options, string dataDirectory, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Opens the store, with the bucket notifications sent through <paramref name="events"/>, and applies the
+    /// configured buckets.</summary>
+    public static async Task<IObjectStore> OpenAsync(
+        SpillwayOptions options, string dataDirectory, IObjectEventPublisher events, TimeProvider time, CancellationToken cancellationToken)
     {
         var config = options.Objects;
-        IObjectStore store = config.S3.ServiceUrl is { Length: > 0 } url
+        IObjectStore inner = config.S3.ServiceUrl is { Length: > 0 } url
             ? OpenS3(config.S3, url)
             : new LocalObjectStore(Path.GetFullPath(config.Directory ?? Path.Combine(dataDirectory, "objects")), time);
+        var store = new NotifyingObjectStore(inner, events, options.Sqs.Region, time);
         foreach (var (name, bucket) in config.Buckets)
         {
             var key = $"{Key}:Buckets:{name}";
@@ -101,9 +132,63 @@ internal static class ObjectsHosting
             }
 
             await store.PutLifecycleAsync(name, rules, cancellationToken).ConfigureAwait(false);
+            await ApplyNotificationsAsync(store, name, bucket, options, key + ":Notifications", cancellationToken).ConfigureAwait(false);
         }
 
         return store;
+    }
+
+    private static async Task ApplyNotificationsAsync(
+        IObjectStore store, string bucket, BucketConfig config, SpillwayOptions options, string key, CancellationToken cancellationToken)
+    {
+        var rules = new List<ObjectEventRule>();
+        foreach (var (id, notification) in config.Notifications)
+        {
+            var targets = new List<(ObjectEventTarget Target, string Arn)>();
+            if (notification.Queue is { Length: > 0 } queue)
+            {
+                targets.Add((ObjectEventTarget.Queue, $"arn:aws:sqs:{options.Sqs.Region}:{options.Sqs.AccountId}:{queue}"));
+            }
+
+            if (notification.Topic is { Length: > 0 } topic)
+            {
+                targets.Add((ObjectEventTarget.Topic, $"arn:aws:sns:{options.Sqs.Region}:{options.Sqs.AccountId}:{topic}"));
+            }
+
+            if (notification.Function is { Length: > 0 } function)
+            {
+                targets.Add((ObjectEventTarget.Function, $"arn:aws:lambda:{options.Sqs.Region}:{options.Sqs.AccountId}:function:{function}"));
+            }
+
+            if (targets.Count != 1)
+            {
+                throw new ConfigurationException($"{key}:{id}", "name exactly one of Queue, Topic and Function");
+            }
+
+            rules.Add(new ObjectEventRule
+            {
+                Id = id,
+                Target = targets[0].Target,
+                TargetArn = targets[0].Arn,
+                Events = notification.Events.Count > 0 ? [.. notification.Events] : ["s3:ObjectCreated:*"],
+                Prefix = notification.Prefix,
+                Suffix = notification.Suffix,
+            });
+        }
+
+        if (rules.Count == 0 && (await store.GetNotificationsAsync(bucket, cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.PutNotificationsAsync(bucket, rules, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e)
+        {
+            throw new ConfigurationException(key, e.Message);
+        }
     }
 
     private static S3ObjectStore OpenS3(S3BackendConfig config, string url)

@@ -64,7 +64,17 @@ internal static class ServerBuilder
                 workers[worker.Name] = Own(owned, CreateWorker(worker, configuration, pipeline.Transport, sinks, workerMetrics, registry, loggerFactory, time));
             }
 
-            var objects = await ObjectsHosting.OpenAsync(options, configuration.DataDirectory, time, cancellationToken).ConfigureAwait(false);
+            // Bucket notifications reach workers through the embedded engine only, which holds each event until taken.
+            var objectFunctions = pipeline.EngineQueues is { } queues
+                ? Own(owned, new ObjectEventFunctions(
+                    queues, new WorkerFunctions(configuration.Workers, registry ?? HandlerRegistry.Default, time), loggerFactory.CreateLogger("Spillway.ObjectEvents")))
+                : null;
+            var objects = await ObjectsHosting.OpenAsync(
+                options,
+                configuration.DataDirectory,
+                new ObjectEventPublisher(pipeline.Transport, objectFunctions, loggerFactory.CreateLogger("Spillway.ObjectEvents")),
+                time,
+                cancellationToken).ConfigureAwait(false);
             var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory));
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
@@ -94,6 +104,7 @@ internal static class ServerBuilder
                 DeliveryStreams = deliveryStreams,
                 Alarms = monitor,
                 SnsDelivery = snsDelivery,
+                ObjectEventFunctions = objectFunctions,
                 IngestMetrics = new IngestMetrics(meterFactory),
                 SinkMetrics = sinkMetrics,
                 WorkerMetrics = workerMetrics,

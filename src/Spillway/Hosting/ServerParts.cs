@@ -43,6 +43,9 @@ internal sealed class ServerParts : IAsyncDisposable
     /// engine's topics or the SNS API.</summary>
     public required Sns.Delivery.SnsDeliveryService? SnsDelivery { get; init; }
 
+    /// <summary>The invoker of the workers bucket notifications name; null without the embedded engine.</summary>
+    public required ObjectEventFunctions? ObjectEventFunctions { get; init; }
+
     public required IngestMetrics IngestMetrics { get; init; }
 
     public required SinkMetrics SinkMetrics { get; init; }
@@ -60,6 +63,7 @@ internal sealed class ServerParts : IAsyncDisposable
     {
         Workers.Start(stopping);
         SnsDelivery?.Start();
+        ObjectEventFunctions?.Start();
         Alarms?.Start();
         DataAccess.Start(stopping);
     }
@@ -70,6 +74,11 @@ internal sealed class ServerParts : IAsyncDisposable
         if (SnsDelivery is not null)
         {
             await SnsDelivery.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (ObjectEventFunctions is not null)
+        {
+            await ObjectEventFunctions.DisposeAsync().ConfigureAwait(false);
         }
 
         await Workers.DisposeAsync().ConfigureAwait(false);

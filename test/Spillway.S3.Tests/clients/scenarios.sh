@@ -65,8 +65,56 @@ scenario_copy() {
     '{etag: $etag, keys: ($recursive | split(",")), small: $small, big: $big, errors: $errors}'
 }
 
+# The seed's "process a file when it is uploaded": a queue named by the bucket's notification configuration gets S3's
+# test event, then one event per matching upload; other keys and deletes send nothing.
+scenario_events() {
+  local bucket queue_url queue_arn config first more event key size name configured errors=()
+  bucket=$(unique uploads)
+  s3 mb "s3://$bucket"
+  queue_url=$("$AWS_CLI" --endpoint-url "$S3_ENDPOINT" --output json sqs create-queue --queue-name "$(unique events)" | jq -r .QueueUrl)
+  queue_arn=$("$AWS_CLI" --endpoint-url "$S3_ENDPOINT" --output json sqs get-queue-attributes --queue-url "$queue_url" \
+    --attribute-names QueueArn | jq -r .Attributes.QueueArn)
+  config=$(jq -cn --arg arn "$queue_arn" '{QueueConfigurations: [{Id: "csv-files", QueueArn: $arn,
+    Events: ["s3:ObjectCreated:*"], Filter: {Key: {FilterRules: [{Name: "prefix", Value: "incoming/"}, {Name: "suffix", Value: ".csv"}]}}}]}')
+  s3api put-bucket-notification-configuration --bucket "$bucket" --notification-configuration "$config" >/dev/null
+  configured=$(s3api get-bucket-notification-configuration --bucket "$bucket" | jq -c '.QueueConfigurations[0] | [.Id, .QueueArn == $arn, .Events[0]]' --arg arn "$queue_arn")
+
+  echo "x" >"$WORK/skip.txt"
+  printf 'a,b\n1,2\n' >"$WORK/day.csv"
+  s3 cp "$WORK/skip.txt" "s3://$bucket/incoming/skip.txt"
+  s3 cp "$WORK/day.csv" "s3://$bucket/incoming/day 1.csv"
+  s3 rm "s3://$bucket/incoming/day 1.csv"
+
+  receive() {
+    "$AWS_CLI" --endpoint-url "$S3_ENDPOINT" --output json sqs receive-message --queue-url "$queue_url" \
+      --max-number-of-messages 10 --wait-time-seconds "$1" | jq -c '[.Messages[]?.Body | fromjson]'
+  }
+  # Events are durable before the upload is answered, so they are all there now.
+  first=$(receive 5)
+  if [ "$(jq length <<<"$first")" -lt 2 ]; then first=$(jq -c --argjson more "$(receive 5)" '. + $more' <<<"$first"); fi
+  [ "$(jq length <<<"$first")" -eq 2 ] || fail "expected the test event and one upload event, got $first"
+  jq -e '.[0].Event == "s3:TestEvent"' <<<"$first" >/dev/null || fail "no s3:TestEvent first: $first"
+  event=$(jq -c '.[1].Records[0]' <<<"$first")
+  name=$(jq -r .eventName <<<"$event")
+  key=$(jq -r .s3.object.key <<<"$event")
+  size=$(jq -r .s3.object.size <<<"$event")
+  # With no message the CLI prints nothing at all.
+  more=$(receive 0)
+  [ -z "$more" ] || [ "$more" = "[]" ] || fail "more events than the one matching upload: $more"
+
+  errors+=("$(error_code s3api put-bucket-notification-configuration --bucket "$bucket" \
+    --notification-configuration '{"QueueConfigurations":[{"QueueArn":"arn:aws:sqs:us-east-1:000000000000:no-such-queue","Events":["s3:ObjectCreated:*"]}]}')")
+  errors+=("$(error_code s3api put-bucket-notification-configuration --bucket "$bucket" \
+    --notification-configuration "$(jq -cn --arg arn "$queue_arn" '{QueueConfigurations: [{QueueArn: $arn, Events: ["s3:ObjectCreated:*"]}, {QueueArn: $arn, Events: ["s3:ObjectCreated:Put"]}]}')")")
+
+  jq -cn --arg name "$name" --arg key "$key" --argjson size "$size" --argjson configured "$configured" \
+    --argjson errors "$(printf '%s\n' "${errors[@]}" | jq -R . | jq -sc .)" \
+    '{name: $name, key: $key, size: $size, configured: $configured, errors: $errors}'
+}
+
 case "${1:-}" in
   copy) scenario_copy ;;
+  events) scenario_events ;;
   *) fail "unknown scenario '${1:-}'" ;;
 esac
 echo "SCENARIO OK $1"
