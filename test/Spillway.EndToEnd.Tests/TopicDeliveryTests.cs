@@ -8,7 +8,8 @@ namespace Spillway.EndToEnd.Tests;
 
 /// <summary>
 /// Topic deliveries a real server makes through what its host configures: e-mail through the SMTP server of
-/// <c>Spillway:Alarms:Email</c>, and <c>lambda</c> subscriptions to a configured worker's HTTP function.
+/// <c>Spillway:Alarms:Email</c>, <c>lambda</c> subscriptions to a configured worker's HTTP function, and <c>firehose</c>
+/// subscriptions into a delivery stream's files.
 /// </summary>
 public sealed class TopicDeliveryTests : IDisposable
 {
@@ -98,14 +99,79 @@ public sealed class TopicDeliveryTests : IDisposable
         Assert.Equal("admin", sns.GetProperty("MessageAttributes").GetProperty("actor").GetProperty("Value").GetString());
     }
 
+    [Fact]
+    public async Task A_firehose_subscription_puts_each_message_into_the_delivery_streams_next_file()
+    {
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: SpillwayProcess.AnySignature());
+        using (var created = await FirehoseAsync(server, "CreateDeliveryStream", new
+        {
+            DeliveryStreamName = "audit-files",
+            ExtendedS3DestinationConfiguration = new
+            {
+                RoleARN = "arn:aws:iam::000000000000:role/f",
+                BucketARN = "arn:aws:s3:::lake",
+                ProcessingConfiguration = new { Enabled = true, Processors = new[] { new { Type = "AppendDelimiterToRecord" } } },
+            },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        }
+
+        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
+        var stream = "arn:aws:firehose:us-east-1:000000000000:deliverystream/audit-files";
+        using (var refused = await SendAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "firehose"), ("Endpoint", stream)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("SubscriptionRoleArn", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await CallAsync(
+            server, "Subscribe", ("TopicArn", topic), ("Protocol", "firehose"), ("Endpoint", stream),
+            ("Attributes.entry.1.key", "SubscriptionRoleArn"), ("Attributes.entry.1.value", "arn:aws:iam::000000000000:role/sns"),
+            ("Attributes.entry.2.key", "RawMessageDelivery"), ("Attributes.entry.2.value", "true"));
+        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":7}"));
+        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":8}"));
+
+        // The topic's delivery worker puts each message after the publish is answered; the stream counts what it took.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (JsonDocument.Parse(await server.Client.GetStringAsync("/v1/delivery-streams/audit-files", deadline.Token))
+            .RootElement.GetProperty("incomingRecords").GetInt64() < 2)
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+
+        using var flushed = await server.Client.PostAsync("/v1/delivery-streams/audit-files/flush", null);
+        var key = JsonDocument.Parse(await flushed.Content.ReadAsStringAsync()).RootElement.GetProperty("files").EnumerateArray().Single().GetString()!;
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/" + string.Join('/', key.Split('/').Select(Uri.EscapeDataString)));
+        read.Headers.Host = $"lake.localhost:{server.BaseAddress.Port}";
+        using var file = await server.Client.SendAsync(read);
+        Assert.Equal("{\"user\":7}\n{\"user\":8}\n", await file.Content.ReadAsStringAsync());
+    }
+
     public void Dispose() => work.Delete(recursive: true);
 
-    private static async Task<XDocument> CallAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
+    private static Task<HttpResponseMessage> FirehoseAsync(SpillwayProcess server, string action, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/x-amz-json-1.1"),
+        };
+        request.Content.Headers.ContentType!.CharSet = null;
+        request.Headers.Add("X-Amz-Target", "Firehose_20150804." + action);
+        return server.Client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
     {
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", "2010-03-31") };
         form.AddRange(parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value)));
         using var content = new FormUrlEncodedContent(form);
-        using var response = await server.Client.PostAsync("/", content);
+        return await server.Client.PostAsync("/", content);
+    }
+
+    private static async Task<XDocument> CallAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
+    {
+        using var response = await SendAsync(server, action, parameters);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         return XDocument.Parse(text);

@@ -25,6 +25,7 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
             "http" or "https" => PostAsync(subscription, subscriptionArn, delivery, cancellationToken),
             "email" or "email-json" => MailAsync(subscription, delivery, cancellationToken),
             "lambda" => InvokeAsync(subscription, subscriptionArn, delivery, cancellationToken),
+            "firehose" => PutRecordAsync(subscription, delivery, cancellationToken),
             var other => throw new EndpointFailedException($"Spillway does not deliver to the {other} protocol."),
         };
 
@@ -85,6 +86,22 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
         }
     }
 
+    /// <summary>One record per message: the message alone with raw delivery, else the JSON envelope, as SNS puts them.</summary>
+    private async Task PutRecordAsync(Subscription subscription, QueuedDelivery delivery, CancellationToken cancellationToken)
+    {
+        var put = settings.PutToDeliveryStream ?? throw new EndpointFailedException("This node has no delivery streams.");
+        var name = DeliveryStreamName.Of(subscription.Endpoint) ?? throw new EndpointFailedException("The endpoint is not a delivery stream ARN.");
+        try
+        {
+            await put(name, subscription.RawMessageDelivery ? Encoding.UTF8.GetBytes(delivery.Message) : delivery.Envelope, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new EndpointFailedException(e.Message, e);
+        }
+    }
+
     private async Task InvokeAsync(Subscription subscription, string subscriptionArn, QueuedDelivery delivery, CancellationToken cancellationToken)
     {
         var invoke = settings.InvokeFunction ?? throw new EndpointFailedException("No functions are configured for lambda subscriptions.");
@@ -97,6 +114,21 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
         {
             throw new EndpointFailedException(e.Message, e);
         }
+    }
+}
+
+/// <summary>The delivery stream a <c>firehose</c> endpoint names (<c>arn:aws:firehose:region:account:deliverystream/name</c>).</summary>
+internal static class DeliveryStreamName
+{
+    private const string Marker = ":deliverystream/";
+
+    public static string? Of(string arn)
+    {
+        var at = arn.IndexOf(Marker, StringComparison.Ordinal);
+        return arn.StartsWith("arn:", StringComparison.Ordinal) && at > 0 && at + Marker.Length < arn.Length
+            && arn.AsSpan(0, at).Count(':') == 4 && arn.Split(':')[2] == "firehose"
+            ? arn[(at + Marker.Length)..]
+            : null;
     }
 }
 

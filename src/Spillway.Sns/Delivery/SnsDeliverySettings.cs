@@ -24,6 +24,12 @@ public sealed class SnsDeliverySettings
     /// </summary>
     public Func<string, ReadOnlyMemory<byte>, CancellationToken, Task>? InvokeFunction { get; init; }
 
+    /// <summary>
+    /// Puts one record into the delivery stream of that name (a <c>firehose</c> subscription's); completes once it is
+    /// durable there. Null: no delivery streams, and such deliveries fail.
+    /// </summary>
+    public Func<string, ReadOnlyMemory<byte>, CancellationToken, Task>? PutToDeliveryStream { get; init; }
+
     /// <summary>Creates the meter <c>Spillway.Sns</c>; null (the default) measures nothing.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 

@@ -79,6 +79,18 @@ internal sealed partial class SnsApi
                 Confirmed = true,
                 OwnsDeliveryQueue = true,
             },
+
+            // As SNS, a delivery stream of the account is confirmed at once; SNS also asks for the role it would assume.
+            "firehose" => requested with
+            {
+                Endpoint = endpoint is { } stream && Delivery.DeliveryStreamName.Of(stream) is not null
+                    ? stream
+                    : throw SnsErrors.Invalid("Firehose delivery stream ARN"),
+                Confirmed = requested.Attributes.ContainsKey("SubscriptionRoleArn")
+                    ? true
+                    : throw SnsErrors.Invalid("Attributes Reason: SubscriptionRoleArn is required for firehose subscriptions"),
+                OwnsDeliveryQueue = true,
+            },
             _ => throw SnsErrors.Invalid("Amazon SNS does not support this protocol string: " + protocol),
         };
 

@@ -20,6 +20,7 @@ internal static class SnsDeliveryHosting
         ResolvedConfiguration configuration,
         ResolvedAlarms alarms,
         HandlerRegistry? registry,
+        DeliveryStreams.DeliveryStreamStore deliveryStreams,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         IMeterFactory meterFactory)
@@ -38,6 +39,9 @@ internal static class SnsDeliveryHosting
             TimeProvider = time,
             SendMail = mailer is null ? null : (to, subject, body, cancellationToken) => mailer.SendAsync([to], subject, body, cancellationToken),
             InvokeFunction = functions.InvokeAsync,
+            PutToDeliveryStream = (name, record, cancellationToken) => deliveryStreams.TryGet(name, out var stream)
+                ? stream.PutAsync([record], cancellationToken).AsTask()
+                : throw new InvalidOperationException($"Delivery stream {name} does not exist."),
             MeterFactory = meterFactory,
             LoggerFactory = loggerFactory,
         });
