@@ -193,12 +193,66 @@ public sealed partial class DeliveryStream
                 waiter.Done.TrySetResult(waiter.Keys);
             }
 
+            CarryPositionsLocked();
             log.DeleteSegmentsBefore(OldestNeededLocked());
         }
     }
 
-    /// <summary>Under the gate: the log position before which nothing is needed any more.</summary>
+    /// <summary>
+    /// Under the gate: when a shard's last source position lies before every record still waiting, writes every position
+    /// again at the log's end; once that is durable the positions are held there, and the older segments can go.
+    /// </summary>
+    private void CarryPositionsLocked()
+    {
+        var waiting = OldestWaitingLocked();
+        if (carryingPositions || !sourcePositions.Values.Any(h => h.LogPosition < waiting))
+        {
+            return;
+        }
+
+        var carried = sourcePositions.ToDictionary(p => p.Key, p => p.Value.Sequence, StringComparer.Ordinal);
+        var appended = log.Append(DeliveryLog.Positions, DeliveryLog.EncodePositions(carried));
+        carryingPositions = true;
+        _ = appended.Durable.ContinueWith(
+            done =>
+            {
+                lock (gate)
+                {
+                    carryingPositions = false;
+                    if (!done.IsCompletedSuccessfully)
+                    {
+                        return;
+                    }
+
+                    foreach (var (shard, sequence) in carried)
+                    {
+                        if (sourcePositions.TryGetValue(shard, out var holder) && holder.Sequence == sequence && holder.LogPosition < appended.Position)
+                        {
+                            sourcePositions[shard] = holder with { LogPosition = appended.Position };
+                        }
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Under the gate: the log position before which nothing is needed any more: no record waiting for a file,
+    /// and no record holding a shard's last source position.</summary>
     private long OldestNeededLocked()
+    {
+        var oldest = OldestWaitingLocked();
+        foreach (var holder in sourcePositions.Values)
+        {
+            oldest = Math.Min(oldest, holder.LogPosition);
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Under the gate: the log position of the oldest record waiting for a file (the log's end when none).</summary>
+    private long OldestWaitingLocked()
     {
         var oldest = log.AppendedPosition;
         foreach (var file in owed)
@@ -313,14 +367,14 @@ public sealed partial class DeliveryStream
     }
 
     private static long RecordBytes(PendingFile file, BufferedRecord record) =>
-        SegmentLog.RecordOverhead + DeliveryLog.RecordSize(file.Partition, record.DataLength);
+        SegmentLog.RecordOverhead + DeliveryLog.RecordSize(file.Partition, record.DataLength) + record.SourceBytes;
 
     /// <summary>The data of the record at <paramref name="offset"/> of a run read from the log, its checksum checked.</summary>
     private ReadOnlyMemory<byte> Data(ReadOnlyMemory<byte> run, long offset)
     {
         var frame = run[(int)offset..];
-        var payload = log.PayloadOf(frame.Span, out _);
-        var dataOffset = DeliveryLog.ReadRecord(payload).DataOffset;
+        var payload = log.PayloadOf(frame.Span, out var type);
+        var dataOffset = DeliveryLog.ReadRecord(type, payload).DataOffset;
         return frame.Slice(SegmentLog.RecordOverhead + dataOffset, payload.Length - dataOffset);
     }
 

@@ -14,7 +14,36 @@ public sealed partial class DeliveryStream
     /// partition's buffer (a record whose partition keys cannot be read goes to the error prefix's buffer).
     /// </summary>
     /// <exception cref="ArgumentException">A record is empty or over <see cref="DeliveryLimits.MaxRecordBytes"/>.</exception>
-    public async ValueTask<IReadOnlyList<string>> PutAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The stream reads its records from a source.</exception>
+    public ValueTask<IReadOnlyList<string>> PutAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default) =>
+        Definition.Source is null
+            ? PutAsync(records, null, cancellationToken)
+            : throw new InvalidOperationException($"The delivery stream {Definition.Name} reads from a stream and takes no puts.");
+
+    /// <summary>
+    /// Puts records read from a shard of the stream's source, each with its sequence number (ascending), as
+    /// <see cref="PutAsync(IReadOnlyList{ReadOnlyMemory{byte}}, CancellationToken)"/> does; the log keeps each record's
+    /// position, so <see cref="SourcePosition"/> says where reading resumes after any crash, and no record is read in twice.
+    /// </summary>
+    public ValueTask<IReadOnlyList<string>> PutFromSourceAsync(
+        string shardId, IReadOnlyList<string> sequenceNumbers, IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(shardId);
+        ArgumentNullException.ThrowIfNull(sequenceNumbers);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(sequenceNumbers.Count, records.Count, nameof(sequenceNumbers));
+        return PutAsync(records, new Source(shardId, sequenceNumbers), cancellationToken);
+    }
+
+    /// <summary>The sequence number of the last record of <paramref name="shardId"/> put from the source; null when none.</summary>
+    public string? SourcePosition(string shardId)
+    {
+        lock (gate)
+        {
+            return sourcePositions.TryGetValue(shardId, out var holder) ? holder.Sequence : null;
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<string>> PutAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, Source? source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this);
@@ -35,7 +64,7 @@ public sealed partial class DeliveryStream
         var positions = new long[records.Count];
         Task durable;
         bool due;
-        while (!TryAppend(records, positions, out durable, out due, out var change))
+        while (!TryAppend(records, source, positions, out durable, out due, out var change))
         {
             // A change of the destination is delivering what was buffered before it; puts wait for it to finish.
             await change!.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -54,8 +83,9 @@ public sealed partial class DeliveryStream
     /// Appends the records to the log and to their buffers under one lock, so a cut takes exactly the records before its
     /// position; false, with the change to wait for, while the destination is being changed.
     /// </summary>
-    private bool TryAppend(IReadOnlyList<ReadOnlyMemory<byte>> records, long[] positions, out Task durable, out bool due, out Task? change)
+    private bool TryAppend(IReadOnlyList<ReadOnlyMemory<byte>> records, Source? source, long[] positions, out Task durable, out bool due, out Task? change)
     {
+        var sourceBytes = new int[records.Count];
         var partitions = new string[records.Count];
         var lengths = new int[records.Count];
         lock (gate)
@@ -70,7 +100,8 @@ public sealed partial class DeliveryStream
             for (var i = 0; i < records.Count; i++)
             {
                 partitions[i] = PartitionOf(records[i].Span);
-                lengths[i] = DeliveryLog.RecordSize(partitions[i], records[i].Length);
+                sourceBytes[i] = source is { } from ? DeliveryLog.SourceSize(from.Shard, from.Sequences[i]) : 0;
+                lengths[i] = DeliveryLog.RecordSize(partitions[i], records[i].Length) + sourceBytes[i];
                 total += lengths[i];
             }
 
@@ -81,15 +112,28 @@ public sealed partial class DeliveryStream
                 var offset = 0;
                 for (var i = 0; i < records.Count; i++)
                 {
-                    DeliveryLog.WriteRecord(payloads.AsSpan(offset, lengths[i]), arrival, partitions[i], records[i].Span);
+                    if (source is { } from)
+                    {
+                        DeliveryLog.WriteSourcedRecord(payloads.AsSpan(offset, lengths[i]), arrival, partitions[i], from.Shard, from.Sequences[i], records[i].Span);
+                    }
+                    else
+                    {
+                        DeliveryLog.WriteRecord(payloads.AsSpan(offset, lengths[i]), arrival, partitions[i], records[i].Span);
+                    }
+
                     offset += lengths[i];
                 }
 
-                durable = log.AppendBatch(DeliveryLog.Record, payloads.AsSpan(0, total), lengths, positions);
+                durable = log.AppendBatch(source is null ? DeliveryLog.Record : DeliveryLog.SourcedRecord, payloads.AsSpan(0, total), lengths, positions);
+                if (source is { } read)
+                {
+                    sourcePositions[read.Shard] = new SourceHolder(read.Sequences[^1], positions[records.Count - 1]);
+                }
+
                 for (var i = 0; i < records.Count; i++)
                 {
                     var buffer = Buffer(partitions[i]);
-                    buffer.Add(new BufferedRecord(positions[i], records[i].Length, arrival));
+                    buffer.Add(new BufferedRecord(positions[i], records[i].Length, arrival, sourceBytes[i]));
 
                     // The deliverer wakes for a buffer that is full, or that starts a new interval.
                     due |= buffer.Bytes >= definition.BufferSizeBytes || buffer.Records.Count == 1;
@@ -107,6 +151,9 @@ public sealed partial class DeliveryStream
             return true;
         }
     }
+
+    /// <summary>Where records of a sourced put were read: one shard, a sequence number per record.</summary>
+    private sealed record Source(string Shard, IReadOnlyList<string> Sequences);
 
     /// <summary>A record's id: its position in the log, which no other record of the stream has.</summary>
     private static string RecordId(long position) => position.ToString("x16", CultureInfo.InvariantCulture);

@@ -23,6 +23,10 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private readonly Task loop;
     private readonly List<FlushWaiter> flushes = [];
 
+    // A sourced stream's last position per shard, and the log record holding it, which must outlive segment deletion.
+    private readonly Dictionary<string, SourceHolder> sourcePositions = new(StringComparer.Ordinal);
+    private bool carryingPositions;
+
     private DeliveryStreamDefinition definition;
     private TaskCompletionSource? changing;
     private KeyTemplate prefix;
@@ -113,6 +117,11 @@ public sealed partial class DeliveryStream : IAsyncDisposable
                     stream.bufferedRecords += buffer.Records.Count;
                     stream.bufferedBytes += buffer.Bytes;
                 }
+            }
+
+            foreach (var (shard, holder) in replay.Positions)
+            {
+                stream.sourcePositions[shard] = holder;
             }
 
             foreach (var file in replay.Owed.Values.OrderBy(f => f.CutPosition))
@@ -219,6 +228,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
 
     private long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>A shard's last position read into the stream, and the log record that holds it.</summary>
+    private readonly record struct SourceHolder(string Sequence, long LogPosition);
+
     /// <summary>Rebuilds buffers and owed files from the log, in log order.</summary>
     private sealed class Replay
     {
@@ -226,13 +238,32 @@ public sealed partial class DeliveryStream : IAsyncDisposable
 
         public Dictionary<long, PendingFile> Owed { get; } = [];
 
+        public Dictionary<string, SourceHolder> Positions { get; } = new(StringComparer.Ordinal);
+
         public void Apply(long position, byte type, ReadOnlySpan<byte> payload)
         {
             switch (type)
             {
-                case DeliveryLog.Record:
-                    var (arrival, partition, offset) = DeliveryLog.ReadRecord(payload);
-                    Buffer(partition).Add(new BufferedRecord(position, payload.Length - offset, arrival));
+                case DeliveryLog.Record or DeliveryLog.SourcedRecord:
+                    var (arrival, partition, offset, source) = DeliveryLog.ReadRecord(type, payload);
+                    var sourceBytes = 0;
+                    if (source is var (shard, sequence))
+                    {
+                        sourceBytes = DeliveryLog.SourceSize(shard, sequence);
+                        Positions[shard] = new SourceHolder(sequence, position);
+                    }
+
+                    Buffer(partition).Add(new BufferedRecord(position, payload.Length - offset, arrival, sourceBytes));
+                    break;
+                case DeliveryLog.Positions:
+                    foreach (var (carriedShard, carried) in DeliveryLog.ReadPositions(payload))
+                    {
+                        if (!Positions.TryGetValue(carriedShard, out var known) || !DeliveryLog.IsAfter(known.Sequence, carried))
+                        {
+                            Positions[carriedShard] = new SourceHolder(carried, position);
+                        }
+                    }
+
                     break;
                 case DeliveryLog.Cut:
                     var (before, cutPartition) = DeliveryLog.ReadCut(payload);

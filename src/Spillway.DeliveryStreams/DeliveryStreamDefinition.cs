@@ -50,6 +50,9 @@ public sealed record DeliveryStreamDefinition
     /// <summary>The destination's version, in every object name; each change of the destination raises it. Starts at 1.</summary>
     public int Version { get; init; } = 1;
 
+    /// <summary>The stream records are read from; null (the default) for a stream that takes puts.</summary>
+    public DeliveryStreamSource? Source { get; init; }
+
     /// <summary>Tags, kept and listed.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -62,6 +65,11 @@ public sealed record DeliveryStreamDefinition
         if (!DeliveryLimits.IsValidName(Name))
         {
             throw new ArgumentException($"Value '{Name}' at 'deliveryStreamName' failed to satisfy constraint: {DeliveryLimits.NameRule}");
+        }
+
+        if (Source is { } source && string.IsNullOrEmpty(source.Stream))
+        {
+            throw new ArgumentException("A delivery stream's source needs a stream name.");
         }
 
         if (string.IsNullOrEmpty(Bucket))

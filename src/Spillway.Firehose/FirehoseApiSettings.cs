@@ -17,6 +17,10 @@ public sealed class FirehoseApiSettings
     /// <summary>When set, every request is refused with AccessDeniedException and this reason. Defaults to null.</summary>
     public string? RefusalReason { get; init; }
 
+    /// <summary>Whether a Spillway stream of that name exists, for delivery streams that read one
+    /// (<c>KinesisStreamAsSource</c>); null (the default): the node has no streams, and such delivery streams are refused.</summary>
+    public Func<string, bool>? StreamExists { get; init; }
+
     /// <summary>The clock of signatures. Defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

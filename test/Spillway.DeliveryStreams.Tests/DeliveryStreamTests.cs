@@ -159,6 +159,31 @@ public sealed class DeliveryStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sourced_stream_knows_each_shards_position_after_a_restart_delivered_or_not_and_refuses_puts()
+    {
+        var stream = await store.CreateAsync(Readings() with { Source = new DeliveryStreamSource("readings", FromOldest: true) });
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await stream.PutAsync([Json("put")]));
+        await stream.PutFromSourceAsync("shardId-000000000000", ["49000000000000000000000000000000000000000000000000000001", "49000000000000000000000000000000000000000000000000000009"], [Json("a"), Json("b")]);
+        await stream.PutFromSourceAsync("shardId-000000000001", ["49000000000000000000000000000000000000000000000000000100"], [Json("c")]);
+        var first = Assert.Single(await stream.FlushAsync());
+        await stream.PutFromSourceAsync("shardId-000000000000", ["49000000000000000000000000000000000000000000000000000012"], [Json("d")]);
+        await store.DisposeAsync();
+
+        store = Open();
+        Assert.True(store.TryGet("readings", out var reopened));
+        Assert.Equal(new DeliveryStreamSource("readings", FromOldest: true), reopened.Definition.Source);
+        Assert.Equal("49000000000000000000000000000000000000000000000000000012", reopened.SourcePosition("shardId-000000000000"));
+        Assert.Equal("49000000000000000000000000000000000000000000000000000100", reopened.SourcePosition("shardId-000000000001"));
+        Assert.Null(reopened.SourcePosition("shardId-000000000002"));
+        var second = Assert.Single(await reopened.FlushAsync());
+
+        // The source positions ride in the log beside the records, never in the files.
+        Assert.Equal("abc", Encoding.UTF8.GetString(destination.Read("lake", first)));
+        Assert.Equal("d", Encoding.UTF8.GetString(destination.Read("lake", second)));
+        Assert.Equal("49000000000000000000000000000000000000000000000000000012", reopened.SourcePosition("shardId-000000000000"));
+    }
+
+    [Fact]
     public async Task A_file_stored_but_not_recorded_before_a_stop_is_written_again_under_the_same_key()
     {
         var stream = await store.CreateAsync(Readings(intervalSeconds: 0));

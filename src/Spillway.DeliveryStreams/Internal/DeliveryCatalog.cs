@@ -26,7 +26,11 @@ internal static class DeliveryCatalog
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.PartitionQueries.ToDictionary(), StringComparer.Ordinal),
             definition.Version,
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.Tags.ToDictionary(), StringComparer.Ordinal),
-            createdAt.ToUnixTimeMilliseconds());
+            createdAt.ToUnixTimeMilliseconds())
+        {
+            SourceStream = definition.Source?.Stream,
+            SourceFromOldest = definition.Source?.FromOldest ?? false,
+        };
         device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(stored, CatalogJson.Default.StoredDefinition));
     }
 
@@ -62,6 +66,7 @@ internal static class DeliveryCatalog
             PartitionQueries = stored.PartitionQueries,
             Version = stored.Version,
             Tags = stored.Tags,
+            Source = stored.SourceStream is { } stream ? new DeliveryStreamSource(stream, stored.SourceFromOldest) : null,
         };
         return (definition, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAtMs));
     }
@@ -80,7 +85,13 @@ internal sealed record StoredDefinition(
     SortedDictionary<string, string> PartitionQueries,
     int Version,
     SortedDictionary<string, string> Tags,
-    long CreatedAtMs);
+    long CreatedAtMs)
+{
+    /// <summary>The source stream's name; absent for a stream that takes puts (and in catalogs written before sources).</summary>
+    public string? SourceStream { get; init; }
+
+    public bool SourceFromOldest { get; init; }
+}
 
 [JsonSerializable(typeof(StoredDefinition))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -1,7 +1,8 @@
 namespace Spillway.DeliveryStreams.Internal;
 
-/// <summary>A record waiting for its file: where it lies in the log, its data's size and when it arrived.</summary>
-internal readonly record struct BufferedRecord(long Position, int DataLength, long ArrivalMs);
+/// <summary>A record waiting for its file: where it lies in the log, its data's size, when it arrived, and the bytes its
+/// source position takes in the log (0 for a direct put).</summary>
+internal readonly record struct BufferedRecord(long Position, int DataLength, long ArrivalMs, int SourceBytes = 0);
 
 /// <summary>The records of one partition waiting for their file, in log order. Guarded by the stream's lock.</summary>
 internal sealed class PartitionBuffer(string partition)

@@ -11,6 +11,7 @@ internal sealed partial class FirehoseApi
         var data = call.Input.Structure("Record")?.Blob("Data")
             ?? throw FirehoseErrors.Shape("1 validation error detected: Value null at 'record.data' failed to satisfy constraint: Member must not be null");
         CheckRecord(data, "record.data");
+        RefuseSourced(stream);
         var ids = await stream.PutAsync([data], CancellationToken.None).ConfigureAwait(false);
         var r = call.Response;
         r.Begin(call.Action);
@@ -51,6 +52,7 @@ internal sealed partial class FirehoseApi
             throw FirehoseErrors.Invalid($"Records size exceeds {DeliveryLimits.MaxBatchBytes / (1024 * 1024)} MiB limit: the batch holds {total} bytes.");
         }
 
+        RefuseSourced(stream);
         var ids = await stream.PutAsync(data, CancellationToken.None).ConfigureAwait(false);
         var r = call.Response;
         r.Begin(call.Action);
@@ -79,6 +81,15 @@ internal sealed partial class FirehoseApi
         if (data.Length == 0)
         {
             throw FirehoseErrors.Shape($"1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        }
+    }
+
+    /// <summary>A delivery stream that reads a stream takes no puts, as Firehose refuses them.</summary>
+    private static void RefuseSourced(DeliveryStream stream)
+    {
+        if (stream.Definition.Source is not null)
+        {
+            throw FirehoseErrors.Invalid("This operation is not permitted on KinesisStreamAsSource delivery stream type.");
         }
     }
 }

@@ -10,10 +10,17 @@ internal sealed partial class FirehoseApi
     private async ValueTask CreateAsync(AwsCall call)
     {
         var name = Name(call);
-        var type = call.Input.String("DeliveryStreamType") ?? "DirectPut";
-        if (type != "DirectPut")
+        var type = call.Input.String("DeliveryStreamType") ?? DirectPut;
+        var source = type switch
         {
-            throw FirehoseErrors.Invalid($"DeliveryStreamType {type} is not supported yet; DirectPut is.");
+            DirectPut => null,
+            KinesisSource => SourceOf(call.Input.Structure("KinesisStreamSourceConfiguration")
+                ?? throw FirehoseErrors.Invalid("KinesisStreamSourceConfiguration is required for a KinesisStreamAsSource delivery stream.")),
+            _ => throw FirehoseErrors.Invalid($"DeliveryStreamType {type} is not supported; DirectPut and KinesisStreamAsSource are."),
+        };
+        if (source is null && call.Input.Structure("KinesisStreamSourceConfiguration") is not null)
+        {
+            throw FirehoseErrors.Invalid("KinesisStreamSourceConfiguration is only valid for a KinesisStreamAsSource delivery stream.");
         }
 
         var destination = DestinationReader.ForCreate(call.Input);
@@ -22,12 +29,38 @@ internal sealed partial class FirehoseApi
             destination) with
         {
             Tags = Tags(call.Input, "Tags") ?? new Dictionary<string, string>(StringComparer.Ordinal),
+            Source = source,
         };
         await streams.CreateAsync(definition, call.Aborted).ConfigureAwait(false);
         var r = call.Response;
         r.Begin(call.Action);
         r.String("DeliveryStreamARN", StreamArn(name));
         r.End(call.Action, call.RequestId);
+    }
+
+    private const string DirectPut = "DirectPut";
+    private const string KinesisSource = "KinesisStreamAsSource";
+
+    /// <summary>The stream a <c>KinesisStreamSourceConfiguration</c> names, which must exist. Its <c>StartingPosition</c>
+    /// (Spillway's: <c>LATEST</c>, the default as in Firehose, or <c>TRIM_HORIZON</c>) says where reading starts.</summary>
+    private DeliveryStreamSource SourceOf(AwsInput configuration)
+    {
+        var arnText = Required(configuration, "KinesisStreamARN");
+        _ = Required(configuration, "RoleARN");
+        var stream = Arn.TryParse(arnText, out var arn) && arn.Service == "kinesis" && arn.Resource.StartsWith("stream/", StringComparison.Ordinal)
+            ? arn.Resource["stream/".Length..]
+            : throw FirehoseErrors.Invalid($"KinesisStreamARN {arnText} is not a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>).");
+        if (streamExists is null || !streamExists(stream))
+        {
+            throw FirehoseErrors.Invalid($"Stream {stream} under account {account.AccountId} not found.");
+        }
+
+        return configuration.String("StartingPosition") switch
+        {
+            null or "LATEST" => new DeliveryStreamSource(stream),
+            "TRIM_HORIZON" => new DeliveryStreamSource(stream, FromOldest: true),
+            var other => throw FirehoseErrors.Invalid($"StartingPosition {other} is not one of LATEST and TRIM_HORIZON."),
+        };
     }
 
     private async ValueTask DeleteAsync(AwsCall call)
@@ -52,7 +85,18 @@ internal sealed partial class FirehoseApi
         r.String("DeliveryStreamName", definition.Name);
         r.String("DeliveryStreamARN", StreamArn(definition.Name));
         r.String("DeliveryStreamStatus", "ACTIVE");
-        r.String("DeliveryStreamType", "DirectPut");
+        r.String("DeliveryStreamType", definition.Source is null ? DirectPut : KinesisSource);
+        if (definition.Source is { } source)
+        {
+            r.BeginStructure("Source");
+            r.BeginStructure("KinesisStreamSourceDescription");
+            r.String("KinesisStreamARN", account.Arn("kinesis", "stream/" + source.Stream).ToString());
+            r.String("RoleARN", "arn:aws:iam::000000000000:role/firehose");
+            r.Timestamp("DeliveryStartTimestamp", created);
+            r.EndStructure("KinesisStreamSourceDescription");
+            r.EndStructure("Source");
+        }
+
         r.String("VersionId", definition.Version.ToString(CultureInfo.InvariantCulture));
         r.Timestamp("CreateTimestamp", created);
         r.BeginStructure("DeliveryStreamEncryptionConfiguration");
@@ -149,9 +193,9 @@ internal sealed partial class FirehoseApi
         var after = call.Input.String("ExclusiveStartDeliveryStreamName");
         var type = call.Input.String("DeliveryStreamType");
         var names = streams.List()
+            .Where(s => type is null || type == (s.Definition.Source is null ? DirectPut : KinesisSource))
             .Select(s => s.Definition.Name)
             .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
-            .Where(_ => type is null or "DirectPut")
             .ToList();
         var r = call.Response;
         r.Begin(call.Action);

@@ -15,12 +15,14 @@ internal sealed partial class FirehoseApi : AwsService
 
     private readonly DeliveryStreamStore streams;
     private readonly AwsAccount account;
+    private readonly Func<string, bool>? streamExists;
 
     public FirehoseApi(DeliveryStreamStore streams, FirehoseApiSettings settings)
         : base(Describe(settings))
     {
         this.streams = streams;
         account = settings.Account;
+        streamExists = settings.StreamExists;
     }
 
     public override ValueTask HandleAsync(AwsCall call) => call.Action switch

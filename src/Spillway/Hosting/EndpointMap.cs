@@ -63,6 +63,7 @@ internal static class EndpointMap
             Account = SqsHosting.Account(options),
             Credentials = credentials,
             RefusalReason = sqsRefusal,
+            StreamExists = parts.Pipeline.Transport.Streams is { } streams ? name => streams.FindProducer(name) is not null : null,
         });
         if (options.Objects.S3Api)
         {

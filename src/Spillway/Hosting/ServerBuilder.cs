@@ -76,6 +76,7 @@ internal static class ServerBuilder
                 time,
                 cancellationToken).ConfigureAwait(false);
             var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory));
+            var deliverySources = new DeliveryStreamSources(deliveryStreams, pipeline.Transport.Streams, time, loggerFactory.CreateLogger("Spillway.DeliveryStreams"));
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
             var monitor = alarms.CreateMonitor(pipeline.Transport, workers, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
@@ -102,6 +103,7 @@ internal static class ServerBuilder
                 DataAccess = dataAccess,
                 Objects = objects,
                 DeliveryStreams = deliveryStreams,
+                DeliveryStreamSources = deliverySources,
                 Alarms = monitor,
                 SnsDelivery = snsDelivery,
                 ObjectEventFunctions = objectFunctions,

@@ -36,6 +36,9 @@ internal sealed class ServerParts : IAsyncDisposable
     /// <summary>The delivery streams, writing files into <see cref="Objects"/>.</summary>
     public required DeliveryStreams.DeliveryStreamStore DeliveryStreams { get; init; }
 
+    /// <summary>The readers of delivery streams whose source is a stream.</summary>
+    public required DeliveryStreamSources DeliveryStreamSources { get; init; }
+
     /// <summary>The alarm monitor; null when no rule is configured.</summary>
     public required AlarmMonitor? Alarms { get; init; }
 
@@ -64,6 +67,7 @@ internal sealed class ServerParts : IAsyncDisposable
         Workers.Start(stopping);
         SnsDelivery?.Start();
         ObjectEventFunctions?.Start();
+        DeliveryStreamSources.Start();
         Alarms?.Start();
         DataAccess.Start(stopping);
     }
@@ -90,6 +94,7 @@ internal sealed class ServerParts : IAsyncDisposable
             await sink.DisposeAsync().ConfigureAwait(false);
         }
 
+        await DeliveryStreamSources.DisposeAsync().ConfigureAwait(false);
         await DeliveryStreams.DisposeAsync().ConfigureAwait(false);
         await Pipeline.Transport.DisposeAsync().ConfigureAwait(false);
         WorkerMetrics.Dispose();
