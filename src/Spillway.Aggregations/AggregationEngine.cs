@@ -66,6 +66,9 @@ public sealed partial class AggregationEngine
     /// <summary>The watermark; null before the first record.</summary>
     public DateTimeOffset? Watermark => watermark == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(watermark);
 
+    /// <summary>True when rows or late records wait for <see cref="TakeOutput"/> or <see cref="Checkpoint"/>.</summary>
+    public bool HasPendingOutput => rows.Count > 0 || late.Count > 0 || windows.HasUpdates;
+
     public AggregationStatistics Statistics => new(
         recordsIn, filtered, lateCount, invalid, emitted, windows.OpenWindows, Watermark, stateBytes);
 

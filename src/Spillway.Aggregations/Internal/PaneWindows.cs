@@ -30,6 +30,8 @@ internal sealed class PaneWindows : WindowState
 
     public override long OpenWindows => open;
 
+    public override bool HasUpdates => dirty.Count > 0;
+
     public override bool Add(int key, long time, RecordFields fields, long watermark)
     {
         var start = FloorTo(time, slide);

@@ -18,6 +18,8 @@ internal sealed class SessionWindows(Plan plan, KeyTable keys) : WindowState(pla
 
     public override long OpenWindows => open;
 
+    public override bool HasUpdates => dirty.Count > 0;
+
     public override bool Add(int key, long time, RecordFields fields, long watermark)
     {
         if (!byKey.TryGetValue(key, out var sessions))

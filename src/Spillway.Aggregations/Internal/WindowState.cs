@@ -11,6 +11,9 @@ internal abstract class WindowState(Plan plan, KeyTable keys)
     /// <summary>The smallest watermark at which <see cref="Fire"/> has something to do; <see cref="long.MaxValue"/> when none.</summary>
     public abstract long NextFire { get; }
 
+    /// <summary>Closed windows changed by late records, waiting for <see cref="FlushUpdates"/>.</summary>
+    public abstract bool HasUpdates { get; }
+
     /// <summary>Window states held (key × pane, or sessions).</summary>
     public abstract long OpenWindows { get; }
 
