@@ -113,8 +113,8 @@ internal sealed class Accumulator
             var a = aggregates[i];
             results[i] = a.Function switch
             {
-                AggregateFunction.Count => a.Slot < 0 ? Rows : counts[i],
-                AggregateFunction.CountDistinct => distinct[i]?.Estimate() ?? 0L,
+                AggregateFunction.Count => (object)(a.Slot < 0 ? Rows : counts[i]),
+                AggregateFunction.CountDistinct => (object)(distinct[i]?.Estimate() ?? 0L),
                 AggregateFunction.Percentile => sketches[i]?.Quantile(a.Percentile),
                 AggregateFunction.Avg => counts[i] == 0 ? null : values[i] / counts[i],
                 _ => counts[i] == 0 ? null : values[i],
