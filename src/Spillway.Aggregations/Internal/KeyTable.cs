@@ -91,7 +91,7 @@ internal sealed class KeyTable
             {
                 's' => text,
                 'n' => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
-                    ? l
+                    ? (object)l
                     : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
                 't' => true,
                 'f' => false,
