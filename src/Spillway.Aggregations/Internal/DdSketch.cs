@@ -1,0 +1,238 @@
+namespace Spillway.Aggregations.Internal;
+
+/// <summary>
+/// A DDSketch (Masson, Rim, Lee, 2019) of 1% relative accuracy: values fall in logarithmic buckets of ratio
+/// γ = 1.01/0.99, and a bucket answers with the value within 1% of all it holds, so any percentile comes back within ±1%
+/// of a value of the requested rank. Mergeable: two sketches add bucket by bucket. Each sign keeps at most
+/// <see cref="MaxBuckets"/> buckets (values from 1e-9 to 1e9 need about 2,100 of them); beyond that the buckets nearest
+/// zero are folded together, which only coarsens the smallest magnitudes.
+/// </summary>
+internal sealed class DdSketch
+{
+    public const double RelativeAccuracy = 0.01;
+    public const int MaxBuckets = 4096;
+    private static readonly double Gamma = (1 + RelativeAccuracy) / (1 - RelativeAccuracy);
+    private static readonly double InverseLogGamma = 1 / Math.Log(Gamma);
+
+    // Smallest magnitude told apart from zero: below it a value counts as zero.
+    private const double MinMagnitude = 1e-300;
+
+    private readonly Store positive = new();
+    private readonly Store negative = new();
+    private long zeros;
+
+    public long Count => positive.Total + negative.Total + zeros;
+
+    public void Add(double value)
+    {
+        if (value > MinMagnitude)
+        {
+            positive.Add(Index(value), 1);
+        }
+        else if (value < -MinMagnitude)
+        {
+            negative.Add(Index(-value), 1);
+        }
+        else
+        {
+            zeros++;
+        }
+    }
+
+    public void Merge(DdSketch other)
+    {
+        positive.Merge(other.positive);
+        negative.Merge(other.negative);
+        zeros += other.zeros;
+    }
+
+    /// <summary>The value at rank <paramref name="q"/> (0–1) by the lower-rank convention; null when empty.</summary>
+    public double? Quantile(double q)
+    {
+        var count = Count;
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var rank = (long)(q * (count - 1));
+        if (rank < negative.Total)
+        {
+            // The most negative values come first: walk the negative buckets from the largest magnitude down.
+            return -Value(negative.IndexAtRankFromTop(rank));
+        }
+
+        rank -= negative.Total;
+        if (rank < zeros)
+        {
+            return 0;
+        }
+
+        return Value(positive.IndexAtRank(rank - zeros));
+    }
+
+    public int Size => positive.Size + negative.Size + 8;
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(zeros);
+        positive.Write(writer);
+        negative.Write(writer);
+    }
+
+    public static DdSketch Read(BinaryReader reader)
+    {
+        var sketch = new DdSketch { zeros = reader.ReadInt64() };
+        sketch.positive.Read(reader);
+        sketch.negative.Read(reader);
+        return sketch;
+    }
+
+    private static int Index(double magnitude) => (int)Math.Ceiling(Math.Log(magnitude) * InverseLogGamma);
+
+    private static double Value(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
+
+    /// <summary>Counts of consecutive bucket indexes from <see cref="offset"/>, grown as values arrive.</summary>
+    private sealed class Store
+    {
+        private long[] counts = [];
+        private int offset;
+        private int used;
+
+        public long Total { get; private set; }
+
+        public int Size => counts.Length * 8;
+
+        public void Add(int index, long count)
+        {
+            if (used == 0)
+            {
+                if (counts.Length == 0)
+                {
+                    counts = new long[16];
+                }
+
+                offset = index - (counts.Length / 2);
+                used = counts.Length;
+            }
+
+            if (index < offset || index >= offset + counts.Length)
+            {
+                index = Grow(index);
+            }
+
+            counts[index - offset] += count;
+            Total += count;
+        }
+
+        public void Merge(Store other)
+        {
+            for (var i = 0; i < other.counts.Length; i++)
+            {
+                if (other.counts[i] != 0)
+                {
+                    Add(other.offset + i, other.counts[i]);
+                }
+            }
+        }
+
+        public int IndexAtRank(long rank)
+        {
+            long seen = 0;
+            for (var i = 0; i < counts.Length; i++)
+            {
+                seen += counts[i];
+                if (seen > rank)
+                {
+                    return offset + i;
+                }
+            }
+
+            return offset + counts.Length - 1;
+        }
+
+        public int IndexAtRankFromTop(long rank)
+        {
+            long seen = 0;
+            for (var i = counts.Length - 1; i >= 0; i--)
+            {
+                seen += counts[i];
+                if (seen > rank)
+                {
+                    return offset + i;
+                }
+            }
+
+            return offset;
+        }
+
+        public void Write(BinaryWriter writer)
+        {
+            int first = 0, last = counts.Length - 1;
+            while (first <= last && counts[first] == 0)
+            {
+                first++;
+            }
+
+            while (last >= first && counts[last] == 0)
+            {
+                last--;
+            }
+
+            writer.Write(offset + first);
+            writer.Write(last - first + 1);
+            for (var i = first; i <= last; i++)
+            {
+                writer.Write(counts[i]);
+            }
+        }
+
+        public void Read(BinaryReader reader)
+        {
+            var start = reader.ReadInt32();
+            var length = reader.ReadInt32();
+            if (length is < 0 or > MaxBuckets)
+            {
+                throw new InvalidDataException("A percentile sketch in the checkpoint is damaged.");
+            }
+
+            for (var i = 0; i < length; i++)
+            {
+                var count = reader.ReadInt64();
+                if (count != 0)
+                {
+                    Add(start + i, count);
+                }
+            }
+        }
+
+        // Widens the array to take the index, doubling at least; past MaxBuckets the lowest buckets fold into one.
+        private int Grow(int index)
+        {
+            var low = Math.Min(index, offset);
+            var high = Math.Max(index, offset + counts.Length - 1);
+            if (high - low + 1 > MaxBuckets)
+            {
+                var floor = high - MaxBuckets + 1;
+                var folded = new long[MaxBuckets];
+                for (var i = 0; i < counts.Length; i++)
+                {
+                    var at = Math.Max(offset + i, floor) - floor;
+                    folded[at] += counts[i];
+                }
+
+                counts = folded;
+                offset = floor;
+                return Math.Max(index, floor);
+            }
+
+            var length = Math.Min(MaxBuckets, Math.Max(counts.Length * 2, high - low + 1));
+            var newOffset = index < offset ? high - length + 1 : low;
+            var grown = new long[length];
+            Array.Copy(counts, 0, grown, offset - newOffset, counts.Length);
+            counts = grown;
+            offset = newOffset;
+            return index;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Runtime.InteropServices;
+
+namespace Spillway.Aggregations.Internal;
+
+/// <summary>
+/// Tumbling and hopping windows over panes of one slide each: a record updates the one pane it falls in, and a window,
+/// when it fires, merges its size/slide panes per key. A hopping window's record thus costs what a tumbling one's does.
+/// Windows fire in order of their end; every end at or before <see cref="firedThrough"/> has fired.
+/// </summary>
+internal sealed class PaneWindows : WindowState
+{
+    private readonly long size;
+    private readonly long slide;
+    private readonly Dictionary<long, Dictionary<int, Accumulator>> panes = [];
+    private readonly HashSet<(long End, int Key)> dirty = [];
+    private long cachedStart = long.MinValue;
+    private Dictionary<int, Accumulator>? cached;
+    private long firedThrough = long.MinValue;
+    private long nextFire = long.MaxValue;
+    private long open;
+
+    public PaneWindows(Plan plan, KeyTable keys)
+        : base(plan, keys)
+    {
+        size = (long)plan.Definition.Window.Size.TotalMilliseconds;
+        slide = (long)plan.Definition.Window.Slide.TotalMilliseconds;
+    }
+
+    public override long NextFire => nextFire;
+
+    public override long OpenWindows => open;
+
+    public override bool HasUpdates => dirty.Count > 0;
+
+    public override bool Add(int key, long time, RecordFields fields, long watermark)
+    {
+        var start = FloorTo(time, slide);
+        if (watermark != long.MinValue && start + size + Lateness <= watermark)
+        {
+            return false;
+        }
+
+        if (start != cachedStart || cached is null)
+        {
+            if (!panes.TryGetValue(start, out cached))
+            {
+                cached = [];
+                panes.Add(start, cached);
+            }
+
+            cachedStart = start;
+        }
+
+        ref var acc = ref CollectionsMarshal.GetValueRefOrAddDefault(cached, key, out var existed);
+        if (!existed)
+        {
+            acc = NewAccumulator();
+            open++;
+        }
+
+        acc!.Add(fields);
+        if (firedThrough != long.MinValue && start + slide <= firedThrough)
+        {
+            // Windows that already fired take this record as an update while they are within the allowed lateness.
+            for (var end = start + slide; end <= Math.Min(start + size, firedThrough); end += slide)
+            {
+                if (end + Lateness > watermark)
+                {
+                    dirty.Add((end, key));
+                }
+            }
+        }
+
+        var first = firedThrough == long.MinValue ? start + slide : Math.Max(start + slide, firedThrough + slide);
+        if (first <= start + size && first < nextFire)
+        {
+            nextFire = first;
+        }
+
+        return true;
+    }
+
+    public override void Fire(long watermark, List<AggregateResult> rows)
+    {
+        FlushUpdates(rows);
+        while (nextFire <= watermark)
+        {
+            Emit(nextFire, ResultKind.Final, rows);
+            firedThrough = nextFire;
+            nextFire = ComputeNextFire();
+        }
+
+        // Ends passed without records are closed too, so a record for one of them later counts as late, not on time.
+        var closed = FloorTo(watermark, slide);
+        if (closed > firedThrough)
+        {
+            firedThrough = closed;
+            nextFire = ComputeNextFire();
+        }
+
+        List<long>? expired = null;
+        foreach (var (start, pane) in panes)
+        {
+            if (start + size + Lateness <= watermark)
+            {
+                (expired ??= []).Add(start);
+                open -= pane.Count;
+            }
+        }
+
+        if (expired is not null)
+        {
+            foreach (var start in expired)
+            {
+                panes.Remove(start);
+            }
+
+            cached = null;
+        }
+    }
+
+    public override void FlushUpdates(List<AggregateResult> rows)
+    {
+        foreach (var (end, key) in dirty)
+        {
+            var acc = NewAccumulator();
+            for (var start = end - size; start < end; start += slide)
+            {
+                if (panes.TryGetValue(start, out var pane) && pane.TryGetValue(key, out var part))
+                {
+                    acc.Merge(part);
+                }
+            }
+
+            if (acc.Rows > 0)
+            {
+                rows.Add(Row(key, end - size, end, acc, ResultKind.Update));
+            }
+        }
+
+        dirty.Clear();
+    }
+
+    public override void EmitEarly(List<AggregateResult> rows)
+    {
+        var ends = new SortedSet<long>();
+        foreach (var start in panes.Keys)
+        {
+            var first = firedThrough == long.MinValue ? start + slide : Math.Max(start + slide, firedThrough + slide);
+            for (var end = first; end <= start + size; end += slide)
+            {
+                ends.Add(end);
+            }
+        }
+
+        foreach (var end in ends)
+        {
+            Emit(end, ResultKind.Early, rows);
+        }
+    }
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(firedThrough);
+        writer.Write(panes.Count);
+        foreach (var (start, pane) in panes)
+        {
+            writer.Write(start);
+            writer.Write(pane.Count);
+            foreach (var (key, acc) in pane)
+            {
+                writer.Write(key);
+                acc.Write(writer);
+            }
+        }
+    }
+
+    public override void Read(BinaryReader reader)
+    {
+        panes.Clear();
+        dirty.Clear();
+        cached = null;
+        open = 0;
+        firedThrough = reader.ReadInt64();
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var start = reader.ReadInt64();
+            var entries = reader.ReadInt32();
+            var pane = new Dictionary<int, Accumulator>(entries);
+            for (var j = 0; j < entries; j++)
+            {
+                pane.Add(reader.ReadInt32(), ReadAccumulator(reader));
+            }
+
+            panes.Add(start, pane);
+            open += entries;
+        }
+
+        nextFire = ComputeNextFire();
+    }
+
+    // The first window end after firedThrough that a pane with records falls in.
+    private long ComputeNextFire()
+    {
+        var next = long.MaxValue;
+        foreach (var start in panes.Keys)
+        {
+            var first = firedThrough == long.MinValue ? start + slide : Math.Max(start + slide, firedThrough + slide);
+            if (first <= start + size && first < next)
+            {
+                next = first;
+            }
+        }
+
+        return next;
+    }
+
+    private void Emit(long end, ResultKind kind, List<AggregateResult> rows)
+    {
+        var start = end - size;
+        if (size == slide)
+        {
+            if (panes.TryGetValue(start, out var only))
+            {
+                foreach (var (key, acc) in only)
+                {
+                    rows.Add(Row(key, start, end, acc, kind));
+                }
+            }
+
+            return;
+        }
+
+        // Each key once: from the first pane of the window it appears in, merged with the later panes holding it.
+        var window = new List<Dictionary<int, Accumulator>>();
+        for (var p = start; p < end; p += slide)
+        {
+            if (panes.TryGetValue(p, out var pane))
+            {
+                window.Add(pane);
+            }
+        }
+
+        for (var i = 0; i < window.Count; i++)
+        {
+            foreach (var (key, acc) in window[i])
+            {
+                var seen = false;
+                for (var j = 0; j < i && !seen; j++)
+                {
+                    seen = window[j].ContainsKey(key);
+                }
+
+                if (seen)
+                {
+                    continue;
+                }
+
+                var merged = NewAccumulator();
+                merged.Merge(acc);
+                for (var j = i + 1; j < window.Count; j++)
+                {
+                    if (window[j].TryGetValue(key, out var more))
+                    {
+                        merged.Merge(more);
+                    }
+                }
+
+                rows.Add(Row(key, start, end, merged, kind));
+            }
+        }
+    }
+}
