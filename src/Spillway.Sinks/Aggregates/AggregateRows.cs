@@ -122,7 +122,7 @@ internal static class AggregateRows
     {
         string text => $"the string \"{(text.Length <= 40 ? text : text[..40] + "…")}\"",
         double real => $"the double {real}",
-        _ => $"a {value.GetType().Name}",
+        _ => $"a value of type {value.GetType().Name}",
     };
 
     private static ArgumentException Bad(int index, string what) => new($"Row {index} {what}.", "rows");

@@ -276,17 +276,16 @@ internal sealed class SqlAggregateTable : IAggregateTable
     }
 
     // (start, k1, …, end) > (s, a, …, e) spelled out, with the leading start >= s that lets every database use the
-    // primary key's range; values are bound once per use, for databases whose placeholders are positional.
+    // primary key's range. A value is bound at each use, in the order of the text, for databases whose placeholders
+    // are positional.
     private string AfterCondition(DbCommand command, IReadOnlyList<object> position)
     {
         var columns = SqlDialect.AggregateOrder(Shape).Select(dialect.Quote).ToList();
-        var condition = $"{columns[^1]} > {Bind(command, position[^1])}";
-        for (var i = columns.Count - 2; i >= 0; i--)
-        {
-            condition = $"{columns[i]} > {Bind(command, position[i])} OR ({columns[i]} = {Bind(command, position[i])} AND ({condition}))";
-        }
+        return $"{columns[0]} >= {Bind(command, position[0])} AND ({Later(0)})";
 
-        return $"{columns[0]} >= {Bind(command, position[0])} AND ({condition})";
+        string Later(int i) => i == columns.Count - 1
+            ? $"{columns[i]} > {Bind(command, position[i])}"
+            : $"{columns[i]} > {Bind(command, position[i])} OR ({columns[i]} = {Bind(command, position[i])} AND ({Later(i + 1)}))";
     }
 
     private OrderedDictionary<string, object?> ReadRow(DbDataReader reader, out (DateTime Start, object[] Keys, DateTime End) position)
