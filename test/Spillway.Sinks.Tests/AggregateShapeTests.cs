@@ -27,7 +27,8 @@ public sealed class AggregateShapeTests
     [InlineData("READINGS", "appears twice")]
     public void A_column_name_that_is_invalid_or_taken_is_refused_naming_it(string name, string expected)
     {
-        var error = Assert.Throws<ArgumentException>(() => new AggregateShape("t", [Device, new AggregateColumn(name, ColumnType.Integer)], [Count]));
+        var error = Assert.Throws<ArgumentException>(
+            () => new AggregateShape("t", [Device, new AggregateColumn(name, ColumnType.Integer)], [Count]));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
@@ -61,7 +62,8 @@ public sealed class AggregateShapeTests
     {
         var shape = new AggregateShape("t", [Device], [Count]);
 
-        Assert.Throws<ArgumentException>(() => SqlSinkFactory.CreateAggregateTable(new SqlSinkOptions { Name = "a", DatabaseUrl = "oracle://x/y" }, shape));
+        Assert.Throws<ArgumentException>(
+            () => SqlSinkFactory.CreateAggregateTable(new SqlSinkOptions { Name = "a", DatabaseUrl = "oracle://x/y" }, shape));
         Assert.Throws<ArgumentException>(() => SqlSinkFactory.CreateAggregateTable(
             new SqlSinkOptions { Name = "a", DatabaseUrl = "sqlite:///tmp/a.db", MaxConnections = 0 }, shape));
     }

@@ -35,7 +35,8 @@ public interface IAggregateTable : IAsyncDisposable
     /// <param name="owner">Whose checkpoint: 1 to 200 characters.</param>
     /// <param name="checkpoint">The bytes to store; any length the database takes (see above).</param>
     /// <param name="cancellationToken">Cancels the write; nothing is committed then.</param>
-    Task UpsertAsync(IReadOnlyList<AggregateRow> rows, string owner, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken = default);
+    Task UpsertAsync(
+        IReadOnlyList<AggregateRow> rows, string owner, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken = default);
 
     /// <summary>The checkpoint last stored for <paramref name="owner"/>; null when none (or no checkpoint table yet).</summary>
     Task<byte[]?> ReadCheckpointAsync(string owner, CancellationToken cancellationToken = default);

@@ -162,7 +162,8 @@ internal sealed class SqlAggregateTable : IAggregateTable
 
             if (after is { } position)
             {
-                conditions.Add(AfterCondition(command, [dialect.WindowTimeValue(position.Start), .. position.Keys, dialect.WindowTimeValue(position.End)]));
+                object[] values = [dialect.WindowTimeValue(position.Start), .. position.Keys, dialect.WindowTimeValue(position.End)];
+                conditions.Add(AfterCondition(command, values));
             }
 
             if (conditions.Count > 0)
@@ -253,7 +254,7 @@ internal sealed class SqlAggregateTable : IAggregateTable
         {
             for (var i = 0; i < count * perRow; i++)
             {
-                AddParameter(command, i, DBNull.Value);
+                dialect.AddParameter(command, DBNull.Value);
             }
         }
 
@@ -375,7 +376,8 @@ internal sealed class SqlAggregateTable : IAggregateTable
         var storedKey = stored.Where(c => c.InPrimaryKey).Select(c => c.Name).ToList();
         if (!key.SetEquals(storedKey))
         {
-            differences.Add($"its primary key is ({string.Join(", ", storedKey)}), the shape wants ({string.Join(", ", SqlDialect.AggregateOrder(Shape))})");
+            differences.Add(
+                $"its primary key is ({string.Join(", ", storedKey)}), the shape wants ({string.Join(", ", SqlDialect.AggregateOrder(Shape))})");
         }
 
         return differences;
@@ -402,30 +404,13 @@ internal sealed class SqlAggregateTable : IAggregateTable
         command.CommandText = sql;
         for (var i = 0; i < values.Length; i++)
         {
-            AddParameter(command, i, values[i]);
+            dialect.AddParameter(command, values[i]);
         }
 
         return command;
     }
 
-    private string Bind(DbCommand command, object value)
-    {
-        var index = command.Parameters.Count;
-        AddParameter(command, index, value);
-        return dialect.ReadPlaceholder(index);
-    }
-
-    private void AddParameter(DbCommand command, int index, object value)
-    {
-        var parameter = command.CreateParameter();
-        if (dialect.ReadParameterName(index) is { } name)
-        {
-            parameter.ParameterName = name;
-        }
-
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
+    private string Bind(DbCommand command, object value) => dialect.AddParameter(command, value);
 
     /// <summary>Rows are the same result when their keys and window are.</summary>
     private sealed class WindowIdentity : IEqualityComparer<AggregateRow>

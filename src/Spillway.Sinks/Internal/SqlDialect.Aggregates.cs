@@ -79,7 +79,8 @@ internal abstract partial class SqlDialect
     {
         var columns = shape.Columns;
         var sql = new StringBuilder(128 + (rowCount * columns.Count * 6));
-        sql.Append("INSERT INTO ").Append(Quote(shape.Table)).Append(" (").AppendJoin(", ", columns.Select(c => Quote(c.Name))).Append(") VALUES ");
+        sql.Append("INSERT INTO ").Append(Quote(shape.Table))
+            .Append(" (").AppendJoin(", ", columns.Select(c => Quote(c.Name))).Append(") VALUES ");
         for (var row = 0; row < rowCount; row++)
         {
             sql.Append(row == 0 ? "(" : ", (");
@@ -98,9 +99,10 @@ internal abstract partial class SqlDialect
     protected virtual string AggregateOnConflict(AggregateShape shape)
     {
         var target = string.Join(", ", AggregateOrder(shape).Select(Quote));
+        var updated = shape.Values.Select(v => $"{Quote(v.Name)} = excluded.{Quote(v.Name)}");
         return shape.Values.Count == 0
             ? $"ON CONFLICT ({target}) DO NOTHING"
-            : $"ON CONFLICT ({target}) DO UPDATE SET {string.Join(", ", shape.Values.Select(v => $"{Quote(v.Name)} = excluded.{Quote(v.Name)}"))}";
+            : $"ON CONFLICT ({target}) DO UPDATE SET {string.Join(", ", updated)}";
     }
 
     /// <summary>The upsert of an owner's checkpoint, its parameters owner and bytes at 0 and 1. ON CONFLICT here; MariaDB
@@ -111,7 +113,8 @@ internal abstract partial class SqlDialect
 
     /// <summary>The INSERT the checkpoint upsert starts with.</summary>
     protected string AggregateCheckpointInsertSql() =>
-        $"INSERT INTO {Quote(AggregateCheckpointTable)} ({Quote(OwnerColumn)}, {Quote(CheckpointColumn)}) VALUES ({Placeholder(0)}, {Placeholder(1)})";
+        $"INSERT INTO {Quote(AggregateCheckpointTable)} ({Quote(OwnerColumn)}, {Quote(CheckpointColumn)}) "
+        + $"VALUES ({Placeholder(0)}, {Placeholder(1)})";
 
     /// <summary>The name of the checkpoint column, for a dialect's own upsert.</summary>
     protected string AggregateCheckpointColumn => Quote(CheckpointColumn);
@@ -138,7 +141,8 @@ internal abstract partial class SqlDialect
     protected abstract string TableColumnsSql(string table);
 
     /// <summary>The columns of <paramref name="table"/> as the database reports them; empty when there is no such table.</summary>
-    public async Task<IReadOnlyList<StoredColumn>> ReadTableColumnsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredColumn>> ReadTableColumnsAsync(
+        DbConnection connection, string table, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = TableColumnsSql(table);
@@ -146,8 +150,8 @@ internal abstract partial class SqlDialect
         var columns = new List<StoredColumn>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            columns.Add(new StoredColumn(
-                reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1), Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture) != 0));
+            var inKey = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture) != 0;
+            columns.Add(new StoredColumn(reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1), inKey));
         }
 
         return columns;

@@ -72,7 +72,9 @@ public abstract class AggregateTableCompliance<TDatabase>(TDatabase database) : 
     {
         var results = await ReadyTableAsync();
 
-        await results.UpsertAsync([Row("press-1", 1, 0, 1, 1.0), Row("press-2", 1, 0, 5, 1.0), Row("press-1", 1, 0, 2, 2.0)], Owner, new byte[] { 1 });
+        AggregateRow[] rows = [Row("press-1", 1, 0, 1, 1.0), Row("press-2", 1, 0, 5, 1.0), Row("press-1", 1, 0, 2, 2.0)];
+
+        await results.UpsertAsync(rows, Owner, new byte[] { 1 });
 
         Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM {Table}"));
         Assert.Equal(2L, await ScalarAsync($"SELECT readings FROM {Table} WHERE device = 'press-1'"));
@@ -285,21 +287,9 @@ public abstract class AggregateTableCompliance<TDatabase>(TDatabase database) : 
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    protected async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    protected Task ExecuteAsync(string sql) => Database.ExecuteAsync(sql);
 
-    protected async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = await Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
+    protected Task<long> ScalarAsync(string sql) => Database.ScalarAsync(sql);
 }
 
 public sealed class SqliteAggregateTableTests(SqliteDatabase database) : AggregateTableCompliance<SqliteDatabase>(database)
