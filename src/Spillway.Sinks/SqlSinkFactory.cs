@@ -1,3 +1,4 @@
+using Spillway.Sinks.Aggregates;
 using Spillway.Sinks.Internal;
 using Spillway.Sinks.MySql;
 using Spillway.Sinks.PostgreSql;
@@ -59,6 +60,45 @@ public static class SqlSinkFactory
             dialect.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens an aggregation's results table (<see cref="IAggregateTable"/>) in the database of <paramref name="database"/>:
+    /// its name, URL, data directory, connection cap, timeouts and clock, as a sink's; its table and column settings are
+    /// not used. The table gets its own pool of <see cref="SqlSinkOptions.MaxConnections"/>. No connection is made until
+    /// the first call. Throws <see cref="ArgumentException"/> naming the problem.
+    /// </summary>
+    public static IAggregateTable CreateAggregateTable(SqlSinkOptions database, AggregateShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (string.IsNullOrWhiteSpace(database.Name))
+        {
+            throw new ArgumentException("Name is required.", nameof(database));
+        }
+
+        RequireConnections(database.MaxConnections);
+        RequirePositive(database.BorrowTimeout, nameof(database.BorrowTimeout));
+        RequirePositive(database.ConnectTimeout, nameof(database.ConnectTimeout));
+        RequirePositive(database.CommandTimeout, nameof(database.CommandTimeout));
+        ArgumentNullException.ThrowIfNull(database.TimeProvider, nameof(database.TimeProvider));
+
+        // The dialect is made for a sink table; the results table uses only its connections, quoting, error rules and
+        // its aggregate statements, so the sink's table settings are set to defaults that always validate.
+        var (url, dialect) = CreateDialect(new SqlSinkOptions
+        {
+            Name = database.Name,
+            DatabaseUrl = database.DatabaseUrl,
+            DataDirectory = database.DataDirectory,
+            MaxConnections = database.MaxConnections,
+            BorrowTimeout = database.BorrowTimeout,
+            ConnectTimeout = database.ConnectTimeout,
+            CommandTimeout = database.CommandTimeout,
+            TimeProvider = database.TimeProvider,
+            Table = shape.Table,
+            CreateTable = false,
+        });
+        return new SqlAggregateTable(database.Name, database, url, dialect, shape);
     }
 
     private static (DatabaseUrl Url, SqlDialect Dialect) CreateDialect(SqlSinkOptions options)

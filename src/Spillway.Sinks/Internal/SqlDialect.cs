@@ -319,8 +319,23 @@ internal abstract partial class SqlDialect(TableShape shape) : IAsyncDisposable
     /// <summary>Placeholder text of a reader statement's parameter at a zero-based index.</summary>
     public string ReadPlaceholder(int index) => Placeholder(index);
 
-    /// <summary>Name of a reader statement's parameter at a zero-based index; null for positional parameters.</summary>
-    public string? ReadParameterName(int index) => ParameterName(index);
+    /// <summary>
+    /// Adds the next parameter of a reader's (or another hand-built) statement and returns its placeholder: values are
+    /// added in the order of the statement's text, as positional placeholders need.
+    /// </summary>
+    public string AddParameter(DbCommand command, object value)
+    {
+        var index = command.Parameters.Count;
+        var parameter = command.CreateParameter();
+        if (ParameterName(index) is { } name)
+        {
+            parameter.ParameterName = name;
+        }
+
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return Placeholder(index);
+    }
 
     /// <summary>An id as this database's id column stores it (a uuid, or its lower-case text), for a comparison.</summary>
     public object IdParameter(Guid id) => IdValue(id);

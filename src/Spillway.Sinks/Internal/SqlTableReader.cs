@@ -77,19 +77,18 @@ internal sealed class SqlTableReader : ITableReader
         {
             await using var command = connection.CreateCommand();
             var sql = new StringBuilder("SELECT ").Append(selectList).Append(" FROM ").Append(dialect.Quote(dialect.Shape.Table));
-            var index = 0;
             var where = " WHERE ";
             if (query.After is { } after)
             {
-                sql.Append(where).Append(dialect.Quote(dialect.Shape.IdColumn)).Append(" > ").Append(dialect.ReadPlaceholder(index));
-                AddParameter(command, index++, dialect.IdParameter(after));
+                sql.Append(where).Append(dialect.Quote(dialect.Shape.IdColumn)).Append(" > ")
+                    .Append(dialect.AddParameter(command, dialect.IdParameter(after)));
                 where = " AND ";
             }
 
             foreach (var (column, filter) in filters)
             {
-                sql.Append(where).Append(dialect.Quote(column.Name)).Append(Operator(filter.Operator)).Append(dialect.ReadPlaceholder(index));
-                AddParameter(command, index++, ParameterValue(column, filter.Value));
+                sql.Append(where).Append(dialect.Quote(column.Name)).Append(Operator(filter.Operator))
+                    .Append(dialect.AddParameter(command, ParameterValue(column, filter.Value)));
                 where = " AND ";
             }
 
@@ -152,7 +151,7 @@ internal sealed class SqlTableReader : ITableReader
         {
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
-            AddParameter(command, 0, dialect.TimestampParameter(DateTime.SpecifyKind(cutoffUtc, DateTimeKind.Utc)));
+            dialect.AddParameter(command, dialect.TimestampParameter(DateTime.SpecifyKind(cutoffUtc, DateTimeKind.Utc)));
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -174,18 +173,6 @@ internal sealed class SqlTableReader : ITableReader
         (false, string or long or double or bool) => value,
         _ => throw new ArgumentException($"A filter on column '{column.Name}' has a value of type {value.GetType().Name}.", nameof(value)),
     };
-
-    private void AddParameter(DbCommand command, int index, object value)
-    {
-        var parameter = command.CreateParameter();
-        if (dialect.ReadParameterName(index) is { } name)
-        {
-            parameter.ParameterName = name;
-        }
-
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 
     internal static string Operator(FilterOperator op) => op switch
     {

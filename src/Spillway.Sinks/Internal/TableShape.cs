@@ -127,7 +127,7 @@ internal sealed class TableShape
     /// Names are quoted in SQL, but only plain identifiers are allowed at all: configuration must not be able to
     /// smuggle SQL into a statement, and the same name must work on all three databases.
     /// </summary>
-    private static void CheckIdentifier(string? name, string setting)
+    internal static void CheckIdentifier(string? name, string setting)
     {
         if (string.IsNullOrEmpty(name) || name.Length > MaxIdentifierLength
             || !(char.IsAsciiLetter(name[0]) || name[0] == '_')

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Globalization;
 using MySqlConnector;
+using Spillway.Sinks.Aggregates;
 using Spillway.Sinks.Internal;
 
 namespace Spillway.Sinks.MySql;
@@ -134,6 +136,42 @@ internal sealed partial class MySqlDialect : SqlDialect
             + $"{sequence} = IF({later}, VALUES({sequence}), {sequence})";
     }
 
+    // Binary collation: the table's default one would take "Press-1" and "press-1" for one key.
+    protected override string AggregateTypeSql(ColumnType type, int? maxLength) => type switch
+    {
+        ColumnType.Text => $"VARCHAR({maxLength}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        ColumnType.Integer => "BIGINT",
+        ColumnType.Real => "DOUBLE",
+        _ => "DATETIME(3)",
+    };
+
+    protected override string CheckpointBytesType => "LONGBLOB";
+
+    protected override string AggregateOnConflict(AggregateShape shape) => "ON DUPLICATE KEY UPDATE " + (shape.Values.Count == 0
+        ? $"{Quote(AggregateShape.WindowEnd)} = {Quote(AggregateShape.WindowEnd)}"
+        : string.Join(", ", shape.Values.Select(v => $"{Quote(v.Name)} = VALUES({Quote(v.Name)})")));
+
+    public override string AggregateCheckpointUpsertSql() =>
+        $"{AggregateCheckpointInsertSql()} ON DUPLICATE KEY UPDATE {AggregateCheckpointColumn} = VALUES({AggregateCheckpointColumn}), "
+        + $"{CheckpointUpdatedAtColumn} = CURRENT_TIMESTAMP(6)";
+
+    /// <summary>
+    /// The server refuses a statement longer than max_allowed_packet (and drops the connection), so a checkpoint gets
+    /// that less 1 KiB for the statement around it. It is sent as a prepared statement's parameter: raw bytes, not
+    /// escaped into text, which could double them.
+    /// </summary>
+    public override async Task<long?> MaxCheckpointBytesAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT @@max_allowed_packet";
+        var packet = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        return packet - 1024;
+    }
+
+    protected override string TableColumnsSql(string table) =>
+        "SELECT COLUMN_NAME, COLUMN_TYPE, CASE WHEN COLUMN_KEY = 'PRI' THEN 1 ELSE 0 END FROM information_schema.columns "
+        + $"WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY ORDINAL_POSITION";
+
     // utf8mb4 spelled out: a server's default may still be latin1, which cannot hold "田中太郎".
     protected override string TableOptions => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
 
@@ -172,7 +210,7 @@ internal sealed partial class MySqlDialect : SqlDialect
     // MySQL has no LIMIT inside an IN subquery, but a single-table DELETE takes ORDER BY and LIMIT itself.
     public override string DeleteOlderThanSql(int batchSize) =>
         $"DELETE FROM {Quote(Shape.Table)} WHERE {Quote(Shape.CreatedAtColumn!)} < {ReadPlaceholder(0)} ORDER BY {Quote(Shape.IdColumn)} "
-        + $"LIMIT {batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        + $"LIMIT {batchSize.ToString(CultureInfo.InvariantCulture)}";
 
     private static bool IsUnavailableNumber(int number) => number is
         1040 // too many connections

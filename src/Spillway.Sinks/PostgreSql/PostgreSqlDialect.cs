@@ -76,6 +76,27 @@ internal sealed class PostgreSqlDialect : SqlDialect
     // "C" compares bytes whatever the database's collation, which orders sequence numbers (digits of one length).
     protected override string CheckpointSequenceType => "text COLLATE \"C\"";
 
+    // "C" orders and compares text keys byte for byte, as MariaDB's utf8mb4_bin and SQLite do, whatever the database's
+    // collation; milliseconds are all a window bound has.
+    protected override string AggregateTypeSql(ColumnType type, int? maxLength) => type switch
+    {
+        ColumnType.Text => $"varchar({maxLength}) COLLATE \"C\"",
+        ColumnType.Integer => "bigint",
+        ColumnType.Real => "double precision",
+        _ => "timestamptz(3)",
+    };
+
+    protected override string CheckpointBytesType => "bytea";
+
+    protected override string TableColumnsSql(string table) =>
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+        + "CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY(i.indkey)) "
+        + "THEN 1 ELSE 0 END "
+        + "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+        + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        + $"WHERE c.relname = '{table}' AND n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+        + "ORDER BY a.attnum";
+
     public override async Task<int> WriteAsync(
         DbConnection connection, IReadOnlyList<MappedRow> rows, StreamCheckpoint? checkpoint, CancellationToken cancellationToken)
     {

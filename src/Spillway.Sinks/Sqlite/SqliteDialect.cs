@@ -83,6 +83,21 @@ internal sealed class SqliteDialect : SqlDialect
 
     protected override string CheckpointSequenceType => "TEXT";
 
+    // Times are text here: fixed-width, so text order is time order and one instant is always the same text, which the
+    // upsert's conflict on (keys, window) and the pages' keyset comparisons rely on.
+    protected override string AggregateTypeSql(ColumnType type, int? maxLength) => type switch
+    {
+        ColumnType.Integer => "INTEGER",
+        ColumnType.Real => "REAL",
+        _ => "TEXT",
+    };
+
+    protected override string CheckpointBytesType => "BLOB";
+
+    public override object WindowTimeValue(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    protected override string TableColumnsSql(string table) => $"SELECT name, type, pk FROM pragma_table_info('{table}') ORDER BY cid";
+
     protected override object IdValue(Guid id) => id.ToString("D");
 
     // IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout instead of one failing

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 
 namespace Spillway.Sinks.Tests.Compliance;
 
@@ -27,6 +28,24 @@ public abstract class SinkDatabase : IAsyncLifetime
     /// A URL to this database that starts out unreachable, and how to make it reachable (and unreachable again).
     /// </summary>
     public abstract Outage CreateOutage();
+
+    /// <summary>Runs a statement outside any sink pool.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs a query answering one number, outside any sink pool.</summary>
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
 
     public abstract Task InitializeAsync();
 

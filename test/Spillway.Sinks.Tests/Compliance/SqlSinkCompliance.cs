@@ -531,21 +531,9 @@ public abstract partial class SqlSinkCompliance<TDatabase>(TDatabase database) :
 
     protected Task<long> CountAsync() => ScalarAsync($"SELECT count(*) FROM {table}");
 
-    protected async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    protected Task ExecuteAsync(string sql) => Database.ExecuteAsync(sql);
 
-    protected async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = await Database.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
+    protected Task<long> ScalarAsync(string sql) => Database.ScalarAsync(sql);
 
     private async Task<Dictionary<string, (Guid Id, string Email, DateTime CreatedAt)>> RowsAsync()
     {
