@@ -35,6 +35,9 @@ internal static partial class ConfigurationResolver
         var sinks = ResolveSinks(options, dataDirectory, defaultSink, databaseUrl, routes, workers);
         return new ResolvedConfiguration(dataDirectory, queues, sinks, routes, workers)
         {
+            DefaultDatabase = sinks.FirstOrDefault(s => s.Name == defaultSink)?.DatabaseUrl
+                ?? (string.IsNullOrWhiteSpace(databaseUrl) ? null : databaseUrl)
+                ?? "sqlite:///" + Path.Combine(dataDirectory, "spillway.db").TrimStart('/'),
             Engine = options.Engine,
             Streams = streams,
             Topics = topics,

@@ -2,6 +2,7 @@ using Spillway.Dashboard;
 using Spillway.Gateway;
 using Spillway.Gateway.Admin;
 using Spillway.Gateway.Reads;
+using Spillway.Hosting.Aggregations;
 using Spillway.Firehose;
 using Spillway.Kinesis;
 using Spillway.S3;
@@ -77,6 +78,7 @@ internal static class EndpointMap
 
         app.MapObjectAdmin(parts.Objects, gateway);
         app.MapWorkerAdmin(parts.Workers.All, gateway);
+        app.MapAggregations(parts.Aggregations, gateway);
         app.MapMetrics(parts.Exporter, options.Metrics, gateway);
         app.MapReadiness(new ReadinessSources(
             () => parts.Engine.Status,

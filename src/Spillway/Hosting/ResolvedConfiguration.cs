@@ -26,6 +26,13 @@ internal sealed record ResolvedConfiguration(
     /// <summary>The configured topics with their queue subscriptions, created at start when missing.</summary>
     public IReadOnlyList<Transport.ConfiguredTopic> Topics { get; init; } = [];
 
+    /// <summary>The database of the default sink (the seed's, or <c>--database</c>): where an aggregation's results go
+    /// unless it names a sink.</summary>
+    public string DefaultDatabase { get; init; } = string.Empty;
+
+    /// <summary>The aggregations of the configuration (<c>Spillway:Aggregations:&lt;name&gt;</c>), read and validated.</summary>
+    public IReadOnlyList<Aggregations.AggregationDeclaration> Aggregations { get; init; } = [];
+
     /// <summary>The embedded engine's storage settings, validated.</summary>
     public EngineConfig Engine { get; init; } = new();
 }

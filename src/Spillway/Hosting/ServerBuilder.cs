@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using Spillway.Aggregations;
 using Spillway.DataAccess;
 using Spillway.Gateway;
+using Spillway.Hosting.Aggregations;
 using Spillway.Messaging;
 using Spillway.Operations.Alarms;
 using Spillway.Operations.Internal;
@@ -76,6 +78,11 @@ internal static class ServerBuilder
                 time,
                 cancellationToken).ConfigureAwait(false);
             var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory));
+            var aggregationMetrics = Own(owned, new AggregationMetrics(meterFactory, time));
+            var aggregations = new AggregationService(
+                configuration, pipeline.Transport, pipeline.EngineQueues, deliveryStreams, aggregationMetrics, time, loggerFactory);
+            owned.Add(aggregations);
+            await aggregations.StartAsync(cancellationToken).ConfigureAwait(false);
             var deliverySources = new DeliveryStreamSources(deliveryStreams, pipeline.Transport.Streams, time, loggerFactory.CreateLogger("Spillway.DeliveryStreams"));
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
@@ -104,6 +111,8 @@ internal static class ServerBuilder
                 Objects = objects,
                 DeliveryStreams = deliveryStreams,
                 DeliveryStreamSources = deliverySources,
+                Aggregations = aggregations,
+                AggregationMetrics = aggregationMetrics,
                 Alarms = monitor,
                 SnsDelivery = snsDelivery,
                 ObjectEventFunctions = objectFunctions,

@@ -36,6 +36,11 @@ internal sealed class ServerParts : IAsyncDisposable
     /// <summary>The delivery streams, writing files into <see cref="Objects"/>.</summary>
     public required DeliveryStreams.DeliveryStreamStore DeliveryStreams { get; init; }
 
+    /// <summary>The aggregations, configured and declared at run time.</summary>
+    public required Aggregations.AggregationService Aggregations { get; init; }
+
+    public required Spillway.Aggregations.AggregationMetrics AggregationMetrics { get; init; }
+
     /// <summary>The readers of delivery streams whose source is a stream.</summary>
     public required DeliveryStreamSources DeliveryStreamSources { get; init; }
 
@@ -94,6 +99,8 @@ internal sealed class ServerParts : IAsyncDisposable
             await sink.DisposeAsync().ConfigureAwait(false);
         }
 
+        await Aggregations.DisposeAsync().ConfigureAwait(false);
+        AggregationMetrics.Dispose();
         await DeliveryStreamSources.DisposeAsync().ConfigureAwait(false);
         await DeliveryStreams.DisposeAsync().ConfigureAwait(false);
         await Pipeline.Transport.DisposeAsync().ConfigureAwait(false);

@@ -60,7 +60,10 @@ internal static class SpillwayServer
             throw new ConfigurationException(SpillwayOptions.SectionName, e.Message);
         }
 
-        var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl));
+        var resolved = ConfigurationResolver.Resolve(options, DatabaseUrlFromEnvironment(arguments.DatabaseUrl)) with
+        {
+            Aggregations = ReadAggregations(builder.Configuration.GetSection($"{SpillwayOptions.SectionName}:Aggregations")),
+        };
         resolved = TransportSetup.Apply(resolved, arguments.Transport ?? options.Transport, arguments.Role ?? options.Role);
         var alarms = ResolvedAlarms.Resolve(
             options.Alarms,
@@ -184,5 +187,24 @@ internal static class SpillwayServer
         // Slow-loris protection stays at Kestrel's defaults; connections are capped so a flood cannot exhaust memory.
         limits.MaxConcurrentConnections = 10_000;
         limits.MaxRequestHeadersTotalSize = 32 * 1024;
+    }
+
+    /// <summary>Each <c>Spillway:Aggregations:&lt;name&gt;</c> section as a declaration; a bad one is refused under its key.</summary>
+    private static List<Aggregations.AggregationDeclaration> ReadAggregations(IConfigurationSection section)
+    {
+        var declarations = new List<Aggregations.AggregationDeclaration>();
+        foreach (var child in section.GetChildren())
+        {
+            try
+            {
+                declarations.Add(Aggregations.AggregationDeclaration.Parse(Aggregations.AggregationDeclaration.JsonOf(child), fromConfiguration: true));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigurationException(child.Path, e.Message);
+            }
+        }
+
+        return declarations;
     }
 }
