@@ -25,7 +25,22 @@ internal sealed class AggregationResults(
     DeliveryStream? deliveryStream,
     ITopicPublisher? topic) : IAggregationOutput
 {
+    private const int LatestKept = 5;
+    private readonly Queue<string> latest = new();
+
     private string Owner => "aggregation:" + definition.Name;
+
+    /// <summary>The last rows written (at most five), newest last, as JSON: what the dashboard shows.</summary>
+    public IReadOnlyList<string> Latest
+    {
+        get
+        {
+            lock (latest)
+            {
+                return [.. latest];
+            }
+        }
+    }
 
     public IAggregateTable Table => table;
 
@@ -53,6 +68,18 @@ internal sealed class AggregationResults(
         }
 
         await table.UpsertAsync([.. rows.Select(Row)], Owner, checkpoint, cancellationToken).ConfigureAwait(false);
+        lock (latest)
+        {
+            foreach (var row in rows.TakeLast(LatestKept))
+            {
+                latest.Enqueue(Encoding.UTF8.GetString(RowJson(row)));
+                if (latest.Count > LatestKept)
+                {
+                    latest.Dequeue();
+                }
+            }
+        }
+
         if (rows.Count == 0 || (deliveryStream is null && topic is null))
         {
             return;

@@ -17,6 +17,7 @@ internal static class SpillwayCli
             StreamCommands.Create(),
             TopicCommands.Create(),
             FirehoseCommands.Create(),
+            AggregationCommands.Create(),
             ObjectCommands.Create(),
             TailCommand.Create(),
             TraceCommand.Create(),

@@ -64,7 +64,16 @@ internal static class DashboardEndpoints
             [.. source.Engine.Streams.List().Select(s => Describe(s, now))],
             [.. source.Engine.Topics.List().SelectMany(Describe)],
             [.. source.DeliveryStreams.List().Select(Describe)],
-            [.. buckets.Select(b => new BucketView(b.Name, b.CreationDate))]);
+            [.. buckets.Select(b => new BucketView(b.Name, b.CreationDate))],
+            [.. source.Aggregations.List().Select(a => new AggregationSummaryView(
+                a.Name,
+                a.Declaration.Definition.Source,
+                a.Runner.LastError is null ? "running" : "retrying",
+                a.Runner.Statistics.RecordsIn,
+                a.Runner.Statistics.LateRecords,
+                a.Runner.Statistics.OpenWindows,
+                a.Runner.Statistics.Watermark,
+                a.Results.Latest))]);
     }
 
     private static DeliveryStreamSummaryView Describe(DeliveryStreams.DeliveryStream stream)

@@ -20,7 +20,8 @@ internal sealed record Overview(
     IReadOnlyList<StreamSummaryView> Streams,
     IReadOnlyList<TopicSubscriptionView> Topics,
     IReadOnlyList<DeliveryStreamSummaryView> DeliveryStreams,
-    IReadOnlyList<BucketView> Buckets);
+    IReadOnlyList<BucketView> Buckets,
+    IReadOnlyList<AggregationSummaryView> Aggregations);
 
 /// <summary>What the overview reads: the node's queues, workers, sinks, delivery streams and object store, and the routes
 /// as configured.</summary>
@@ -31,7 +32,8 @@ internal sealed record OverviewSource(
     IReadOnlyDictionary<string, ISqlSink> Sinks,
     IReadOnlyList<RouteView> Routes,
     DeliveryStreams.DeliveryStreamStore DeliveryStreams,
-    Objects.IObjectStore Objects)
+    Objects.IObjectStore Objects,
+    Hosting.Aggregations.AggregationService Aggregations)
 {
     public static IReadOnlyList<RouteView> Describe(IEnumerable<ResolvedRoute> routes) =>
     [
@@ -99,6 +101,17 @@ internal sealed record DeliveryStreamSummaryView(
     long RecordsFailed,
     long DeliveryFailures,
     double? LastDeliveryLatencySeconds);
+
+/// <summary>An aggregation with its figures and the last rows it wrote (JSON, newest last).</summary>
+internal sealed record AggregationSummaryView(
+    string Name,
+    string Source,
+    string State,
+    long RecordsIn,
+    long LateRecords,
+    long OpenWindows,
+    DateTimeOffset? Watermark,
+    IReadOnlyList<string> LatestResults);
 
 /// <summary>A bucket of the object store.</summary>
 internal sealed record BucketView(string Name, DateTimeOffset Created);

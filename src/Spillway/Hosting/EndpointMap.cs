@@ -87,7 +87,8 @@ internal static class EndpointMap
             new Operations.Internal.SinkProbe(parts.SinkMetrics)));
         app.MapDashboard(
             new OverviewSource(
-                parts.Time, parts.Engine, parts.Workers.All, parts.Sinks, OverviewSource.Describe(configuration.Routes), parts.DeliveryStreams, parts.Objects),
+                parts.Time, parts.Engine, parts.Workers.All, parts.Sinks, OverviewSource.Describe(configuration.Routes), parts.DeliveryStreams, parts.Objects,
+                parts.Aggregations),
             gateway);
         app.MapReadApi(parts.DataAccess.Exposed, gateway);
         app.MapExports(parts.DataAccess.Exports, gateway);

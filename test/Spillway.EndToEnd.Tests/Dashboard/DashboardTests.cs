@@ -205,6 +205,43 @@ public sealed class DashboardTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_shows_an_aggregation_with_its_figures_and_latest_results()
+    {
+        await using var server = await StartAsync();
+        await PostAsync(server, "/v1/streams", """{"name": "readings", "shardCount": 1}""", HttpStatusCode.Created);
+        await PostAsync(server, "/v1/aggregations", """
+            {"name": "per-minute", "idleTimeout": "1s", "maxOutOfOrderness": "0s",
+             "sql": "SELECT device, COUNT(*) AS n FROM readings GROUP BY device, TUMBLE(ts, INTERVAL '1' MINUTE)"}
+            """, HttpStatusCode.Created);
+
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(new Uri(server.BaseAddress, "/dashboard"));
+        browser.WaitFor("the API key form", d => d.FindElement(By.Id("key-form")).Displayed);
+        browser.Driver.FindElement(By.Id("api-key")).SendKeys(ApiKey);
+        browser.Driver.FindElement(By.Id("save-key")).Click();
+        browser.WaitFor("per-minute in aggregations", d => d.FindElements(Row("aggregations", "per-minute")).Count == 1);
+        browser.WaitForText(Cell("aggregations", "per-minute", 1), "readings");
+        browser.WaitForText(Cell("aggregations", "per-minute", 3), "0");
+
+        var records = Enumerable.Range(0, 6).Select(i => new
+        {
+            partitionKey = "d1",
+            text = JsonSerializer.Serialize(new { device = "d1", ts = $"2026-01-01T10:0{i / 3}:{54 + i}Z" }),
+        });
+        await PostAsync(server, "/v1/streams/readings/records", JsonSerializer.Serialize(new { records }), HttpStatusCode.OK);
+
+        browser.WaitForText(Cell("aggregations", "per-minute", 3), "6"); // records in
+        browser.WaitFor("both windows' rows in the latest results", d =>
+        {
+            var latest = d.FindElement(Cell("aggregations", "per-minute", 7)).Text;
+            return latest.Contains("\"window_start\":\"2026-01-01T10:00:00.000Z\"", StringComparison.Ordinal)
+                && latest.Contains("\"window_start\":\"2026-01-01T10:01:00.000Z\"", StringComparison.Ordinal)
+                && latest.Contains("\"n\":3", StringComparison.Ordinal);
+        });
+        Report("aggregations", browser.Screenshot("dashboard-aggregations"));
+    }
+
+    [Fact]
     public async Task Dashboard_shows_a_delivery_stream_buffer_filling_and_its_file_in_a_bucket()
     {
         await using var server = await StartAsync();

@@ -130,6 +130,9 @@
       num(d.bytesWritten), num(d.recordsFailed), num(d.deliveryFailures),
       d.lastDeliveryLatencySeconds === undefined ? '–' : duration(d.lastDeliveryLatencySeconds)]);
     fill('buckets', overview.buckets, (b) => b.name, (b) => [b.name, b.created]);
+    fill('aggregations', overview.aggregations, (a) => a.name, (a) => [
+      a.name, a.source, a.state, num(a.recordsIn), num(a.lateRecords), num(a.openWindows), a.watermark || '–',
+      { className: 'results', text: a.latestResults.join('\n') || '–' }]);
     renderWorkers(overview.workers);
     fill('routes', overview.routes, (r) => r.name, (r) => [
       r.name, r.path, r.queue, num(r.maxRecordsPerRequest), num(r.maxBacklog)]);
