@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Spillway.DeliveryStreams.Conversion;
+using Spillway.DeliveryStreams.Transform;
 using Spillway.Storage;
 
 namespace Spillway.DeliveryStreams.Internal;
@@ -26,7 +28,13 @@ internal static class DeliveryCatalog
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.PartitionQueries.ToDictionary(), StringComparer.Ordinal),
             definition.Version,
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.Tags.ToDictionary(), StringComparer.Ordinal),
-            createdAt.ToUnixTimeMilliseconds());
+            createdAt.ToUnixTimeMilliseconds(),
+            definition.Transform is { } t
+                ? new StoredTransform(t.Function, t.NumberOfRetries, t.BufferSizeMiB, (long)t.BufferInterval.TotalSeconds)
+                : null,
+            definition.Conversion is { } c
+                ? new StoredConversion([.. c.Columns.Select(k => new StoredColumn(k.Name, ParquetColumn.TypeName(k.Type)))], c.Compression.ToString(), c.Input.ToString())
+                : null);
         device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(stored, CatalogJson.Default.StoredDefinition));
     }
 
@@ -62,6 +70,24 @@ internal static class DeliveryCatalog
             PartitionQueries = stored.PartitionQueries,
             Version = stored.Version,
             Tags = stored.Tags,
+            Transform = stored.Transform is { } t
+                ? new RecordTransform
+                {
+                    Function = t.Function,
+                    NumberOfRetries = t.NumberOfRetries,
+                    BufferSizeMiB = t.BufferSizeMiB,
+                    BufferInterval = TimeSpan.FromSeconds(t.BufferIntervalSeconds),
+                }
+                : null,
+            Conversion = stored.Conversion is { } c
+                ? new ParquetConversion
+                {
+                    Columns = [.. c.Columns.Select(k => new ParquetColumn(
+                        k.Name, ParquetColumn.ParseType(k.Type) ?? throw new InvalidDataException($"Unknown column type {k.Type} in {path}.")))],
+                    Compression = Enum.Parse<ParquetCompression>(c.Compression),
+                    Input = Enum.Parse<JsonInputFormat>(c.Input),
+                }
+                : null,
         };
         return (definition, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAtMs));
     }
@@ -80,7 +106,15 @@ internal sealed record StoredDefinition(
     SortedDictionary<string, string> PartitionQueries,
     int Version,
     SortedDictionary<string, string> Tags,
-    long CreatedAtMs);
+    long CreatedAtMs,
+    StoredTransform? Transform = null,
+    StoredConversion? Conversion = null);
+
+internal sealed record StoredTransform(string Function, int NumberOfRetries, double BufferSizeMiB, long BufferIntervalSeconds);
+
+internal sealed record StoredConversion(List<StoredColumn> Columns, string Compression, string Input);
+
+internal sealed record StoredColumn(string Name, string Type);
 
 [JsonSerializable(typeof(StoredDefinition))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
