@@ -99,6 +99,12 @@ public sealed record ParquetConversion
     /// <summary>The deserializer the stream was declared with, shown back as declared. Defaults to OpenX.</summary>
     public JsonInputFormat Input { get; init; }
 
+    /// <summary>The Glue database the stream named, shown back; the columns are what count. Defaults to null.</summary>
+    public string? DatabaseName { get; init; }
+
+    /// <summary>The Glue table the stream named, shown back (the columns may have come from it). Defaults to null.</summary>
+    public string? TableName { get; init; }
+
     /// <summary>Checks the schema; the <see cref="ArgumentException"/>'s message names what is wrong.</summary>
     public void Validate()
     {

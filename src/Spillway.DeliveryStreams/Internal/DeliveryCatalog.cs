@@ -33,7 +33,12 @@ internal static class DeliveryCatalog
                 ? new StoredTransform(t.Function, t.NumberOfRetries, t.BufferSizeMiB, (long)t.BufferInterval.TotalSeconds)
                 : null,
             definition.Conversion is { } c
-                ? new StoredConversion([.. c.Columns.Select(k => new StoredColumn(k.Name, ParquetColumn.TypeName(k.Type)))], c.Compression.ToString(), c.Input.ToString())
+                ? new StoredConversion(
+                    [.. c.Columns.Select(k => new StoredColumn(k.Name, ParquetColumn.TypeName(k.Type)))],
+                    c.Compression.ToString(),
+                    c.Input.ToString(),
+                    c.DatabaseName,
+                    c.TableName)
                 : null);
         device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(stored, CatalogJson.Default.StoredDefinition));
     }
@@ -86,6 +91,8 @@ internal static class DeliveryCatalog
                         k.Name, ParquetColumn.ParseType(k.Type) ?? throw new InvalidDataException($"Unknown column type {k.Type} in {path}.")))],
                     Compression = Enum.Parse<ParquetCompression>(c.Compression),
                     Input = Enum.Parse<JsonInputFormat>(c.Input),
+                    DatabaseName = c.DatabaseName,
+                    TableName = c.TableName,
                 }
                 : null,
         };
@@ -112,7 +119,7 @@ internal sealed record StoredDefinition(
 
 internal sealed record StoredTransform(string Function, int NumberOfRetries, double BufferSizeMiB, long BufferIntervalSeconds);
 
-internal sealed record StoredConversion(List<StoredColumn> Columns, string Compression, string Input);
+internal sealed record StoredConversion(List<StoredColumn> Columns, string Compression, string Input, string? DatabaseName, string? TableName);
 
 internal sealed record StoredColumn(string Name, string Type);
 

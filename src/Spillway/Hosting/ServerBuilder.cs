@@ -65,7 +65,7 @@ internal static class ServerBuilder
             }
 
             var objects = await ObjectsHosting.OpenAsync(options, configuration.DataDirectory, time, cancellationToken).ConfigureAwait(false);
-            var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory));
+            var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory, DeliveryStreamsHosting.Functions(options, configuration)));
             var dataAccess = Own(owned, await DataAccessRuntime.OpenAsync(
                 options, configuration, engine, objects, time, loggerFactory, cancellationToken).ConfigureAwait(false));
             var monitor = alarms.CreateMonitor(pipeline.Transport, workers, sinks, sinkMetrics, time, meterFactory, loggerFactory.CreateLogger("Spillway"));
