@@ -68,7 +68,11 @@ public sealed partial class DeliveryStream
             if (parquet is not null)
             {
                 outputs.Add(new OutputFile(
-                    key.Key, key.IsError, kept.Count - failed.Count, null, (destination, cancellationToken) => destination.WriteAsync(parquet, cancellationToken).AsTask()));
+                    key.Key,
+                    key.IsError,
+                    kept.Count - failed.Count,
+                    null,
+                    (destination, cancellationToken) => destination.WriteAsync(parquet, cancellationToken).AsTask()));
             }
         }
         else if (kept.Count > 0)

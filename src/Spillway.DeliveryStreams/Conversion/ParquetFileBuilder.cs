@@ -101,7 +101,8 @@ internal sealed class ParquetFileBuilder
         ParquetColumnType.BigInt => new DataField<long?>(column.Name),
         ParquetColumnType.Double => new DataField<double?>(column.Name),
         ParquetColumnType.Boolean => new DataField<bool?>(column.Name),
-        ParquetColumnType.Timestamp => new DateTimeDataField(column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Millis, isNullable: true),
+        ParquetColumnType.Timestamp => new DateTimeDataField(
+            column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Millis, isNullable: true),
         _ => new DataField<string>(column.Name, nullable: true),
     };
 
@@ -162,11 +163,11 @@ internal sealed class ParquetFileBuilder
     {
         ParquetColumnType.String => value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(),
         ParquetColumnType.Int => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) ? i
-            : value.ValueKind == JsonValueKind.String && int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out i) ? i : null,
+            : IsString(value) && int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out i) ? i : null,
         ParquetColumnType.BigInt => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var l) ? l
-            : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l) ? l : null,
+            : IsString(value) && long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out l) ? l : null,
         ParquetColumnType.Double => value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) ? d
-            : value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out d) ? d : null,
+            : IsString(value) && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out d) ? d : null,
         ParquetColumnType.Boolean => value.ValueKind switch
         {
             JsonValueKind.True => true,
@@ -186,11 +187,11 @@ internal sealed class ParquetFileBuilder
             return DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            ? at.UtcDateTime
-            : null;
+        const DateTimeStyles Utc = DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
+        return IsString(value) && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, Utc, out var at) ? at.UtcDateTime : null;
     }
+
+    private static bool IsString(JsonElement value) => value.ValueKind == JsonValueKind.String;
 
     private static string Shorten(string text) => text.Length <= 64 ? text : text[..61] + "...";
 }
