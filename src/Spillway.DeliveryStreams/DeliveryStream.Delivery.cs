@@ -141,33 +141,14 @@ public sealed partial class DeliveryStream
     {
         // The cut follows its records in the log: once it is durable, so are they, and the file is fixed.
         await file.Durable.WaitAsync(token).ConfigureAwait(false);
-        var (key, isError) = KeyOf(file);
+        var current = Definition;
+        IReadOnlyList<OutputFile> outputs = file.Partition.StartsWith(DeliveryLog.ErrorMark) || (current.Transform is null && current.Conversion is null)
+            ? [Plain(file, current)]
+            : await ProcessAsync(file, current, token).ConfigureAwait(false);
         long written = 0;
-        var content = new DeliveredObject(
-            definition.Bucket,
-            key,
-            definition.Compression == DeliveryCompression.Gzip ? "gzip" : null,
-            file.Records.Length,
-            async (destination, cancellationToken) =>
-            {
-                var counting = new CountingStream(destination);
-                await WriteContentAsync(counting, file, isError, cancellationToken).ConfigureAwait(false);
-                written = counting.Count;
-            });
-        var delay = FirstRetryDelay;
-        while (true)
+        foreach (var output in outputs)
         {
-            try
-            {
-                await writer(content, token).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception) when (!token.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref deliveryFailures);
-                await Task.Delay(delay, time, token).ConfigureAwait(false);
-                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
-            }
+            written += await StoreAsync(output, current, token).ConfigureAwait(false);
         }
 
         _ = log.Append(DeliveryLog.Delivered, DeliveryLog.EncodeDelivered(file.CutPosition));
@@ -176,14 +157,14 @@ public sealed partial class DeliveryStream
             owed.Dequeue();
             bufferedRecords -= file.Records.Length;
             bufferedBytes -= file.Records.Sum(r => (long)r.DataLength);
-            filesWritten++;
+            filesWritten += outputs.Count;
             bytesWritten += written;
-            recordsDelivered += file.Records.Length;
-            recordsFailed += isError ? file.Records.Length : 0;
+            recordsDelivered += outputs.Sum(o => (long)o.Records);
+            recordsFailed += outputs.Where(o => o.IsError).Sum(o => (long)o.Records);
             lastLatencyMs = NowMs() - file.Records[0].ArrivalMs;
             foreach (var waiter in flushes)
             {
-                waiter.Keys.Add(key);
+                waiter.Keys.AddRange(outputs.Select(o => o.Key));
             }
 
             // Files are delivered in cut order: a flush whose last cut this was has all its files.
@@ -196,6 +177,51 @@ public sealed partial class DeliveryStream
             CarryPositionsLocked();
             log.DeleteSegmentsBefore(OldestNeededLocked());
         }
+    }
+
+    /// <summary>Stores one file, retrying with back-off under the same key until it is stored; the bytes written.</summary>
+    private async Task<long> StoreAsync(OutputFile output, DeliveryStreamDefinition current, CancellationToken token)
+    {
+        long written = 0;
+        var content = new DeliveredObject(
+            current.Bucket,
+            output.Key,
+            output.ContentEncoding,
+            output.Records,
+            async (destination, cancellationToken) =>
+            {
+                var counting = new CountingStream(destination);
+                await output.WriteAsync(counting, cancellationToken).ConfigureAwait(false);
+                written = counting.Count;
+            });
+        var delay = FirstRetryDelay;
+        while (true)
+        {
+            try
+            {
+                await writer(content, token).ConfigureAwait(false);
+                return written;
+            }
+            catch (Exception) when (!token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref deliveryFailures);
+                await Task.Delay(delay, time, token).ConfigureAwait(false);
+                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+            }
+        }
+    }
+
+    /// <summary>The one file of a cut without transform or conversion: its records streamed from the log.</summary>
+    private OutputFile Plain(PendingFile file, DeliveryStreamDefinition current)
+    {
+        var isError = file.Partition.StartsWith(DeliveryLog.ErrorMark);
+        var key = isError ? ErrorKeyOf(file, file.Partition[1..], current, distinct: false) : KeyOf(file, current);
+        return new OutputFile(
+            key.Key,
+            key.IsError,
+            file.Records.Length,
+            current.Compression == DeliveryCompression.Gzip ? "gzip" : null,
+            (destination, cancellationToken) => WriteContentAsync(destination, file, key.IsError, cancellationToken));
     }
 
     /// <summary>
@@ -268,29 +294,39 @@ public sealed partial class DeliveryStream
         return oldest;
     }
 
-    /// <summary>The file's key, the same at every attempt: its random parts are seeded by the cut.</summary>
-    private (string Key, bool IsError) KeyOf(PendingFile file)
+    /// <summary>The key of the cut's file of records, the same at every attempt: its random parts are seeded by the cut.</summary>
+    private (string Key, bool IsError) KeyOf(PendingFile file, DeliveryStreamDefinition current)
     {
         var oldest = DateTimeOffset.FromUnixTimeMilliseconds(file.Records[0].ArrivalMs);
-        var seed = HashCode.Combine(file.CutPosition, definition.Name);
-        var id = new Guid(MD5.HashData(Encoding.UTF8.GetBytes(definition.Name + "/" + file.CutPosition)));
-        var name = ObjectName.For(definition.Name, definition.Version, oldest, id, definition.Extension);
-        if (file.Partition.StartsWith(DeliveryLog.ErrorMark))
-        {
-            return (errorPrefix.Evaluate(new KeyContext(oldest, file.Partition[1..], null, null, new Random(seed))) + name, true);
-        }
-
+        var seed = current.Name + "/" + file.CutPosition;
+        var name = ObjectName.For(current.Name, current.Version, oldest, IdOf(seed), current.Extension);
         var values = file.Partition.Split('\0');
         var keys = prefix.PartitionKeysFromQuery.Select((k, i) => (k, v: values[i])).ToDictionary(p => p.k, p => p.v, StringComparer.Ordinal);
         try
         {
-            return (prefix.Evaluate(new KeyContext(oldest, null, keys, null, new Random(seed))) + name, false);
+            return (prefix.Evaluate(new KeyContext(oldest, null, keys, null, RandomOf(seed))) + name, false);
         }
         catch (KeyEvaluationException)
         {
-            return (errorPrefix.Evaluate(new KeyContext(oldest, PartitioningFailed, null, null, new Random(seed))) + name, true);
+            return ErrorKeyOf(file, PartitioningFailed, current, distinct: false);
         }
     }
+
+    /// <summary>The key of the cut's file of records that failed with <paramref name="errorType"/>. A cut can have several
+    /// error files beside its file of records (<paramref name="distinct"/>): each then has an id of its own.</summary>
+    private (string Key, bool IsError) ErrorKeyOf(PendingFile file, string errorType, DeliveryStreamDefinition current, bool distinct)
+    {
+        var oldest = DateTimeOffset.FromUnixTimeMilliseconds(file.Records[0].ArrivalMs);
+        var seed = current.Name + "/" + file.CutPosition + (distinct ? "/" + errorType : string.Empty);
+        var name = ObjectName.For(current.Name, current.Version, oldest, IdOf(seed), current.ErrorExtension);
+        return (errorPrefix.Evaluate(new KeyContext(oldest, errorType, null, null, RandomOf(seed))) + name, true);
+    }
+
+    private static Guid IdOf(string seed) => new(MD5.HashData(Encoding.UTF8.GetBytes(seed)));
+
+    // Seeded from the cut through a stable hash (string hash codes differ between processes), so the random parts of a
+    // key are the same when the file is written again after a restart.
+    private static Random RandomOf(string seed) => new(BitConverter.ToInt32(MD5.HashData(Encoding.UTF8.GetBytes("random/" + seed))));
 
     /// <summary>The file's bytes: the records back to back (each with a newline when asked), or, for records that failed,
     /// one JSON line each in Firehose's error shape with the record in <c>rawData</c>; gzip-compressed when asked.</summary>
@@ -316,7 +352,9 @@ public sealed partial class DeliveryStream
                     var data = Data(run, record.Position - start);
                     if (isError)
                     {
-                        await output.WriteAsync(ErrorLine(record, data.Span), cancellationToken).ConfigureAwait(false);
+                        var failure = new FailedRecord(
+                            record.ArrivalMs, 1, record.ArrivalMs, "DynamicPartitioning.MetadataExtractionFailed", PartitioningFailedMessage, data, null);
+                        await output.WriteAsync(ErrorLine(failure), cancellationToken).ConfigureAwait(false);
                         continue;
                     }
 
@@ -378,26 +416,41 @@ public sealed partial class DeliveryStream
         return frame.Slice(SegmentLog.RecordOverhead + dataOffset, payload.Length - dataOffset);
     }
 
-    // Every field comes from the log, so a file written again after a crash has the same bytes: the attempt that failed
-    // was the partitioning at arrival.
-    private static byte[] ErrorLine(BufferedRecord record, ReadOnlySpan<byte> data)
+    private const string PartitioningFailedMessage =
+        "The record's partition keys could not be read: it is not a JSON object with every key the query names.";
+
+    // Every field comes from the log, so a file written again after a crash has the same bytes: the times are the
+    // arrival's, or, for a transform, those its outcome was logged with.
+    private static byte[] ErrorLine(FailedRecord failure)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("attemptsMade", 1);
-            json.WriteNumber("arrivalTimestamp", record.ArrivalMs);
-            json.WriteString("errorCode", "DynamicPartitioning.MetadataExtractionFailed");
-            json.WriteString("errorMessage", "The record's partition keys could not be read: it is not a JSON object with every key the query names.");
-            json.WriteNumber("attemptEndingTimestamp", record.ArrivalMs);
-            json.WriteBase64String("rawData", data);
+            json.WriteNumber("attemptsMade", failure.Attempts);
+            json.WriteNumber("arrivalTimestamp", failure.ArrivalMs);
+            json.WriteString("errorCode", failure.ErrorCode);
+            json.WriteString("errorMessage", failure.ErrorMessage);
+            json.WriteNumber("attemptEndingTimestamp", failure.EndingMs);
+            json.WriteBase64String("rawData", failure.Data.Span);
+            if (failure.LambdaArn is { } lambdaArn)
+            {
+                json.WriteString("lambdaArn", lambdaArn);
+            }
+
             json.WriteEndObject();
         }
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
+
+    /// <summary>A record bound for the error prefix, with what Firehose's error line says of it.</summary>
+    private readonly record struct FailedRecord(
+        long ArrivalMs, int Attempts, long EndingMs, string ErrorCode, string ErrorMessage, ReadOnlyMemory<byte> Data, string? LambdaArn);
+
+    /// <summary>One file a cut leads to: its key, whether it holds failed records, how many, and its content.</summary>
+    private sealed record OutputFile(string Key, bool IsError, int Records, string? ContentEncoding, Func<Stream, CancellationToken, Task> WriteAsync);
 
     /// <summary>A flush waiting for the files owed when it was asked, up to the cut at <see cref="UpTo"/>; the keys of
     /// the files stored meanwhile, in order.</summary>

@@ -1,5 +1,6 @@
 using Spillway.DeliveryStreams.Internal;
 using Spillway.DeliveryStreams.Keys;
+using Spillway.DeliveryStreams.Transform;
 using Spillway.Storage;
 
 namespace Spillway.DeliveryStreams;
@@ -16,6 +17,7 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private readonly SegmentLog log;
     private readonly DeliveryWriter writer;
     private readonly TimeProvider time;
+    private readonly TransformInvoker transformer;
     private readonly Dictionary<string, PartitionBuffer> buffers = new(StringComparer.Ordinal);
     private readonly Queue<PendingFile> owed = new();
     private readonly SemaphoreSlim wake = new(0);
@@ -45,11 +47,12 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private long deliveryFailures;
     private long lastLatencyMs = -1;
 
-    private DeliveryStream(SegmentLog log, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider time)
+    private DeliveryStream(SegmentLog log, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider time, DeliveryFunctions functions)
     {
         this.log = log;
         this.writer = writer;
         this.time = time;
+        transformer = new TransformInvoker(functions, time);
         this.definition = definition;
         (prefix, errorPrefix, queries) = Compile(definition);
         loop = Task.Run(DeliverLoopAsync);
@@ -95,10 +98,16 @@ public sealed partial class DeliveryStream : IAsyncDisposable
 
     /// <summary>
     /// Opens the stream kept in <paramref name="directory"/> (creating it when new): replays its log, so records put but
-    /// not yet in a file wait again, and a file cut but not known to be stored is written again, first.
+    /// not yet in a file wait again, and a file cut but not known to be stored is written again, first. Transforms reach
+    /// their functions through <paramref name="functions"/> (by default: http(s) URLs only).
     /// </summary>
     public static DeliveryStream Open(
-        IStorageDevice device, string directory, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider? time = null)
+        IStorageDevice device,
+        string directory,
+        DeliveryStreamDefinition definition,
+        DeliveryWriter writer,
+        TimeProvider? time = null,
+        DeliveryFunctions? functions = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(definition);
@@ -106,7 +115,7 @@ public sealed partial class DeliveryStream : IAsyncDisposable
         definition.Validate();
         var replay = new Replay();
         var log = SegmentLog.Open(device, directory, replay.Apply, timeProvider: time);
-        var stream = new DeliveryStream(log, definition, writer, time ?? TimeProvider.System);
+        var stream = new DeliveryStream(log, definition, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions());
         lock (stream.gate)
         {
             foreach (var (partition, buffer) in replay.Buffers)
@@ -240,6 +249,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
 
         public Dictionary<string, SourceHolder> Positions { get; } = new(StringComparer.Ordinal);
 
+        // Outcomes of a cut's transform read so far; an attempt that crashed before its end is followed by a whole new one.
+        private readonly Dictionary<long, List<TransformedRecord>> transformed = [];
+
         public void Apply(long position, byte type, ReadOnlySpan<byte> payload)
         {
             switch (type)
@@ -270,7 +282,27 @@ public sealed partial class DeliveryStream : IAsyncDisposable
                     Owed[position] = new PendingFile(position, cutPartition, Buffer(cutPartition).TakeBefore(before), Task.CompletedTask);
                     break;
                 case DeliveryLog.Delivered:
-                    Owed.Remove(DeliveryLog.ReadDelivered(payload));
+                    var delivered = DeliveryLog.ReadDelivered(payload);
+                    Owed.Remove(delivered);
+                    transformed.Remove(delivered);
+                    break;
+                case DeliveryLog.Transformed:
+                    var (cut, index, outcome) = DeliveryLog.ReadTransformed(payload);
+                    if (index == 0 || !transformed.TryGetValue(cut, out var outcomes))
+                    {
+                        transformed[cut] = outcomes = [];
+                    }
+
+                    outcomes.Add(outcome);
+                    break;
+                case DeliveryLog.TransformDone:
+                    var (doneCut, count) = DeliveryLog.ReadTransformDone(payload);
+                    if (Owed.TryGetValue(doneCut, out var file) && transformed.Remove(doneCut, out var all) && all.Count == count
+                        && count == file.Records.Length)
+                    {
+                        file.Transformed = [.. all];
+                    }
+
                     break;
             }
         }

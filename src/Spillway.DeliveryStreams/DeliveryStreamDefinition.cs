@@ -1,4 +1,6 @@
+using Spillway.DeliveryStreams.Conversion;
 using Spillway.DeliveryStreams.Keys;
+using Spillway.DeliveryStreams.Transform;
 
 namespace Spillway.DeliveryStreams;
 
@@ -56,8 +58,17 @@ public sealed record DeliveryStreamDefinition
     /// <summary>Tags, kept and listed.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>The file extension: <c>.gz</c> with gzip, none without.</summary>
-    public string Extension => Compression == DeliveryCompression.Gzip ? ".gz" : string.Empty;
+    /// <summary>A transform of the records through a function before their file is written; null (the default): none.</summary>
+    public RecordTransform? Transform { get; init; }
+
+    /// <summary>Conversion of JSON records to Parquet; null (the default): records are written as they are.</summary>
+    public ParquetConversion? Conversion { get; init; }
+
+    /// <summary>The file extension: <c>.parquet</c> with conversion, <c>.gz</c> with gzip, none otherwise.</summary>
+    public string Extension => Conversion is not null ? ".parquet" : ErrorExtension;
+
+    /// <summary>The extension of error files, which hold JSON lines: <c>.gz</c> with gzip, none without.</summary>
+    public string ErrorExtension => Compression == DeliveryCompression.Gzip ? ".gz" : string.Empty;
 
     /// <summary>Checks every rule; the message of the <see cref="ArgumentException"/> says which one failed.</summary>
     public void Validate()
@@ -111,6 +122,18 @@ public sealed record DeliveryStreamDefinition
         foreach (var (key, path) in PartitionQueries)
         {
             _ = Internal.JsonPath.Parse(path, key);
+        }
+
+        Transform?.Validate();
+        if (Conversion is not null)
+        {
+            Conversion.Validate();
+            if (Compression != DeliveryCompression.None)
+            {
+                throw new ArgumentException(
+                    "CompressionFormat must be UNCOMPRESSED when DataFormatConversionConfiguration is enabled: the Parquet serializer "
+                    + "compresses inside the file.");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Spillway.DeliveryStreams.Internal;
+using Spillway.DeliveryStreams.Transform;
 using Spillway.Storage;
 
 namespace Spillway.DeliveryStreams;
@@ -20,14 +21,16 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     private readonly IStorageDevice device;
     private readonly DeliveryWriter writer;
     private readonly TimeProvider time;
+    private readonly DeliveryFunctions functions;
     private DeliveryMetrics? metrics;
 
-    private DeliveryStreamStore(IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider time)
+    private DeliveryStreamStore(IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider time, DeliveryFunctions functions)
     {
         this.device = device;
         Directory = directory;
         this.writer = writer;
         this.time = time;
+        this.functions = functions;
     }
 
     /// <summary>The name of the delivery streams' meter.</summary>
@@ -37,13 +40,19 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     public string Directory { get; }
 
     /// <summary>Opens every delivery stream kept in <paramref name="directory"/>, which is created when missing; their
-    /// instruments go on <paramref name="meterFactory"/>'s meter <see cref="MeterName"/>.</summary>
+    /// instruments go on <paramref name="meterFactory"/>'s meter <see cref="MeterName"/>, and their transforms reach
+    /// functions through <paramref name="functions"/> (by default: http(s) URLs only).</summary>
     public static DeliveryStreamStore Open(
-        IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider? time = null, IMeterFactory? meterFactory = null)
+        IStorageDevice device,
+        string directory,
+        DeliveryWriter writer,
+        TimeProvider? time = null,
+        IMeterFactory? meterFactory = null,
+        DeliveryFunctions? functions = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(writer);
-        var store = new DeliveryStreamStore(device, directory, writer, time ?? TimeProvider.System);
+        var store = new DeliveryStreamStore(device, directory, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions());
         device.CreateDirectory(directory);
         foreach (var name in device.ListDirectories(directory))
         {
@@ -55,7 +64,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
                 continue;
             }
 
-            store.streams[name] = (DeliveryStream.Open(device, LogDirectory(path), stored.Definition, writer, store.time), stored.CreatedAt);
+            store.streams[name] = (DeliveryStream.Open(device, LogDirectory(path), stored.Definition, writer, store.time, store.functions), stored.CreatedAt);
         }
 
         store.metrics = new DeliveryMetrics(meterFactory, store.List);
@@ -69,6 +78,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(definition);
         definition.Validate();
+        CheckFunction(definition);
         await catalogGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -82,7 +92,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
             device.CreateDirectory(path);
             var createdAt = time.GetUtcNow();
             DeliveryCatalog.Write(device, path, definition, createdAt);
-            var stream = DeliveryStream.Open(device, LogDirectory(path), definition, writer, time);
+            var stream = DeliveryStream.Open(device, LogDirectory(path), definition, writer, time, functions);
             lock (gate)
             {
                 streams[definition.Name] = (stream, createdAt);
@@ -142,6 +152,8 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
 
             var current = stream.Definition;
             var next = change(current) with { Name = current.Name, Version = current.Version + 1 };
+            next.Validate();
+            CheckFunction(next);
             var createdAt = CreatedAt(name) ?? time.GetUtcNow();
             await stream.ChangeAsync(
                 next,
@@ -231,6 +243,15 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
 
         metrics?.Dispose();
         catalogGate.Dispose();
+    }
+
+    /// <summary>A transform must name a function that can be called: an http(s) URL or a name <see cref="DeliveryFunctions"/> knows.</summary>
+    private void CheckFunction(DeliveryStreamDefinition definition)
+    {
+        if (definition.Transform is { } transform)
+        {
+            functions.Check(transform.Function);
+        }
     }
 
     private static string LogDirectory(string streamDirectory) => Path.Combine(streamDirectory, "log");

@@ -18,6 +18,9 @@ public static class FirehoseEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(streams);
-        return options?.Enabled == false ? endpoints : endpoints.MapAwsService(new FirehoseApi(streams, settings ?? new FirehoseApiSettings()));
+        return options?.Enabled == false ? endpoints : endpoints.MapAwsService(new FirehoseApi(
+                streams,
+                settings ?? new FirehoseApiSettings(),
+                new Dictionary<string, string>(options?.Tables ?? [], StringComparer.OrdinalIgnoreCase)));
     }
 }

@@ -8,4 +8,11 @@ public sealed class FirehoseOptions
 {
     /// <summary>Whether the API is served on the main listener. Defaults to true.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Tables that a format conversion's <c>SchemaConfiguration.TableName</c> can name, standing in for Glue Data Catalog
+    /// tables: each a column list, <c>device string, reading int, at timestamp</c> (types string, int, bigint, double,
+    /// boolean, timestamp). Names compare without regard to case. Defaults to none.
+    /// </summary>
+    public Dictionary<string, string> Tables { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

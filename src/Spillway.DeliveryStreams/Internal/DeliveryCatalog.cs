@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Spillway.DeliveryStreams.Conversion;
+using Spillway.DeliveryStreams.Transform;
 using Spillway.Storage;
 
 namespace Spillway.DeliveryStreams.Internal;
@@ -26,7 +28,18 @@ internal static class DeliveryCatalog
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.PartitionQueries.ToDictionary(), StringComparer.Ordinal),
             definition.Version,
             new SortedDictionary<string, string>((IDictionary<string, string>)definition.Tags.ToDictionary(), StringComparer.Ordinal),
-            createdAt.ToUnixTimeMilliseconds())
+            createdAt.ToUnixTimeMilliseconds(),
+            definition.Transform is { } t
+                ? new StoredTransform(t.Function, t.NumberOfRetries, t.BufferSizeMiB, (long)t.BufferInterval.TotalSeconds)
+                : null,
+            definition.Conversion is { } c
+                ? new StoredConversion(
+                    [.. c.Columns.Select(k => new StoredColumn(k.Name, ParquetColumn.TypeName(k.Type)))],
+                    c.Compression.ToString(),
+                    c.Input.ToString(),
+                    c.DatabaseName,
+                    c.TableName)
+                : null)
         {
             SourceStream = definition.Source?.Stream,
             SourceFromOldest = definition.Source?.FromOldest ?? false,
@@ -67,6 +80,26 @@ internal static class DeliveryCatalog
             Version = stored.Version,
             Tags = stored.Tags,
             Source = stored.SourceStream is { } stream ? new DeliveryStreamSource(stream, stored.SourceFromOldest) : null,
+            Transform = stored.Transform is { } t
+                ? new RecordTransform
+                {
+                    Function = t.Function,
+                    NumberOfRetries = t.NumberOfRetries,
+                    BufferSizeMiB = t.BufferSizeMiB,
+                    BufferInterval = TimeSpan.FromSeconds(t.BufferIntervalSeconds),
+                }
+                : null,
+            Conversion = stored.Conversion is { } c
+                ? new ParquetConversion
+                {
+                    Columns = [.. c.Columns.Select(k => new ParquetColumn(
+                        k.Name, ParquetColumn.ParseType(k.Type) ?? throw new InvalidDataException($"Unknown column type {k.Type} in {path}.")))],
+                    Compression = Enum.Parse<ParquetCompression>(c.Compression),
+                    Input = Enum.Parse<JsonInputFormat>(c.Input),
+                    DatabaseName = c.DatabaseName,
+                    TableName = c.TableName,
+                }
+                : null,
         };
         return (definition, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAtMs));
     }
@@ -85,13 +118,21 @@ internal sealed record StoredDefinition(
     SortedDictionary<string, string> PartitionQueries,
     int Version,
     SortedDictionary<string, string> Tags,
-    long CreatedAtMs)
+    long CreatedAtMs,
+    StoredTransform? Transform = null,
+    StoredConversion? Conversion = null)
 {
     /// <summary>The source stream's name; absent for a stream that takes puts (and in catalogs written before sources).</summary>
     public string? SourceStream { get; init; }
 
     public bool SourceFromOldest { get; init; }
 }
+
+internal sealed record StoredTransform(string Function, int NumberOfRetries, double BufferSizeMiB, long BufferIntervalSeconds);
+
+internal sealed record StoredConversion(List<StoredColumn> Columns, string Compression, string Input, string? DatabaseName, string? TableName);
+
+internal sealed record StoredColumn(string Name, string Type);
 
 [JsonSerializable(typeof(StoredDefinition))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

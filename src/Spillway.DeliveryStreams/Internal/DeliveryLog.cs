@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Spillway.DeliveryStreams.Transform;
 
 namespace Spillway.DeliveryStreams.Internal;
 
@@ -7,18 +8,22 @@ namespace Spillway.DeliveryStreams.Internal;
 /// The records of a delivery stream's log. A put appends <see cref="Record"/>s (arrival time, partition, data). A file
 /// begins as a <see cref="Cut"/>: the partition's records before a position, fixed durably before the file is written,
 /// so that after a crash the same file is written again with the same records under the same key. <see cref="Delivered"/>
-/// follows once the file is stored. Recovery replays the three to rebuild the buffers and the files still owed.
-/// A stream fed from a Spillway stream writes <see cref="SourcedRecord"/>s instead, each carrying the shard and sequence
-/// number it was read at, so the log itself says where reading resumes, record by record, even after a torn write; a
-/// <see cref="Positions"/> record carries every shard's position forward before older segments are deleted.
+/// follows once the file is stored. With a transform, each record's outcome (<see cref="Transformed"/>) and then
+/// <see cref="TransformDone"/> are made durable before any file of the cut is written, so a file written again holds what
+/// the function answered the first time. A stream fed from a Spillway stream writes <see cref="SourcedRecord"/>s instead
+/// of records, each carrying the shard and sequence number it was read at, so the log itself says where reading resumes,
+/// record by record, even after a torn write; a <see cref="Positions"/> record carries every shard's position forward
+/// before older segments are deleted. Recovery replays them all to rebuild the buffers and the files still owed.
 /// </summary>
 internal static class DeliveryLog
 {
     public const byte Record = 1;
     public const byte Cut = 2;
     public const byte Delivered = 3;
-    public const byte SourcedRecord = 4;
-    public const byte Positions = 5;
+    public const byte Transformed = 4;
+    public const byte TransformDone = 5;
+    public const byte SourcedRecord = 6;
+    public const byte Positions = 7;
 
     /// <summary>The partition of records that failed: their error type follows this mark.</summary>
     public const char ErrorMark = '\u0001';
@@ -126,4 +131,56 @@ internal static class DeliveryLog
     }
 
     public static long ReadDelivered(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);
+
+    public static int TransformedSize(TransformedRecord record) =>
+        8 + 4 + 1 + 4 + 8 + 2 + Encoding.UTF8.GetByteCount(record.ErrorCode ?? string.Empty)
+        + 4 + Encoding.UTF8.GetByteCount(record.ErrorMessage ?? string.Empty) + record.Data.Length;
+
+    /// <summary>The outcome of the record at <paramref name="index"/> of the cut at <paramref name="cut"/>.</summary>
+    public static void WriteTransformed(Span<byte> destination, long cut, int index, TransformedRecord record)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(destination, cut);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[8..], index);
+        destination[12] = (byte)record.Result;
+        BinaryPrimitives.WriteInt32LittleEndian(destination[13..], record.Attempts);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[17..], record.EndingMs);
+        var at = 25;
+        var code = Encoding.UTF8.GetBytes(record.ErrorCode ?? string.Empty, destination[(at + 2)..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[at..], (ushort)code);
+        at += 2 + code;
+        var message = Encoding.UTF8.GetBytes(record.ErrorMessage ?? string.Empty, destination[(at + 4)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[at..], message);
+        at += 4 + message;
+        record.Data.Span.CopyTo(destination[at..]);
+    }
+
+    public static (long Cut, int Index, TransformedRecord Record) ReadTransformed(ReadOnlySpan<byte> payload)
+    {
+        var at = 25;
+        var codeLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
+        var code = Encoding.UTF8.GetString(payload.Slice(at + 2, codeLength));
+        at += 2 + codeLength;
+        var messageLength = BinaryPrimitives.ReadInt32LittleEndian(payload[at..]);
+        var message = Encoding.UTF8.GetString(payload.Slice(at + 4, messageLength));
+        at += 4 + messageLength;
+        var record = new TransformedRecord(
+            (TransformResult)payload[12],
+            BinaryPrimitives.ReadInt32LittleEndian(payload[13..]),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[17..]),
+            code.Length == 0 ? null : code,
+            message.Length == 0 ? null : message,
+            payload[at..].ToArray());
+        return (BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..]), record);
+    }
+
+    public static byte[] EncodeTransformDone(long cut, int count)
+    {
+        var bytes = new byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, cut);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), count);
+        return bytes;
+    }
+
+    public static (long Cut, int Count) ReadTransformDone(ReadOnlySpan<byte> payload) =>
+        (BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..]));
 }

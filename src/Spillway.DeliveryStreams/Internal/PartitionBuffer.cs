@@ -42,5 +42,9 @@ internal sealed class PartitionBuffer(string partition)
     }
 }
 
-/// <summary>A file owed: the records a cut took, identified by the cut's position in the log.</summary>
-internal sealed record PendingFile(long CutPosition, string Partition, BufferedRecord[] Records, Task Durable);
+/// <summary>A file owed: the records a cut took, identified by the cut's position in the log; once the transform has run
+/// (and its outcomes are durable), what it made of each record.</summary>
+internal sealed record PendingFile(long CutPosition, string Partition, BufferedRecord[] Records, Task Durable)
+{
+    public Transform.TransformedRecord[]? Transformed { get; set; }
+}

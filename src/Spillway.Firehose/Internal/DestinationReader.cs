@@ -1,6 +1,8 @@
+using System.Globalization;
 using Spillway.Aws;
 using Spillway.Aws.Protocols;
 using Spillway.DeliveryStreams;
+using Spillway.DeliveryStreams.Transform;
 
 namespace Spillway.Firehose.Internal;
 
@@ -32,8 +34,9 @@ internal static class DestinationReader
             ?? throw FirehoseErrors.Invalid("A delivery stream needs an ExtendedS3DestinationConfiguration (or S3DestinationConfiguration).");
     }
 
-    /// <summary>Applies <paramref name="destination"/> to <paramref name="current"/>: what it names replaces what was.</summary>
-    public static DeliveryStreamDefinition Apply(DeliveryStreamDefinition current, AwsInput destination)
+    /// <summary>Applies <paramref name="destination"/> to <paramref name="current"/>: what it names replaces what was. The
+    /// columns of a format conversion may come from <paramref name="tables"/> (<c>Spillway:Firehose:Tables</c>).</summary>
+    public static DeliveryStreamDefinition Apply(DeliveryStreamDefinition current, AwsInput destination, IReadOnlyDictionary<string, string> tables)
     {
         var next = current;
         if (destination.String("BucketARN") is { } bucketArn)
@@ -70,9 +73,9 @@ internal static class DestinationReader
             var other => throw FirehoseErrors.Invalid($"CompressionFormat {other} is not supported here; use UNCOMPRESSED or GZIP."),
         };
 
-        if (destination.Structure("DataFormatConversionConfiguration") is { } conversion && conversion.Bool("Enabled") != false)
+        if (destination.Structure("DataFormatConversionConfiguration") is { } conversion)
         {
-            throw FirehoseErrors.Invalid("DataFormatConversionConfiguration is not supported yet.");
+            next = next with { Conversion = ConversionReader.Read(conversion, tables) };
         }
 
         var partitioning = destination.Structure("DynamicPartitioningConfiguration")?.Bool("Enabled");
@@ -112,10 +115,10 @@ internal static class DestinationReader
     {
         if (processing.Bool("Enabled") == false)
         {
-            return current with { AppendNewline = false, PartitionQueries = new Dictionary<string, string>(StringComparer.Ordinal) };
+            return current with { AppendNewline = false, Transform = null, PartitionQueries = new Dictionary<string, string>(StringComparer.Ordinal) };
         }
 
-        var next = current with { AppendNewline = false };
+        var next = current with { AppendNewline = false, Transform = null };
         foreach (var processor in processing.Structures("Processors", "Processors") ?? [])
         {
             var parameters = (processor.Structures("Parameters", "Parameters") ?? [])
@@ -130,12 +133,55 @@ internal static class DestinationReader
                     PartitionQueries = Queries(parameters.GetValueOrDefault("MetadataExtractionQuery")
                         ?? throw FirehoseErrors.Invalid("A MetadataExtraction processor needs a MetadataExtractionQuery.")),
                 },
-                var type => throw FirehoseErrors.Invalid($"Processor type {type} is not supported yet; AppendDelimiterToRecord and MetadataExtraction are."),
+                "Lambda" => next.Transform is not null
+                    ? throw FirehoseErrors.Invalid("Only one Lambda processor is allowed.")
+                    : next with { Transform = Transform(parameters) },
+                var type => throw FirehoseErrors.Invalid($"Processor type {type} is not supported yet; Lambda, AppendDelimiterToRecord and MetadataExtraction are."),
             };
         }
 
         return next;
     }
+
+    /// <summary>A Lambda processor's parameters: <c>LambdaArn</c> (a function's ARN, or an http(s) URL), <c>NumberOfRetries</c>,
+    /// <c>BufferSizeInMBs</c>, <c>BufferIntervalInSeconds</c>; <c>RoleArn</c> is accepted and not used.</summary>
+    private static RecordTransform Transform(Dictionary<string, string> parameters)
+    {
+        foreach (var name in parameters.Keys)
+        {
+            if (name is not ("LambdaArn" or "NumberOfRetries" or "BufferSizeInMBs" or "BufferIntervalInSeconds" or "RoleArn"))
+            {
+                throw FirehoseErrors.Invalid($"Parameter {name} is not supported for a Lambda processor.");
+            }
+        }
+
+        var transform = new RecordTransform
+        {
+            Function = parameters.GetValueOrDefault("LambdaArn") ?? throw FirehoseErrors.Invalid("A Lambda processor needs the LambdaArn parameter."),
+            NumberOfRetries = parameters.TryGetValue("NumberOfRetries", out var retries) ? Int(retries, "NumberOfRetries") : RecordTransform.DefaultRetries,
+            BufferSizeMiB = parameters.TryGetValue("BufferSizeInMBs", out var size)
+                ? double.TryParse(size, NumberStyles.Float, CultureInfo.InvariantCulture, out var mib) ? mib : throw NotANumber("BufferSizeInMBs", size)
+                : RecordTransform.DefaultBufferMiB,
+            BufferInterval = TimeSpan.FromSeconds(parameters.TryGetValue("BufferIntervalInSeconds", out var interval)
+                ? Int(interval, "BufferIntervalInSeconds")
+                : RecordTransform.DefaultIntervalSeconds),
+        };
+        try
+        {
+            transform.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw FirehoseErrors.Invalid(e.Message);
+        }
+
+        return transform;
+    }
+
+    private static int Int(string text, string name) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : throw NotANumber(name, text);
+
+    private static Exception NotANumber(string name, string text) => FirehoseErrors.Invalid($"The Lambda processor's {name} '{text}' is not a number.");
 
     /// <summary>The keys of a jq object query, <c>{customer_id: .customer_id, device: .type.device}</c>.</summary>
     private static Dictionary<string, string> Queries(string query)

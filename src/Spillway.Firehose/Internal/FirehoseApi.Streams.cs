@@ -2,6 +2,7 @@ using System.Globalization;
 using Spillway.Aws;
 using Spillway.Aws.Protocols;
 using Spillway.DeliveryStreams;
+using Spillway.DeliveryStreams.Conversion;
 
 namespace Spillway.Firehose.Internal;
 
@@ -26,7 +27,8 @@ internal sealed partial class FirehoseApi
         var destination = DestinationReader.ForCreate(call.Input);
         var definition = DestinationReader.Apply(
             new DeliveryStreamDefinition { Name = name, Bucket = DestinationReader.Bucket(Required(destination, "BucketARN")) },
-            destination) with
+            destination,
+            tables) with
         {
             Tags = Tags(call.Input, "Tags") ?? new Dictionary<string, string>(StringComparer.Ordinal),
             Source = source,
@@ -115,7 +117,7 @@ internal sealed partial class FirehoseApi
         return ValueTask.CompletedTask;
     }
 
-    private static void WriteDestination(AwsResponse r, string member, DeliveryStreamDefinition definition, bool extended)
+    private void WriteDestination(AwsResponse r, string member, DeliveryStreamDefinition definition, bool extended)
     {
         r.BeginStructure(member);
         r.String("RoleARN", "arn:aws:iam::000000000000:role/firehose");
@@ -141,6 +143,7 @@ internal sealed partial class FirehoseApi
         if (extended)
         {
             WriteProcessing(r, definition);
+            WriteConversion(r, definition);
             r.BeginStructure("DynamicPartitioningConfiguration");
             r.Bool("Enabled", definition.PartitionQueries.Count > 0);
             r.EndStructure("DynamicPartitioningConfiguration");
@@ -153,8 +156,19 @@ internal sealed partial class FirehoseApi
     private static void WriteProcessing(AwsResponse r, DeliveryStreamDefinition definition)
     {
         r.BeginStructure("ProcessingConfiguration");
-        r.Bool("Enabled", definition.AppendNewline || definition.PartitionQueries.Count > 0);
+        r.Bool("Enabled", definition.AppendNewline || definition.PartitionQueries.Count > 0 || definition.Transform is not null);
         r.BeginList("Processors");
+        if (definition.Transform is { } transform)
+        {
+            WriteProcessor(
+                r,
+                "Lambda",
+                ("LambdaArn", transform.Function),
+                ("NumberOfRetries", transform.NumberOfRetries.ToString(CultureInfo.InvariantCulture)),
+                ("BufferSizeInMBs", transform.BufferSizeMiB.ToString(CultureInfo.InvariantCulture)),
+                ("BufferIntervalInSeconds", ((long)transform.BufferInterval.TotalSeconds).ToString(CultureInfo.InvariantCulture)));
+        }
+
         if (definition.PartitionQueries.Count > 0)
         {
             var query = "{" + string.Join(",", definition.PartitionQueries.Select(q => $"{q.Key}:{q.Value}")) + "}";
@@ -168,6 +182,56 @@ internal sealed partial class FirehoseApi
 
         r.EndList();
         r.EndStructure("ProcessingConfiguration");
+    }
+
+    /// <summary>The conversion as declared, with the columns it uses in <c>SchemaConfiguration.Columns</c>.</summary>
+    private void WriteConversion(AwsResponse r, DeliveryStreamDefinition definition)
+    {
+        if (definition.Conversion is not { } conversion)
+        {
+            return;
+        }
+
+        r.BeginStructure("DataFormatConversionConfiguration");
+        r.Bool("Enabled", true);
+        r.BeginStructure("SchemaConfiguration");
+        r.String("RoleARN", "arn:aws:iam::" + account.AccountId + ":role/firehose");
+        r.String("CatalogId", account.AccountId);
+        r.String("DatabaseName", conversion.DatabaseName ?? "spillway");
+        r.String("TableName", conversion.TableName ?? definition.Name);
+        r.String("Region", account.Region);
+        r.String("VersionId", "LATEST");
+        r.BeginList("Columns");
+        foreach (var column in conversion.Columns)
+        {
+            r.BeginItem("member");
+            r.String("Name", column.Name);
+            r.String("Type", ParquetColumn.TypeName(column.Type));
+            r.EndItem("member");
+        }
+
+        r.EndList();
+        r.EndStructure("SchemaConfiguration");
+        r.BeginStructure("InputFormatConfiguration");
+        r.BeginStructure("Deserializer");
+        var deserializer = conversion.Input == JsonInputFormat.Hive ? "HiveJsonSerDe" : "OpenXJsonSerDe";
+        r.BeginStructure(deserializer);
+        r.EndStructure(deserializer);
+        r.EndStructure("Deserializer");
+        r.EndStructure("InputFormatConfiguration");
+        r.BeginStructure("OutputFormatConfiguration");
+        r.BeginStructure("Serializer");
+        r.BeginStructure("ParquetSerDe");
+        r.String("Compression", conversion.Compression switch
+        {
+            ParquetCompression.Gzip => "GZIP",
+            ParquetCompression.Uncompressed => "UNCOMPRESSED",
+            _ => "SNAPPY",
+        });
+        r.EndStructure("ParquetSerDe");
+        r.EndStructure("Serializer");
+        r.EndStructure("OutputFormatConfiguration");
+        r.EndStructure("DataFormatConversionConfiguration");
     }
 
     private static void WriteProcessor(AwsResponse r, string type, params (string Name, string Value)[] parameters)
@@ -231,7 +295,7 @@ internal sealed partial class FirehoseApi
                 $"Delivery stream version id {version} does not match the current version id {current.Version}; describe the stream again.");
         }
 
-        var next = DestinationReader.Apply(current, update);
+        var next = DestinationReader.Apply(current, update, tables);
         next.Validate();
         await streams.UpdateAsync(current.Name, _ => next, call.Aborted).ConfigureAwait(false);
         call.Response.Empty(call.Action, call.RequestId);

@@ -16,13 +16,15 @@ internal sealed partial class FirehoseApi : AwsService
     private readonly DeliveryStreamStore streams;
     private readonly AwsAccount account;
     private readonly Func<string, bool>? streamExists;
+    private readonly IReadOnlyDictionary<string, string> tables;
 
-    public FirehoseApi(DeliveryStreamStore streams, FirehoseApiSettings settings)
+    public FirehoseApi(DeliveryStreamStore streams, FirehoseApiSettings settings, IReadOnlyDictionary<string, string> tables)
         : base(Describe(settings))
     {
         this.streams = streams;
         account = settings.Account;
         streamExists = settings.StreamExists;
+        this.tables = tables;
     }
 
     public override ValueTask HandleAsync(AwsCall call) => call.Action switch

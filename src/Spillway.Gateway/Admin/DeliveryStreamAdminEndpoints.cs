@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Spillway.DeliveryStreams;
+using Spillway.DeliveryStreams.Conversion;
 using Spillway.Gateway.Internal;
 using static Spillway.Gateway.Admin.QueueAdminEndpoints;
 
@@ -63,6 +64,8 @@ public static class DeliveryStreamAdminEndpoints
             d.AppendNewline,
             d.PartitionQueries,
             d.Version,
+            d.Transform?.Function,
+            d.Conversion is { } c ? string.Join(", ", c.Columns.Select(k => k.Name + " " + ParquetColumn.TypeName(k.Type))) : null,
             s.IncomingRecords,
             s.IncomingBytes,
             s.BufferedRecords,

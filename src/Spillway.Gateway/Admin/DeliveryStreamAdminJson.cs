@@ -16,6 +16,8 @@ internal sealed record DeliveryStreamView(
     bool AppendNewline,
     IReadOnlyDictionary<string, string> PartitionQueries,
     int Version,
+    string? TransformFunction,
+    string? ParquetColumns,
     long IncomingRecords,
     long IncomingBytes,
     long BufferedRecords,

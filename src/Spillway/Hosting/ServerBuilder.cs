@@ -77,7 +77,8 @@ internal static class ServerBuilder
                 new ObjectEventPublisher(pipeline.Transport, objectFunctions, loggerFactory.CreateLogger("Spillway.ObjectEvents")),
                 time,
                 cancellationToken).ConfigureAwait(false);
-            var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(objects, configuration.DataDirectory, time, meterFactory));
+            var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(
+                objects, configuration.DataDirectory, time, meterFactory, DeliveryStreamsHosting.Functions(options, configuration)));
             var aggregationMetrics = Own(owned, new AggregationMetrics(meterFactory, time));
             var aggregations = new AggregationService(
                 configuration, pipeline.Transport, pipeline.EngineQueues, deliveryStreams, aggregationMetrics, time, loggerFactory);

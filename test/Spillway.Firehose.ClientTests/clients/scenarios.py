@@ -5,12 +5,15 @@
 Environment: FIREHOSE_ENDPOINT (http://127.0.0.1:PORT), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
 Each scenario asserts as it goes, exits non-zero on the first failure, and prints one JSON line of what it observed.
 """
+import base64
 import gzip
 import json
 import os
 import sys
+import threading
 import urllib.request
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 from botocore.config import Config
@@ -147,6 +150,104 @@ def partitioning():
     assert len(errors) == 1, errors
     firehose.delete_delivery_stream(DeliveryStreamName=name)
     return {"prefixes": prefixes}
+
+
+class TransformFunction(BaseHTTPRequestHandler):
+    """Firehose's transformation event in, each record Ok (CSV "device,reading" as JSON), Dropped ("skip") or
+    ProcessingFailed (anything else) out."""
+    events = []
+
+    def do_POST(self):
+        event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        TransformFunction.events.append(event)
+        results = []
+        for record in event["records"]:
+            text = base64.b64decode(record["data"]).decode()
+            fields = text.split(",")
+            if text == "skip":
+                results.append({"recordId": record["recordId"], "result": "Dropped"})
+            elif len(fields) == 2:
+                data = json.dumps({"device": fields[0], "reading": fields[1]}).encode()
+                results.append({"recordId": record["recordId"], "result": "Ok", "data": base64.b64encode(data).decode()})
+            else:
+                results.append({"recordId": record["recordId"], "result": "ProcessingFailed"})
+        body = json.dumps({"records": results}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *arguments):
+        pass
+
+
+def record_formats():
+    # The table "readings" is declared in the server's configuration (Spillway:Firehose:Tables), standing in for Glue.
+    function = ThreadingHTTPServer(("127.0.0.1", 0), TransformFunction)
+    threading.Thread(target=function.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{function.server_address[1]}/transform"
+    name = unique("formats")
+    bucket = unique("lake")
+    conversion = {
+        "Enabled": True,
+        "SchemaConfiguration": {"DatabaseName": "lake", "TableName": "readings", "RoleARN": ROLE},
+        "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+        "OutputFormatConfiguration": {"Serializer": {"ParquetSerDe": {"Compression": "GZIP"}}}}
+    processing = {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": [
+        {"ParameterName": "LambdaArn", "ParameterValue": url},
+        {"ParameterName": "NumberOfRetries", "ParameterValue": "1"},
+        {"ParameterName": "BufferSizeInMBs", "ParameterValue": "1"},
+        {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"}]}]}
+    destination = {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "readings/",
+                   "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+                   "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 900},
+                   "DataFormatConversionConfiguration": conversion, "ProcessingConfiguration": processing}
+    expect_error("InvalidArgumentException", firehose.create_delivery_stream, DeliveryStreamName=name,
+                 ExtendedS3DestinationConfiguration=dict(destination, CompressionFormat="GZIP"))
+    unknown = dict(conversion, SchemaConfiguration={"DatabaseName": "lake", "TableName": "nowhere", "RoleARN": ROLE})
+    expect_error("InvalidArgumentException", firehose.create_delivery_stream, DeliveryStreamName=name,
+                 ExtendedS3DestinationConfiguration=dict(destination, DataFormatConversionConfiguration=unknown))
+    firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration=destination)
+
+    described = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    shown = described["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert shown["DataFormatConversionConfiguration"]["Enabled"] is True, shown
+    assert shown["DataFormatConversionConfiguration"]["SchemaConfiguration"]["TableName"] == "readings", shown
+    assert shown["DataFormatConversionConfiguration"]["OutputFormatConfiguration"] == {
+        "Serializer": {"ParquetSerDe": {"Compression": "GZIP"}}}, shown
+    lambda_processor = shown["ProcessingConfiguration"]["Processors"][0]
+    assert lambda_processor["Type"] == "Lambda", lambda_processor
+    assert {"ParameterName": "LambdaArn", "ParameterValue": url} in lambda_processor["Parameters"], lambda_processor
+
+    answer = firehose.put_record_batch(DeliveryStreamName=name, Records=[
+        {"Data": b"d1,5"}, {"Data": b"skip"}, {"Data": b"broken"}, {"Data": b"d2,many"}, {"Data": b"d3,7"}])
+    assert answer["FailedPutCount"] == 0, answer
+    files = flush(name)
+    assert len(files) == 3, files
+    parquet = [k for k in files if k.endswith(".parquet")]
+    assert len(parquet) == 1 and parquet[0].startswith("readings/"), files
+    body = s3.get_object(Bucket=bucket, Key=parquet[0])["Body"].read()
+    assert body[:4] == b"PAR1" and body[-4:] == b"PAR1", body[:8]
+    failed = {}
+    for kind in ("processing-failed", "format-conversion-failed"):
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"errors/{kind}/")["Contents"]]
+        assert len(keys) == 1, keys
+        lines = s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read().decode().splitlines()
+        failed[kind] = [base64.b64decode(json.loads(line)["rawData"]).decode() for line in lines]
+    assert len(TransformFunction.events) == 1, TransformFunction.events
+    assert TransformFunction.events[0]["deliveryStreamArn"].endswith(f"deliverystream/{name}"), TransformFunction.events
+
+    version = described["VersionId"]
+    firehose.update_destination(DeliveryStreamName=name, CurrentDeliveryStreamVersionId=version, DestinationId=DESTINATION,
+                                ExtendedS3DestinationUpdate={"DataFormatConversionConfiguration": {"Enabled": False},
+                                                             "ProcessingConfiguration": {"Enabled": False}})
+    shown = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    shown = shown["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert "DataFormatConversionConfiguration" not in shown and shown["ProcessingConfiguration"]["Enabled"] is False, shown
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    function.shutdown()
+    return {"parquet": base64.b64encode(body).decode(), "key": parquet[0], "failed": failed}
 
 
 if __name__ == "__main__":
