@@ -39,6 +39,13 @@ internal sealed class DdSketch
         }
     }
 
+    public void Clear()
+    {
+        positive.Clear();
+        negative.Clear();
+        zeros = 0;
+    }
+
     public void Merge(DdSketch other)
     {
         positive.Merge(other.positive);
@@ -134,6 +141,13 @@ internal sealed class DdSketch
                     Add(other.offset + i, other.counts[i]);
                 }
             }
+        }
+
+        public void Clear()
+        {
+            Array.Clear(counts);
+            Total = 0;
+            used = 0;
         }
 
         public int IndexAtRank(long rank)
