@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spillway.Aggregations.Internal;
@@ -26,7 +27,8 @@ public sealed class AggregationRunner : IAsyncDisposable
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly CancellationTokenSource stopping = new();
-    private AggregationStatistics statistics;
+    private volatile StrongBox<AggregationStatistics> statistics = new();
+    private AggregationOutput? unwritten;
     private Task? run;
     private int started;
 
@@ -66,7 +68,7 @@ public sealed class AggregationRunner : IAsyncDisposable
     public AggregationRunnerOptions Options { get; }
 
     /// <summary>The engine's figures after the last round of reads.</summary>
-    public AggregationStatistics Statistics => statistics;
+    public AggregationStatistics Statistics => statistics.Value;
 
     /// <summary>The last failure that made the runner start over; null when none since the last successful write.</summary>
     public Exception? LastError { get; private set; }
@@ -137,6 +139,7 @@ public sealed class AggregationRunner : IAsyncDisposable
     private async Task RunFromCheckpointAsync(Backoff retry, CancellationToken stop)
     {
         var engine = new AggregationEngine(Definition, time);
+        unwritten = null;
         var checkpoint = await output.ReadCheckpointAsync(stop).ConfigureAwait(false);
         var positions = checkpoint is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
@@ -152,7 +155,7 @@ public sealed class AggregationRunner : IAsyncDisposable
                 var read = await shards.ReadRoundAsync(stop).ConfigureAwait(false);
                 pending += read;
                 engine.Tick();
-                statistics = engine.Statistics;
+                statistics = new(engine.Statistics);
                 var now = time.GetUtcNow();
                 if (pending >= Options.CheckpointRecords
                     || (now - lastWrite >= Options.CheckpointInterval && (pending > 0 || engine.HasPendingOutput)))
@@ -171,7 +174,7 @@ public sealed class AggregationRunner : IAsyncDisposable
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            if (pending > 0 || engine.HasPendingOutput)
+            if (pending > 0 || engine.HasPendingOutput || unwritten is not null)
             {
                 // A last write on the way out saves a replay; a failure here only means the replay happens.
                 try
@@ -190,9 +193,18 @@ public sealed class AggregationRunner : IAsyncDisposable
 
     private async Task WriteAsync(AggregationEngine engine, Dictionary<string, string> positions, CancellationToken stop)
     {
+        // Rows taken from the engine are owed to the output until a write of them succeeds: a write cut short by a stop
+        // hands them to the next one, with the newer checkpoint.
         var batch = engine.Checkpoint(positions);
+        if (unwritten is { } owed)
+        {
+            batch = new AggregationOutput([.. owed.Rows, .. batch.Rows], [.. owed.Late, .. batch.Late], batch.Checkpoint);
+        }
+
+        unwritten = batch;
         await output.WriteAsync(batch.Rows, batch.Late, batch.Checkpoint!, stop).ConfigureAwait(false);
-        statistics = engine.Statistics;
+        unwritten = null;
+        statistics = new(engine.Statistics);
         LastCheckpointAt = time.GetUtcNow();
         LastError = null;
     }

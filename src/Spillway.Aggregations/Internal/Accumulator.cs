@@ -124,6 +124,19 @@ internal sealed class Accumulator
         return results;
     }
 
+    /// <summary>Empties it for reuse, keeping the sketches' arrays.</summary>
+    public void Reset()
+    {
+        Rows = 0;
+        Array.Clear(values);
+        Array.Clear(counts);
+        Array.Clear(distinct);
+        foreach (var sketch in sketches)
+        {
+            sketch?.Clear();
+        }
+    }
+
     public int Size()
     {
         var size = 32 + (aggregates.Length * 16);

@@ -39,6 +39,13 @@ internal sealed class DdSketch
         }
     }
 
+    public void Clear()
+    {
+        positive.Clear();
+        negative.Clear();
+        zeros = 0;
+    }
+
     public void Merge(DdSketch other)
     {
         positive.Merge(other.positive);
@@ -136,6 +143,13 @@ internal sealed class DdSketch
             }
         }
 
+        public void Clear()
+        {
+            Array.Clear(counts);
+            Total = 0;
+            used = 0;
+        }
+
         public int IndexAtRank(long rank)
         {
             long seen = 0;
@@ -179,11 +193,12 @@ internal sealed class DdSketch
                 last--;
             }
 
-            writer.Write(offset + first);
+            writer.Write(first <= last ? offset + first : 0);
             writer.Write(last - first + 1);
+            // Most buckets hold a few values: a variable-length count is usually one byte instead of eight.
             for (var i = first; i <= last; i++)
             {
-                writer.Write(counts[i]);
+                writer.Write7BitEncodedInt64(counts[i]);
             }
         }
 
@@ -198,7 +213,12 @@ internal sealed class DdSketch
 
             for (var i = 0; i < length; i++)
             {
-                var count = reader.ReadInt64();
+                var count = reader.Read7BitEncodedInt64();
+                if (count < 0)
+                {
+                    throw new InvalidDataException("A percentile sketch in the checkpoint is damaged.");
+                }
+
                 if (count != 0)
                 {
                     Add(start + i, count);

@@ -100,7 +100,9 @@ internal sealed class HyperLogLog
         if (reader.ReadByte() == 1)
         {
             hll.dense = reader.ReadBytes(Registers);
-            return hll;
+            return hll.dense.Length == Registers
+                ? hll
+                : throw new InvalidDataException("A distinct-count sketch in the checkpoint is truncated.");
         }
 
         var count = reader.ReadInt32();

@@ -105,6 +105,10 @@ internal sealed class PaneWindows : WindowState
             {
                 (expired ??= []).Add(start);
                 open -= pane.Count;
+                foreach (var acc in pane.Values)
+                {
+                    Recycle(acc);
+                }
             }
         }
 
@@ -136,6 +140,8 @@ internal sealed class PaneWindows : WindowState
             {
                 rows.Add(Row(key, end - size, end, acc, ResultKind.Update));
             }
+
+            Recycle(acc);
         }
 
         dirty.Clear();
@@ -268,6 +274,7 @@ internal sealed class PaneWindows : WindowState
                 }
 
                 rows.Add(Row(key, start, end, merged, kind));
+                Recycle(merged);
             }
         }
     }

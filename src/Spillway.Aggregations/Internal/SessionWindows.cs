@@ -72,6 +72,7 @@ internal sealed class SessionWindows(Plan plan, KeyTable keys) : WindowState(pla
                 target.Emitted |= other.Emitted;
                 target.Closed |= other.Closed;
                 other.Dead = true;
+                Recycle(other.Acc);
                 dirty.Remove(other);
                 sessions.RemoveAt(i);
                 open--;
@@ -220,6 +221,7 @@ internal sealed class SessionWindows(Plan plan, KeyTable keys) : WindowState(pla
     private void Remove(Session s)
     {
         s.Dead = true;
+        Recycle(s.Acc);
         var sessions = byKey[s.Key];
         sessions.Remove(s);
         if (sessions.Count == 0)

@@ -4,6 +4,10 @@ namespace Spillway.Aggregations.Internal;
 /// a checkpoint holds. Event times and the watermark are Unix milliseconds; <see cref="long.MinValue"/> is "none yet".</summary>
 internal abstract class WindowState(Plan plan, KeyTable keys)
 {
+    private const int MaxSpare = 1 << 16;
+
+    private readonly Stack<Accumulator> spare = new();
+
     protected Plan Plan { get; } = plan;
 
     protected long Lateness { get; } = (long)plan.Definition.AllowedLateness.TotalMilliseconds;
@@ -41,7 +45,18 @@ internal abstract class WindowState(Plan plan, KeyTable keys)
     protected AggregateResult Row(int key, long start, long end, Accumulator acc, ResultKind kind) =>
         new(keys.Values(key), DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), acc.Results(), kind);
 
-    protected Accumulator NewAccumulator() => new(Plan.Aggregates);
+    // Window state lives for a window's length: recycling it keeps those objects out of the garbage collector's older
+    // generations, where collecting them is what costs.
+    protected Accumulator NewAccumulator() => spare.TryPop(out var acc) ? acc : new(Plan.Aggregates);
+
+    protected void Recycle(Accumulator acc)
+    {
+        if (spare.Count < MaxSpare)
+        {
+            acc.Reset();
+            spare.Push(acc);
+        }
+    }
 
     protected Accumulator ReadAccumulator(BinaryReader reader) => Accumulator.Read(reader, Plan.Aggregates);
 
