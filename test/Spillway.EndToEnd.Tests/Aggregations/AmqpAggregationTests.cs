@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Spillway.EndToEnd.Tests.Support;
 using Spillway.TestKit;
@@ -52,32 +53,34 @@ public sealed class AmqpAggregationTests : IAsyncLifetime
         Assert.Equal(1, await CountAsync("select count(*) from spillway_aggregation_checkpoints where owner = 'aggregation:per-minute'"));
     }
 
-    private async Task<SpillwayProcess> StartAsync(string name) => await SpillwayProcess.StartAsync(
+    /// <summary>A node of the documented device flow (docs/streams.md: the route /readings into the stream, a worker into
+    /// the table readings) with the aggregation beside it, its results in the sink's PostgreSQL.</summary>
+    private async Task<SpillwayProcess> StartAsync(string name)
+    {
+        var config = Path.Combine(work.FullName, "readings.json");
+        await File.WriteAllTextAsync(config, StreamPipelineTests.DocumentedConfiguration());
+        return await SpillwayProcess.StartAsync(
         Path.Combine(work.FullName, name),
         [
+            "--config", config,
             "--transport", broker.ToString(),
-            "--Spillway:Streams:readings:ShardCount=2",
             "--Spillway:Queues:per-minute-late:VisibilityTimeoutSeconds=30",
-            $"--Spillway:Sinks:results:DatabaseUrl={database.Url}",
-            "--Spillway:Aggregations:per-minute:Sql=SELECT device, COUNT(*) AS n FROM readings GROUP BY device, TUMBLE(ts, INTERVAL '1' MINUTE)",
+            $"--Spillway:Sinks:readings:DatabaseUrl={database.Url}",
+            "--Spillway:Aggregations:per-minute:Sql=SELECT device, COUNT(*) AS n FROM readings GROUP BY device, TUMBLE(taken_at, INTERVAL '1' MINUTE)",
             "--Spillway:Aggregations:per-minute:IdleTimeout=1s",
             "--Spillway:Aggregations:per-minute:MaxOutOfOrderness=0s",
-            "--Spillway:Aggregations:per-minute:Output:Database=results",
+            "--Spillway:Aggregations:per-minute:Output:Database=readings",
             "--Spillway:Aggregations:per-minute:Output:Table=per_minute",
         ]);
+    }
 
     private static async Task PutAsync(SpillwayProcess node, IEnumerable<(string Device, DateTimeOffset Time)> readings)
     {
         foreach (var batch in readings.Chunk(100))
         {
-            var records = batch.Select(r => new
-            {
-                partitionKey = r.Device,
-                text = JsonSerializer.Serialize(new { device = r.Device, ts = r.Time.ToUnixTimeMilliseconds() }),
-            });
-            using var content = new StringContent(JsonSerializer.Serialize(new { records }), System.Text.Encoding.UTF8, "application/json");
-            using var put = await node.Client.PostAsync("/v1/streams/readings/records", content);
-            Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+            var records = batch.Select(r => new { device = r.Device, temperature = 20.5, taken_at = r.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) });
+            using var put = await node.Client.PostAsJsonAsync("/readings", records);
+            Assert.True(put.StatusCode == HttpStatusCode.Accepted, await put.Content.ReadAsStringAsync());
         }
     }
 
