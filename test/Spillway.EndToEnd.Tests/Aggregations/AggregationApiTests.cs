@@ -99,6 +99,60 @@ public sealed class AggregationApiTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Rows_also_go_to_the_delivery_stream_and_the_topic_the_output_names()
+    {
+        await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: SpillwayProcess.AnySignature());
+        Assert.Equal(HttpStatusCode.OK, (await Call(server, "Kinesis_20131202.CreateStream", new { StreamName = "readings", ShardCount = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Call(server, "Firehose_20150804.CreateDeliveryStream", new
+        {
+            DeliveryStreamName = "rows",
+            ExtendedS3DestinationConfiguration = new
+            {
+                RoleARN = "arn:aws:iam::000000000000:role/f",
+                BucketARN = "arn:aws:s3:::results",
+                BufferingHints = new { SizeInMBs = 1, IntervalInSeconds = 900 },
+                ProcessingConfiguration = new { Enabled = true, Processors = new[] { new { Type = "AppendDelimiterToRecord" } } },
+            },
+        })).StatusCode);
+        using (var topic = await server.Client.PostAsync("/v1/topics", Body(new { name = "rows" })))
+        using (var queue = await server.Client.PostAsync("/v1/queues", Body(new { name = "row-copies" })))
+        using (var subscribed = await server.Client.PostAsync("/v1/topics/rows/subscriptions", Body(new { queue = "row-copies", rawMessageDelivery = true })))
+        {
+            Assert.True(subscribed.IsSuccessStatusCode, await subscribed.Content.ReadAsStringAsync());
+        }
+
+        using (var created = await server.Client.PostAsync("/v1/aggregations", Body(new
+        {
+            name = "counts",
+            sql = "SELECT device, COUNT(*) AS n FROM readings GROUP BY device, TUMBLE(ts, INTERVAL '1' MINUTE)",
+            idleTimeout = "1s",
+            maxOutOfOrderness = "0s",
+            output = new { deliveryStream = "rows", topic = "rows", table = "device_counts" },
+        })))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        await PutAsync(server, [new Reading("d1", Base.AddSeconds(58), 1), new Reading("d1", Base.AddSeconds(59), 2)]);
+        await ResultsAsync(server, "counts", 1);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (JsonDocument.Parse(await server.Client.GetStringAsync("/v1/delivery-streams/rows", deadline.Token)).RootElement.GetProperty("incomingRecords").GetInt64() < 1)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
+        using var flushed = await server.Client.PostAsync("/v1/delivery-streams/rows/flush", null);
+        var key = JsonDocument.Parse(await flushed.Content.ReadAsStringAsync()).RootElement.GetProperty("files")[0].GetString()!;
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/" + string.Join('/', key.Split('/').Select(Uri.EscapeDataString)));
+        read.Headers.Host = $"results.localhost:{server.BaseAddress.Port}";
+        using var file = await server.Client.SendAsync(read);
+        const string row = """{"device":"d1","window_start":"2026-01-01T10:00:00.000Z","window_end":"2026-01-01T10:01:00.000Z","n":2}""";
+        Assert.Equal(row + "\n", await file.Content.ReadAsStringAsync());
+        var copies = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/queues/row-copies/messages?limit=10")).RootElement.GetProperty("messages");
+        Assert.Equal(row, Assert.Single(copies.EnumerateArray()).GetProperty("body").GetString());
+    }
+
     public void Dispose() => work.Delete(recursive: true);
 
     private sealed record Reading(string Device, DateTimeOffset Time, double Temp);
