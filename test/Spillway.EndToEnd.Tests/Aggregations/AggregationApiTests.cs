@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Spillway.EndToEnd.Tests.Operations;
 using Spillway.TestKit;
 
 namespace Spillway.EndToEnd.Tests.Aggregations;
@@ -151,6 +152,14 @@ public sealed class AggregationApiTests : IDisposable
         Assert.Equal(row + "\n", await file.Content.ReadAsStringAsync());
         var copies = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/queues/row-copies/messages?limit=10")).RootElement.GetProperty("messages");
         Assert.Equal(row, Assert.Single(copies.EnumerateArray()).GetProperty("body").GetString());
+
+        var metrics = await MetricsTests.ScrapeAsync(server);
+        Assert.Equal(2, metrics.Value("spillway_aggregations_records_in_total", ("aggregation", "counts")));
+        Assert.Equal(1, metrics.Value("spillway_aggregations_rows_emitted_total", ("aggregation", "counts")));
+        Assert.Equal(0, metrics.Value("spillway_aggregations_records_late_total", ("aggregation", "counts")));
+        Assert.Equal(0, metrics.Value("spillway_aggregations_windows_open", ("aggregation", "counts")));
+        Assert.True(metrics.Value("spillway_aggregations_watermark_lag_seconds", ("aggregation", "counts")) > 0);
+        Assert.True(metrics.Value("spillway_aggregations_state_size_bytes", ("aggregation", "counts")) > 0);
     }
 
     public void Dispose() => work.Delete(recursive: true);
