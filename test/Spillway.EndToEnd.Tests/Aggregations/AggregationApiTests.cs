@@ -31,7 +31,9 @@ public sealed class AggregationApiTests : IDisposable
                 sql = "SELECT device, COUNT(*) AS n, SUM(temp) AS total, MAX(temp) AS hottest, " +
                       "TUMBLE_START(ts, INTERVAL '1' MINUTE), TUMBLE_END(ts, INTERVAL '1' MINUTE) " +
                       "FROM readings GROUP BY device, TUMBLE(ts, INTERVAL '1' MINUTE)",
-                idleTimeout = "1s",
+                // Far longer than any pause of a loaded machine between puts: the windows close on event time alone, so
+                // the run's results do not depend on how fast the records arrive.
+                idleTimeout = "10m",
                 maxOutOfOrderness = "0s",
             })))
             {
@@ -52,6 +54,7 @@ public sealed class AggregationApiTests : IDisposable
 
             server = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
             await PutAsync(server, readings.Skip(700));
+            await EndOfInputAsync(server);
             var expected = readings
                 .GroupBy(r => (r.Device, Minute: r.Time.ToUnixTimeSeconds() / 60))
                 .ToDictionary(g => $"{g.Key.Device}@{DateTimeOffset.FromUnixTimeSeconds(g.Key.Minute * 60):yyyy-MM-ddTHH:mm}",
@@ -59,6 +62,8 @@ public sealed class AggregationApiTests : IDisposable
 
             var rows = await ResultsAsync(server, "per-minute", expected.Count);
             Assert.Equal(expected.Count, rows.Count);
+            var status = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/aggregations/per-minute")).RootElement;
+            Assert.Equal(0, status.GetProperty("lateRecords").GetInt64());
             foreach (var row in rows)
             {
                 var key = $"{row.GetProperty("device").GetString()}@{row.GetProperty("window_start").GetString()![..16]}";
@@ -193,6 +198,23 @@ public sealed class AggregationApiTests : IDisposable
         }
     }
 
+    /// <summary>One reading at 10:10 in each shard (the stream's two halves of the hash-key range): the watermark passes
+    /// every window of the readings, which then close however long the server waits for more.</summary>
+    private static async Task EndOfInputAsync(SpillwayProcess server)
+    {
+        using var put = await Call(server, "Kinesis_20131202.PutRecords", new
+        {
+            StreamName = "readings",
+            Records = new[] { "0", "170141183460469231731687303715884105728" }.Select(hashKey => new
+            {
+                Data = Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { device = "end", ts = Base.AddMinutes(10).ToString("O"), temp = 0 }))),
+                PartitionKey = "end",
+                ExplicitHashKey = hashKey,
+            }),
+        });
+        Assert.Equal(0, JsonDocument.Parse(await put.Content.ReadAsStringAsync()).RootElement.GetProperty("FailedRecordCount").GetInt32());
+    }
+
     private static async Task WaitForAsync(SpillwayProcess server, Func<JsonElement, bool> done)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -206,25 +228,41 @@ public sealed class AggregationApiTests : IDisposable
     private static async Task<List<JsonElement>> ResultsAsync(SpillwayProcess server, string name, int expected)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var rows = new List<JsonElement>();
+        try
+        {
+            return await PollResultsAsync(server, name, expected, rows, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            var status = await server.Client.GetStringAsync($"/v1/aggregations/{name}");
+            throw new TimeoutException($"{rows.Count} of {expected} rows after 60 s: {string.Join(' ', rows)}\nthe aggregation: {status}\nthe server:\n{server.Output}");
+        }
+    }
+
+    private static async Task<List<JsonElement>> PollResultsAsync(SpillwayProcess server, string name, int expected, List<JsonElement> rows, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var rows = new List<JsonElement>();
+            var read = new List<JsonElement>();
             string? after = null;
             do
             {
                 var page = JsonDocument.Parse(await server.Client.GetStringAsync(
-                    $"/v1/aggregations/{name}/results?limit=7" + (after is null ? string.Empty : "&after=" + Uri.EscapeDataString(after)), deadline.Token)).RootElement;
-                rows.AddRange(page.GetProperty("rows").EnumerateArray().Select(r => r.Clone()));
+                    $"/v1/aggregations/{name}/results?limit=7" + (after is null ? string.Empty : "&after=" + Uri.EscapeDataString(after)), cancellationToken)).RootElement;
+                read.AddRange(page.GetProperty("rows").EnumerateArray().Select(r => r.Clone()));
                 after = page.GetProperty("next").GetString();
             }
             while (after is not null);
 
+            rows.Clear();
+            rows.AddRange(read);
             if (rows.Count >= expected)
             {
                 return rows;
             }
 
-            await Task.Delay(50, deadline.Token);
+            await Task.Delay(50, cancellationToken);
         }
     }
 
