@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spillway.Sinks;
+using Spillway.Transport;
 
 namespace Spillway.Processing;
 
@@ -16,6 +17,7 @@ public static class MessageHandlerFactory
     /// <param name="registry">Where "csharp" handlers are looked up; null uses <see cref="HandlerRegistry.Default"/>.</param>
     /// <param name="httpClient">Client for "http"; null makes one per handler.</param>
     /// <param name="loggerFactory">Logging for the handler; null for none.</param>
+    /// <param name="streams">Finds a stream's producer by name, for "stream"; null when there are no streams.</param>
     /// <param name="section">The configuration path of <paramref name="options"/>, used in error messages.</param>
     public static IMessageHandler Create(
         MessageHandlerOptions options,
@@ -23,6 +25,7 @@ public static class MessageHandlerFactory
         HandlerRegistry? registry = null,
         HttpClient? httpClient = null,
         ILoggerFactory? loggerFactory = null,
+        Func<string, IStreamProducer?>? streams = null,
         string section = "Handler")
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,7 +35,8 @@ public static class MessageHandlerFactory
             MessageHandlerOptions.SqlKind => CreateSql(options, sinks, loggerFactory, section),
             MessageHandlerOptions.HttpKind => CreateHttp(options, httpClient, section),
             MessageHandlerOptions.CSharpKind => CreateCSharp(options, registry ?? HandlerRegistry.Default, section),
-            _ => throw Invalid(section, nameof(options.Kind), $"must be \"sql\", \"http\" or \"csharp\" (was \"{options.Kind}\")"),
+            MessageHandlerOptions.StreamKind => CreateStream(options, streams, section),
+            _ => throw Invalid(section, nameof(options.Kind), $"must be \"sql\", \"http\", \"csharp\" or \"stream\" (was \"{options.Kind}\")"),
         };
     }
 
@@ -102,6 +106,19 @@ public static class MessageHandlerFactory
         {
             throw Invalid(section, nameof(options.Name), ex.Message);
         }
+    }
+
+    private static StreamPutHandler CreateStream(MessageHandlerOptions options, Func<string, IStreamProducer?>? streams, string section)
+    {
+        if (string.IsNullOrWhiteSpace(options.Stream))
+        {
+            throw Invalid(section, nameof(options.Stream), "is required for a \"stream\" handler");
+        }
+
+        return new StreamPutHandler(
+            options.Stream,
+            options.PartitionKeyField,
+            streams ?? throw Invalid(section, nameof(options.Kind), "\"stream\" needs a transport with streams"));
     }
 
     private static ArgumentException Invalid(string section, string key, string problem) =>

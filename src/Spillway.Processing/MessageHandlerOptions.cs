@@ -15,7 +15,11 @@ public sealed class MessageHandlerOptions
     /// <summary>The registered C# handler kind.</summary>
     public const string CSharpKind = "csharp";
 
-    /// <summary>"sql" (write through a sink), "http" (POST to a function) or "csharp" (a registered handler). Defaults to "sql".</summary>
+    /// <summary>The kind that feeds a stream (<see cref="StreamPutHandler"/>).</summary>
+    public const string StreamKind = "stream";
+
+    /// <summary>"sql" (write through a sink), "http" (POST to a function), "csharp" (a registered handler) or "stream"
+    /// (put into a stream). Defaults to "sql".</summary>
     public string Kind { get; init; } = SqlKind;
 
     /// <summary>For "sql": the sink's name; may be left out when there is exactly one sink.</summary>
@@ -26,6 +30,13 @@ public sealed class MessageHandlerOptions
 
     /// <summary>For "csharp": the name the handler was registered under.</summary>
     public string? Name { get; init; }
+
+    /// <summary>For "stream": the stream the messages are put into.</summary>
+    public string? Stream { get; init; }
+
+    /// <summary>For "stream": the body's top-level JSON field whose value is the partition key; null uses the FIFO message
+    /// group, else the message id.</summary>
+    public string? PartitionKeyField { get; init; }
 
     /// <summary>For "http": the invocation timeout; null uses <see cref="HttpFunctionOptions.Timeout"/>'s default (30 s).</summary>
     public TimeSpan? Timeout { get; init; }

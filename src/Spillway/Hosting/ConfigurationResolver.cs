@@ -234,8 +234,15 @@ internal static partial class ConfigurationResolver
                 }
 
                 break;
+            case "stream":
+                if (string.IsNullOrEmpty(config.Handler.Stream))
+                {
+                    throw new ConfigurationException(handlerKey + ":Stream", "must name the stream the messages are put into");
+                }
+
+                break;
             default:
-                throw new ConfigurationException(handlerKey + ":Kind", $"must be sql, http or csharp (got '{config.Handler.Kind}')");
+                throw new ConfigurationException(handlerKey + ":Kind", $"must be sql, http, csharp or stream (got '{config.Handler.Kind}')");
         }
 
         Range(handlerKey + ":TimeoutSeconds", config.Handler.TimeoutSeconds, 1, 900);

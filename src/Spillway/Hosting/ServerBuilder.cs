@@ -193,11 +193,14 @@ internal static class ServerBuilder
                     Sink = config.Handler.Sink,
                     Url = config.Handler.Url,
                     Name = config.Handler.Name,
+                    Stream = config.Handler.Stream,
+                    PartitionKeyField = config.Handler.PartitionKeyField,
                     Timeout = TimeSpan.FromSeconds(config.Handler.TimeoutSeconds),
                 },
                 sinks,
                 registry,
                 loggerFactory: loggerFactory,
+                streams: transport.Streams is { } streams ? streams.FindProducer : null,
                 section: key + ":Handler");
         }
         catch (ArgumentException e)

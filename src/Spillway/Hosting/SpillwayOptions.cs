@@ -201,7 +201,7 @@ internal sealed class WorkerConfig
     /// <summary>A stream to read instead of a queue (a stream consumer, with Lambda's Kinesis mapping settings below).</summary>
     public string? Stream { get; set; }
 
-    /// <summary>Handler: Kind "sql" (with Sink), "http" (with Url) or "csharp" (with Name).</summary>
+    /// <summary>Handler: Kind "sql" (with Sink), "http" (with Url), "csharp" (with Name) or "stream" (with Stream).</summary>
     public HandlerConfig Handler { get; set; } = new();
 
     /// <summary>Defaults to 500 for a queue (large batches are what lets the sink approach COPY speed during a drain), and
@@ -268,6 +268,12 @@ internal sealed class HandlerConfig
     public string? Url { get; set; }
 
     public string? Name { get; set; }
+
+    /// <summary>For Kind "stream": the stream each message is put into.</summary>
+    public string? Stream { get; set; }
+
+    /// <summary>For Kind "stream": the body's JSON field that is the partition key (else the message group, else the id).</summary>
+    public string? PartitionKeyField { get; set; }
 
     /// <summary>Timeout of one HTTP function call. Defaults to 30 s.</summary>
     public int TimeoutSeconds { get; set; } = 30;
