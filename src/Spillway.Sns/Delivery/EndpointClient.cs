@@ -10,6 +10,9 @@ internal sealed class EndpointFailedException(string message, Exception? inner =
 /// <summary>Makes one attempt of a delivery to its endpoint, by protocol.</summary>
 internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
 {
+    /// <summary>The message attribute whose value a <c>kinesis</c> subscription uses as the record's partition key.</summary>
+    public const string PartitionKeyAttribute = "PartitionKey";
+
     private static readonly MediaTypeHeaderValue TextPlain = new("text/plain") { CharSet = "UTF-8" };
 
     private readonly HttpClient http = new(settings.HttpHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -26,6 +29,7 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
             "email" or "email-json" => MailAsync(subscription, delivery, cancellationToken),
             "lambda" => InvokeAsync(subscription, subscriptionArn, delivery, cancellationToken),
             "firehose" => PutRecordAsync(subscription, delivery, cancellationToken),
+            "kinesis" => PutStreamRecordAsync(subscription, delivery, cancellationToken),
             var other => throw new EndpointFailedException($"Spillway does not deliver to the {other} protocol."),
         };
 
@@ -90,10 +94,31 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
     private async Task PutRecordAsync(Subscription subscription, QueuedDelivery delivery, CancellationToken cancellationToken)
     {
         var put = settings.PutToDeliveryStream ?? throw new EndpointFailedException("This node has no delivery streams.");
-        var name = DeliveryStreamName.Of(subscription.Endpoint) ?? throw new EndpointFailedException("The endpoint is not a delivery stream ARN.");
+        var name = ResourceName.DeliveryStream(subscription.Endpoint) ?? throw new EndpointFailedException("The endpoint is not a delivery stream ARN.");
         try
         {
             await put(name, subscription.RawMessageDelivery ? Encoding.UTF8.GetBytes(delivery.Message) : delivery.Envelope, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new EndpointFailedException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// One stream record per message, raw or the envelope as for <c>firehose</c>; its partition key is the message's
+    /// <c>PartitionKey</c> attribute (a String) when it has one, else the message id, so a publisher keeps a key's
+    /// messages in order in one shard by naming the key.
+    /// </summary>
+    private async Task PutStreamRecordAsync(Subscription subscription, QueuedDelivery delivery, CancellationToken cancellationToken)
+    {
+        var put = settings.PutToStream ?? throw new EndpointFailedException("This node has no streams.");
+        var name = ResourceName.Stream(subscription.Endpoint) ?? throw new EndpointFailedException("The endpoint is not a stream ARN.");
+        var key = delivery.AttributeText(PartitionKeyAttribute) is { Length: > 0 } given ? given : delivery.MessageId;
+        try
+        {
+            await put(name, key, subscription.RawMessageDelivery ? Encoding.UTF8.GetBytes(delivery.Message) : delivery.Envelope, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -117,17 +142,24 @@ internal sealed class EndpointClient(SnsDeliverySettings settings) : IDisposable
     }
 }
 
-/// <summary>The delivery stream a <c>firehose</c> endpoint names (<c>arn:aws:firehose:region:account:deliverystream/name</c>).</summary>
-internal static class DeliveryStreamName
+/// <summary>
+/// The resource an ARN of the form <c>arn:aws:&lt;service&gt;:region:account:&lt;type&gt;/&lt;name&gt;</c> names: a
+/// <c>firehose</c> endpoint's delivery stream (<c>deliverystream/name</c>), a <c>kinesis</c> endpoint's stream
+/// (<c>stream/name</c>).
+/// </summary>
+internal static class ResourceName
 {
-    private const string Marker = ":deliverystream/";
+    public static string? DeliveryStream(string arn) => Of(arn, "firehose", "deliverystream");
 
-    public static string? Of(string arn)
+    public static string? Stream(string arn) => Of(arn, "kinesis", "stream");
+
+    private static string? Of(string arn, string service, string type)
     {
-        var at = arn.IndexOf(Marker, StringComparison.Ordinal);
-        return arn.StartsWith("arn:", StringComparison.Ordinal) && at > 0 && at + Marker.Length < arn.Length
-            && arn.AsSpan(0, at).Count(':') == 4 && arn.Split(':')[2] == "firehose"
-            ? arn[(at + Marker.Length)..]
+        var marker = ":" + type + "/";
+        var at = arn.IndexOf(marker, StringComparison.Ordinal);
+        return arn.StartsWith("arn:", StringComparison.Ordinal) && at > 0 && at + marker.Length < arn.Length
+            && arn.AsSpan(0, at).Count(':') == 4 && arn.Split(':')[2] == service
+            ? arn[(at + marker.Length)..]
             : null;
     }
 }

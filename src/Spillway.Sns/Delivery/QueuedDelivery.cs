@@ -59,6 +59,15 @@ internal sealed class QueuedDelivery
     public string? Text(string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
+    /// <summary>The value of the message's String attribute of that name, as the envelope carries it; null when none.</summary>
+    public string? AttributeText(string name) =>
+        root.TryGetProperty("MessageAttributes", out var attributes) && attributes.ValueKind == JsonValueKind.Object
+        && attributes.TryGetProperty(name, out var attribute) && attribute.ValueKind == JsonValueKind.Object
+        && attribute.TryGetProperty("Type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "String"
+        && attribute.TryGetProperty("Value", out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
     /// <summary>
     /// The event a function receives, as SNS invokes Lambda: one record with the envelope's fields, the URLs in the event's
     /// own casing (<c>SigningCertUrl</c>, <c>UnsubscribeUrl</c>), <c>Subject</c> null when absent, attributes always present.

@@ -220,7 +220,7 @@ public sealed partial class SnsDeliveryService : IAsyncDisposable
                 return;
             }
 
-            var policy = subscription.Protocol is "lambda" or "firehose"
+            var policy = subscription.Protocol is "lambda" or "firehose" or "kinesis"
                 ? RetryPolicy.Managed
                 : RetryPolicy.Effective(
                     subscription.Attributes.GetValueOrDefault("DeliveryPolicy"), topic.Definition.Attributes.GetValueOrDefault("DeliveryPolicy"));

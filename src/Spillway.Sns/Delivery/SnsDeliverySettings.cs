@@ -30,6 +30,12 @@ public sealed class SnsDeliverySettings
     /// </summary>
     public Func<string, ReadOnlyMemory<byte>, CancellationToken, Task>? PutToDeliveryStream { get; init; }
 
+    /// <summary>
+    /// Puts one record (stream, partition key, data) into the stream of that name (a <c>kinesis</c> subscription's);
+    /// completes once it is durable there, throws when it was not stored. Null: no streams, and such deliveries fail.
+    /// </summary>
+    public Func<string, string, ReadOnlyMemory<byte>, CancellationToken, Task>? PutToStream { get; init; }
+
     /// <summary>Creates the meter <c>Spillway.Sns</c>; null (the default) measures nothing.</summary>
     public IMeterFactory? MeterFactory { get; init; }
 

@@ -83,12 +83,23 @@ internal sealed partial class SnsApi
             // As SNS, a delivery stream of the account is confirmed at once; SNS also asks for the role it would assume.
             "firehose" => requested with
             {
-                Endpoint = endpoint is { } stream && Delivery.DeliveryStreamName.Of(stream) is not null
+                Endpoint = endpoint is { } stream && Delivery.ResourceName.DeliveryStream(stream) is not null
                     ? stream
                     : throw SnsErrors.Invalid("Firehose delivery stream ARN"),
                 Confirmed = requested.Attributes.ContainsKey("SubscriptionRoleArn")
                     ? true
                     : throw SnsErrors.Invalid("Attributes Reason: SubscriptionRoleArn is required for firehose subscriptions"),
+                OwnsDeliveryQueue = true,
+            },
+
+            // Spillway's own protocol (SNS has none for Kinesis): a stream of this server, confirmed at once as a
+            // delivery stream is, so a topic can feed a stream and what reads it (consumers, aggregations).
+            "kinesis" => requested with
+            {
+                Endpoint = endpoint is { } dataStream && Delivery.ResourceName.Stream(dataStream) is not null
+                    ? dataStream
+                    : throw SnsErrors.Invalid("Kinesis stream ARN"),
+                Confirmed = true,
                 OwnsDeliveryQueue = true,
             },
             _ => throw SnsErrors.Invalid("Amazon SNS does not support this protocol string: " + protocol),

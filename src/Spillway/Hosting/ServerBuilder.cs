@@ -94,7 +94,8 @@ internal static class ServerBuilder
             }
 
             var snsDelivery = SnsDeliveryHosting.Create(
-                pipeline.EngineQueues, options.Sns.Enabled && notificationRenderer is not null, configuration, alarms, registry, deliveryStreams, time, loggerFactory, meterFactory);
+                pipeline.EngineQueues, options.Sns.Enabled && notificationRenderer is not null, configuration, alarms, registry, deliveryStreams,
+                pipeline.Transport.Streams, time, loggerFactory, meterFactory);
             if (snsDelivery is not null)
             {
                 owned.Add(snsDelivery);

@@ -21,6 +21,7 @@ internal static class SnsDeliveryHosting
         ResolvedAlarms alarms,
         HandlerRegistry? registry,
         DeliveryStreams.DeliveryStreamStore deliveryStreams,
+        Transport.IStreamTransport? streams,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         IMeterFactory meterFactory)
@@ -42,8 +43,19 @@ internal static class SnsDeliveryHosting
             PutToDeliveryStream = (name, record, cancellationToken) => deliveryStreams.TryGet(name, out var stream)
                 ? stream.PutAsync([record], cancellationToken).AsTask()
                 : throw new InvalidOperationException($"Delivery stream {name} does not exist."),
+            PutToStream = streams is null ? null : (name, partitionKey, record, cancellationToken) => PutAsync(streams, name, partitionKey, record, cancellationToken),
             MeterFactory = meterFactory,
             LoggerFactory = loggerFactory,
         });
+    }
+
+    private static async Task PutAsync(Transport.IStreamTransport streams, string name, string partitionKey, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    {
+        var producer = streams.FindProducer(name) ?? throw new InvalidOperationException($"Stream {name} does not exist.");
+        var outcome = await producer.PutAsync([new Messaging.Streams.StreamRecordInput(record, partitionKey)], cancellationToken).ConfigureAwait(false);
+        if (outcome[0].Throttled)
+        {
+            throw new InvalidOperationException($"Stream {name} throttled the record (its shard's write quota).");
+        }
     }
 }
