@@ -20,11 +20,6 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
-    private static readonly HttpClient Shared = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        // Each call's own timeout counts, on the stream's clock.
-        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>A record handed to the transform.</summary>
     public readonly record struct Input(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data);
@@ -90,7 +85,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
         using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteString("invocationId", invocationId);
-        json.WriteString("deliveryStreamArn", $"arn:aws:firehose:{functions.Region}:{functions.AccountId}:deliverystream/{streamName}");
+        json.WriteString("deliveryStreamArn", functions.StreamArn(streamName));
         json.WriteString("region", functions.Region);
         json.WriteStartArray("records");
         foreach (var record in chunk)
@@ -121,7 +116,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
         };
         try
         {
-            using var response = await (functions.HttpClient ?? Shared)
+            using var response = await functions.Client
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
