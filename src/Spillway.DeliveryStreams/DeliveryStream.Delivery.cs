@@ -11,9 +11,6 @@ namespace Spillway.DeliveryStreams;
 
 public sealed partial class DeliveryStream
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
-
     /// <summary>
     /// Delivers every record buffered now, whatever the hints say (for development: "give me the file now"), and
     /// completes once their files are stored, with the files' keys.
@@ -216,7 +213,7 @@ public sealed partial class DeliveryStream
     /// each failure counts in <see cref="DeliveryStreamStatistics.DeliveryFailures"/>.</summary>
     private async Task RetryAsync(Func<CancellationToken, Task> attempt, CancellationToken token)
     {
-        var delay = FirstRetryDelay;
+        var delay = RetryDelay.First;
         while (true)
         {
             try
@@ -228,7 +225,7 @@ public sealed partial class DeliveryStream
             {
                 Interlocked.Increment(ref deliveryFailures);
                 await Task.Delay(delay, time, token).ConfigureAwait(false);
-                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+                delay = RetryDelay.Next(delay);
             }
         }
     }

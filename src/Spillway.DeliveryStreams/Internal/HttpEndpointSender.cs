@@ -14,8 +14,6 @@ namespace Spillway.DeliveryStreams.Internal;
 /// </summary>
 internal sealed class HttpEndpointSender(HttpClient client, TimeProvider time)
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
 
     // An answer is a small JSON object; more than this is not one.
@@ -35,7 +33,7 @@ internal sealed class HttpEndpointSender(HttpClient client, TimeProvider time)
         Action failed,
         CancellationToken cancellationToken)
     {
-        var delay = FirstRetryDelay;
+        var delay = RetryDelay.First;
         DateTimeOffset? firstFailure = null;
         var attempts = 0;
         while (true)
@@ -59,7 +57,7 @@ internal sealed class HttpEndpointSender(HttpClient client, TimeProvider time)
                 }
 
                 await Task.Delay(delay < left ? delay : left, time, cancellationToken).ConfigureAwait(false);
-                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+                delay = RetryDelay.Next(delay);
             }
         }
     }

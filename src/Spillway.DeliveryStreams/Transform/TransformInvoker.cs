@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Spillway.DeliveryStreams.Internal;
 
 namespace Spillway.DeliveryStreams.Transform;
 
@@ -17,8 +18,6 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
 {
     // Lambda's cap on a synchronous answer.
     private const int MaxAnswerBytes = 6 * 1024 * 1024;
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
 
     /// <summary>A record handed to the transform.</summary>
@@ -54,7 +53,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
     private async Task<TransformedRecord[]> CallWithRetriesAsync(
         RecordTransform transform, string streamName, Input[] chunk, string seed, CancellationToken cancellationToken)
     {
-        var delay = FirstRetryDelay;
+        var delay = RetryDelay.First;
         var invocationId = new Guid(MD5.HashData(Encoding.UTF8.GetBytes(seed)));
         var body = Event(invocationId, streamName, chunk);
         for (var attempt = 1; ; attempt++)
@@ -75,7 +74,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
             }
 
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+            delay = RetryDelay.Next(delay);
         }
     }
 
