@@ -232,6 +232,14 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Contains("127.0.0.1", definition.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_access_key_that_cannot_be_a_header_is_refused()
+    {
+        var endpoint = new HttpEndpointDestination { Url = new Uri("http://127.0.0.1:1/ingest"), AccessKey = "line\nbreak" };
+
+        Assert.Equal("EndpointConfiguration.AccessKey must not contain control characters.", Assert.Throws<ArgumentException>(endpoint.Validate).Message);
+    }
+
     [Theory]
     [InlineData(-1, "RetryOptions.DurationInSeconds must be between 0 and 7200.")]
     [InlineData(7201, "RetryOptions.DurationInSeconds must be between 0 and 7200.")]

@@ -57,6 +57,20 @@ public sealed record HttpEndpointDestination
             throw new ArgumentException($"EndpointConfiguration.AccessKey is at most {MaxAccessKeyLength} characters.");
         }
 
+        // Each goes into a header as it is: a control character would break the request on every attempt.
+        if (AccessKey is { } key && key.Any(char.IsControl))
+        {
+            throw new ArgumentException("EndpointConfiguration.AccessKey must not contain control characters.");
+        }
+
+        foreach (var (name, value) in CommonAttributes)
+        {
+            if (name.Length == 0 || name.Any(char.IsControl) || value.Any(char.IsControl))
+            {
+                throw new ArgumentException($"The common attribute '{name}' needs a name, and neither may contain control characters.");
+            }
+        }
+
         if (RetryDuration < TimeSpan.Zero || RetryDuration > TimeSpan.FromSeconds(MaxRetrySeconds))
         {
             throw new ArgumentException($"RetryOptions.DurationInSeconds must be between 0 and {MaxRetrySeconds}.");
