@@ -71,16 +71,6 @@ public sealed partial class DeliveryStream
         DeliveryStreamDefinition current,
         CancellationToken token)
     {
-        if (tableLoader is null || tableLoader.Version != current.Version)
-        {
-            if (tableLoader is not null)
-            {
-                await tableLoader.DisposeAsync().ConfigureAwait(false);
-            }
-
-            tableLoader = new SqlTableLoader(SqlSinkFactory.Create(databases.Resolve(table) with { TimeProvider = time }), current.Version);
-        }
-
         // Row ids and the checkpoint come from the records' and the cut's places in this incarnation's log, so a cut
         // loaded again finds its rows and a stream made again under the same name never meets the old one's.
         var records = kept.Select(k => new SinkRecord(
@@ -88,8 +78,16 @@ public sealed partial class DeliveryStream
         var checkpoint = new StreamCheckpoint(
             "firehose/" + current.Name, table.Table, incarnation, file.CutPosition.ToString("D19", CultureInfo.InvariantCulture));
         IReadOnlyList<RejectedRecord> rejected = [];
+        SqlTableLoader? loader = null;
+
+        // The sink is made inside the attempt: a database gone from the configuration since the stream was made is
+        // retried (and counted) like one that does not answer, until it is back.
         await RetryAsync(
-            async cancellationToken => rejected = await tableLoader.LoadAsync(records, checkpoint, cancellationToken).ConfigureAwait(false),
+            async cancellationToken =>
+            {
+                loader = await TableLoaderAsync(table, current.Version).ConfigureAwait(false);
+                rejected = await loader.LoadAsync(records, checkpoint, cancellationToken).ConfigureAwait(false);
+            },
             token).ConfigureAwait(false);
         if (rejected.Count == 0)
         {
@@ -105,12 +103,29 @@ public sealed partial class DeliveryStream
             var (record, data) = kept[index[r.MessageId]];
             return new FailedRecord(record.ArrivalMs, 1, record.ArrivalMs, "SqlTable.RecordRejected", r.Reason, data, null);
         })];
-        var loader = tableLoader;
         return new DestinationDelivery(
             [],
             kept.Count - refused.Count,
             kept.Where((_, i) => !refused.Contains(i)).Sum(k => (long)k.Data.Length),
-            cancellationToken => loader.CompleteAsync(checkpoint, cancellationToken).AsTask());
+            cancellationToken => loader!.CompleteAsync(checkpoint, cancellationToken).AsTask());
+    }
+
+    /// <summary>The sink of the table for the destination's <paramref name="version"/>, made when the version changed.</summary>
+    private async Task<SqlTableLoader> TableLoaderAsync(SqlTableDestination table, int version)
+    {
+        if (tableLoader is { } known && known.Version == version)
+        {
+            return known;
+        }
+
+        if (tableLoader is not null)
+        {
+            await tableLoader.DisposeAsync().ConfigureAwait(false);
+            tableLoader = null;
+        }
+
+        tableLoader = new SqlTableLoader(SqlSinkFactory.Create(databases.Resolve(table) with { TimeProvider = time }), version);
+        return tableLoader;
     }
 
     /// <summary>What a delivery to an endpoint or a table did: the files for the bucket, the records and bytes delivered,

@@ -159,6 +159,29 @@ public sealed class SqlTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_that_does_not_answer_is_retried_on_the_clock_until_it_does_and_nothing_is_backed_up()
+    {
+        var url = await DatabaseAsync("postgresql");
+        var real = new Uri(url);
+        await using var proxy = new TcpFaultProxy(real.Host, real.Port, startDown: true);
+        store = Open(new UriBuilder(real) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
+        var stream = await store.CreateAsync(Readings());
+        var start = clock.GetUtcNow();
+        await stream.PutAsync([Json("{\"device\":\"d1\",\"t\":1}")]);
+
+        var flushed = stream.FlushAsync();
+        await clock.WhenTimerDueBy(start.AddSeconds(1));
+        Assert.Equal(1, stream.Statistics.DeliveryFailures);
+        proxy.Restore();
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Empty(await flushed);
+        Assert.Equal(["d1|1"], await RowsAsync(url));
+        Assert.Equal(1, stream.Statistics.DeliveryFailures);
+        Assert.Empty(destination.Keys("failures"));
+    }
+
+    [Fact]
     public async Task A_table_in_a_database_that_is_not_configured_is_refused_at_creation()
     {
         store = Open("sqlite:///unused.db");

@@ -110,9 +110,9 @@ internal sealed class HttpEndpointSender(HttpClient client, TimeProvider time)
         {
             throw new EndpointException("HttpEndpoint.RequestTimeout", $"The endpoint at {where} did not answer within {endpoint.RequestTimeout}.", e);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw new EndpointException("HttpEndpoint.ConnectionFailed", $"The endpoint at {where} could not be reached: {e.HttpRequestError}.", e);
+            throw new EndpointException("HttpEndpoint.ConnectionFailed", $"The endpoint at {where} could not be reached: {(e as HttpRequestException)?.HttpRequestError.ToString() ?? e.Message}.", e);
         }
     }
 
