@@ -27,8 +27,6 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     // The stream's creation time: with the name, it tells this stream's rows and requests from those of an older one.
     private readonly string incarnation;
 
-    // The sink of a SQL table destination, made at its first delivery; used by the delivery loop only.
-    private SqlTableLoader? tableLoader;
     private readonly Dictionary<string, PartitionBuffer> buffers = new(StringComparer.Ordinal);
     private readonly Queue<PendingFile> owed = new();
     private readonly SemaphoreSlim wake = new(0);
@@ -39,6 +37,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     // A sourced stream's last position per shard, and the log record holding it, which must outlive segment deletion.
     private readonly Dictionary<string, SourceHolder> sourcePositions = new(StringComparer.Ordinal);
     private bool carryingPositions;
+
+    // The sink of a SQL table destination, made at its first delivery; used by the delivery loop only.
+    private SqlTableLoader? tableLoader;
 
     private DeliveryStreamDefinition definition;
     private TaskCompletionSource? changing;

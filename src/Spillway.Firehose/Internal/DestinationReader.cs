@@ -59,12 +59,13 @@ internal static class DestinationReader
         }
     }
 
-    /// <summary>A stream whose bucket is the destination's <c>S3Configuration</c>'s, where what is not delivered goes.</summary>
+    /// <summary>A stream whose bucket, where what is not delivered goes, is the required <c>S3Configuration</c>'s; the
+    /// destination's reader applies the rest.</summary>
     private static DeliveryStreamDefinition Backup(string name, AwsInput destination)
     {
         var s3 = destination.Structure("S3Configuration")
             ?? throw FirehoseErrors.Shape("1 validation error detected: Value null at 's3Configuration' failed to satisfy constraint: Member must not be null");
-        return ApplyBackup(new DeliveryStreamDefinition { Name = name, Bucket = Bucket(Required(s3, "BucketARN")) }, s3);
+        return new DeliveryStreamDefinition { Name = name, Bucket = Bucket(Required(s3, "BucketARN")) };
     }
 
     /// <summary>An S3 configuration's bucket, prefixes and compression, which an HTTP endpoint's or a table's backup
