@@ -8,7 +8,7 @@ namespace Spillway.Firehose.Internal;
 /// <summary>
 /// Reads Spillway's <c>SqlTableDestinationConfiguration</c> (or <c>…Update</c>) into a delivery stream's settings:
 /// <c>Database</c> (a configured sink), <c>TableName</c>, <c>Columns</c> (a list of <c>{Column, Field, Type, MaxLength,
-/// Required}</c>, or a map of column to JSON field, text columns), and the buffering and processing that feed it.
+/// Required}</c>), and the buffering and processing that feed it.
 /// </summary>
 internal static class TableReader
 {
@@ -47,29 +47,20 @@ internal static class TableReader
     /// <summary>The type names a column may have, as the sinks' configuration spells them.</summary>
     public static string TypeName(ColumnType type) => type.ToString().ToLowerInvariant();
 
-    private static List<ColumnMapping>? Columns(AwsInput destination)
-    {
-        if (destination.Structures("Columns", "Columns") is { } list)
-        {
-            return [.. list.Select(c =>
-            {
-                var column = c.String("Column") is { Length: > 0 } name
-                    ? name
-                    : throw FirehoseErrors.Invalid("Each of SqlTableDestinationConfiguration.Columns needs a Column.");
-                var type = c.String("Type") ?? "text";
-                return new ColumnMapping(
-                    column,
-                    c.String("Field") ?? column,
-                    Enum.GetValues<ColumnType>().Where(t => TypeName(t) == type).Select(t => (ColumnType?)t).FirstOrDefault()
-                        ?? throw FirehoseErrors.Invalid(
-                            $"Column {column} has the type '{type}'; the types are text, integer, real, boolean, timestamp and json."),
-                    c.Int("MaxLength"),
-                    c.Bool("Required") ?? false);
-            })];
-        }
+    private static List<ColumnMapping>? Columns(AwsInput destination) => destination.Structures("Columns", "Columns")?.Select(Column).ToList();
 
-        return destination.Map("Columns", "key", "value", "Columns") is { } map
-            ? [.. map.Select(p => new ColumnMapping(p.Key, p.Value, ColumnType.Text))]
-            : null;
+    private static ColumnMapping Column(AwsInput declared)
+    {
+        var column = declared.String("Column") is { Length: > 0 } name
+            ? name
+            : throw FirehoseErrors.Invalid("Each of SqlTableDestinationConfiguration.Columns needs a Column.");
+        var type = declared.String("Type") ?? "text";
+        return new ColumnMapping(
+            column,
+            declared.String("Field") ?? column,
+            Enum.GetValues<ColumnType>().Where(t => TypeName(t) == type).Select(t => (ColumnType?)t).FirstOrDefault()
+                ?? throw FirehoseErrors.Invalid($"Column {column} has the type '{type}'; the types are text, integer, real, boolean, timestamp and json."),
+            declared.Int("MaxLength"),
+            declared.Bool("Required") ?? false);
     }
 }
