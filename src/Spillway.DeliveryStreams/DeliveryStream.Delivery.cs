@@ -11,9 +11,6 @@ namespace Spillway.DeliveryStreams;
 
 public sealed partial class DeliveryStream
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
-
     /// <summary>
     /// Delivers every record buffered now, whatever the hints say (for development: "give me the file now"), and
     /// completes once their files are stored, with the files' keys.
@@ -142,13 +139,25 @@ public sealed partial class DeliveryStream
         // The cut follows its records in the log: once it is durable, so are they, and the file is fixed.
         await file.Durable.WaitAsync(token).ConfigureAwait(false);
         var current = Definition;
-        IReadOnlyList<OutputFile> outputs = file.Partition.StartsWith(DeliveryLog.ErrorMark) || (current.Transform is null && current.Conversion is null)
-            ? [Plain(file, current)]
-            : await ProcessAsync(file, current, token).ConfigureAwait(false);
+        var delivery = current.HttpEndpoint is not null || current.SqlTable is not null
+            ? await DeliverToDestinationAsync(file, current, token).ConfigureAwait(false)
+            : new DestinationDelivery(
+                file.Partition.StartsWith(DeliveryLog.ErrorMark) || (current.Transform is null && current.Conversion is null)
+                    ? [Plain(file, current)]
+                    : await ProcessAsync(file, current, token).ConfigureAwait(false),
+                0,
+                0,
+                null);
+        var outputs = delivery.Files;
         long written = 0;
         foreach (var output in outputs)
         {
             written += await StoreAsync(output, current, token).ConfigureAwait(false);
+        }
+
+        if (delivery.AfterStored is { } afterStored)
+        {
+            await RetryAsync(afterStored, token).ConfigureAwait(false);
         }
 
         _ = log.Append(DeliveryLog.Delivered, DeliveryLog.EncodeDelivered(file.CutPosition));
@@ -157,9 +166,11 @@ public sealed partial class DeliveryStream
             owed.Dequeue();
             bufferedRecords -= file.Records.Length;
             bufferedBytes -= file.Records.Sum(r => (long)r.DataLength);
-            filesWritten += outputs.Count;
-            bytesWritten += written;
-            recordsDelivered += outputs.Sum(o => (long)o.Records);
+
+            // A buffer an endpoint accepted or a table took counts as one file of its bytes, beside its backups.
+            filesWritten += outputs.Count + (delivery.Records > 0 ? 1 : 0);
+            bytesWritten += written + delivery.Bytes;
+            recordsDelivered += outputs.Where(o => !o.IsBackup).Sum(o => (long)o.Records) + delivery.Records;
             recordsFailed += outputs.Where(o => o.IsError).Sum(o => (long)o.Records);
             lastLatencyMs = NowMs() - file.Records[0].ArrivalMs;
             foreach (var waiter in flushes)
@@ -194,19 +205,27 @@ public sealed partial class DeliveryStream
                 await output.WriteAsync(counting, cancellationToken).ConfigureAwait(false);
                 written = counting.Count;
             });
-        var delay = FirstRetryDelay;
+        await RetryAsync(cancellationToken => writer(content, cancellationToken), token).ConfigureAwait(false);
+        return written;
+    }
+
+    /// <summary>Runs <paramref name="attempt"/> until it succeeds, after 1 s, doubling to 60 s, on the stream's clock;
+    /// each failure counts in <see cref="DeliveryStreamStatistics.DeliveryFailures"/>.</summary>
+    private async Task RetryAsync(Func<CancellationToken, Task> attempt, CancellationToken token)
+    {
+        var delay = RetryDelay.First;
         while (true)
         {
             try
             {
-                await writer(content, token).ConfigureAwait(false);
-                return written;
+                await attempt(token).ConfigureAwait(false);
+                return;
             }
             catch (Exception) when (!token.IsCancellationRequested)
             {
                 Interlocked.Increment(ref deliveryFailures);
                 await Task.Delay(delay, time, token).ConfigureAwait(false);
-                delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+                delay = RetryDelay.Next(delay);
             }
         }
     }
@@ -450,7 +469,11 @@ public sealed partial class DeliveryStream
         long ArrivalMs, int Attempts, long EndingMs, string ErrorCode, string ErrorMessage, ReadOnlyMemory<byte> Data, string? LambdaArn);
 
     /// <summary>One file a cut leads to: its key, whether it holds failed records, how many, and its content.</summary>
-    private sealed record OutputFile(string Key, bool IsError, int Records, string? ContentEncoding, Func<Stream, CancellationToken, Task> WriteAsync);
+    private sealed record OutputFile(string Key, bool IsError, int Records, string? ContentEncoding, Func<Stream, CancellationToken, Task> WriteAsync)
+    {
+        /// <summary>A copy of records delivered elsewhere (an HTTP endpoint's AllData backup): not counted as delivered twice.</summary>
+        public bool IsBackup { get; init; }
+    }
 
     /// <summary>A flush waiting for the files owed when it was asked, up to the cut at <see cref="UpTo"/>; the keys of
     /// the files stored meanwhile, in order.</summary>

@@ -20,38 +20,7 @@ public sealed partial class DeliveryStream
     /// </summary>
     private async Task<IReadOnlyList<OutputFile>> ProcessAsync(PendingFile file, DeliveryStreamDefinition current, CancellationToken token)
     {
-        var raw = file.Records.Select(ReadData).ToArray();
-        var kept = new List<(BufferedRecord Record, ReadOnlyMemory<byte> Data)>(raw.Length);
-        var failures = new Dictionary<string, List<FailedRecord>>(StringComparer.Ordinal);
-        if (current.Transform is { } transform)
-        {
-            file.Transformed ??= await TransformAsync(file, raw, transform, current, token).ConfigureAwait(false);
-            for (var i = 0; i < raw.Length; i++)
-            {
-                var outcome = file.Transformed[i];
-                switch (outcome.Result)
-                {
-                    case TransformResult.Ok:
-                        kept.Add((file.Records[i], outcome.Data));
-                        break;
-                    case TransformResult.Failed:
-                        Failures(ProcessingFailed).Add(new FailedRecord(
-                            file.Records[i].ArrivalMs,
-                            outcome.Attempts,
-                            outcome.EndingMs,
-                            outcome.ErrorCode ?? "Lambda.ProcessingFailed",
-                            outcome.ErrorMessage ?? "The record could not be transformed.",
-                            outcome.Data,
-                            transform.Function));
-                        break;
-                }
-            }
-        }
-        else
-        {
-            kept.AddRange(file.Records.Select((r, i) => (r, (ReadOnlyMemory<byte>)raw[i])));
-        }
-
+        var (kept, failures) = await TransformStageAsync(file, current, token).ConfigureAwait(false);
         var outputs = new List<OutputFile>();
         var key = KeyOf(file, current);
         if (current.Conversion is { } conversion)
@@ -77,27 +46,10 @@ public sealed partial class DeliveryStream
         }
         else if (kept.Count > 0)
         {
-            var lines = kept.Select(k => k.Data).ToArray();
-            outputs.Add(new OutputFile(
-                key.Key,
-                key.IsError,
-                lines.Length,
-                current.Compression == DeliveryCompression.Gzip ? "gzip" : null,
-                (destination, cancellationToken) => WriteAllAsync(destination, lines, current.AppendNewline, current, cancellationToken)));
+            outputs.Add(RecordsFile(key, [.. kept.Select(k => k.Data)], current));
         }
 
-        foreach (var (type, records) in failures)
-        {
-            var errorKey = ErrorKeyOf(file, type, current, distinct: true);
-            var lines = records.Select(r => (ReadOnlyMemory<byte>)ErrorLine(r)).ToArray();
-            outputs.Add(new OutputFile(
-                errorKey.Key,
-                true,
-                lines.Length,
-                current.Compression == DeliveryCompression.Gzip ? "gzip" : null,
-                (destination, cancellationToken) => WriteAllAsync(destination, lines, newline: false, current, cancellationToken)));
-        }
-
+        outputs.AddRange(ErrorFiles(file, failures, current));
         return outputs;
 
         List<FailedRecord> Failures(string type)
@@ -108,6 +60,79 @@ public sealed partial class DeliveryStream
             }
 
             return list;
+        }
+    }
+
+    /// <summary>
+    /// The cut's records after the transform, when there is one: those to deliver, with their data, and those that
+    /// failed, by error type. The transform's outcomes are durable before this returns, so a cut delivered again gets the
+    /// same records.
+    /// </summary>
+    private async Task<(List<(BufferedRecord Record, ReadOnlyMemory<byte> Data)> Kept, Dictionary<string, List<FailedRecord>> Failures)> TransformStageAsync(
+        PendingFile file, DeliveryStreamDefinition current, CancellationToken token)
+    {
+        var raw = file.Records.Select(ReadData).ToArray();
+        var kept = new List<(BufferedRecord Record, ReadOnlyMemory<byte> Data)>(raw.Length);
+        var failures = new Dictionary<string, List<FailedRecord>>(StringComparer.Ordinal);
+        if (current.Transform is not { } transform)
+        {
+            kept.AddRange(file.Records.Select((r, i) => (r, (ReadOnlyMemory<byte>)raw[i])));
+            return (kept, failures);
+        }
+
+        file.Transformed ??= await TransformAsync(file, raw, transform, current, token).ConfigureAwait(false);
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var outcome = file.Transformed[i];
+            switch (outcome.Result)
+            {
+                case TransformResult.Ok:
+                    kept.Add((file.Records[i], outcome.Data));
+                    break;
+                case TransformResult.Failed:
+                    if (!failures.TryGetValue(ProcessingFailed, out var failed))
+                    {
+                        failures[ProcessingFailed] = failed = [];
+                    }
+
+                    failed.Add(new FailedRecord(
+                        file.Records[i].ArrivalMs,
+                        outcome.Attempts,
+                        outcome.EndingMs,
+                        outcome.ErrorCode ?? "Lambda.ProcessingFailed",
+                        outcome.ErrorMessage ?? "The record could not be transformed.",
+                        outcome.Data,
+                        transform.Function));
+                    break;
+            }
+        }
+
+        return (kept, failures);
+    }
+
+    /// <summary>The file of the records <paramref name="lines"/> under <paramref name="key"/>, each followed by a newline
+    /// when asked, gzipped when asked.</summary>
+    private static OutputFile RecordsFile((string Key, bool IsError) key, ReadOnlyMemory<byte>[] lines, DeliveryStreamDefinition current) =>
+        new(
+            key.Key,
+            key.IsError,
+            lines.Length,
+            current.Compression == DeliveryCompression.Gzip ? "gzip" : null,
+            (destination, cancellationToken) => WriteAllAsync(destination, lines, current.AppendNewline, current, cancellationToken));
+
+    /// <summary>One error file per error type of the cut, each with an id of its own, in Firehose's error line shape.</summary>
+    private IEnumerable<OutputFile> ErrorFiles(PendingFile file, Dictionary<string, List<FailedRecord>> failures, DeliveryStreamDefinition current)
+    {
+        foreach (var (type, records) in failures)
+        {
+            var errorKey = ErrorKeyOf(file, type, current, distinct: true);
+            var lines = records.Select(r => (ReadOnlyMemory<byte>)ErrorLine(r)).ToArray();
+            yield return new OutputFile(
+                errorKey.Key,
+                true,
+                lines.Length,
+                current.Compression == DeliveryCompression.Gzip ? "gzip" : null,
+                (destination, cancellationToken) => WriteAllAsync(destination, lines, newline: false, current, cancellationToken));
         }
     }
 

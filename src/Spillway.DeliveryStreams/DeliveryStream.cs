@@ -1,3 +1,5 @@
+using System.Globalization;
+using Spillway.DeliveryStreams.Destinations;
 using Spillway.DeliveryStreams.Internal;
 using Spillway.DeliveryStreams.Keys;
 using Spillway.DeliveryStreams.Transform;
@@ -18,6 +20,13 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private readonly DeliveryWriter writer;
     private readonly TimeProvider time;
     private readonly TransformInvoker transformer;
+    private readonly DeliveryFunctions functions;
+    private readonly HttpEndpointSender endpointSender;
+    private readonly DeliveryDatabases databases;
+
+    // The stream's creation time: with the name, it tells this stream's rows and requests from those of an older one.
+    private readonly string incarnation;
+
     private readonly Dictionary<string, PartitionBuffer> buffers = new(StringComparer.Ordinal);
     private readonly Queue<PendingFile> owed = new();
     private readonly SemaphoreSlim wake = new(0);
@@ -28,6 +37,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     // A sourced stream's last position per shard, and the log record holding it, which must outlive segment deletion.
     private readonly Dictionary<string, SourceHolder> sourcePositions = new(StringComparer.Ordinal);
     private bool carryingPositions;
+
+    // The sink of a SQL table destination, made at its first delivery; used by the delivery loop only.
+    private SqlTableLoader? tableLoader;
 
     private DeliveryStreamDefinition definition;
     private TaskCompletionSource? changing;
@@ -47,12 +59,23 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     private long deliveryFailures;
     private long lastLatencyMs = -1;
 
-    private DeliveryStream(SegmentLog log, DeliveryStreamDefinition definition, DeliveryWriter writer, TimeProvider time, DeliveryFunctions functions)
+    private DeliveryStream(
+        SegmentLog log,
+        DeliveryStreamDefinition definition,
+        DeliveryWriter writer,
+        TimeProvider time,
+        DeliveryFunctions functions,
+        DeliveryDatabases databases,
+        DateTimeOffset createdAt)
     {
         this.log = log;
         this.writer = writer;
         this.time = time;
+        this.functions = functions;
+        this.databases = databases;
+        incarnation = createdAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         transformer = new TransformInvoker(functions, time);
+        endpointSender = new HttpEndpointSender(functions.Client, time);
         this.definition = definition;
         (prefix, errorPrefix, queries) = Compile(definition);
         loop = Task.Run(DeliverLoopAsync);
@@ -99,7 +122,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
     /// <summary>
     /// Opens the stream kept in <paramref name="directory"/> (creating it when new): replays its log, so records put but
     /// not yet in a file wait again, and a file cut but not known to be stored is written again, first. Transforms reach
-    /// their functions through <paramref name="functions"/> (by default: http(s) URLs only).
+    /// their functions through <paramref name="functions"/> (by default: http(s) URLs only), SQL table destinations their
+    /// databases through <paramref name="databases"/> (by default: none); <paramref name="createdAt"/>, when the stream was
+    /// made, tells its table rows from those of an older stream of the same name.
     /// </summary>
     public static DeliveryStream Open(
         IStorageDevice device,
@@ -107,7 +132,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
         DeliveryStreamDefinition definition,
         DeliveryWriter writer,
         TimeProvider? time = null,
-        DeliveryFunctions? functions = null)
+        DeliveryFunctions? functions = null,
+        DeliveryDatabases? databases = null,
+        DateTimeOffset? createdAt = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(definition);
@@ -115,7 +142,9 @@ public sealed partial class DeliveryStream : IAsyncDisposable
         definition.Validate();
         var replay = new Replay();
         var log = SegmentLog.Open(device, directory, replay.Apply, timeProvider: time);
-        var stream = new DeliveryStream(log, definition, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions());
+        var stream = new DeliveryStream(
+            log, definition, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions(), databases ?? new DeliveryDatabases(),
+            createdAt ?? DateTimeOffset.UnixEpoch);
         lock (stream.gate)
         {
             foreach (var (partition, buffer) in replay.Buffers)
@@ -166,6 +195,11 @@ public sealed partial class DeliveryStream : IAsyncDisposable
             }
 
             flushes.Clear();
+        }
+
+        if (tableLoader is not null)
+        {
+            await tableLoader.DisposeAsync().ConfigureAwait(false);
         }
 
         await log.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Spillway.DeliveryStreams.Conversion;
+using Spillway.DeliveryStreams.Destinations;
 using Spillway.DeliveryStreams.Keys;
 using Spillway.DeliveryStreams.Transform;
 
@@ -64,6 +65,14 @@ public sealed record DeliveryStreamDefinition
     /// <summary>Conversion of JSON records to Parquet; null (the default): records are written as they are.</summary>
     public ParquetConversion? Conversion { get; init; }
 
+    /// <summary>Delivery to an HTTP endpoint instead of files; <see cref="Bucket"/> then holds what could not be delivered
+    /// (and every buffer with <see cref="HttpEndpointDestination.BackupAllData"/>). Null (the default): files.</summary>
+    public HttpEndpointDestination? HttpEndpoint { get; init; }
+
+    /// <summary>Delivery into a SQL table instead of files; <see cref="Bucket"/> then holds the records the table could not
+    /// take. Null (the default): files.</summary>
+    public SqlTableDestination? SqlTable { get; init; }
+
     /// <summary>The file extension: <c>.parquet</c> with conversion, <c>.gz</c> with gzip, none otherwise.</summary>
     public string Extension => Conversion is not null ? ".parquet" : ErrorExtension;
 
@@ -125,6 +134,27 @@ public sealed record DeliveryStreamDefinition
         }
 
         Transform?.Validate();
+        HttpEndpoint?.Validate();
+        SqlTable?.Validate();
+        if (HttpEndpoint is not null || SqlTable is not null)
+        {
+            var destination = HttpEndpoint is not null ? "HttpEndpointDestinationConfiguration" : "SqlTableDestinationConfiguration";
+            if (HttpEndpoint is not null && SqlTable is not null)
+            {
+                throw new ArgumentException("A delivery stream has one destination: an HTTP endpoint or a SQL table, not both.");
+            }
+
+            if (Conversion is not null)
+            {
+                throw new ArgumentException($"DataFormatConversionConfiguration is for files; {destination} does not take it.");
+            }
+
+            if (prefix.IsPartitioned || PartitionQueries.Count > 0)
+            {
+                throw new ArgumentException($"Dynamic partitioning is for files; {destination} does not take it.");
+            }
+        }
+
         if (Conversion is not null)
         {
             Conversion.Validate();

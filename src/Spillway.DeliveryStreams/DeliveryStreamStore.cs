@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
+using Spillway.DeliveryStreams.Destinations;
 using Spillway.DeliveryStreams.Internal;
 using Spillway.DeliveryStreams.Transform;
 using Spillway.Storage;
@@ -22,15 +23,18 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     private readonly DeliveryWriter writer;
     private readonly TimeProvider time;
     private readonly DeliveryFunctions functions;
+    private readonly DeliveryDatabases databases;
     private DeliveryMetrics? metrics;
 
-    private DeliveryStreamStore(IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider time, DeliveryFunctions functions)
+    private DeliveryStreamStore(
+        IStorageDevice device, string directory, DeliveryWriter writer, TimeProvider time, DeliveryFunctions functions, DeliveryDatabases databases)
     {
         this.device = device;
         Directory = directory;
         this.writer = writer;
         this.time = time;
         this.functions = functions;
+        this.databases = databases;
     }
 
     /// <summary>The name of the delivery streams' meter.</summary>
@@ -40,19 +44,22 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
     public string Directory { get; }
 
     /// <summary>Opens every delivery stream kept in <paramref name="directory"/>, which is created when missing; their
-    /// instruments go on <paramref name="meterFactory"/>'s meter <see cref="MeterName"/>, and their transforms reach
-    /// functions through <paramref name="functions"/> (by default: http(s) URLs only).</summary>
+    /// instruments go on <paramref name="meterFactory"/>'s meter <see cref="MeterName"/>, their transforms (and HTTP
+    /// endpoint deliveries) reach functions through <paramref name="functions"/> (by default: http(s) URLs only), and their
+    /// SQL table destinations the databases of <paramref name="databases"/> (by default: none).</summary>
     public static DeliveryStreamStore Open(
         IStorageDevice device,
         string directory,
         DeliveryWriter writer,
         TimeProvider? time = null,
         IMeterFactory? meterFactory = null,
-        DeliveryFunctions? functions = null)
+        DeliveryFunctions? functions = null,
+        DeliveryDatabases? databases = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(writer);
-        var store = new DeliveryStreamStore(device, directory, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions());
+        var store = new DeliveryStreamStore(
+            device, directory, writer, time ?? TimeProvider.System, functions ?? new DeliveryFunctions(), databases ?? new DeliveryDatabases());
         device.CreateDirectory(directory);
         foreach (var name in device.ListDirectories(directory))
         {
@@ -64,7 +71,9 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
                 continue;
             }
 
-            store.streams[name] = (DeliveryStream.Open(device, LogDirectory(path), stored.Definition, writer, store.time, store.functions), stored.CreatedAt);
+            var stream = DeliveryStream.Open(
+                device, LogDirectory(path), stored.Definition, writer, store.time, store.functions, store.databases, stored.CreatedAt);
+            store.streams[name] = (stream, stored.CreatedAt);
         }
 
         store.metrics = new DeliveryMetrics(meterFactory, store.List);
@@ -92,7 +101,7 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
             device.CreateDirectory(path);
             var createdAt = time.GetUtcNow();
             DeliveryCatalog.Write(device, path, definition, createdAt);
-            var stream = DeliveryStream.Open(device, LogDirectory(path), definition, writer, time, functions);
+            var stream = DeliveryStream.Open(device, LogDirectory(path), definition, writer, time, functions, databases, createdAt);
             lock (gate)
             {
                 streams[definition.Name] = (stream, createdAt);
@@ -245,12 +254,18 @@ public sealed class DeliveryStreamStore : IAsyncDisposable
         catalogGate.Dispose();
     }
 
-    /// <summary>A transform must name a function that can be called: an http(s) URL or a name <see cref="DeliveryFunctions"/> knows.</summary>
+    /// <summary>A transform must name a function that can be called: an http(s) URL or a name <see cref="DeliveryFunctions"/>
+    /// knows; a SQL table destination a database <see cref="DeliveryDatabases"/> knows.</summary>
     private void CheckFunction(DeliveryStreamDefinition definition)
     {
         if (definition.Transform is { } transform)
         {
             functions.Check(transform.Function);
+        }
+
+        if (definition.SqlTable is { } table)
+        {
+            _ = databases.Resolve(table);
         }
     }
 

@@ -75,6 +75,9 @@ public sealed class DeliveryStreamTests : IAsyncLifetime
         var key = await destination.NextAsync();
 
         Assert.Equal(11 * record.Length, destination.Read("lake", key).Length);
+
+        // The destination announces the file while it is still being stored; a flush waits until it is recorded.
+        await stream.FlushAsync();
         Assert.Equal(0, stream.Statistics.BufferedRecords);
     }
 

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
+using Spillway.EndToEnd.Tests.Support;
 using Spillway.Objects;
 using Spillway.Objects.Local;
 
@@ -27,7 +26,7 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
 
         await using (var setup = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature()))
         {
-            using var created = await Firehose(setup, "CreateDeliveryStream", new
+            using var created = await FirehoseLoad.CallAsync(setup, "CreateDeliveryStream", new
             {
                 DeliveryStreamName = "readings",
                 ExtendedS3DestinationConfiguration = new
@@ -44,46 +43,7 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
         for (var cycle = 0; cycle < cycles; cycle++)
         {
             var server = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
-            var killAfter = random.Next(40, 120);
-            var count = 0;
-            var clients = Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
-            {
-                for (var i = 0; ; i++)
-                {
-                    var records = Enumerable.Range(0, 20).Select(j => $"c{cycle}-{client}-{i}-{j}").ToList();
-                    records.ForEach(r => attempted[r] = true);
-                    try
-                    {
-                        using var response = await Firehose(server, "PutRecordBatch", new
-                        {
-                            DeliveryStreamName = "readings",
-                            Records = records.Select(r => new { Data = Convert.ToBase64String(Encoding.UTF8.GetBytes(r)) }),
-                        });
-                        if (response.StatusCode != HttpStatusCode.OK)
-                        {
-                            return;
-                        }
-
-                        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                        Assert.Equal(0, answer.RootElement.GetProperty("FailedPutCount").GetInt32());
-                        records.ForEach(r => acknowledged[r] = true);
-                        if (Interlocked.Increment(ref count) == killAfter)
-                        {
-                            server.Kill();
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                    {
-                        return; // The server is gone.
-                    }
-                }
-            })).ToArray();
-            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(120));
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
-
+            await FirehoseLoad.PutUntilKilledAsync(server, "readings", cycle, random.Next(40, 120), r => r, attempted, acknowledged);
             await server.DisposeAsync();
         }
 
@@ -101,17 +61,6 @@ public sealed class FirehoseCrashRecoveryTests : IDisposable
     }
 
     public void Dispose() => work.Delete(recursive: true);
-
-    private static Task<HttpResponseMessage> Firehose(SpillwayProcess server, string action, object body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/")
-        {
-            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/x-amz-json-1.1"),
-        };
-        request.Content.Headers.ContentType!.CharSet = null;
-        request.Headers.Add("X-Amz-Target", "Firehose_20150804." + action);
-        return server.Client.SendAsync(request);
-    }
 
     private static async Task<List<string>> ReadAllLines(IObjectStore store, string bucket)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spillway.DeliveryStreams.Conversion;
+using Spillway.DeliveryStreams.Destinations;
 using Spillway.DeliveryStreams.Transform;
+using Spillway.Sinks;
 using Spillway.Storage;
 
 namespace Spillway.DeliveryStreams.Internal;
@@ -43,6 +45,19 @@ internal static class DeliveryCatalog
         {
             SourceStream = definition.Source?.Stream,
             SourceFromOldest = definition.Source?.FromOldest ?? false,
+            HttpEndpoint = definition.HttpEndpoint is { } h
+                ? new StoredHttpEndpoint(
+                    h.Url.ToString(),
+                    h.Name,
+                    h.AccessKey,
+                    h.Gzip,
+                    new SortedDictionary<string, string>((IDictionary<string, string>)h.CommonAttributes.ToDictionary(), StringComparer.Ordinal),
+                    (long)h.RetryDuration.TotalSeconds,
+                    h.BackupAllData)
+                : null,
+            SqlTable = definition.SqlTable is { } q
+                ? new StoredSqlTable(q.Database, q.Table, [.. q.Columns.Select(c => new StoredSqlColumn(c.Column, c.Field, c.Type.ToString(), c.MaxLength, c.Required))])
+                : null,
         };
         device.WriteAtomically(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(stored, CatalogJson.Default.StoredDefinition));
     }
@@ -100,6 +115,26 @@ internal static class DeliveryCatalog
                     TableName = c.TableName,
                 }
                 : null,
+            HttpEndpoint = stored.HttpEndpoint is { } h
+                ? new HttpEndpointDestination
+                {
+                    Url = new Uri(h.Url),
+                    Name = h.Name,
+                    AccessKey = h.AccessKey,
+                    Gzip = h.Gzip,
+                    CommonAttributes = h.CommonAttributes,
+                    RetryDuration = TimeSpan.FromSeconds(h.RetrySeconds),
+                    BackupAllData = h.BackupAllData,
+                }
+                : null,
+            SqlTable = stored.SqlTable is { } q
+                ? new SqlTableDestination
+                {
+                    Database = q.Database,
+                    Table = q.Table,
+                    Columns = [.. q.Columns.Select(c => new ColumnMapping(c.Column, c.Field, Enum.Parse<ColumnType>(c.Type), c.MaxLength, c.Required))],
+                }
+                : null,
         };
         return (definition, DateTimeOffset.FromUnixTimeMilliseconds(stored.CreatedAtMs));
     }
@@ -126,7 +161,20 @@ internal sealed record StoredDefinition(
     public string? SourceStream { get; init; }
 
     public bool SourceFromOldest { get; init; }
+
+    /// <summary>An HTTP endpoint destination; absent for files (and in catalogs written before it).</summary>
+    public StoredHttpEndpoint? HttpEndpoint { get; init; }
+
+    /// <summary>A SQL table destination; absent for files (and in catalogs written before it).</summary>
+    public StoredSqlTable? SqlTable { get; init; }
 }
+
+internal sealed record StoredHttpEndpoint(
+    string Url, string? Name, string? AccessKey, bool Gzip, SortedDictionary<string, string> CommonAttributes, long RetrySeconds, bool BackupAllData);
+
+internal sealed record StoredSqlTable(string Database, string Table, List<StoredSqlColumn> Columns);
+
+internal sealed record StoredSqlColumn(string Column, string Field, string Type, int? MaxLength, bool Required);
 
 internal sealed record StoredTransform(string Function, int NumberOfRetries, double BufferSizeMiB, long BufferIntervalSeconds);
 

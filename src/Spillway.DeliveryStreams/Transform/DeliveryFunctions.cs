@@ -59,8 +59,20 @@ public sealed class DeliveryFunctions
         }
     }
 
-    /// <summary>The client calls go through. Defaults to one the delivery streams make.</summary>
+    /// <summary>The client calls (and HTTP endpoint deliveries) go through. Defaults to one the delivery streams make.</summary>
     public HttpClient? HttpClient { get; init; }
+
+    /// <summary><see cref="HttpClient"/>, or the streams' own.</summary>
+    internal HttpClient Client => HttpClient ?? Shared;
+
+    private static readonly HttpClient Shared = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        // Each call's own timeout counts, on the stream's clock.
+        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>The ARN of the delivery stream <paramref name="name"/> in <see cref="Region"/> and <see cref="AccountId"/>.</summary>
+    internal string StreamArn(string name) => $"arn:aws:firehose:{Region}:{AccountId}:deliverystream/{name}";
 
     /// <summary>Where <paramref name="function"/> listens; null when it is neither a URL nor a known name.</summary>
     public FunctionEndpoint? Resolve(string function)

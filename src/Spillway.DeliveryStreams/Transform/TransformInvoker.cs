@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Spillway.DeliveryStreams.Internal;
 
 namespace Spillway.DeliveryStreams.Transform;
 
@@ -17,14 +18,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
 {
     // Lambda's cap on a synchronous answer.
     private const int MaxAnswerBytes = 6 * 1024 * 1024;
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(60);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
-    private static readonly HttpClient Shared = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        // Each call's own timeout counts, on the stream's clock.
-        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>A record handed to the transform.</summary>
     public readonly record struct Input(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data);
@@ -59,7 +53,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
     private async Task<TransformedRecord[]> CallWithRetriesAsync(
         RecordTransform transform, string streamName, Input[] chunk, string seed, CancellationToken cancellationToken)
     {
-        var delay = FirstRetryDelay;
+        var delay = RetryDelay.First;
         var invocationId = new Guid(MD5.HashData(Encoding.UTF8.GetBytes(seed)));
         var body = Event(invocationId, streamName, chunk);
         for (var attempt = 1; ; attempt++)
@@ -80,7 +74,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
             }
 
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            delay = delay * 2 < LastRetryDelay ? delay * 2 : LastRetryDelay;
+            delay = RetryDelay.Next(delay);
         }
     }
 
@@ -90,7 +84,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
         using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteString("invocationId", invocationId);
-        json.WriteString("deliveryStreamArn", $"arn:aws:firehose:{functions.Region}:{functions.AccountId}:deliverystream/{streamName}");
+        json.WriteString("deliveryStreamArn", functions.StreamArn(streamName));
         json.WriteString("region", functions.Region);
         json.WriteStartArray("records");
         foreach (var record in chunk)
@@ -121,7 +115,7 @@ internal sealed class TransformInvoker(DeliveryFunctions functions, TimeProvider
         };
         try
         {
-            using var response = await (functions.HttpClient ?? Shared)
+            using var response = await functions.Client
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

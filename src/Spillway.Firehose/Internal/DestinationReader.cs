@@ -15,74 +15,123 @@ internal static class DestinationReader
     private static readonly string[] OtherDestinations =
     [
         "RedshiftDestinationConfiguration", "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration",
-        "SplunkDestinationConfiguration", "HttpEndpointDestinationConfiguration", "AmazonOpenSearchServerlessDestinationConfiguration",
+        "SplunkDestinationConfiguration", "AmazonOpenSearchServerlessDestinationConfiguration",
         "SnowflakeDestinationConfiguration", "IcebergDestinationConfiguration",
     ];
 
-    /// <summary>The S3 destination of a CreateDeliveryStream request.</summary>
-    public static AwsInput ForCreate(AwsInput input)
+    private static readonly string[] Destinations =
+    [
+        "ExtendedS3DestinationConfiguration", "S3DestinationConfiguration", EndpointReader.Configuration, TableReader.Configuration,
+    ];
+
+    /// <summary>The settings of a CreateDeliveryStream request's one destination: files (an S3 destination), an HTTP
+    /// endpoint or a SQL table.</summary>
+    public static DeliveryStreamDefinition ForCreate(string name, AwsInput input, IReadOnlyDictionary<string, string> tables)
     {
         foreach (var other in OtherDestinations)
         {
             if (input.Structure(other) is not null)
             {
-                throw FirehoseErrors.Invalid($"{other} is not supported here: delivery streams write to the object store (an S3 destination).");
+                throw FirehoseErrors.Invalid(
+                    $"{other} is not supported here: delivery streams write to the object store, an HTTP endpoint or a SQL table.");
             }
         }
 
-        return input.Structure("ExtendedS3DestinationConfiguration") ?? input.Structure("S3DestinationConfiguration")
-            ?? throw FirehoseErrors.Invalid("A delivery stream needs an ExtendedS3DestinationConfiguration (or S3DestinationConfiguration).");
+        var given = Destinations.Where(d => input.Structure(d) is not null).ToList();
+        if (given.Count > 1 && !(given.Count == 2 && given[0] == "ExtendedS3DestinationConfiguration" && given[1] == "S3DestinationConfiguration"))
+        {
+            throw FirehoseErrors.Invalid($"A delivery stream has one destination; the request gives {string.Join(" and ", given)}.");
+        }
+
+        switch (given.FirstOrDefault())
+        {
+            case EndpointReader.Configuration:
+                return EndpointReader.Apply(Backup(name, input.Structure(EndpointReader.Configuration)!), input.Structure(EndpointReader.Configuration)!);
+            case TableReader.Configuration:
+                return TableReader.Apply(Backup(name, input.Structure(TableReader.Configuration)!), input.Structure(TableReader.Configuration)!);
+            case null:
+                throw FirehoseErrors.Invalid(
+                    "A delivery stream needs an ExtendedS3DestinationConfiguration (or S3DestinationConfiguration), an "
+                    + "HttpEndpointDestinationConfiguration or a SqlTableDestinationConfiguration.");
+            default:
+                var destination = input.Structure(given[0])!;
+                return Apply(new DeliveryStreamDefinition { Name = name, Bucket = Bucket(Required(destination, "BucketARN")) }, destination, tables);
+        }
     }
 
-    /// <summary>Applies <paramref name="destination"/> to <paramref name="current"/>: what it names replaces what was. The
-    /// columns of a format conversion may come from <paramref name="tables"/> (<c>Spillway:Firehose:Tables</c>).</summary>
-    public static DeliveryStreamDefinition Apply(DeliveryStreamDefinition current, AwsInput destination, IReadOnlyDictionary<string, string> tables)
+    /// <summary>A stream whose bucket, where what is not delivered goes, is the required <c>S3Configuration</c>'s; the
+    /// destination's reader applies the rest.</summary>
+    private static DeliveryStreamDefinition Backup(string name, AwsInput destination)
+    {
+        var s3 = destination.Structure("S3Configuration")
+            ?? throw FirehoseErrors.Shape("1 validation error detected: Value null at 's3Configuration' failed to satisfy constraint: Member must not be null");
+        return new DeliveryStreamDefinition { Name = name, Bucket = Bucket(Required(s3, "BucketARN")) };
+    }
+
+    /// <summary>An S3 configuration's bucket, prefixes and compression, which an HTTP endpoint's or a table's backup
+    /// files take; its buffering hints are the backup's own in Firehose and are not used here.</summary>
+    public static DeliveryStreamDefinition ApplyBackup(DeliveryStreamDefinition current, AwsInput s3)
     {
         var next = current;
-        if (destination.String("BucketARN") is { } bucketArn)
+        if (s3.String("BucketARN") is { } bucketArn)
         {
             next = next with { Bucket = Bucket(bucketArn) };
         }
 
-        if (destination.Structure("BufferingHints") is { } hints)
-        {
-            var size = BoundedHint(hints, "SizeInMBs", DeliveryLimits.MinBufferMiB, DeliveryLimits.MaxBufferMiB);
-            var interval = BoundedHint(hints, "IntervalInSeconds", DeliveryLimits.MinIntervalSeconds, DeliveryLimits.MaxIntervalSeconds);
-            next = next with
-            {
-                BufferSizeBytes = size is { } mib ? mib * 1024L * 1024 : next.BufferSizeBytes,
-                BufferInterval = interval is { } seconds ? TimeSpan.FromSeconds(seconds) : next.BufferInterval,
-            };
-        }
-
-        if (destination.String("Prefix") is { } prefix)
+        if (s3.String("Prefix") is { } prefix)
         {
             next = next with { Prefix = prefix.Length == 0 ? null : prefix };
         }
 
-        if (destination.String("ErrorOutputPrefix") is { } errorPrefix)
+        if (s3.String("ErrorOutputPrefix") is { } errorPrefix)
         {
             next = next with { ErrorOutputPrefix = errorPrefix.Length == 0 ? null : errorPrefix };
         }
 
-        next = destination.String("CompressionFormat") switch
+        return s3.String("CompressionFormat") switch
         {
             null => next,
             "UNCOMPRESSED" => next with { Compression = DeliveryCompression.None },
             "GZIP" => next with { Compression = DeliveryCompression.Gzip },
             var other => throw FirehoseErrors.Invalid($"CompressionFormat {other} is not supported here; use UNCOMPRESSED or GZIP."),
         };
+    }
 
+    /// <summary>The buffering hints, each within 1–<paramref name="maxMiB"/> MiB and 0–900 s.</summary>
+    public static DeliveryStreamDefinition ApplyHints(DeliveryStreamDefinition current, AwsInput? hints, int maxMiB = DeliveryLimits.MaxBufferMiB)
+    {
+        if (hints is null)
+        {
+            return current;
+        }
+
+        var size = BoundedHint(hints, "SizeInMBs", DeliveryLimits.MinBufferMiB, maxMiB);
+        var interval = BoundedHint(hints, "IntervalInSeconds", DeliveryLimits.MinIntervalSeconds, DeliveryLimits.MaxIntervalSeconds);
+        return current with
+        {
+            BufferSizeBytes = size is { } mib ? mib * 1024L * 1024 : current.BufferSizeBytes,
+            BufferInterval = interval is { } seconds ? TimeSpan.FromSeconds(seconds) : current.BufferInterval,
+        };
+    }
+
+    public static string Required(AwsInput input, string name) => input.String(name) is { Length: > 0 } value
+        ? value
+        : throw FirehoseErrors.Shape(
+            $"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0])}{name[1..]}' failed to satisfy constraint: Member must not be null");
+
+    /// <summary>Applies <paramref name="destination"/> to <paramref name="current"/>: what it names replaces what was. The
+    /// columns of a format conversion may come from <paramref name="tables"/> (<c>Spillway:Firehose:Tables</c>).</summary>
+    public static DeliveryStreamDefinition Apply(DeliveryStreamDefinition current, AwsInput destination, IReadOnlyDictionary<string, string> tables)
+    {
+        // An S3 destination given to a stream of another kind makes it write files from now on.
+        var next = ApplyHints(ApplyBackup(current with { HttpEndpoint = null, SqlTable = null }, destination), destination.Structure("BufferingHints"));
         if (destination.Structure("DataFormatConversionConfiguration") is { } conversion)
         {
             next = next with { Conversion = ConversionReader.Read(conversion, tables) };
         }
 
         var partitioning = destination.Structure("DynamicPartitioningConfiguration")?.Bool("Enabled");
-        if (destination.Structure("ProcessingConfiguration") is { } processing)
-        {
-            next = Processing(next, processing);
-        }
+        next = ApplyProcessing(next, destination);
 
         if (partitioning == false)
         {
@@ -110,6 +159,10 @@ internal static class DestinationReader
             $"1 validation error detected: Value '{v}' at 'bufferingHints.{char.ToLowerInvariant(name[0])}{name[1..]}' failed to satisfy constraint: "
             + $"Member must have value between {min} and {max}"),
     };
+
+    /// <summary>The destination's <c>ProcessingConfiguration</c>, when it has one, replacing the processors.</summary>
+    public static DeliveryStreamDefinition ApplyProcessing(DeliveryStreamDefinition current, AwsInput destination) =>
+        destination.Structure("ProcessingConfiguration") is { } processing ? Processing(current, processing) : current;
 
     private static DeliveryStreamDefinition Processing(DeliveryStreamDefinition current, AwsInput processing)
     {

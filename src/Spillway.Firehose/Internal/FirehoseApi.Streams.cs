@@ -24,11 +24,7 @@ internal sealed partial class FirehoseApi
             throw FirehoseErrors.Invalid("KinesisStreamSourceConfiguration is only valid for a KinesisStreamAsSource delivery stream.");
         }
 
-        var destination = DestinationReader.ForCreate(call.Input);
-        var definition = DestinationReader.Apply(
-            new DeliveryStreamDefinition { Name = name, Bucket = DestinationReader.Bucket(Required(destination, "BucketARN")) },
-            destination,
-            tables) with
+        var definition = DestinationReader.ForCreate(name, call.Input, tables) with
         {
             Tags = Tags(call.Input, "Tags") ?? new Dictionary<string, string>(StringComparer.Ordinal),
             Source = source,
@@ -107,8 +103,20 @@ internal sealed partial class FirehoseApi
         r.BeginList("Destinations");
         r.BeginItem("member");
         r.String("DestinationId", DestinationId);
-        WriteDestination(r, "S3DestinationDescription", definition, extended: false);
-        WriteDestination(r, "ExtendedS3DestinationDescription", definition, extended: true);
+        if (definition.HttpEndpoint is not null)
+        {
+            WriteEndpoint(r, definition);
+        }
+        else if (definition.SqlTable is not null)
+        {
+            WriteTable(r, definition);
+        }
+        else
+        {
+            WriteDestination(r, "S3DestinationDescription", definition, extended: false);
+            WriteDestination(r, "ExtendedS3DestinationDescription", definition, extended: true);
+        }
+
         r.EndItem("member");
         r.EndList();
         r.Bool("HasMoreDestinations", false);
@@ -132,10 +140,7 @@ internal sealed partial class FirehoseApi
             r.String("ErrorOutputPrefix", errorPrefix);
         }
 
-        r.BeginStructure("BufferingHints");
-        r.Number("SizeInMBs", definition.BufferSizeBytes / (1024 * 1024));
-        r.Number("IntervalInSeconds", (long)definition.BufferInterval.TotalSeconds);
-        r.EndStructure("BufferingHints");
+        WriteHints(r, definition);
         r.String("CompressionFormat", definition.Compression == DeliveryCompression.Gzip ? "GZIP" : "UNCOMPRESSED");
         r.BeginStructure("EncryptionConfiguration");
         r.String("NoEncryptionConfig", "NoEncryption");
@@ -151,6 +156,14 @@ internal sealed partial class FirehoseApi
         }
 
         r.EndStructure(member);
+    }
+
+    private static void WriteHints(AwsResponse r, DeliveryStreamDefinition definition)
+    {
+        r.BeginStructure("BufferingHints");
+        r.Number("SizeInMBs", definition.BufferSizeBytes / (1024 * 1024));
+        r.Number("IntervalInSeconds", (long)definition.BufferInterval.TotalSeconds);
+        r.EndStructure("BufferingHints");
     }
 
     private static void WriteProcessing(AwsResponse r, DeliveryStreamDefinition definition)
@@ -285,8 +298,16 @@ internal sealed partial class FirehoseApi
             throw FirehoseErrors.Invalid($"Destination {destinationId} does not exist; this delivery stream has {DestinationId}.");
         }
 
-        var update = call.Input.Structure("ExtendedS3DestinationUpdate") ?? call.Input.Structure("S3DestinationUpdate")
-            ?? throw FirehoseErrors.Invalid("UpdateDestination needs an ExtendedS3DestinationUpdate (or S3DestinationUpdate).");
+        var files = call.Input.Structure("ExtendedS3DestinationUpdate") ?? call.Input.Structure("S3DestinationUpdate");
+        var endpoint = call.Input.Structure(EndpointReader.Update);
+        var table = call.Input.Structure(TableReader.Update);
+        if ((files is null ? 0 : 1) + (endpoint is null ? 0 : 1) + (table is null ? 0 : 1) != 1)
+        {
+            throw FirehoseErrors.Invalid(
+                "UpdateDestination needs one of ExtendedS3DestinationUpdate (or S3DestinationUpdate), HttpEndpointDestinationUpdate and "
+                + "SqlTableDestinationUpdate.");
+        }
+
         var current = stream.Definition;
         if (version != current.Version.ToString(CultureInfo.InvariantCulture))
         {
@@ -295,7 +316,9 @@ internal sealed partial class FirehoseApi
                 $"Delivery stream version id {version} does not match the current version id {current.Version}; describe the stream again.");
         }
 
-        var next = DestinationReader.Apply(current, update, tables);
+        var next = files is not null ? DestinationReader.Apply(current, files, tables)
+            : endpoint is not null ? EndpointReader.Apply(current, endpoint)
+            : TableReader.Apply(current, table!);
         next.Validate();
         await streams.UpdateAsync(current.Name, _ => next, call.Aborted).ConfigureAwait(false);
         call.Response.Empty(call.Action, call.RequestId);
@@ -363,7 +386,5 @@ internal sealed partial class FirehoseApi
             t => t.String("Value") ?? string.Empty,
             StringComparer.Ordinal);
 
-    private static string Required(AwsInput input, string name) => input.String(name) is { Length: > 0 } value
-        ? value
-        : throw FirehoseErrors.Shape($"1 validation error detected: Value null at '{char.ToLowerInvariant(name[0])}{name[1..]}' failed to satisfy constraint: Member must not be null");
+    private static string Required(AwsInput input, string name) => DestinationReader.Required(input, name);
 }

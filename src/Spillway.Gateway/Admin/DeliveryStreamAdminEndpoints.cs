@@ -66,6 +66,8 @@ public static class DeliveryStreamAdminEndpoints
             d.Version,
             d.Transform?.Function,
             d.Conversion is { } c ? string.Join(", ", c.Columns.Select(k => k.Name + " " + ParquetColumn.TypeName(k.Type))) : null,
+            d.HttpEndpoint?.Url.ToString(),
+            d.SqlTable is { } t ? t.Database + "." + t.Table : null,
             s.IncomingRecords,
             s.IncomingBytes,
             s.BufferedRecords,

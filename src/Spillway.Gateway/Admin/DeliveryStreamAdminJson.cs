@@ -4,7 +4,8 @@ namespace Spillway.Gateway.Admin;
 
 internal sealed record DeliveryStreamList(IReadOnlyList<DeliveryStreamView> DeliveryStreams);
 
-/// <summary>A delivery stream as the admin API describes it: its settings, and its counters since the server started.</summary>
+/// <summary>A delivery stream as the admin API describes it: its settings (never an HTTP endpoint's access key), and its
+/// counters since the server started.</summary>
 internal sealed record DeliveryStreamView(
     string Name,
     string Bucket,
@@ -18,6 +19,8 @@ internal sealed record DeliveryStreamView(
     int Version,
     string? TransformFunction,
     string? ParquetColumns,
+    string? HttpEndpointUrl,
+    string? SqlTable,
     long IncomingRecords,
     long IncomingBytes,
     long BufferedRecords,

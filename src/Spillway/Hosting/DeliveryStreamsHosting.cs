@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Spillway.DeliveryStreams;
+using Spillway.DeliveryStreams.Destinations;
 using Spillway.DeliveryStreams.Transform;
 using Spillway.Objects;
 using Spillway.Storage;
@@ -10,14 +11,30 @@ namespace Spillway.Hosting;
 internal static class DeliveryStreamsHosting
 {
     public static DeliveryStreamStore Open(
-        IObjectStore objects, string dataDirectory, TimeProvider time, IMeterFactory meterFactory, DeliveryFunctions? functions = null) =>
+        IObjectStore objects,
+        string dataDirectory,
+        TimeProvider time,
+        IMeterFactory meterFactory,
+        DeliveryFunctions? functions = null,
+        DeliveryDatabases? databases = null) =>
         DeliveryStreamStore.Open(
             FileStorageDevice.Instance,
             Path.Combine(dataDirectory, "delivery-streams"),
             WriterFor(objects),
             time,
             meterFactory,
-            functions);
+            functions,
+            databases);
+
+    /// <summary>The databases SQL table destinations can name: the configured sinks (<c>Spillway:Sinks:&lt;name&gt;</c>),
+    /// each table with a small pool of its own.</summary>
+    public static DeliveryDatabases Databases(ResolvedConfiguration configuration) => new()
+    {
+        Named = configuration.Sinks.ToDictionary(
+            s => s.Name,
+            s => s with { MaxConnections = Math.Min(s.MaxConnections, 2) },
+            StringComparer.OrdinalIgnoreCase),
+    };
 
     /// <summary>
     /// The functions transforms can name besides http(s) URLs: <c>arn:aws:lambda:…:function:&lt;name&gt;</c> (or the bare

@@ -78,7 +78,12 @@ internal static class ServerBuilder
                 time,
                 cancellationToken).ConfigureAwait(false);
             var deliveryStreams = Own(owned, DeliveryStreamsHosting.Open(
-                objects, configuration.DataDirectory, time, meterFactory, DeliveryStreamsHosting.Functions(options, configuration)));
+                objects,
+                configuration.DataDirectory,
+                time,
+                meterFactory,
+                DeliveryStreamsHosting.Functions(options, configuration),
+                DeliveryStreamsHosting.Databases(configuration)));
             var aggregationMetrics = Own(owned, new AggregationMetrics(meterFactory, time));
             var aggregations = new AggregationService(
                 configuration, pipeline.Transport, pipeline.EngineQueues, deliveryStreams, aggregationMetrics, time, loggerFactory);

@@ -250,6 +250,74 @@ def record_formats():
     return {"parquet": base64.b64encode(body).decode(), "key": parquet[0], "failed": failed}
 
 
+class HttpEndpoint(BaseHTTPRequestHandler):
+    """Firehose's HTTP endpoint: each request kept (headers and the gunzipped body); /ingest answers with the request's
+    id, anything else 500."""
+    requests = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request = json.loads(body)
+        HttpEndpoint.requests.append({"headers": dict(self.headers), "body": request})
+        ok = self.path == "/ingest"
+        answer = json.dumps({"requestId": request["requestId"], "timestamp": request["timestamp"]} if ok else {}).encode()
+        self.send_response(200 if ok else 500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *arguments):
+        pass
+
+
+def http_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HttpEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    name = unique("endpoint")
+    bucket = unique("backup")
+    destination = {
+        "EndpointConfiguration": {"Url": f"{base}/ingest", "Name": "collector", "AccessKey": "key-123"},
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+        "RequestConfiguration": {"ContentEncoding": "GZIP", "CommonAttributes": [{"AttributeName": "env", "AttributeValue": "dev"}]},
+        "RoleARN": ROLE, "RetryOptions": {"DurationInSeconds": 0}, "S3BackupMode": "FailedDataOnly",
+        "S3Configuration": {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}"}}
+    expect_error("ValidationException", firehose.create_delivery_stream, DeliveryStreamName=name,
+                 HttpEndpointDestinationConfiguration=dict(destination, RetryOptions={"DurationInSeconds": 9000}))
+    firehose.create_delivery_stream(DeliveryStreamName=name, HttpEndpointDestinationConfiguration=destination)
+
+    described = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    shown = described["Destinations"][0]["HttpEndpointDestinationDescription"]
+    assert shown["EndpointConfiguration"] == {"Url": f"{base}/ingest", "Name": "collector"}, shown
+    assert "key-123" not in json.dumps(described, default=str), described
+    assert shown["RequestConfiguration"]["ContentEncoding"] == "GZIP", shown
+    assert shown["RetryOptions"] == {"DurationInSeconds": 0} and shown["S3BackupMode"] == "FailedDataOnly", shown
+    assert shown["S3DestinationDescription"]["BucketARN"] == f"arn:aws:s3:::{bucket}", shown
+
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b'{"n":1}'}, {"Data": b'{"n":2}'}])
+    assert flush(name) == [], "a delivered buffer writes no backup file"
+    request = HttpEndpoint.requests[-1]
+    assert request["headers"]["X-Amz-Firehose-Access-Key"] == "key-123", request
+    assert request["headers"]["X-Amz-Firehose-Request-Id"] == request["body"]["requestId"], request
+    assert json.loads(request["headers"]["X-Amz-Firehose-Common-Attributes"]) == {"commonAttributes": {"env": "dev"}}, request
+    records = [base64.b64decode(r["data"]).decode() for r in request["body"]["records"]]
+    assert records == ['{"n":1}', '{"n":2}'], records
+
+    firehose.update_destination(DeliveryStreamName=name, CurrentDeliveryStreamVersionId=described["VersionId"],
+                                DestinationId=DESTINATION,
+                                HttpEndpointDestinationUpdate={"EndpointConfiguration": {"Url": f"{base}/refuse"}})
+    firehose.put_record(DeliveryStreamName=name, Record={"Data": b'{"n":3}'})
+    files = flush(name)
+    assert len(files) == 1 and files[0].startswith("http-endpoint-failed/"), files
+    line = json.loads(s3.get_object(Bucket=bucket, Key=files[0])["Body"].read().decode().splitlines()[0])
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    server.shutdown()
+    return {"requests": len(HttpEndpoint.requests), "failed": base64.b64decode(line["rawData"]).decode(), "errorCode": line["errorCode"]}
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     observed = globals()[scenario]()
