@@ -99,12 +99,15 @@ internal sealed class DdSketch
 
     private static double Value(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
 
-    /// <summary>Counts of consecutive bucket indexes from <see cref="offset"/>, grown as values arrive.</summary>
+    /// <summary>Counts of consecutive bucket indexes from <see cref="offset"/>, grown as values arrive. The lowest and
+    /// highest buckets holding values are tracked, so clearing, merging and ranking touch only those between: a window's
+    /// few values sit in a few buckets of an array sized for many.</summary>
     private sealed class Store
     {
         private long[] counts = [];
         private int offset;
-        private int used;
+        private int low;
+        private int high;
 
         public long Total { get; private set; }
 
@@ -112,29 +115,36 @@ internal sealed class DdSketch
 
         public void Add(int index, long count)
         {
-            if (used == 0)
+            if (Total == 0)
             {
                 if (counts.Length == 0)
                 {
                     counts = new long[16];
                 }
 
+                // Empty, the array is all zeros: centre it on the first value.
                 offset = index - (counts.Length / 2);
-                used = counts.Length;
+                low = high = index;
             }
-
-            if (index < offset || index >= offset + counts.Length)
+            else if (index < offset || index >= offset + counts.Length)
             {
                 index = Grow(index);
             }
 
             counts[index - offset] += count;
             Total += count;
+            low = Math.Min(low, index);
+            high = Math.Max(high, index);
         }
 
         public void Merge(Store other)
         {
-            for (var i = 0; i < other.counts.Length; i++)
+            if (other.Total == 0)
+            {
+                return;
+            }
+
+            for (var i = other.low - other.offset; i <= other.high - other.offset; i++)
             {
                 if (other.counts[i] != 0)
                 {
@@ -145,60 +155,57 @@ internal sealed class DdSketch
 
         public void Clear()
         {
-            Array.Clear(counts);
-            Total = 0;
-            used = 0;
+            if (Total != 0)
+            {
+                Array.Clear(counts, low - offset, high - low + 1);
+                Total = 0;
+            }
         }
 
         public int IndexAtRank(long rank)
         {
-            long seen = 0;
-            for (var i = 0; i < counts.Length; i++)
+            // A high percentile is nearer the top: walk from the end it is closer to.
+            if (rank * 2 >= Total)
             {
-                seen += counts[i];
+                return IndexAtRankFromTop(Total - 1 - rank);
+            }
+
+            long seen = 0;
+            for (var i = low; i <= high; i++)
+            {
+                seen += counts[i - offset];
                 if (seen > rank)
                 {
-                    return offset + i;
+                    return i;
                 }
             }
 
-            return offset + counts.Length - 1;
+            return high;
         }
 
         public int IndexAtRankFromTop(long rank)
         {
             long seen = 0;
-            for (var i = counts.Length - 1; i >= 0; i--)
+            for (var i = high; i >= low; i--)
             {
-                seen += counts[i];
+                seen += counts[i - offset];
                 if (seen > rank)
                 {
-                    return offset + i;
+                    return i;
                 }
             }
 
-            return offset;
+            return low;
         }
 
         public void Write(BinaryWriter writer)
         {
-            int first = 0, last = counts.Length - 1;
-            while (first <= last && counts[first] == 0)
-            {
-                first++;
-            }
-
-            while (last >= first && counts[last] == 0)
-            {
-                last--;
-            }
-
-            writer.Write(first <= last ? offset + first : 0);
-            writer.Write(last - first + 1);
+            writer.Write(Total == 0 ? 0 : low);
+            writer.Write(Total == 0 ? 0 : high - low + 1);
             // Most buckets hold a few values: a variable-length count is usually one byte instead of eight.
-            for (var i = first; i <= last; i++)
+            for (var i = low; Total != 0 && i <= high; i++)
             {
-                writer.Write7BitEncodedInt64(counts[i]);
+                writer.Write7BitEncodedInt64(counts[i - offset]);
             }
         }
 
@@ -229,11 +236,11 @@ internal sealed class DdSketch
         // Widens the array to take the index, doubling at least; past MaxBuckets the lowest buckets fold into one.
         private int Grow(int index)
         {
-            var low = Math.Min(index, offset);
-            var high = Math.Max(index, offset + counts.Length - 1);
-            if (high - low + 1 > MaxBuckets)
+            var from = Math.Min(index, offset);
+            var to = Math.Max(index, offset + counts.Length - 1);
+            if (to - from + 1 > MaxBuckets)
             {
-                var floor = high - MaxBuckets + 1;
+                var floor = to - MaxBuckets + 1;
                 var folded = new long[MaxBuckets];
                 for (var i = 0; i < counts.Length; i++)
                 {
@@ -243,11 +250,12 @@ internal sealed class DdSketch
 
                 counts = folded;
                 offset = floor;
+                low = Math.Max(low, floor);
                 return Math.Max(index, floor);
             }
 
-            var length = Math.Min(MaxBuckets, Math.Max(counts.Length * 2, high - low + 1));
-            var newOffset = index < offset ? high - length + 1 : low;
+            var length = Math.Min(MaxBuckets, Math.Max(counts.Length * 2, to - from + 1));
+            var newOffset = index < offset ? to - length + 1 : from;
             var grown = new long[length];
             Array.Copy(counts, 0, grown, offset - newOffset, counts.Length);
             counts = grown;
