@@ -122,8 +122,13 @@ internal sealed class DdSketch
                     counts = new long[16];
                 }
 
-                // Empty, the array is all zeros: centre it on the first value.
-                offset = index - (counts.Length / 2);
+                // Empty, the array is all zeros. A reused one keeps its place when the value falls in it (a field's values
+                // keep to a range, so the next window's will too); otherwise it is centred on the value.
+                if (index < offset || index >= offset + counts.Length)
+                {
+                    offset = index - (counts.Length / 2);
+                }
+
                 low = high = index;
             }
             else if (index < offset || index >= offset + counts.Length)
