@@ -149,11 +149,20 @@ internal sealed class DdSketch
                 return;
             }
 
-            for (var i = other.low - other.offset; i <= other.high - other.offset; i++)
+            // Room for both ends first; the buckets between then fall inside (or, past MaxBuckets, fold into the lowest).
+            Add(other.low, other.counts[other.low - other.offset]);
+            if (other.high != other.low)
             {
-                if (other.counts[i] != 0)
+                Add(other.high, other.counts[other.high - other.offset]);
+            }
+
+            for (var i = other.low + 1; i < other.high; i++)
+            {
+                var count = other.counts[i - other.offset];
+                if (count != 0)
                 {
-                    Add(other.offset + i, other.counts[i]);
+                    counts[Math.Max(i, offset) - offset] += count;
+                    Total += count;
                 }
             }
         }
