@@ -138,14 +138,16 @@ public sealed partial class AggregationEngine
         if (key < 0)
         {
             invalid++;
-            late.Add(new LateRecord(LateReason.Invalid, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
+            late.Add(new LateRecord(
+                LateReason.Invalid, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
             return;
         }
 
         if (!windows.Add(key, eventTime, fields, watermark))
         {
             lateCount++;
-            late.Add(new LateRecord(LateReason.Late, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
+            late.Add(new LateRecord(
+                LateReason.Late, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
             return;
         }
 

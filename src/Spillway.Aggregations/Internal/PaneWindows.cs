@@ -4,8 +4,8 @@ namespace Spillway.Aggregations.Internal;
 
 /// <summary>
 /// Tumbling and hopping windows over panes of one slide each: a record updates the one pane it falls in, and a window,
-/// when it fires, merges its size/slide panes per key in one pass over them. A hopping window's record thus costs what a tumbling one's does.
-/// Windows fire in order of their end; every end at or before <see cref="firedThrough"/> has fired.
+/// when it fires, merges its size/slide panes per key in one pass over them. A hopping window's record thus costs what a
+/// tumbling one's does. Windows fire in order of their end; every end at or before <see cref="firedThrough"/> has fired.
 /// </summary>
 internal sealed class PaneWindows : WindowState
 {

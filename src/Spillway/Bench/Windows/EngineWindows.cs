@@ -84,7 +84,7 @@ internal sealed class QuietClock : TimeProvider
 {
     private long skippedTicks;
 
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Interlocked.Read(ref skippedTicks));
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Volatile.Read(ref skippedTicks));
 
     public void Skip(TimeSpan by) => Interlocked.Add(ref skippedTicks, by.Ticks);
 }

@@ -94,7 +94,8 @@ internal sealed class PostgresWindows : IAsyncDisposable
         var (from, start) = panes == 1
             ? ($"{Table} r", bin)
             : (string.Create(CultureInfo.InvariantCulture,
-                $"{Table} r CROSS JOIN LATERAL (SELECT {bin} - k * interval '{slide} milliseconds' AS window_start FROM generate_series(0, {panes - 1}) k) w"),
+                $"{Table} r CROSS JOIN LATERAL (SELECT {bin} - k * interval '{slide} milliseconds' AS window_start " +
+                $"FROM generate_series(0, {panes - 1}) k) w"),
                 "w.window_start");
         return $"SELECT r.device, {start} AS window_start, count(*) AS n, avg(r.temp) AS avg_temp, " +
             $"percentile_cont(0.99) WITHIN GROUP (ORDER BY r.temp) AS p99 FROM {from} GROUP BY 1, 2";

@@ -32,17 +32,18 @@ internal static class WindowsCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var (count, senders, span, runs) = (result.GetValue(readings), result.GetValue(devices), result.GetValue(minutes), result.GetValue(rounds));
-            if (count < 1 || senders < 1 || span < 1 || runs < 1)
+            var (count, deviceCount) = (result.GetValue(readings), result.GetValue(devices));
+            var (span, runs) = (result.GetValue(minutes), result.GetValue(rounds));
+            if (count < 1 || deviceCount < 1 || span < 1 || runs < 1)
             {
                 await Console.Error.WriteLineAsync("--readings, --devices, --minutes and --rounds must be positive").ConfigureAwait(false);
                 return 2;
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"windows: {count:N0} readings of {senders:N0} devices over {span} minutes of event time (up to {Readings.JitterMs / 1000} s " +
+                $"windows: {count:N0} readings of {deviceCount:N0} devices over {span} minutes of event time (up to {Readings.JitterMs / 1000} s " +
                 $"out of order), count + avg + p99 per device; {runs} round(s)"));
-            var input = Readings.Generate(count, senders, TimeSpan.FromMinutes(span), seed: 19);
+            var input = Readings.Generate(count, deviceCount, TimeSpan.FromMinutes(span), seed: 19);
             await using var postgres = await PostgresWindows.LoadAsync(result.GetValue(database)!, input, cancellationToken).ConfigureAwait(false);
             var kinds = new[]
             {
@@ -121,8 +122,9 @@ internal static class WindowsCommand
                 }
 
                 var seconds = engine ? kind.Engine[^1] : kind.Postgres[^1];
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round + 1}: {kind.Name,-8} {(engine ? "engine" : "PostgreSQL"),-10} {seconds,6:F2} s {input.Count / seconds,11:N0} readings/s  {detail}"));
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"round {round + 1}: {kind.Name,-8} {(engine ? "engine" : "PostgreSQL"),-10} {seconds,6:F2} s {input.Count / seconds,11:N0} readings/s");
+                Console.WriteLine(detail.Length == 0 ? line : line + "  " + detail);
             }
         }
     }
