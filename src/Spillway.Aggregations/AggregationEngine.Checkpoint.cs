@@ -10,6 +10,8 @@ public sealed partial class AggregationEngine
 
     private const byte FormatVersion = 1;
 
+    private readonly MemoryStream checkpointBuffer = new();
+
     /// <summary>
     /// The rows and late records emitted since the last call, with a snapshot of everything the engine holds after them
     /// (windows, keys, watermark, partitions) and the input <paramref name="positions"/> it covers. Store the three in one
@@ -21,7 +23,11 @@ public sealed partial class AggregationEngine
     {
         ArgumentNullException.ThrowIfNull(positions);
         var output = TakeOutput();
-        using var buffer = new MemoryStream();
+
+        // The state is written into the buffer of the checkpoint before: growing a new one to the state's size each time
+        // made three times its size of fresh memory per checkpoint, most of it on the large-object heap.
+        var buffer = checkpointBuffer;
+        buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);

@@ -97,6 +97,8 @@ public sealed partial class AggregationEngine
     }
 
     /// <summary>Adds one record (a JSON object) of the input's only partition.</summary>
+    /// <param name="record">The record's bytes.</param>
+    /// <param name="recordId">Where it came from, kept with it if it is late or invalid.</param>
     public void Add(ReadOnlySpan<byte> record, string? recordId = null)
     {
         if (partitions.Count == 0)
@@ -110,8 +112,9 @@ public sealed partial class AggregationEngine
     /// <summary>Adds one record (a JSON object) of a partition from <see cref="OpenPartition"/>.</summary>
     /// <param name="record">The record's bytes.</param>
     /// <param name="partition">The partition's number.</param>
-    /// <param name="recordId">Where it came from, kept with it if it is late or invalid.</param>
-    public void Add(ReadOnlySpan<byte> record, int partition, string? recordId = null)
+    /// <param name="sequenceNumber">Its place in the partition: a late or invalid record is kept with
+    /// "partition/sequenceNumber" as its id (just this on the unnamed partition). The id is only spelled for those.</param>
+    public void Add(ReadOnlySpan<byte> record, int partition, string? sequenceNumber = null)
     {
         recordsIn++;
         var now = Now();
@@ -121,7 +124,7 @@ public sealed partial class AggregationEngine
         if (!fields.Read(record) || !fields.TryEventTime(plan.EventTimeSlot, out var eventTime))
         {
             invalid++;
-            late.Add(new LateRecord(LateReason.Invalid, recordId, null, Watermark, record.ToArray()));
+            late.Add(new LateRecord(LateReason.Invalid, source.RecordId(sequenceNumber), null, Watermark, record.ToArray()));
             return;
         }
 
@@ -135,14 +138,16 @@ public sealed partial class AggregationEngine
         if (key < 0)
         {
             invalid++;
-            late.Add(new LateRecord(LateReason.Invalid, recordId, DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
+            late.Add(new LateRecord(
+                LateReason.Invalid, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
             return;
         }
 
         if (!windows.Add(key, eventTime, fields, watermark))
         {
             lateCount++;
-            late.Add(new LateRecord(LateReason.Late, recordId, DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
+            late.Add(new LateRecord(
+                LateReason.Late, source.RecordId(sequenceNumber), DateTimeOffset.FromUnixTimeMilliseconds(eventTime), Watermark, record.ToArray()));
             return;
         }
 
@@ -235,5 +240,8 @@ public sealed partial class AggregationEngine
         public long LastRecordAt { get; set; }
 
         public bool Closed { get; set; }
+
+        public string? RecordId(string? sequenceNumber) =>
+            sequenceNumber is null || Name.Length == 0 ? sequenceNumber : Name + "/" + sequenceNumber;
     }
 }

@@ -69,6 +69,39 @@ public sealed class SketchTests
     }
 
     [Fact]
+    public void A_cleared_sketch_merged_with_another_answers_as_one_sketch_of_both_values()
+    {
+        var random = new Random(11);
+        double[] Values(double scale) => [.. Enumerable.Range(0, 500).Select(_ => (random.NextDouble() - 0.2) * scale)];
+        var (earlier, mine, theirs) = (Values(1e6), Values(10), Values(1e-3));
+        var reused = new DdSketch();
+        var other = new DdSketch();
+        var whole = new DdSketch();
+        foreach (var v in earlier)
+        {
+            reused.Add(v);
+        }
+
+        reused.Clear();
+        foreach (var v in mine)
+        {
+            reused.Add(v);
+            whole.Add(v);
+        }
+
+        foreach (var v in theirs)
+        {
+            other.Add(v);
+            whole.Add(v);
+        }
+
+        reused.Merge(other);
+        var ranks = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();
+        Assert.Equal(whole.Count, reused.Count);
+        Assert.Equal(ranks.Select(whole.Quantile), ranks.Select(reused.Quantile));
+    }
+
+    [Fact]
     public void Percentile_sketches_survive_their_checkpoint_form()
     {
         var sketch = new DdSketch();

@@ -17,8 +17,10 @@ internal sealed class DdSketch
     // Smallest magnitude told apart from zero: below it a value counts as zero.
     private const double MinMagnitude = 1e-300;
 
-    private readonly Store positive = new();
-    private readonly Store negative = new();
+    // Stores are structs held in place, not objects of their own: merging the panes of a window touches one object less
+    // per sketch. They are never copied.
+    private Store positive = new();
+    private Store negative = new();
     private long zeros;
 
     public long Count => positive.Total + negative.Total + zeros;
@@ -48,8 +50,8 @@ internal sealed class DdSketch
 
     public void Merge(DdSketch other)
     {
-        positive.Merge(other.positive);
-        negative.Merge(other.negative);
+        positive.Merge(in other.positive);
+        negative.Merge(in other.negative);
         zeros += other.zeros;
     }
 
@@ -99,106 +101,131 @@ internal sealed class DdSketch
 
     private static double Value(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
 
-    /// <summary>Counts of consecutive bucket indexes from <see cref="offset"/>, grown as values arrive.</summary>
-    private sealed class Store
+    /// <summary>Counts of consecutive bucket indexes from <see cref="offset"/>, grown as values arrive. The lowest and
+    /// highest buckets holding values are tracked, so clearing, merging and ranking touch only those between: a window's
+    /// few values sit in a few buckets of an array sized for many.</summary>
+    private struct Store
     {
         private long[] counts = [];
         private int offset;
-        private int used;
+        private int low;
+        private int high;
+
+        public Store()
+        {
+        }
 
         public long Total { get; private set; }
 
-        public int Size => counts.Length * 8;
+        public readonly int Size => counts.Length * 8;
 
         public void Add(int index, long count)
         {
-            if (used == 0)
+            if (Total == 0)
             {
                 if (counts.Length == 0)
                 {
                     counts = new long[16];
                 }
 
-                offset = index - (counts.Length / 2);
-                used = counts.Length;
-            }
+                // Empty, the array is all zeros. A reused one keeps its place when the value falls in it (a field's values
+                // keep to a range, so the next window's will too); otherwise it is centred on the value.
+                if (index < offset || index >= offset + counts.Length)
+                {
+                    offset = index - (counts.Length / 2);
+                }
 
-            if (index < offset || index >= offset + counts.Length)
+                low = high = index;
+            }
+            else if (index < offset || index >= offset + counts.Length)
             {
                 index = Grow(index);
             }
 
             counts[index - offset] += count;
             Total += count;
+            low = Math.Min(low, index);
+            high = Math.Max(high, index);
         }
 
-        public void Merge(Store other)
+        public void Merge(in Store other)
         {
-            for (var i = 0; i < other.counts.Length; i++)
+            if (other.Total == 0)
             {
-                if (other.counts[i] != 0)
+                return;
+            }
+
+            // Room for both ends first; the buckets between then fall inside (or, past MaxBuckets, fold into the lowest).
+            Add(other.low, other.counts[other.low - other.offset]);
+            if (other.high != other.low)
+            {
+                Add(other.high, other.counts[other.high - other.offset]);
+            }
+
+            for (var i = other.low + 1; i < other.high; i++)
+            {
+                var count = other.counts[i - other.offset];
+                if (count != 0)
                 {
-                    Add(other.offset + i, other.counts[i]);
+                    counts[Math.Max(i, offset) - offset] += count;
+                    Total += count;
                 }
             }
         }
 
         public void Clear()
         {
-            Array.Clear(counts);
-            Total = 0;
-            used = 0;
+            if (Total != 0)
+            {
+                Array.Clear(counts, low - offset, high - low + 1);
+                Total = 0;
+            }
         }
 
         public int IndexAtRank(long rank)
         {
-            long seen = 0;
-            for (var i = 0; i < counts.Length; i++)
+            // A high percentile is nearer the top: walk from the end it is closer to.
+            if (rank * 2 >= Total)
             {
-                seen += counts[i];
+                return IndexAtRankFromTop(Total - 1 - rank);
+            }
+
+            long seen = 0;
+            for (var i = low; i <= high; i++)
+            {
+                seen += counts[i - offset];
                 if (seen > rank)
                 {
-                    return offset + i;
+                    return i;
                 }
             }
 
-            return offset + counts.Length - 1;
+            return high;
         }
 
         public int IndexAtRankFromTop(long rank)
         {
             long seen = 0;
-            for (var i = counts.Length - 1; i >= 0; i--)
+            for (var i = high; i >= low; i--)
             {
-                seen += counts[i];
+                seen += counts[i - offset];
                 if (seen > rank)
                 {
-                    return offset + i;
+                    return i;
                 }
             }
 
-            return offset;
+            return low;
         }
 
         public void Write(BinaryWriter writer)
         {
-            int first = 0, last = counts.Length - 1;
-            while (first <= last && counts[first] == 0)
-            {
-                first++;
-            }
-
-            while (last >= first && counts[last] == 0)
-            {
-                last--;
-            }
-
-            writer.Write(first <= last ? offset + first : 0);
-            writer.Write(last - first + 1);
+            writer.Write(Total == 0 ? 0 : low);
+            writer.Write(Total == 0 ? 0 : high - low + 1);
             // Most buckets hold a few values: a variable-length count is usually one byte instead of eight.
-            for (var i = first; i <= last; i++)
+            for (var i = low; Total != 0 && i <= high; i++)
             {
-                writer.Write7BitEncodedInt64(counts[i]);
+                writer.Write7BitEncodedInt64(counts[i - offset]);
             }
         }
 
@@ -229,11 +256,11 @@ internal sealed class DdSketch
         // Widens the array to take the index, doubling at least; past MaxBuckets the lowest buckets fold into one.
         private int Grow(int index)
         {
-            var low = Math.Min(index, offset);
-            var high = Math.Max(index, offset + counts.Length - 1);
-            if (high - low + 1 > MaxBuckets)
+            var from = Math.Min(index, offset);
+            var to = Math.Max(index, offset + counts.Length - 1);
+            if (to - from + 1 > MaxBuckets)
             {
-                var floor = high - MaxBuckets + 1;
+                var floor = to - MaxBuckets + 1;
                 var folded = new long[MaxBuckets];
                 for (var i = 0; i < counts.Length; i++)
                 {
@@ -243,11 +270,12 @@ internal sealed class DdSketch
 
                 counts = folded;
                 offset = floor;
+                low = Math.Max(low, floor);
                 return Math.Max(index, floor);
             }
 
-            var length = Math.Min(MaxBuckets, Math.Max(counts.Length * 2, high - low + 1));
-            var newOffset = index < offset ? high - length + 1 : low;
+            var length = Math.Min(MaxBuckets, Math.Max(counts.Length * 2, to - from + 1));
+            var newOffset = index < offset ? to - length + 1 : from;
             var grown = new long[length];
             Array.Copy(counts, 0, grown, offset - newOffset, counts.Length);
             counts = grown;

@@ -4,8 +4,8 @@ namespace Spillway.Aggregations.Internal;
 
 /// <summary>
 /// Tumbling and hopping windows over panes of one slide each: a record updates the one pane it falls in, and a window,
-/// when it fires, merges its size/slide panes per key. A hopping window's record thus costs what a tumbling one's does.
-/// Windows fire in order of their end; every end at or before <see cref="firedThrough"/> has fired.
+/// when it fires, merges its size/slide panes per key in one pass over them. A hopping window's record thus costs what a
+/// tumbling one's does. Windows fire in order of their end; every end at or before <see cref="firedThrough"/> has fired.
 /// </summary>
 internal sealed class PaneWindows : WindowState
 {
@@ -13,6 +13,9 @@ internal sealed class PaneWindows : WindowState
     private readonly long slide;
     private readonly Dictionary<long, Dictionary<int, Accumulator>> panes = [];
     private readonly HashSet<(long End, int Key)> dirty = [];
+
+    // The window being emitted, key by key; kept to reuse its buckets.
+    private readonly Dictionary<int, Accumulator> merging = [];
     private long cachedStart = long.MinValue;
     private Dictionary<int, Accumulator>? cached;
     private long firedThrough = long.MinValue;
@@ -238,44 +241,32 @@ internal sealed class PaneWindows : WindowState
             return;
         }
 
-        // Each key once: from the first pane of the window it appears in, merged with the later panes holding it.
-        var window = new List<Dictionary<int, Accumulator>>();
+        // Each key once, in the order it first appears in the window's panes, its panes merged in one pass over them.
         for (var p = start; p < end; p += slide)
         {
-            if (panes.TryGetValue(p, out var pane))
+            if (!panes.TryGetValue(p, out var pane))
             {
-                window.Add(pane);
+                continue;
+            }
+
+            foreach (var (key, acc) in pane)
+            {
+                ref var into = ref CollectionsMarshal.GetValueRefOrAddDefault(merging, key, out var existed);
+                if (!existed)
+                {
+                    into = NewAccumulator();
+                }
+
+                into!.Merge(acc);
             }
         }
 
-        for (var i = 0; i < window.Count; i++)
+        foreach (var (key, acc) in merging)
         {
-            foreach (var (key, acc) in window[i])
-            {
-                var seen = false;
-                for (var j = 0; j < i && !seen; j++)
-                {
-                    seen = window[j].ContainsKey(key);
-                }
-
-                if (seen)
-                {
-                    continue;
-                }
-
-                var merged = NewAccumulator();
-                merged.Merge(acc);
-                for (var j = i + 1; j < window.Count; j++)
-                {
-                    if (window[j].TryGetValue(key, out var more))
-                    {
-                        merged.Merge(more);
-                    }
-                }
-
-                rows.Add(Row(key, start, end, merged, kind));
-                Recycle(merged);
-            }
+            rows.Add(Row(key, start, end, acc, kind));
+            Recycle(acc);
         }
+
+        merging.Clear();
     }
 }

@@ -29,7 +29,7 @@ internal sealed class ShardReader(
             var result = await source.ReadAsync(position, options.ReadBatchSize, TimeSpan.Zero, stop).ConfigureAwait(false);
             foreach (var record in result.Records)
             {
-                engine.Add(record.Data.Span, partition, shardId + "/" + record.SequenceNumber);
+                engine.Add(record.Data.Span, partition, record.SequenceNumber);
             }
 
             if (result.Records.Count > 0)

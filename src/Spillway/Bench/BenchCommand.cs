@@ -21,6 +21,7 @@ internal static class BenchCommand
         Spillway.Bench.Stream.StreamCommand.Create(),
         Spillway.Bench.Topic.TopicCommand.Create(),
         Spillway.Bench.Delivery.DeliveryCommand.Create(),
+        Spillway.Bench.Windows.WindowsCommand.Create(),
         BareKestrelServer(),
     };
 

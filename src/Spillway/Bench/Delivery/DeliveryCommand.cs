@@ -124,11 +124,6 @@ internal static class DeliveryCommand
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     /// <summary>The run's records, each followed by a newline: JSON readings of 1 KiB whose text varies as a device's
     /// readings do, so gzip finds what it finds in real files (neither all zeros nor noise).</summary>

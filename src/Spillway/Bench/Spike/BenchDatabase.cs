@@ -93,7 +93,8 @@ internal sealed class BenchDatabase(string url)
         return connection;
     }
 
-    private static string PostgresConnectionString(string url)
+    /// <summary>A postgresql:// URL as an unpooled connection string named spillway-bench.</summary>
+    public static string PostgresConnectionString(string url)
     {
         var uri = new Uri(url);
         var user = uri.UserInfo.Split(':', 2);

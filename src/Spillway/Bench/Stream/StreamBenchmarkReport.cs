@@ -26,8 +26,8 @@ internal static class StreamBenchmarkReport
             var key = size >= 1024 ? "4k" : "100";
             foreach (var contender in ofSize.Select(f => f.Contender).Distinct())
             {
-                var rate = Median(ofSize.Where(f => f.Contender == contender).Select(f => f.RecordsPerSecond));
-                var bandwidth = Median(ofSize.Where(f => f.Contender == contender).Select(f => f.MegabytesPerSecond));
+                var rate = BenchCommandLine.Median(ofSize.Where(f => f.Contender == contender).Select(f => f.RecordsPerSecond));
+                var bandwidth = BenchCommandLine.Median(ofSize.Where(f => f.Contender == contender).Select(f => f.MegabytesPerSecond));
                 output.WriteLine(string.Format(
                     culture, "  {0,-6} {1,-16} {2,12:N0} records/s {3,9:N1} MiB/s", StreamBenchmark.Size(size), contender, rate, bandwidth));
                 summary[$"{Camel(contender)}{key}RecordsPerSecond"] = Math.Round(rate);
@@ -64,7 +64,7 @@ internal static class StreamBenchmarkReport
             return;
         }
 
-        var median = Median(ratios);
+        var median = BenchCommandLine.Median(ratios);
         var verdict = target is { } t ? string.Format(CultureInfo.InvariantCulture, " ({0} the target of >= {1}x)", median >= t ? "meets" : "misses", t) : "";
         output.WriteLine(string.Format(
             CultureInfo.InvariantCulture,
@@ -78,11 +78,6 @@ internal static class StreamBenchmarkReport
         summary[key] = Math.Round(median, 3);
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     private static string Camel(string name)
     {

@@ -25,6 +25,13 @@ internal static class BenchCommandLine
         }
     }
 
+    /// <summary>The middle value, or the mean of the two middle ones: what the benchmarks judge rounds by.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     /// <summary>The figures as one JSON object on the last line; the scripts read <c>messagesPerSecond</c> from it.</summary>
     public static void WriteJson(Dictionary<string, double> figures) => Console.WriteLine(JsonSerializer.Serialize(figures));
 }

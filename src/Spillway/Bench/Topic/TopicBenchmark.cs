@@ -56,7 +56,7 @@ internal static class TopicBenchmark
             culture, "medians of the rounds, publishes answered once durable for every matching queue ({0} queues, each taking half; RabbitMQ: every confirm):", options.Queues));
         foreach (var contender in figures.Select(f => f.Contender).Distinct())
         {
-            var rate = Median(figures.Where(f => f.Contender == contender).Select(f => f.MessagesPerSecond));
+            var rate = BenchCommandLine.Median(figures.Where(f => f.Contender == contender).Select(f => f.MessagesPerSecond));
             output.WriteLine(string.Format(
                 culture, "  {0,-18} {1,10:N0} publishes/s {2,12:N0} deliveries/s", contender, rate, rate * (options.Queues / 2)));
             summary[contender.Replace(' ', '_') + "_publishes_per_second"] = Math.Round(rate);
@@ -67,7 +67,7 @@ internal static class TopicBenchmark
             .ToList();
         if (ratios.Count > 0)
         {
-            var median = Median(ratios);
+            var median = BenchCommandLine.Median(ratios);
             output.WriteLine(string.Format(
                 culture,
                 "  engine / rabbitmq headers: {0:F2}x, rounds {1} ({2} the target of >= {3}x)",
@@ -84,9 +84,4 @@ internal static class TopicBenchmark
         }
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }
