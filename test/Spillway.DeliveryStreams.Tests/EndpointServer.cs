@@ -2,25 +2,19 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Spillway.TestKit;
 
 namespace Spillway.DeliveryStreams.Tests;
 
 /// <summary>
-/// An HTTP endpoint destination on loopback (Kestrel): each POST is kept (headers, and the body, gunzipped when it came
+/// An HTTP endpoint destination on loopback (TestKit's Kestrel host): each POST is kept (headers, and the body, gunzipped when it came
 /// compressed) and announced on <see cref="Requests"/>, and answered by the test's <c>answer</c>.
 /// </summary>
 internal sealed class EndpointServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
     private readonly Channel<EndpointRequest> requests = Channel.CreateUnbounded<EndpointRequest>();
-
-    private EndpointServer(WebApplication app) => this.app = app;
+    private TestWebHost host = null!;
 
     public Uri Url { get; private set; } = null!;
 
@@ -32,11 +26,8 @@ internal sealed class EndpointServer : IAsyncDisposable
 
     public static async Task<EndpointServer> StartAsync(Func<EndpointRequest, (int Status, string Body)> answer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var server = new EndpointServer(builder.Build());
-        server.app.MapPost("/ingest", async (HttpContext context) =>
+        var server = new EndpointServer();
+        server.host = await TestWebHost.StartAsync(app => app.MapPost("/ingest", async (HttpContext context) =>
         {
             var encoding = context.Request.Headers.ContentEncoding.ToString();
             await using var body = encoding == "gzip" ? new GZipStream(context.Request.Body, CompressionMode.Decompress) : context.Request.Body;
@@ -54,21 +45,15 @@ internal sealed class EndpointServer : IAsyncDisposable
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(answerBody);
             await server.requests.Writer.WriteAsync(request);
-        });
-        await server.app.StartAsync();
-        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server.Url = new Uri(address + "/ingest");
+        }));
+        server.Url = new Uri(server.host.BaseUrl + "/ingest");
         return server;
     }
 
     /// <summary>The next request answered.</summary>
     public async Task<EndpointRequest> NextAsync() => await requests.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 }
 
 /// <summary>One POST the endpoint received: its headers and its JSON body.</summary>

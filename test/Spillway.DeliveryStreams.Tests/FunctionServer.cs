@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Spillway.TestKit;
 
 namespace Spillway.DeliveryStreams.Tests;
 
@@ -16,15 +12,9 @@ namespace Spillway.DeliveryStreams.Tests;
 /// </summary>
 internal sealed class FunctionServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private TestWebHost host = null!;
 
-    private FunctionServer(WebApplication app, Uri url)
-    {
-        this.app = app;
-        Url = url;
-    }
-
-    public Uri Url { get; }
+    public Uri Url { get; private set; } = null!;
 
     public ConcurrentQueue<JsonElement> Events { get; } = new();
 
@@ -33,24 +23,18 @@ internal sealed class FunctionServer : IAsyncDisposable
 
     public static async Task<FunctionServer> StartAsync(Func<JsonElement, Task<(int Status, string Body)>> answer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        FunctionServer? server = null;
-        app.MapPost("/transform", async (HttpContext context) =>
+        var server = new FunctionServer();
+        server.host = await TestWebHost.StartAsync(app => app.MapPost("/transform", async (HttpContext context) =>
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body);
             var request = document.RootElement.Clone();
-            server!.Events.Enqueue(request);
+            server.Events.Enqueue(request);
             var (status, body) = await answer(request);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(body);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new FunctionServer(app, new Uri(address + "/transform"));
+        }));
+        server.Url = new Uri(server.host.BaseUrl + "/transform");
         return server;
     }
 
@@ -70,9 +54,5 @@ internal sealed class FunctionServer : IAsyncDisposable
             }),
         });
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 }
