@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Xml.Linq;
 using MimeKit;
 using Spillway.EndToEnd.Tests.Support;
 
@@ -13,7 +12,6 @@ namespace Spillway.EndToEnd.Tests;
 /// </summary>
 public sealed class TopicDeliveryTests : IDisposable
 {
-    private static readonly XNamespace Sns = "http://sns.amazonaws.com/doc/2010-03-31/";
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-topic-delivery-");
 
     [Fact]
@@ -28,11 +26,11 @@ public sealed class TopicDeliveryTests : IDisposable
             ["Spillway__Alarms__Email__From"] = "spillway@example.com",
         };
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
-        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "ops")), "TopicArn");
+        var topic = SnsQuery.Value(await SnsQuery.CallAsync(server, "CreateTopic", ("Name", "ops")), "TopicArn");
         var person = $"oncall-{tag}@example.com";
         var machine = $"robot-{tag}@example.com";
-        Assert.Equal("pending confirmation", Value(await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email"), ("Endpoint", person)), "SubscriptionArn"));
-        Assert.Equal("pending confirmation", Value(await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email-json"), ("Endpoint", machine)), "SubscriptionArn"));
+        Assert.Equal("pending confirmation", SnsQuery.Value(await SnsQuery.CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email"), ("Endpoint", person)), "SubscriptionArn"));
+        Assert.Equal("pending confirmation", SnsQuery.Value(await SnsQuery.CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "email-json"), ("Endpoint", machine)), "SubscriptionArn"));
 
         var personConfirmation = await MailAsync(maildir, $"X-RcptTo: {person}", "Subject: Spillway Notification - Subscription Confirmation");
         var link = personConfirmation.TextBody!.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("http://", StringComparison.Ordinal));
@@ -50,7 +48,7 @@ public sealed class TopicDeliveryTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         }
 
-        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"disk at 95% ({tag})"), ("Subject", $"Disk full {tag}"));
+        await SnsQuery.CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"disk at 95% ({tag})"), ("Subject", $"Disk full {tag}"));
         var mail = await MailAsync(maildir, $"X-RcptTo: {person}", $"Subject: Disk full {tag}");
         Assert.StartsWith($"disk at 95% ({tag})", mail.TextBody!, StringComparison.Ordinal);
         Assert.Contains("/sns/unsubscribe?SubscriptionArn=", mail.TextBody!, StringComparison.Ordinal);
@@ -61,7 +59,7 @@ public sealed class TopicDeliveryTests : IDisposable
         Assert.Equal(topic, notification.GetProperty("TopicArn").GetString());
 
         // Without a subject, the mail has the default one.
-        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"no subject {tag}"));
+        await SnsQuery.CallAsync(server, "Publish", ("TopicArn", topic), ("Message", $"no subject {tag}"));
         var plain = await MailAsync(maildir, $"X-RcptTo: {person}", $"no subject {tag}");
         Assert.Equal("Spillway Notification Message", plain.Subject);
     }
@@ -78,13 +76,13 @@ public sealed class TopicDeliveryTests : IDisposable
             ["Spillway__Workers__auditor__Handler__Url"] = function.Url.ToString(),
         };
         await using var server = await SpillwayProcess.StartAsync(Path.Combine(work.FullName, "data"), environment: environment);
-        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
-        var subscriptionArn = Value(
-            await CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "lambda"), ("Endpoint", "arn:aws:lambda:us-east-1:000000000000:function:auditor")),
+        var topic = SnsQuery.Value(await SnsQuery.CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
+        var subscriptionArn = SnsQuery.Value(
+            await SnsQuery.CallAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "lambda"), ("Endpoint", "arn:aws:lambda:us-east-1:000000000000:function:auditor")),
             "SubscriptionArn");
         Assert.StartsWith(topic + ":", subscriptionArn, StringComparison.Ordinal);
 
-        await CallAsync(
+        await SnsQuery.CallAsync(
             server, "Publish", ("TopicArn", topic), ("Message", "user 7 deleted"), ("Subject", "audit"),
             ("MessageAttributes.entry.1.Name", "actor"), ("MessageAttributes.entry.1.Value.DataType", "String"),
             ("MessageAttributes.entry.1.Value.StringValue", "admin"));
@@ -117,20 +115,20 @@ public sealed class TopicDeliveryTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         }
 
-        var topic = Value(await CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
+        var topic = SnsQuery.Value(await SnsQuery.CallAsync(server, "CreateTopic", ("Name", "audit")), "TopicArn");
         var stream = "arn:aws:firehose:us-east-1:000000000000:deliverystream/audit-files";
-        using (var refused = await SendAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "firehose"), ("Endpoint", stream)))
+        using (var refused = await SnsQuery.SendAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "firehose"), ("Endpoint", stream)))
         {
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
             Assert.Contains("SubscriptionRoleArn", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        await CallAsync(
+        await SnsQuery.CallAsync(
             server, "Subscribe", ("TopicArn", topic), ("Protocol", "firehose"), ("Endpoint", stream),
             ("Attributes.entry.1.key", "SubscriptionRoleArn"), ("Attributes.entry.1.value", "arn:aws:iam::000000000000:role/sns"),
             ("Attributes.entry.2.key", "RawMessageDelivery"), ("Attributes.entry.2.value", "true"));
-        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":7}"));
-        await CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":8}"));
+        await SnsQuery.CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":7}"));
+        await SnsQuery.CallAsync(server, "Publish", ("TopicArn", topic), ("Message", "{\"user\":8}"));
 
         // The topic's delivery worker puts each message after the publish is answered; the stream counts what it took.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -161,23 +159,6 @@ public sealed class TopicDeliveryTests : IDisposable
         return server.Client.SendAsync(request);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
-    {
-        var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", "2010-03-31") };
-        form.AddRange(parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value)));
-        using var content = new FormUrlEncodedContent(form);
-        return await server.Client.PostAsync("/", content);
-    }
-
-    private static async Task<XDocument> CallAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
-    {
-        using var response = await SendAsync(server, action, parameters);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return XDocument.Parse(text);
-    }
-
-    private static string Value(XDocument answer, string name) => answer.Descendants(Sns + name).First().Value;
 
     /// <summary>The delivered mail holding every needle, parsed (its body decoded from quoted-printable or base64).</summary>
     private static async Task<MimeMessage> MailAsync(string maildir, params string[] needles)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Xml.Linq;
+using Spillway.EndToEnd.Tests.Support;
 using Spillway.TestKit;
 
 namespace Spillway.EndToEnd.Tests.Aggregations;
@@ -13,7 +13,6 @@ namespace Spillway.EndToEnd.Tests.Aggregations;
 /// </summary>
 public sealed class AggregationSourceTests : IDisposable
 {
-    private static readonly XNamespace Sns = "http://sns.amazonaws.com/doc/2010-03-31/";
     private static readonly DateTimeOffset Base = new(2026, 1, 1, 10, 0, 0, TimeSpan.Zero);
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("spillway-e2e-aggregation-sources-");
 
@@ -35,14 +34,14 @@ public sealed class AggregationSourceTests : IDisposable
             ],
             SpillwayProcess.AnySignature());
 
-        var topic = Value(await SnsAsync(server, "CreateTopic", ("Name", "readings-topic")), "TopicArn");
-        using (var refused = await SnsSendAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "kinesis"), ("Endpoint", "arn:aws:kinesis:us-east-1:000000000000:readings")))
+        var topic = SnsQuery.Value(await SnsQuery.CallAsync(server, "CreateTopic", ("Name", "readings-topic")), "TopicArn");
+        using (var refused = await SnsQuery.SendAsync(server, "Subscribe", ("TopicArn", topic), ("Protocol", "kinesis"), ("Endpoint", "arn:aws:kinesis:us-east-1:000000000000:readings")))
         {
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
             Assert.Contains("Kinesis stream ARN", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        var subscription = Value(await SnsAsync(
+        var subscription = SnsQuery.Value(await SnsQuery.CallAsync(
             server, "Subscribe", ("TopicArn", topic), ("Protocol", "kinesis"), ("Endpoint", "arn:aws:kinesis:us-east-1:000000000000:stream/readings"),
             ("Attributes.entry.1.key", "RawMessageDelivery"), ("Attributes.entry.1.value", "true")), "SubscriptionArn");
         Assert.StartsWith(topic + ":", subscription, StringComparison.Ordinal);
@@ -58,7 +57,7 @@ public sealed class AggregationSourceTests : IDisposable
 
         for (var i = 0; i < 4; i++)
         {
-            await SnsAsync(
+            await SnsQuery.CallAsync(
                 server, "Publish", ("TopicArn", topic), ("Message", Reading("d2", Base.AddSeconds(10 + i))),
                 ("MessageAttributes.entry.1.Name", "PartitionKey"), ("MessageAttributes.entry.1.Value.DataType", "String"),
                 ("MessageAttributes.entry.1.Value.StringValue", "d2"));
@@ -150,21 +149,4 @@ public sealed class AggregationSourceTests : IDisposable
         return await server.Client.SendAsync(request);
     }
 
-    private static async Task<HttpResponseMessage> SnsSendAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
-    {
-        var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", "2010-03-31") };
-        form.AddRange(parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value)));
-        using var content = new FormUrlEncodedContent(form);
-        return await server.Client.PostAsync("/", content);
-    }
-
-    private static async Task<XDocument> SnsAsync(SpillwayProcess server, string action, params (string Key, string Value)[] parameters)
-    {
-        using var response = await SnsSendAsync(server, action, parameters);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return XDocument.Parse(text);
-    }
-
-    private static string Value(XDocument answer, string name) => answer.Descendants(Sns + name).First().Value;
 }
