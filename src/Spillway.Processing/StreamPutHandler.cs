@@ -43,17 +43,18 @@ public sealed class StreamPutHandler : IMessageHandler
         ArgumentNullException.ThrowIfNull(batch);
         var producer = streams(StreamName) ?? throw new InvalidOperationException($"The stream '{StreamName}' does not exist.");
         var failed = new List<Guid>();
-        var taken = new List<(Guid MessageId, StreamRecordInput Record)>(batch.Messages.Count);
+        var taken = new List<(Guid MessageId, StreamRecordInput Record, int Size)>(batch.Messages.Count);
         foreach (var message in batch.Messages)
         {
             var key = PartitionKey(message);
-            if (message.Body.Length + Encoding.UTF8.GetByteCount(key) > StreamLimits.MaxRecordBytes)
+            var size = message.Body.Length + Encoding.UTF8.GetByteCount(key);
+            if (size > StreamLimits.MaxRecordBytes)
             {
                 failed.Add(message.MessageId);
                 continue;
             }
 
-            taken.Add((message.MessageId, new StreamRecordInput(message.Body, key)));
+            taken.Add((message.MessageId, new StreamRecordInput(message.Body, key), size));
         }
 
         // Puts as large as a stream request may be (records and bytes), each durable before the next.
@@ -63,9 +64,9 @@ public sealed class StreamPutHandler : IMessageHandler
             var end = start;
             long bytes = 0;
             while (end < taken.Count && end - start < StreamLimits.MaxPutRecords
-                && bytes + Size(taken[end].Record) <= StreamLimits.MaxPutRecordsBytes)
+                && bytes + taken[end].Size <= StreamLimits.MaxPutRecordsBytes)
             {
-                bytes += Size(taken[end].Record);
+                bytes += taken[end].Size;
                 end++;
             }
 
@@ -83,8 +84,6 @@ public sealed class StreamPutHandler : IMessageHandler
 
         return failed.Count == 0 ? BatchOutcome.Success : new BatchOutcome(failed);
     }
-
-    private static long Size(StreamRecordInput record) => record.Data.Length + Encoding.UTF8.GetByteCount(record.PartitionKey);
 
     private string PartitionKey(Messaging.ReceivedMessage message)
     {
