@@ -31,18 +31,21 @@ public sealed partial class SegmentLog
     /// </summary>
     private void KeepZeroedAhead(Segment tail, long end)
     {
-        if (!options.PreallocateSegments || LargeGroups)
+        if (!options.PreallocateSegments)
         {
             return;
         }
 
+        // Before anything else, large groups included: a fill begun while groups were small may still be writing zeros
+        // where this write is about to put data, and zeros landing after the data would destroy acknowledged records.
         if (zeroSegment == tail && !zeroTask.IsCompleted && end > zeroFrom)
         {
+            WaitingForFill?.Invoke();
             zeroTask.Wait(); // FillZeros never throws
         }
 
         var zeroed = tail.Zeroed;
-        if (!zeroTask.IsCompleted || tail.FillFailed || zeroed >= options.SegmentSize || end < ZeroRunway / 2
+        if (LargeGroups || !zeroTask.IsCompleted || tail.FillFailed || zeroed >= options.SegmentSize || end < ZeroRunway / 2
             || zeroed - end >= ZeroRunway + (ZeroStep / 4))
         {
             return;
@@ -60,6 +63,9 @@ public sealed partial class SegmentLog
         zeroFrom = from;
         zeroTask = Task.Run(() => FillZeros(tail, from, to));
     }
+
+    /// <summary>For tests: raised on the writer thread just before it waits for a zero fill to leave its way.</summary>
+    internal event Action? WaitingForFill;
 
     /// <summary>Under the write gate: groups have been large lately, so neither the tail nor a spare is zero-filled.</summary>
     private bool LargeGroups => averageGroupBytes >= LargeGroupBytes;

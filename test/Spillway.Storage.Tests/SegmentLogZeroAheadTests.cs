@@ -133,4 +133,32 @@ public sealed class SegmentLogZeroAheadTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 60).Select(i => (byte)i), replayed.Select(r => r[0]));
         Assert.All(replayed, r => Assert.Equal(record.Length, r.Length));
     }
+
+    [Fact]
+    public async Task A_fill_begun_while_groups_were_small_finishes_before_a_large_group_writes_into_its_region()
+    {
+        var device = new FillHoldDevice();
+        var log = SegmentLog.Open(device, temp.Path, (_, _, _) => { }, new SegmentLogOptions { SegmentSize = 32L * 1024 * 1024 });
+        log.WaitingForFill += device.ReleaseFill;
+        byte[] Record(int i, int size) => Enumerable.Repeat((byte)(i + 1), size).ToArray();
+
+        // Two groups of 900 KiB: the tail passes 1 MiB, so a fill starts 2 MiB ahead of it (and is held at its first write).
+        await log.Append(1, Record(0, 900 * 1024)).Durable.WaitAsync(Timeout);
+        await log.Append(1, Record(1, 900 * 1024)).Durable.WaitAsync(Timeout);
+        await device.FillHeld.WaitAsync(Timeout);
+
+        // One group of 7 MiB lifts the average group past 1 MiB at once, and runs through the fill's region.
+        var large = Enumerable.Range(2, 7).Select(i => Record(i, 1024 * 1024)).ToArray();
+        var positions = new long[large.Length];
+        await log.AppendBatch(1, large.SelectMany(r => r).ToArray(), large.Select(r => r.Length).ToArray(), positions).WaitAsync(Timeout);
+        await log.DisposeAsync();
+
+        Assert.False(device.ZerosOverData, "the fill wrote zeros over acknowledged records");
+        var replayed = new List<byte[]>();
+        await using var reopened = SegmentLog.Open(
+            FileStorageDevice.Instance, temp.Path, (_, _, payload) => replayed.Add(payload.ToArray()), new SegmentLogOptions { SegmentSize = 32L * 1024 * 1024 });
+        Assert.True(reopened.Recovery.Clean);
+        Assert.Equal(9, replayed.Count);
+        Assert.All(replayed.Select((r, i) => (r, i)), p => Assert.Equal(Record(p.i, p.r.Length), p.r));
+    }
 }

@@ -187,7 +187,8 @@ public sealed partial class DataStream
         }
     }
 
-    /// <summary>Reads the planned records from the log, neighbours together, outside the stream's lock.</summary>
+    /// <summary>Reads the planned records from the log, neighbours together, outside the stream's lock, each checked
+    /// against its checksum.</summary>
     private StreamRecord[] Fetch(ReadPlan plan)
     {
         var slots = plan.Records;
@@ -210,7 +211,9 @@ public sealed partial class DataStream
             for (; i < end; i++)
             {
                 var slot = slots[i];
-                var (key, data) = StreamCodec.ReadBody(buffer.AsMemory((int)(slot.Position - start) + frame, slot.Length));
+                var at = (int)(slot.Position - start);
+                log.PayloadOf(buffer.AsSpan(at, frame + slot.Length), out _); // the checksum: a damaged record is an error, never data
+                var (key, data) = StreamCodec.ReadBody(buffer.AsMemory(at + frame, slot.Length));
                 records[i] = new StreamRecord(
                     StreamCodec.SequenceNumber(slot.Position, plan.Shard), DateTimeOffset.FromUnixTimeMilliseconds(slot.ArrivalMs), key, data);
             }
