@@ -45,6 +45,8 @@ public sealed partial class MessageQueue
         {
             var now = Now();
             ForgetExpiredKeys(now);
+            var fresh = new List<(EntryData[] Entries, byte[] Payload, int[] Offsets, string Key)>(prepared.Length);
+            HashSet<string>? seen = null;
             for (var i = 0; i < prepared.Length; i++)
             {
                 if (prepared[i] is not { } send)
@@ -63,9 +65,23 @@ public sealed partial class MessageQueue
                     continue;
                 }
 
-                var pending = AppendLocked(send.Entries, send.Payload, send.Offsets, keys[i], now);
-                last = pending.Append.Durable;
-                (noted ??= []).Add((keys[i], last));
+                if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[i]))
+                {
+                    continue; // the same delivery twice in one run: the first one stands for both
+                }
+
+                fresh.Add((send.Entries, send.Payload, send.Offsets, keys[i]));
+            }
+
+            if (fresh.Count > 0)
+            {
+                // One batch: the whole run enters the log as one group, not as many as the writers can snatch meanwhile.
+                foreach (var pending in AppendBatchLocked(fresh, now))
+                {
+                    last = pending.Append.Durable;
+                }
+
+                noted = fresh.ConvertAll(f => (f.Key, last!));
             }
         }
 

@@ -169,10 +169,50 @@ public sealed partial class MessageQueue
     private PendingAppend AppendLocked(
         EntryData[] entries, byte[] payload, int[] offsets, string? key, long now, bool movedIn = false)
     {
+        RecordCodec.PatchFirstSeq(payload, nextSeq);
+        var append = Log.Append(RecordType.Send, payload);
+        return NoteAppendedLocked(entries, payload, offsets, key, now, movedIn, append);
+    }
+
+    /// <summary>
+    /// Under the lock: hands several sends to the log as one batch (one group commit, each its own record) and notes
+    /// each as <see cref="AppendLocked"/> does; they share one durable task.
+    /// </summary>
+    private PendingAppend[] AppendBatchLocked(IReadOnlyList<(EntryData[] Entries, byte[] Payload, int[] Offsets, string Key)> sends, long now)
+    {
+        var lengths = new int[sends.Count];
+        var seq = nextSeq;
+        for (var i = 0; i < sends.Count; i++)
+        {
+            RecordCodec.PatchFirstSeq(sends[i].Payload, seq);
+            seq += sends[i].Entries.Length;
+            lengths[i] = sends[i].Payload.Length;
+        }
+
+        var payloads = GC.AllocateUninitializedArray<byte>(lengths.Sum());
+        for (int i = 0, offset = 0; i < sends.Count; offset += lengths[i], i++)
+        {
+            sends[i].Payload.CopyTo(payloads, offset);
+        }
+
+        var positions = new long[sends.Count];
+        var durable = Log.AppendBatch(RecordType.Send, payloads, lengths, positions);
+        var pending = new PendingAppend[sends.Count];
+        for (var i = 0; i < sends.Count; i++)
+        {
+            var (entries, payload, offsets, key) = sends[i];
+            pending[i] = NoteAppendedLocked(entries, payload, offsets, key, now, movedIn: false, new AppendResult(positions[i], durable));
+        }
+
+        return pending;
+    }
+
+    /// <summary>Under the lock: the bookkeeping of a send record the log has taken at <paramref name="append"/>.</summary>
+    private PendingAppend NoteAppendedLocked(
+        EntryData[] entries, byte[] payload, int[] offsets, string? key, long now, bool movedIn, AppendResult append)
+    {
         var sent = new SentMessage[entries.Length];
         var firstSeq = nextSeq;
-        RecordCodec.PatchFirstSeq(payload, firstSeq);
-        var append = Log.Append(RecordType.Send, payload);
         nextSeq += entries.Length;
         table.Grow(firstSeq, nextSeq);
         for (var i = 0; i < entries.Length; i++)
