@@ -36,7 +36,7 @@ public sealed partial class Topic
     /// <summary>
     /// Publishes a message. Every confirmed subscription whose filter matches gets it in its delivery queue. This
     /// completes once the publish is durable in the topic's journal, one group commit for every matching queue, and its
-    /// messages are in those queues' logs: a crash before the queues' own fsyncs leaves the publish in the journal, and
+    /// messages are handed to those queues: a crash before the queues' own fsyncs leaves the publish in the journal, and
     /// the next open delivers it to every one of them (never twice to any). A publish that matches no subscription
     /// stores nothing. <see cref="ArgumentException"/> for invalid input, which stores nothing.
     /// </summary>
@@ -125,8 +125,9 @@ public sealed partial class Topic
         counters.TryGetValue(subscriptionId, out var c) ? c.Snapshot() : new SubscriptionStatistics(0, 0, 0);
 
     /// <summary>
-    /// Called once <paramref name="mine"/> is durable in the journal; returns once its messages have entered every target
-    /// queue's log: from then on the publish is the journal's to finish (a crash before the queues' own fsyncs is
+    /// Called once <paramref name="mine"/> is durable in the journal; returns once its messages are handed to every target
+    /// queue (in its log, or waiting for the queue's append in flight, see <see cref="QueueFeed"/>): from then on the
+    /// publish is the journal's to finish (a crash before the queues' own fsyncs is
     /// repaired at the next open), so the publisher waits for one group commit, not two. The first publisher of a group
     /// to get here hands over every durable record at once; the done records follow once every queue has them durably.
     /// </summary>
@@ -226,7 +227,7 @@ public sealed partial class Topic
 
     /// <summary>
     /// Hands each notification to every one of its targets' queues, in journal order per queue: one append of the whole
-    /// run per standard queue, one send per message for a FIFO queue (each enters its queue's log before the next starts).
+    /// run per standard queue (through its <see cref="QueueFeed"/>), one send per message for a FIFO queue (each enters its queue's log before the next starts).
     /// A target whose queue is gone, or refuses the message as invalid for it, is counted failed and skipped, as SNS
     /// drops a delivery its endpoint rejects; a storage failure fails the returned task.
     /// </summary>
@@ -281,7 +282,7 @@ public sealed partial class Topic
         {
             foreach (var (queue, run) in runs)
             {
-                (sends ??= []).Add(SendRun(queue, run));
+                (sends ??= []).Add(FeedOf(queue).Send(run));
             }
         }
 
@@ -470,5 +471,14 @@ public sealed partial class Topic
         public List<SubscriptionCounters> Tallies { get; } = [];
 
         public List<bool> CountDelivered { get; } = [];
+
+        /// <summary>Appends a later run's messages after these.</summary>
+        public void Add(QueueRun later)
+        {
+            Messages.AddRange(later.Messages);
+            Keys.AddRange(later.Keys);
+            Tallies.AddRange(later.Tallies);
+            CountDelivered.AddRange(later.CountDelivered);
+        }
     }
 }

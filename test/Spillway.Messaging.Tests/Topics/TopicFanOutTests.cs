@@ -178,4 +178,32 @@ public sealed class TopicFanOutTests : TopicTestBase
         Assert.False(Topics.TryGet("gone", out _));
         Assert.Empty(Topics.List());
     }
+
+    [Fact]
+    public async Task Publishes_handed_over_while_a_queue_syncs_its_last_append_go_to_it_as_one_append_in_order()
+    {
+        var topic = await Topics.CreateAsync(new TopicDefinition { Name = "coalesce" });
+        await SubscribeQueue(topic, "slow");
+        var log = Queue("slow").Log;
+        var writesBefore = log.Metrics.Writes;
+
+        // The queue's fsyncs wait; the topic's journal syncs freely, so every publish is answered meanwhile.
+        Device.SyncFaultsApply = path => path.Contains($"{Path.DirectorySeparatorChar}queues{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+        Device.SyncGate = new ManualResetEventSlim();
+        await topic.PublishAsync(new TopicMessage("m00"));
+        await WaitFor(() => Device.SyncEntered.IsSet, "the queue's first append did not reach its fsync");
+        var afterFirst = log.AppendedPosition;
+        for (var i = 1; i < 20; i++)
+        {
+            await topic.PublishAsync(new TopicMessage($"m{i:D2}")).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(afterFirst, log.AppendedPosition); // the other nineteen wait for the first append to be durable
+        Device.SyncGate.Set();
+        await Settled();
+
+        // The first append, then the nineteen as one append: one group commit each.
+        Assert.Equal(2, log.Metrics.Writes - writesBefore);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i:D2}"), await Drain("slow"));
+    }
 }
