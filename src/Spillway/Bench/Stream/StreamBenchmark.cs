@@ -1,4 +1,5 @@
 using System.Globalization;
+using Spillway.Bench.Support;
 
 namespace Spillway.Bench.Stream;
 
@@ -45,6 +46,7 @@ internal static class StreamBenchmark
                 for (var i = 0; i < contenders.Count; i++)
                 {
                     var contender = contenders[(i + round - 1) % contenders.Count];
+                    DiskSettle.Now();
                     var seconds = await contender.RunAsync(Body(bytes), records, cancellationToken).ConfigureAwait(false);
                     var figure = new StreamFigure(round, bytes, contender.Name, records, seconds);
                     figures.Add(figure);
