@@ -108,6 +108,7 @@ public sealed class SketchTests
         foreach (var v in new[] { -3.5, 0, 0, 1e-6, 2, 1e9 })
         {
             sketch.Add(v);
+            sketch.Add(v); // twelve values: more than are kept exactly, so this is the bucketed form
         }
 
         using var buffer = new MemoryStream();
@@ -119,6 +120,52 @@ public sealed class SketchTests
         buffer.Position = 0;
         var copy = DdSketch.Read(new BinaryReader(buffer));
         Assert.Equal([-3.5, 0, 0, 1e-6, 2, 1e9], [.. Enumerable.Range(0, 6).Select(i => copy.Quantile(i / 5.0)!.Value)], new Close());
+    }
+
+    [Fact]
+    public void A_few_values_are_answered_exactly_and_the_next_one_moves_them_into_buckets_within_one_percent()
+    {
+        double[] few = [7.25, -3.5, 0, 1e-6, 1e9, 2, 2, 41.5];
+        var sketch = new DdSketch();
+        var merged = new DdSketch();
+        foreach (var v in few)
+        {
+            sketch.Add(v);
+        }
+
+        merged.Merge(sketch);
+        var sorted = few.Order().ToArray();
+        var ranks = Enumerable.Range(0, 101).Select(i => i / 100.0).ToArray();
+        Assert.Equal(ranks.Select(q => (double?)sorted[(int)(q * (few.Length - 1))]), ranks.Select(sketch.Quantile));
+        Assert.Equal(ranks.Select(sketch.Quantile), ranks.Select(merged.Quantile));
+        Assert.Equal(ranks.Select(sketch.Quantile), ranks.Select(RoundTrip(sketch).Quantile));
+
+        sketch.Add(100);
+        merged.Merge(RoundTrip(sketch)); // eight exact values and a bucketed sketch of nine
+        double[] all = [.. few, .. few, 100];
+        Array.Sort(all);
+        foreach (var q in ranks)
+        {
+            var exact = all[(int)(q * (all.Length - 1))];
+            Assert.InRange(merged.Quantile(q)!.Value, exact - (Math.Abs(exact) * 0.01), exact + (Math.Abs(exact) * 0.01));
+        }
+
+        Assert.Equal(17, merged.Count);
+        sketch.Clear();
+        sketch.Add(5);
+        Assert.Equal(5, sketch.Quantile(0.99)); // exact again after a clear
+    }
+
+    private static DdSketch RoundTrip(DdSketch sketch)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            sketch.Write(writer);
+        }
+
+        buffer.Position = 0;
+        return DdSketch.Read(new BinaryReader(buffer));
     }
 
     private sealed class Close : IEqualityComparer<double>

@@ -6,6 +6,9 @@ namespace Spillway.Aggregations.Internal;
 /// of a value of the requested rank. Mergeable: two sketches add bucket by bucket. Each sign keeps at most
 /// <see cref="MaxBuckets"/> buckets (values from 1e-9 to 1e9 need about 2,100 of them); beyond that the buckets nearest
 /// zero are folded together, which only coarsens the smallest magnitudes.
+/// Up to <see cref="ExactValues"/> values are kept as they are, and answered exactly: most windows of a key hold a
+/// handful of readings, and for them no logarithm is taken and no bucket array is touched. The next value moves them
+/// into the buckets.
 /// </summary>
 internal sealed class DdSketch
 {
@@ -17,15 +20,51 @@ internal sealed class DdSketch
     // Smallest magnitude told apart from zero: below it a value counts as zero.
     private const double MinMagnitude = 1e-300;
 
+    /// <summary>How many values are kept exactly before the sketch moves them into its buckets.</summary>
+    public const int ExactValues = 8;
+
     // Stores are structs held in place, not objects of their own: merging the panes of a window touches one object less
     // per sketch. They are never copied.
     private Store positive = new();
     private Store negative = new();
     private long zeros;
 
-    public long Count => positive.Total + negative.Total + zeros;
+    // The values themselves while there are at most ExactValues of them (then bucketed is false).
+    private double[]? exact;
+    private int exactCount;
+    private bool bucketed;
+
+    public long Count => positive.Total + negative.Total + zeros + exactCount;
 
     public void Add(double value)
+    {
+        if (!bucketed)
+        {
+            if (exactCount < ExactValues)
+            {
+                (exact ??= new double[ExactValues])[exactCount++] = value;
+                return;
+            }
+
+            Bucket();
+        }
+
+        AddToBuckets(value);
+    }
+
+    // Moves the exact values into the buckets; from then on every value goes there (until Clear).
+    private void Bucket()
+    {
+        bucketed = true;
+        for (var i = 0; i < exactCount; i++)
+        {
+            AddToBuckets(exact![i]);
+        }
+
+        exactCount = 0;
+    }
+
+    private void AddToBuckets(double value)
     {
         if (value > MinMagnitude)
         {
@@ -46,10 +85,27 @@ internal sealed class DdSketch
         positive.Clear();
         negative.Clear();
         zeros = 0;
+        exactCount = 0;
+        bucketed = false;
     }
 
     public void Merge(DdSketch other)
     {
+        if (!other.bucketed)
+        {
+            for (var i = 0; i < other.exactCount; i++)
+            {
+                Add(other.exact![i]);
+            }
+
+            return;
+        }
+
+        if (!bucketed)
+        {
+            Bucket();
+        }
+
         positive.Merge(in other.positive);
         negative.Merge(in other.negative);
         zeros += other.zeros;
@@ -65,6 +121,15 @@ internal sealed class DdSketch
         }
 
         var rank = (long)(q * (count - 1));
+        if (!bucketed)
+        {
+            Span<double> sorted = stackalloc double[ExactValues];
+            exact.AsSpan(0, exactCount).CopyTo(sorted);
+            sorted = sorted[..exactCount];
+            sorted.Sort();
+            return sorted[(int)rank];
+        }
+
         if (rank < negative.Total)
         {
             // The most negative values come first: walk the negative buckets from the largest magnitude down.
@@ -80,10 +145,25 @@ internal sealed class DdSketch
         return Value(positive.IndexAtRank(rank - zeros));
     }
 
-    public int Size => positive.Size + negative.Size + 8;
+    public int Size => positive.Size + negative.Size + 16 + (exact is null ? 0 : ExactValues * 8);
 
+    /// <summary>
+    /// The checkpoint form: bucketed, the count of zeros (never negative) and both stores; exact, -1 minus the number of
+    /// values, then the values.
+    /// </summary>
     public void Write(BinaryWriter writer)
     {
+        if (!bucketed)
+        {
+            writer.Write(-1L - exactCount);
+            for (var i = 0; i < exactCount; i++)
+            {
+                writer.Write(exact![i]);
+            }
+
+            return;
+        }
+
         writer.Write(zeros);
         positive.Write(writer);
         negative.Write(writer);
@@ -91,7 +171,26 @@ internal sealed class DdSketch
 
     public static DdSketch Read(BinaryReader reader)
     {
-        var sketch = new DdSketch { zeros = reader.ReadInt64() };
+        var first = reader.ReadInt64();
+        var sketch = new DdSketch();
+        if (first < 0)
+        {
+            var values = -1 - first;
+            if (values > ExactValues)
+            {
+                throw new InvalidDataException("A percentile sketch in the checkpoint is damaged.");
+            }
+
+            for (var i = 0; i < values; i++)
+            {
+                sketch.Add(reader.ReadDouble());
+            }
+
+            return sketch;
+        }
+
+        sketch.bucketed = true;
+        sketch.zeros = first;
         sketch.positive.Read(reader);
         sketch.negative.Read(reader);
         return sketch;
