@@ -87,6 +87,7 @@ internal static class DeliveryCommand
             for (var i = 0; i < contenders.Count; i++)
             {
                 var contender = contenders[(i + round) % contenders.Count];
+                DiskSettle.Now();
                 var elapsed = await contender.RunAsync(input, RecordLength, cancellationToken).ConfigureAwait(false);
                 seconds[contender.Name].Add(elapsed);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -37,6 +37,7 @@ internal static class TopicBenchmark
             for (var i = 0; i < contenders.Count; i++)
             {
                 var contender = contenders[(i + round - 1) % contenders.Count];
+                DiskSettle.Now();
                 var seconds = await contender.RunAsync(body, options.Messages, cancellationToken).ConfigureAwait(false);
                 var figure = new TopicFigure(round, contender.Name, options.Messages, seconds);
                 figures.Add(figure);
