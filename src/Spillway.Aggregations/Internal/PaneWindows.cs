@@ -9,6 +9,8 @@ namespace Spillway.Aggregations.Internal;
 /// </summary>
 internal sealed class PaneWindows : WindowState
 {
+    private const int MaxSparePanes = 4;
+
     private readonly long size;
     private readonly long slide;
     private readonly Dictionary<long, Dictionary<int, Accumulator>> panes = [];
@@ -16,6 +18,10 @@ internal sealed class PaneWindows : WindowState
 
     // The window being emitted, key by key; kept to reuse its buckets.
     private readonly Dictionary<int, Accumulator> merging = [];
+
+    // Panes that expired, emptied: the next pane takes one with its capacity instead of growing a new table (with
+    // thousands of keys a pane's table is a large-object array, whose garbage costs full collections).
+    private readonly Stack<Dictionary<int, Accumulator>> sparePanes = new();
     private long cachedStart = long.MinValue;
     private Dictionary<int, Accumulator>? cached;
     private long firedThrough = long.MinValue;
@@ -47,7 +53,7 @@ internal sealed class PaneWindows : WindowState
         {
             if (!panes.TryGetValue(start, out cached))
             {
-                cached = [];
+                cached = sparePanes.TryPop(out var spare) ? spare : [];
                 panes.Add(start, cached);
             }
 
@@ -119,7 +125,11 @@ internal sealed class PaneWindows : WindowState
         {
             foreach (var start in expired)
             {
-                panes.Remove(start);
+                if (panes.Remove(start, out var pane) && sparePanes.Count < MaxSparePanes)
+                {
+                    pane.Clear();
+                    sparePanes.Push(pane);
+                }
             }
 
             cached = null;
