@@ -105,20 +105,20 @@ internal sealed class Accumulator
     }
 
     /// <summary>The aggregates' values in declaration order: long for counts, double (or null when nothing was counted) for the rest.</summary>
-    public object?[] Results()
+    public IReadOnlyList<object?> Results()
     {
-        var results = new object?[aggregates.Length];
+        var results = new ResultValues(aggregates);
         for (var i = 0; i < aggregates.Length; i++)
         {
             var a = aggregates[i];
-            results[i] = a.Function switch
+            results.Set(i, a.Function switch
             {
-                AggregateFunction.Count => (object)(a.Slot < 0 ? Rows : counts[i]),
-                AggregateFunction.CountDistinct => (object)(distinct[i]?.Estimate() ?? 0L),
+                AggregateFunction.Count => a.Slot < 0 ? Rows : counts[i],
+                AggregateFunction.CountDistinct => distinct[i]?.Estimate() ?? 0L,
                 AggregateFunction.Percentile => sketches[i]?.Quantile(a.Percentile),
                 AggregateFunction.Avg => counts[i] == 0 ? null : values[i] / counts[i],
                 _ => counts[i] == 0 ? null : values[i],
-            };
+            });
         }
 
         return results;
