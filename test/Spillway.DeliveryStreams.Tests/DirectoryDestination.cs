@@ -6,7 +6,7 @@ namespace Spillway.DeliveryStreams.Tests;
 /// Files delivered into a directory (bucket/key), each written to a temporary file and renamed, and announced on
 /// <see cref="Delivered"/>. <see cref="FailNext"/> makes the next writes fail, to exercise the retries.
 /// </summary>
-internal sealed class DirectoryDestination : IDisposable
+public sealed class DirectoryDestination : IDisposable
 {
     private readonly Channel<string> delivered = Channel.CreateUnbounded<string>();
     private int failures;

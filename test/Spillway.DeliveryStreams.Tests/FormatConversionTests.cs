@@ -4,13 +4,12 @@ using ParquetSharp;
 using ParquetSharp.IO;
 using Encoding = System.Text.Encoding;
 using Spillway.DeliveryStreams.Conversion;
-using Spillway.Storage;
 using Spillway.TestKit;
 
 namespace Spillway.DeliveryStreams.Tests;
 
 /// <summary>JSON records converted to Parquet files, read back with Apache's parquet-cpp (through ParquetSharp).</summary>
-public sealed class FormatConversionTests : IAsyncLifetime
+public sealed class FormatConversionTests : DeliveryStoreTestBase
 {
     private static readonly ParquetColumn[] Columns =
     [
@@ -22,25 +21,6 @@ public sealed class FormatConversionTests : IAsyncLifetime
         new("at", ParquetColumnType.Timestamp),
     ];
 
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
-    private readonly DirectoryDestination destination = new();
-    private readonly string data = Directory.CreateTempSubdirectory("spillway-parquet-data-").FullName;
-    private DeliveryStreamStore store = null!;
-
-    public Task InitializeAsync()
-    {
-        store = Open();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        destination.Dispose();
-        Directory.Delete(data, recursive: true);
-    }
-
-    private DeliveryStreamStore Open() => DeliveryStreamStore.Open(FileStorageDevice.Instance, data, destination.WriteAsync, clock);
 
     private static DeliveryStreamDefinition Readings(ParquetCompression compression = ParquetCompression.Snappy) => new()
     {
@@ -55,7 +35,7 @@ public sealed class FormatConversionTests : IAsyncLifetime
     [Fact]
     public async Task Json_records_become_one_parquet_file_that_a_standard_reader_reads_back()
     {
-        var stream = await store.CreateAsync(Readings());
+        var stream = await Store.CreateAsync(Readings());
         await stream.PutAsync(
         [
             Json("{\"device\":\"d1\",\"reading\":7,\"sequence\":9000000000,\"celsius\":21.5,\"ok\":true,\"at\":1772600767123,\"extra\":[1]}"),
@@ -91,7 +71,7 @@ public sealed class FormatConversionTests : IAsyncLifetime
     [InlineData(ParquetCompression.Uncompressed, Compression.Uncompressed)]
     public async Task The_compression_is_inside_the_parquet_file(ParquetCompression compression, Compression expected)
     {
-        var stream = await store.CreateAsync(Readings(compression));
+        var stream = await Store.CreateAsync(Readings(compression));
         await stream.PutAsync([Json("{\"device\":\"d1\",\"reading\":1}")]);
 
         var key = Assert.Single(await stream.FlushAsync());
@@ -105,7 +85,7 @@ public sealed class FormatConversionTests : IAsyncLifetime
     [Fact]
     public async Task Records_that_do_not_fit_the_schema_go_to_the_error_prefix_as_format_conversion_failed()
     {
-        var stream = await store.CreateAsync(Readings());
+        var stream = await Store.CreateAsync(Readings());
         await stream.PutAsync(
         [
             Json("{\"device\":\"d1\",\"reading\":1}"),
@@ -127,7 +107,7 @@ public sealed class FormatConversionTests : IAsyncLifetime
 
         var errors = Assert.Single(keys, k => k != parquet);
         Assert.Matches(@"^format-conversion-failed/2026/03/04/05/readings-1-2026-03-04-05-06-07-[0-9a-f-]{36}$", errors);
-        var lines = Encoding.UTF8.GetString(destination.Read("lake", errors)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var lines = Encoding.UTF8.GetString(Destination.Read("lake", errors)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(
             ["{\"device\":\"d2\",\"reading\":\"many\"}", "not json", "[1,2]", "{\"device\":\"d3\",\"reading\":3000000000}"],
@@ -141,56 +121,56 @@ public sealed class FormatConversionTests : IAsyncLifetime
     [Fact]
     public async Task A_parquet_file_written_again_after_a_stop_has_the_same_key_and_bytes()
     {
-        var stream = await store.CreateAsync(Readings() with { BufferInterval = TimeSpan.Zero });
-        destination.FailAfterWriting(1);
-        var start = clock.GetUtcNow();
+        var stream = await Store.CreateAsync(Readings() with { BufferInterval = TimeSpan.Zero });
+        Destination.FailAfterWriting(1);
+        var start = Clock.GetUtcNow();
         await stream.PutAsync([Json("{\"device\":\"d1\",\"reading\":1}"), Json("{\"device\":\"d2\",\"celsius\":2.5}")]);
-        var first = await destination.NextAsync();
-        var bytes = destination.Read("lake", first);
-        await clock.WhenTimerDueBy(start.AddSeconds(1));
+        var first = await Destination.NextAsync();
+        var bytes = Destination.Read("lake", first);
+        await Clock.WhenTimerDueBy(start.AddSeconds(1));
 
-        await store.DisposeAsync();
-        store = Open();
-        var again = await destination.NextAsync();
+        await Store.DisposeAsync();
+        Store = Open();
+        var again = await Destination.NextAsync();
 
         Assert.Equal(first, again);
-        Assert.Equal([first], destination.Keys("lake"));
-        Assert.Equal(bytes, destination.Read("lake", again));
+        Assert.Equal([first], Destination.Keys("lake"));
+        Assert.Equal(bytes, Destination.Read("lake", again));
     }
 
     [Fact]
     public async Task Conversion_needs_uncompressed_files_and_a_valid_schema()
     {
         var gzip = await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await store.CreateAsync(Readings() with { Compression = DeliveryCompression.Gzip }));
+            await Store.CreateAsync(Readings() with { Compression = DeliveryCompression.Gzip }));
         Assert.Contains("UNCOMPRESSED", gzip.Message, StringComparison.Ordinal);
 
-        var twice = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CreateAsync(Readings() with
+        var twice = await Assert.ThrowsAsync<ArgumentException>(async () => await Store.CreateAsync(Readings() with
         {
             Conversion = new ParquetConversion { Columns = [new("a", ParquetColumnType.Int), new("A", ParquetColumnType.String)] },
         }));
         Assert.Contains("'A' twice", twice.Message, StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await store.CreateAsync(Readings() with { Conversion = new ParquetConversion { Columns = [] } }));
-        Assert.Empty(store.List());
+            await Store.CreateAsync(Readings() with { Conversion = new ParquetConversion { Columns = [] } }));
+        Assert.Empty(Store.List());
     }
 
     [Fact]
     public async Task The_schema_survives_a_restart()
     {
-        await store.CreateAsync(Readings(ParquetCompression.Gzip));
-        await store.DisposeAsync();
+        await Store.CreateAsync(Readings(ParquetCompression.Gzip));
+        await Store.DisposeAsync();
 
-        store = Open();
+        Store = Open();
 
-        Assert.True(store.TryGet("readings", out var reopened));
+        Assert.True(Store.TryGet("readings", out var reopened));
         Assert.Equal(Columns, reopened.Definition.Conversion!.Columns);
         Assert.Equal(ParquetCompression.Gzip, reopened.Definition.Conversion.Compression);
     }
 
     private ParquetFileReader Read(string key) =>
-        new(new ManagedRandomAccessFile(new MemoryStream(destination.Read("lake", key)), leaveOpen: false));
+        new(new ManagedRandomAccessFile(new MemoryStream(Destination.Read("lake", key)), leaveOpen: false));
 
     private static T[] Column<T>(RowGroupReader group, int index)
     {

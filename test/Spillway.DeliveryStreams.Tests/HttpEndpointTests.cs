@@ -1,46 +1,15 @@
 using System.Text;
 using System.Text.Json;
 using Spillway.DeliveryStreams.Destinations;
-using Spillway.Storage;
 using Spillway.TestKit;
 
 namespace Spillway.DeliveryStreams.Tests;
 
 /// <summary>Buffers POSTed to an HTTP endpoint in Firehose's request shape, retried, and backed up when they fail.</summary>
-public sealed class HttpEndpointTests : IAsyncLifetime
+public sealed class HttpEndpointTests : DeliveryStoreTestBase
 {
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
-    private readonly DirectoryDestination destination = new();
-    private readonly string data = Directory.CreateTempSubdirectory("spillway-endpoint-data-").FullName;
-    private readonly List<EndpointServer> servers = [];
-    private DeliveryStreamStore store = null!;
-
-    public Task InitializeAsync()
-    {
-        store = Open();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        foreach (var server in servers)
-        {
-            await server.DisposeAsync();
-        }
-
-        destination.Dispose();
-        Directory.Delete(data, recursive: true);
-    }
-
-    private DeliveryStreamStore Open() => DeliveryStreamStore.Open(FileStorageDevice.Instance, data, destination.WriteAsync, clock);
-
-    private async Task<EndpointServer> Endpoint(Func<EndpointRequest, (int Status, string Body)> answer)
-    {
-        var server = await EndpointServer.StartAsync(answer);
-        servers.Add(server);
-        return server;
-    }
+    private async Task<EndpointServer> Endpoint(Func<EndpointRequest, (int Status, string Body)> answer) =>
+        Own(await EndpointServer.StartAsync(answer));
 
     private static DeliveryStreamDefinition Readings(EndpointServer endpoint, Func<HttpEndpointDestination, HttpEndpointDestination>? change = null) => new()
     {
@@ -53,13 +22,13 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     private static ReadOnlyMemory<byte> Json(string text) => Encoding.UTF8.GetBytes(text);
 
     private List<JsonElement> ErrorLines(string key) =>
-        [.. Encoding.UTF8.GetString(destination.Read("backup", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
+        [.. Encoding.UTF8.GetString(Destination.Read("backup", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
 
     [Fact]
     public async Task A_buffer_is_posted_in_firehose_shape_with_the_access_key_and_common_attributes()
     {
         var endpoint = await Endpoint(EndpointServer.Accept);
-        var stream = await store.CreateAsync(Readings(endpoint, e => e with
+        var stream = await Store.CreateAsync(Readings(endpoint, e => e with
         {
             AccessKey = "s3cr3t-key",
             CommonAttributes = new Dictionary<string, string> { ["env"] = "dev", ["team"] = "data" },
@@ -74,7 +43,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         var requestId = request.Body.GetProperty("requestId").GetString();
         Assert.True(Guid.TryParse(requestId, out _));
         Assert.Equal(requestId, request.Headers["X-Amz-Firehose-Request-Id"]);
-        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), request.Body.GetProperty("timestamp").GetInt64());
+        Assert.Equal(Clock.GetUtcNow().ToUnixTimeMilliseconds(), request.Body.GetProperty("timestamp").GetInt64());
         Assert.Equal("s3cr3t-key", request.Headers["X-Amz-Firehose-Access-Key"]);
         Assert.Equal("1.0", request.Headers["X-Amz-Firehose-Protocol-Version"]);
         Assert.Equal("arn:aws:firehose:us-east-1:000000000000:deliverystream/readings", request.Headers["X-Amz-Firehose-Source-Arn"]);
@@ -83,7 +52,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         var attributes = JsonDocument.Parse(request.Headers["X-Amz-Firehose-Common-Attributes"]).RootElement.GetProperty("commonAttributes");
         Assert.Equal("dev", attributes.GetProperty("env").GetString());
         Assert.Equal("data", attributes.GetProperty("team").GetString());
-        Assert.Empty(destination.Keys("backup"));
+        Assert.Empty(Destination.Keys("backup"));
         Assert.Equal(1, stream.Statistics.FilesWritten);
         Assert.Equal(2, stream.Statistics.RecordsDelivered);
         Assert.Equal(0, stream.Statistics.DeliveryFailures);
@@ -93,7 +62,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     public async Task A_gzip_request_says_so_and_carries_the_same_records()
     {
         var endpoint = await Endpoint(EndpointServer.Accept);
-        var stream = await store.CreateAsync(Readings(endpoint, e => e with { Gzip = true }));
+        var stream = await Store.CreateAsync(Readings(endpoint, e => e with { Gzip = true }));
         await stream.PutAsync([Json("{\"n\":1}")]);
 
         await stream.FlushAsync();
@@ -110,23 +79,23 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     {
         var calls = 0;
         var endpoint = await Endpoint(request => Interlocked.Increment(ref calls) <= 2 ? (503, "{\"errorMessage\":\"busy\"}") : EndpointServer.Accept(request));
-        var stream = await store.CreateAsync(Readings(endpoint));
-        var start = clock.GetUtcNow();
+        var stream = await Store.CreateAsync(Readings(endpoint));
+        var start = Clock.GetUtcNow();
         await stream.PutAsync([Json("{\"n\":1}")]);
 
         var flushed = stream.FlushAsync();
         await endpoint.NextAsync();
-        await clock.WhenTimerDueBy(start.AddSeconds(1));
-        clock.Advance(TimeSpan.FromSeconds(1));
+        await Clock.WhenTimerDueBy(start.AddSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         await endpoint.NextAsync();
-        await clock.WhenTimerDueBy(start.AddSeconds(3));
+        await Clock.WhenTimerDueBy(start.AddSeconds(3));
         Assert.Equal(2, endpoint.Received.Count);
-        clock.Advance(TimeSpan.FromSeconds(2));
+        Clock.Advance(TimeSpan.FromSeconds(2));
         await flushed;
 
         Assert.Equal(3, endpoint.Received.Count);
         Assert.Single(endpoint.Received.Select(r => r.Headers["X-Amz-Firehose-Request-Id"]).Distinct());
-        Assert.Empty(destination.Keys("backup"));
+        Assert.Empty(Destination.Keys("backup"));
         Assert.Equal(2, stream.Statistics.DeliveryFailures);
         Assert.Equal(1, stream.Statistics.RecordsDelivered);
         Assert.Equal(0, stream.Statistics.RecordsFailed);
@@ -136,17 +105,17 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     public async Task A_buffer_the_endpoint_refuses_until_the_retry_duration_runs_out_goes_to_the_backup_bucket()
     {
         var endpoint = await Endpoint(_ => (500, "{}"));
-        var stream = await store.CreateAsync(Readings(endpoint, e => e with { RetryDuration = TimeSpan.FromSeconds(3) }));
-        var start = clock.GetUtcNow();
+        var stream = await Store.CreateAsync(Readings(endpoint, e => e with { RetryDuration = TimeSpan.FromSeconds(3) }));
+        var start = Clock.GetUtcNow();
         await stream.PutAsync([Json("{\"n\":1}"), Json("{\"n\":2}")]);
 
         var flushed = stream.FlushAsync();
         await endpoint.NextAsync();
-        await clock.WhenTimerDueBy(start.AddSeconds(1));
-        clock.Advance(TimeSpan.FromSeconds(1));
+        await Clock.WhenTimerDueBy(start.AddSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         await endpoint.NextAsync();
-        await clock.WhenTimerDueBy(start.AddSeconds(3));
-        clock.Advance(TimeSpan.FromSeconds(2));
+        await Clock.WhenTimerDueBy(start.AddSeconds(3));
+        Clock.Advance(TimeSpan.FromSeconds(2));
         var key = Assert.Single(await flushed);
 
         Assert.Equal(3, endpoint.Received.Count);
@@ -168,7 +137,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     public async Task An_answer_with_another_request_id_is_a_failure()
     {
         var endpoint = await Endpoint(_ => (200, "{\"requestId\":\"someone-else\",\"timestamp\":1}"));
-        var stream = await store.CreateAsync(Readings(endpoint, e => e with { RetryDuration = TimeSpan.Zero }));
+        var stream = await Store.CreateAsync(Readings(endpoint, e => e with { RetryDuration = TimeSpan.Zero }));
         await stream.PutAsync([Json("{\"n\":1}")]);
 
         var key = Assert.Single(await stream.FlushAsync());
@@ -184,14 +153,14 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     public async Task All_data_backup_writes_every_buffer_to_the_bucket_as_well()
     {
         var endpoint = await Endpoint(EndpointServer.Accept);
-        var stream = await store.CreateAsync(Readings(endpoint, e => e with { BackupAllData = true }) with { AppendNewline = true });
+        var stream = await Store.CreateAsync(Readings(endpoint, e => e with { BackupAllData = true }) with { AppendNewline = true });
         await stream.PutAsync([Json("{\"n\":1}"), Json("{\"n\":2}")]);
 
         var key = Assert.Single(await stream.FlushAsync());
 
         Assert.Single(endpoint.Received);
         Assert.Matches(@"^2026/03/04/05/readings-1-", key);
-        Assert.Equal("{\"n\":1}\n{\"n\":2}\n", Encoding.UTF8.GetString(destination.Read("backup", key)));
+        Assert.Equal("{\"n\":1}\n{\"n\":2}\n", Encoding.UTF8.GetString(Destination.Read("backup", key)));
         Assert.Equal(2, stream.Statistics.RecordsDelivered);
         Assert.Equal(0, stream.Statistics.RecordsFailed);
     }
@@ -201,15 +170,15 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     {
         var up = false;
         var endpoint = await Endpoint(request => Volatile.Read(ref up) ? EndpointServer.Accept(request) : (503, "{}"));
-        var stream = await store.CreateAsync(Readings(endpoint));
+        var stream = await Store.CreateAsync(Readings(endpoint));
         await stream.PutAsync([Json("{\"n\":1}")]);
         _ = stream.FlushAsync();
         var first = await endpoint.NextAsync();
-        await store.DisposeAsync();
+        await Store.DisposeAsync();
 
         Volatile.Write(ref up, true);
-        store = Open();
-        Assert.True(store.TryGet("readings", out var reopened));
+        Store = Open();
+        Assert.True(Store.TryGet("readings", out var reopened));
         await reopened.FlushAsync();
         var again = await endpoint.NextAsync();
 

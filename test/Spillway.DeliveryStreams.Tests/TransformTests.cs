@@ -8,41 +8,13 @@ using Spillway.TestKit;
 namespace Spillway.DeliveryStreams.Tests;
 
 /// <summary>Records transformed through a function over HTTP before their file is written, as Firehose's Lambda processor.</summary>
-public sealed class TransformTests : IAsyncLifetime
+public sealed class TransformTests : DeliveryStoreTestBase
 {
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
-    private readonly DirectoryDestination destination = new();
-    private readonly string data = Directory.CreateTempSubdirectory("spillway-transform-data-").FullName;
-    private readonly List<FunctionServer> servers = [];
-    private DeliveryStreamStore store = null!;
+    protected override DeliveryStreamStore Open() => DeliveryStreamStore.Open(
+        FileStorageDevice.Instance, Data, Destination.WriteAsync, Clock, functions: new DeliveryFunctions { Timeout = TimeSpan.FromSeconds(5) });
 
-    public Task InitializeAsync()
-    {
-        store = Open();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        foreach (var server in servers)
-        {
-            await server.DisposeAsync();
-        }
-
-        destination.Dispose();
-        Directory.Delete(data, recursive: true);
-    }
-
-    private DeliveryStreamStore Open() => DeliveryStreamStore.Open(
-        FileStorageDevice.Instance, data, destination.WriteAsync, clock, functions: new DeliveryFunctions { Timeout = TimeSpan.FromSeconds(5) });
-
-    private async Task<FunctionServer> Function(Func<JsonElement, (int Status, string Body)> answer)
-    {
-        var server = await FunctionServer.StartAsync(answer);
-        servers.Add(server);
-        return server;
-    }
+    private async Task<FunctionServer> Function(Func<JsonElement, (int Status, string Body)> answer) =>
+        Own(await FunctionServer.StartAsync(answer));
 
     private static DeliveryStreamDefinition Readings(FunctionServer function, int retries = 3) => new()
     {
@@ -66,7 +38,7 @@ public sealed class TransformTests : IAsyncLifetime
     public async Task Ok_records_carry_the_new_data_dropped_ones_are_left_out_and_failed_ones_go_to_processing_failed()
     {
         var function = await Function(request => (200, FunctionServer.Answer(request, ByContent)));
-        var stream = await store.CreateAsync(Readings(function));
+        var stream = await Store.CreateAsync(Readings(function));
         var ids = await stream.PutAsync([Json("keep:a"), Json("drop"), Json("fail"), Json("keep:b")]);
 
         var keys = await stream.FlushAsync();
@@ -77,12 +49,12 @@ public sealed class TransformTests : IAsyncLifetime
         Assert.True(Guid.TryParse(request.GetProperty("invocationId").GetString(), out _));
         var sent = request.GetProperty("records").EnumerateArray().ToList();
         Assert.Equal(ids, sent.Select(r => r.GetProperty("recordId").GetString()));
-        Assert.All(sent, r => Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetProperty("approximateArrivalTimestamp").GetInt64()));
+        Assert.All(sent, r => Assert.Equal(Clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetProperty("approximateArrivalTimestamp").GetInt64()));
 
         Assert.Equal(2, keys.Count);
-        Assert.Equal("A\nB\n", Encoding.UTF8.GetString(destination.Read("lake", keys[0])));
+        Assert.Equal("A\nB\n", Encoding.UTF8.GetString(Destination.Read("lake", keys[0])));
         Assert.Matches(@"^processing-failed/2026/03/04/05/readings-1-2026-03-04-05-06-07-[0-9a-f-]{36}$", keys[1]);
-        var error = JsonDocument.Parse(destination.Read("lake", keys[1])).RootElement;
+        var error = JsonDocument.Parse(Destination.Read("lake", keys[1])).RootElement;
         Assert.Equal("Lambda.ProcessingFailed", error.GetProperty("errorCode").GetString());
         Assert.Equal("fail", Encoding.UTF8.GetString(error.GetProperty("rawData").GetBytesFromBase64()));
         Assert.Equal(function.Url.ToString(), error.GetProperty("lambdaArn").GetString());
@@ -93,21 +65,21 @@ public sealed class TransformTests : IAsyncLifetime
     public async Task A_failing_function_is_retried_with_back_off_then_its_records_go_to_processing_failed()
     {
         var function = await Function(_ => (500, "{\"errorMessage\":\"boom\"}"));
-        var stream = await store.CreateAsync(Readings(function, retries: 2) with { BufferInterval = TimeSpan.Zero });
-        var start = clock.GetUtcNow();
+        var stream = await Store.CreateAsync(Readings(function, retries: 2) with { BufferInterval = TimeSpan.Zero });
+        var start = Clock.GetUtcNow();
 
         await stream.PutAsync([Json("keep:a"), Json("keep:b")]);
-        await clock.WhenTimerDueBy(start.AddSeconds(1));
+        await Clock.WhenTimerDueBy(start.AddSeconds(1));
         Assert.Single(function.Events);
-        clock.Advance(TimeSpan.FromSeconds(1));
-        await clock.WhenTimerDueBy(start.AddSeconds(3));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Clock.WhenTimerDueBy(start.AddSeconds(3));
         Assert.Equal(2, function.Events.Count);
-        clock.Advance(TimeSpan.FromSeconds(2));
-        var key = await destination.NextAsync();
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var key = await Destination.NextAsync();
 
         Assert.Equal(3, function.Events.Count);
         Assert.StartsWith("processing-failed/", key, StringComparison.Ordinal);
-        var lines = Encoding.UTF8.GetString(destination.Read("lake", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var lines = Encoding.UTF8.GetString(Destination.Read("lake", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["keep:a", "keep:b"], lines.Select(l => Encoding.UTF8.GetString(l.GetProperty("rawData").GetBytesFromBase64())));
         Assert.All(lines, l =>
@@ -116,7 +88,7 @@ public sealed class TransformTests : IAsyncLifetime
             Assert.Equal(3, l.GetProperty("attemptsMade").GetInt32());
             Assert.Equal(start.AddSeconds(3).ToUnixTimeMilliseconds(), l.GetProperty("attemptEndingTimestamp").GetInt64());
         });
-        Assert.Equal(["processing-failed"], destination.Keys("lake").Select(k => k[..k.IndexOf('/')]).Distinct());
+        Assert.Equal(["processing-failed"], Destination.Keys("lake").Select(k => k[..k.IndexOf('/')]).Distinct());
     }
 
     [Theory]
@@ -141,13 +113,13 @@ public sealed class TransformTests : IAsyncLifetime
                 _ => "<html>",
             });
         });
-        var stream = await store.CreateAsync(Readings(function, retries: 0));
+        var stream = await Store.CreateAsync(Readings(function, retries: 0));
         await stream.PutAsync([Json("keep:a"), Json("keep:b")]);
 
         var key = Assert.Single(await stream.FlushAsync());
 
         Assert.StartsWith("processing-failed/", key, StringComparison.Ordinal);
-        var lines = Encoding.UTF8.GetString(destination.Read("lake", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = Encoding.UTF8.GetString(Destination.Read("lake", key)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Equal(code, JsonDocument.Parse(l).RootElement.GetProperty("errorCode").GetString()));
         Assert.Single(function.Events);
@@ -164,20 +136,20 @@ public sealed class TransformTests : IAsyncLifetime
             await answered.Task;
             return (200, FunctionServer.Answer(request, ByContent));
         });
-        servers.Add(server);
+        Own(server);
         try
         {
-            var stream = await store.CreateAsync(Readings(server, retries: 0));
+            var stream = await Store.CreateAsync(Readings(server, retries: 0));
             await stream.PutAsync([Json("keep:a")]);
             var flush = stream.FlushAsync();
             await called.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            await clock.WhenTimerDueBy(clock.GetUtcNow().AddSeconds(5));
-            clock.Advance(TimeSpan.FromSeconds(5));
+            await Clock.WhenTimerDueBy(Clock.GetUtcNow().AddSeconds(5));
+            Clock.Advance(TimeSpan.FromSeconds(5));
 
             var key = Assert.Single(await flush.WaitAsync(TimeSpan.FromSeconds(30)));
 
             Assert.StartsWith("processing-failed/", key, StringComparison.Ordinal);
-            var error = JsonDocument.Parse(destination.Read("lake", key)).RootElement;
+            var error = JsonDocument.Parse(Destination.Read("lake", key)).RootElement;
             Assert.Equal("Lambda.FunctionTimedOut", error.GetProperty("errorCode").GetString());
         }
         finally
@@ -190,7 +162,7 @@ public sealed class TransformTests : IAsyncLifetime
     public async Task Calls_hold_at_most_the_processors_buffer_size()
     {
         var function = await Function(request => (200, FunctionServer.Answer(request, r => ("Ok", r[..1]))));
-        var stream = await store.CreateAsync(Readings(function) with
+        var stream = await Store.CreateAsync(Readings(function) with
         {
             Transform = new RecordTransform { Function = function.Url.ToString(), BufferSizeMiB = 0.2 },
         });
@@ -200,7 +172,7 @@ public sealed class TransformTests : IAsyncLifetime
         var key = Assert.Single(await stream.FlushAsync());
 
         Assert.Equal([2, 1], function.Events.Select(e => e.GetProperty("records").GetArrayLength()));
-        Assert.Equal("k\nk\nk\n", Encoding.UTF8.GetString(destination.Read("lake", key)));
+        Assert.Equal("k\nk\nk\n", Encoding.UTF8.GetString(Destination.Read("lake", key)));
         Assert.NotEqual(function.Events.First().GetProperty("invocationId").GetString(), function.Events.Last().GetProperty("invocationId").GetString());
     }
 
@@ -213,20 +185,20 @@ public sealed class TransformTests : IAsyncLifetime
             var call = Interlocked.Increment(ref calls);
             return (200, FunctionServer.Answer(request, r => ("Ok", $"{r}-call{call}")));
         });
-        var stream = await store.CreateAsync(Readings(function) with { BufferInterval = TimeSpan.Zero });
-        destination.FailAfterWriting(1);
-        var start = clock.GetUtcNow();
+        var stream = await Store.CreateAsync(Readings(function) with { BufferInterval = TimeSpan.Zero });
+        Destination.FailAfterWriting(1);
+        var start = Clock.GetUtcNow();
         await stream.PutAsync([Json("a"), Json("b")]);
-        var first = await destination.NextAsync();
-        await clock.WhenTimerDueBy(start.AddSeconds(1));
+        var first = await Destination.NextAsync();
+        await Clock.WhenTimerDueBy(start.AddSeconds(1));
 
-        await store.DisposeAsync();
-        store = Open();
-        var again = await destination.NextAsync();
+        await Store.DisposeAsync();
+        Store = Open();
+        var again = await Destination.NextAsync();
 
         Assert.Equal(first, again);
-        Assert.Equal([first], destination.Keys("lake"));
-        Assert.Equal("a-call1\nb-call1\n", Encoding.UTF8.GetString(destination.Read("lake", again)));
+        Assert.Equal([first], Destination.Keys("lake"));
+        Assert.Equal("a-call1\nb-call1\n", Encoding.UTF8.GetString(Destination.Read("lake", again)));
         Assert.Equal(1, calls);
     }
 
@@ -238,7 +210,7 @@ public sealed class TransformTests : IAsyncLifetime
             var fields = csv.Split(',');
             return fields.Length == 2 ? ("Ok", $"{{\"device\":\"{fields[0]}\",\"reading\":\"{fields[1]}\"}}") : ("ProcessingFailed", null);
         })));
-        var stream = await store.CreateAsync(Readings(function) with
+        var stream = await Store.CreateAsync(Readings(function) with
         {
             AppendNewline = false,
             Conversion = new ParquetConversion { Columns = [new("device", ParquetColumnType.String), new("reading", ParquetColumnType.Int)] },
@@ -252,20 +224,20 @@ public sealed class TransformTests : IAsyncLifetime
         Assert.StartsWith("processing-failed/", keys[1], StringComparison.Ordinal);
         Assert.StartsWith("format-conversion-failed/", keys[2], StringComparison.Ordinal);
         using var file = new ParquetSharp.ParquetFileReader(
-            new ParquetSharp.IO.ManagedRandomAccessFile(new MemoryStream(destination.Read("lake", keys[0])), leaveOpen: false));
+            new ParquetSharp.IO.ManagedRandomAccessFile(new MemoryStream(Destination.Read("lake", keys[0])), leaveOpen: false));
         using var group = file.RowGroup(0);
         using var devices = group.Column(0).LogicalReader<string>();
         using var readings = group.Column(1).LogicalReader<int?>();
         Assert.Equal(["d1"], devices.ReadAll(1));
         Assert.Equal([5], readings.ReadAll(1));
-        var conversion = JsonDocument.Parse(destination.Read("lake", keys[2])).RootElement;
+        var conversion = JsonDocument.Parse(Destination.Read("lake", keys[2])).RootElement;
         Assert.Equal("{\"device\":\"d2\",\"reading\":\"x\"}", Encoding.UTF8.GetString(conversion.GetProperty("rawData").GetBytesFromBase64()));
     }
 
     [Fact]
     public async Task A_transform_must_name_a_function_that_can_be_called()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CreateAsync(new DeliveryStreamDefinition
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await Store.CreateAsync(new DeliveryStreamDefinition
         {
             Name = "readings",
             Bucket = "lake",
@@ -273,6 +245,6 @@ public sealed class TransformTests : IAsyncLifetime
         }));
 
         Assert.Contains("'arn:aws:lambda:us-east-1:000000000000:function:nowhere' is unknown", error.Message, StringComparison.Ordinal);
-        Assert.Empty(store.List());
+        Assert.Empty(Store.List());
     }
 }
