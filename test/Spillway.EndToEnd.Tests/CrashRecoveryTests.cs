@@ -27,37 +27,18 @@ public sealed class CrashRecoveryTests : IDisposable
         {
             var server = await SpillwayProcess.StartAsync(dataDirectory, ["--database", database.Url]);
             var killAfter = random.Next(200, 1500);
-            using var burst = new CancellationTokenSource();
-            var sent = 0;
-            var clients = Enumerable.Range(0, 32).Select(client => Task.Run(async () =>
+            await KillDuringLoad.RunAsync(server, 32, killAfter, async (client, i) =>
             {
-                for (var i = 0; !burst.IsCancellationRequested; i++)
+                var name = $"c{cycle}-{client}-{i}";
+                using var response = await server.Client.PostAsJsonAsync("/submit", new { name, email = name + "@example.com" });
+                if (response.StatusCode != HttpStatusCode.Accepted)
                 {
-                    var name = $"c{cycle}-{client}-{i}";
-                    try
-                    {
-                        using var response = await server.Client.PostAsJsonAsync(
-                            "/submit", new { name, email = name + "@example.com" }, burst.Token);
-                        if (response.StatusCode == HttpStatusCode.Accepted)
-                        {
-                            acknowledged[name] = 0;
-                            if (Interlocked.Increment(ref sent) == killAfter)
-                            {
-                                server.Kill();
-                            }
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                    {
-                        return; // The server is gone.
-                    }
+                    return SendOutcome.NotAcknowledged;
                 }
-            })).ToArray();
-            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(120));
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
+
+                acknowledged[name] = 0;
+                return SendOutcome.Acknowledged;
+            });
 
             await server.DisposeAsync();
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Spillway.EndToEnd.Tests.Support;
 
 namespace Spillway.EndToEnd.Tests;
 
@@ -35,41 +36,22 @@ public sealed class TopicCrashRecoveryTests : IDisposable
         {
             var server = await SpillwayProcess.StartAsync(dataDirectory, environment: SpillwayProcess.AnySignature());
             var killAfter = random.Next(100, 250);
-            var count = 0;
-            var clients = Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
+            await KillDuringLoad.RunAsync(server, 16, killAfter, async (client, i) =>
             {
-                for (var i = 0; ; i++)
+                var text = $"c{cycle}-{client}-{i}";
+                var kind = i % 2 == 0 ? "book" : "lamp";
+                attempted[text] = kind;
+                using var response = await server.Client.PostAsJsonAsync(
+                    "/v1/topics/orders/messages",
+                    new { message = text, attributes = new Dictionary<string, object> { ["kind"] = new { dataType = "String", stringValue = kind } } });
+                if (response.StatusCode != HttpStatusCode.OK)
                 {
-                    var text = $"c{cycle}-{client}-{i}";
-                    var kind = i % 2 == 0 ? "book" : "lamp";
-                    attempted[text] = kind;
-                    try
-                    {
-                        using var response = await server.Client.PostAsJsonAsync(
-                            "/v1/topics/orders/messages",
-                            new { message = text, attributes = new Dictionary<string, object> { ["kind"] = new { dataType = "String", stringValue = kind } } });
-                        if (response.StatusCode != HttpStatusCode.OK)
-                        {
-                            return;
-                        }
-
-                        answered[text] = kind;
-                        if (Interlocked.Increment(ref count) == killAfter)
-                        {
-                            server.Kill();
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                    {
-                        return; // The server is gone.
-                    }
+                    return SendOutcome.Stop;
                 }
-            })).ToArray();
-            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(120));
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
+
+                answered[text] = kind;
+                return SendOutcome.Acknowledged;
+            });
 
             await server.DisposeAsync();
         }

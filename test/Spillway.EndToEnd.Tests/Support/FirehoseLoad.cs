@@ -33,43 +33,24 @@ internal static class FirehoseLoad
         ConcurrentDictionary<string, bool> attempted,
         ConcurrentDictionary<string, bool> acknowledged)
     {
-        var count = 0;
-        var clients = Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
+        await KillDuringLoad.RunAsync(server, 8, killAfter, async (client, i) =>
         {
-            for (var i = 0; ; i++)
+            var records = Enumerable.Range(0, 20).Select(j => $"c{cycle}-{client}-{i}-{j}").ToList();
+            records.ForEach(r => attempted[r] = true);
+            using var response = await CallAsync(server, "PutRecordBatch", new
             {
-                var records = Enumerable.Range(0, 20).Select(j => $"c{cycle}-{client}-{i}-{j}").ToList();
-                records.ForEach(r => attempted[r] = true);
-                try
-                {
-                    using var response = await CallAsync(server, "PutRecordBatch", new
-                    {
-                        DeliveryStreamName = stream,
-                        Records = records.Select(r => new { Data = Convert.ToBase64String(Encoding.UTF8.GetBytes(record(r))) }),
-                    });
-                    if (response.StatusCode != HttpStatusCode.OK)
-                    {
-                        return;
-                    }
-
-                    using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                    Assert.Equal(0, answer.RootElement.GetProperty("FailedPutCount").GetInt32());
-                    records.ForEach(r => acknowledged[r] = true);
-                    if (Interlocked.Increment(ref count) == killAfter)
-                    {
-                        server.Kill();
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                {
-                    return; // The server is gone.
-                }
+                DeliveryStreamName = stream,
+                Records = records.Select(r => new { Data = Convert.ToBase64String(Encoding.UTF8.GetBytes(record(r))) }),
+            });
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return SendOutcome.Stop;
             }
-        })).ToArray();
-        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(120));
-        if (!server.HasExited)
-        {
-            server.Kill();
-        }
+
+            using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(0, answer.RootElement.GetProperty("FailedPutCount").GetInt32());
+            records.ForEach(r => acknowledged[r] = true);
+            return SendOutcome.Acknowledged;
+        });
     }
 }
