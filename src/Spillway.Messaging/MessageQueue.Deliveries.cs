@@ -40,7 +40,7 @@ public sealed partial class MessageQueue
         engine.EnsureWritable(this);
         List<Task>? earlier = null;
         List<(string Key, Task Durable)>? noted = null;
-        Task? last = null;
+        Task? batch = null;
         lock (gate)
         {
             var now = Now();
@@ -76,19 +76,15 @@ public sealed partial class MessageQueue
             if (fresh.Count > 0)
             {
                 // One batch: the whole run enters the log as one group, not as many as the writers can snatch meanwhile.
-                foreach (var pending in AppendBatchLocked(fresh, now))
-                {
-                    last = pending.Append.Durable;
-                }
-
-                noted = fresh.ConvertAll(f => (f.Key, last!));
+                var durable = AppendBatchLocked(fresh, now);
+                batch = durable;
+                noted = fresh.ConvertAll(f => (f.Key, durable));
             }
         }
 
-        if (last is not null)
+        if (batch is not null)
         {
-            // Groups complete in log order: the last record's task covers every earlier one.
-            (earlier ??= []).Add(AwaitDurable(last, noted!));
+            (earlier ??= []).Add(AwaitDurable(batch, noted!));
         }
 
         return earlier is null ? Task.CompletedTask : earlier.Count == 1 ? earlier[0] : Task.WhenAll(earlier);

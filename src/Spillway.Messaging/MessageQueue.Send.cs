@@ -176,9 +176,9 @@ public sealed partial class MessageQueue
 
     /// <summary>
     /// Under the lock: hands several sends to the log as one batch (one group commit, each its own record) and notes
-    /// each as <see cref="AppendLocked"/> does; they share one durable task.
+    /// each as <see cref="AppendLocked"/> does. Returns the one task that completes once all of them are durable.
     /// </summary>
-    private PendingAppend[] AppendBatchLocked(IReadOnlyList<(EntryData[] Entries, byte[] Payload, int[] Offsets, string Key)> sends, long now)
+    private Task AppendBatchLocked(IReadOnlyList<(EntryData[] Entries, byte[] Payload, int[] Offsets, string Key)> sends, long now)
     {
         var lengths = new int[sends.Count];
         var seq = nextSeq;
@@ -197,14 +197,13 @@ public sealed partial class MessageQueue
 
         var positions = new long[sends.Count];
         var durable = Log.AppendBatch(RecordType.Send, payloads, lengths, positions);
-        var pending = new PendingAppend[sends.Count];
         for (var i = 0; i < sends.Count; i++)
         {
             var (entries, payload, offsets, key) = sends[i];
-            pending[i] = NoteAppendedLocked(entries, payload, offsets, key, now, movedIn: false, new AppendResult(positions[i], durable));
+            NoteAppendedLocked(entries, payload, offsets, key, now, movedIn: false, new AppendResult(positions[i], durable));
         }
 
-        return pending;
+        return durable;
     }
 
     /// <summary>Under the lock: the bookkeeping of a send record the log has taken at <paramref name="append"/>.</summary>
