@@ -4,7 +4,7 @@
 # fdatasync, and gzip against `gzip -1` of the same bytes into a file with an fsync, all in the same run on the same disk.
 #
 #   bench/delivery.sh [RECORDS] [ROUNDS] [-- spillway-bench-delivery-options...]
-#                     (defaults 100000 records of 1 KiB per run, 3 rounds)
+#                     (defaults 2000000 records of 1 KiB, about 2 GB, per run; 3 rounds)
 #
 # Builds Spillway in Release and runs `spillway bench delivery --api`: the engine in process and the Firehose API of a
 # `spillway serve` child, each uncompressed and with gzip. Every round runs each contender once in a rotating order;
@@ -19,7 +19,7 @@ log() { printf '[delivery] %s\n' "$*" >&2; }
 positional=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do positional+=("$1"); shift; done
 [[ "${1:-}" == "--" ]] && shift
-RECORDS="${positional[0]:-100000}"
+RECORDS="${positional[0]:-2000000}"
 ROUNDS="${positional[1]:-3}"
 if ! [[ "$RECORDS" =~ ^[1-9][0-9]*$ && "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: $0 [RECORDS] [ROUNDS] [-- options]  (positive whole numbers)" >&2

@@ -3,7 +3,7 @@
 # sequential writes with fdatasync of the same bytes, all in the same run on the same disk.
 #
 #   bench/streams-vs-rabbitmq.sh [RECORDS] [RECORDS_4K] [ROUNDS] [-- spillway-bench-stream-options...]
-#                                (defaults 200000 100-byte records, 50000 4 KiB records, 3 rounds)
+#                                (defaults 200000 100-byte records, 500000 4 KiB records, 3 rounds)
 #
 # Starts a private RabbitMQ node (bench/rabbitmq-node.sh: Debian's rabbitmq-server, loopback only, deleted on exit),
 # builds Spillway in Release and runs `spillway bench stream --kinesis --amqp …`: every round runs each contender once
@@ -19,7 +19,7 @@ log() { printf '[streams-vs-rabbitmq] %s\n' "$*" >&2; }
 positional=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do positional+=("$1"); shift; done
 [[ "${1:-}" == "--" ]] && shift
-LARGE="${positional[1]:-50000}"
+LARGE="${positional[1]:-500000}"
 ROUNDS="${positional[2]:-3}"
 if ! [[ "$LARGE" =~ ^[1-9][0-9]*$ && "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: $0 [RECORDS] [RECORDS_4K] [ROUNDS] [-- options]  (positive whole numbers)" >&2
