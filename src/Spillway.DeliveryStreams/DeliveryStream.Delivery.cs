@@ -354,6 +354,7 @@ public sealed partial class DeliveryStream
         var output = definition.Compression == DeliveryCompression.Gzip
             ? new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true)
             : destination;
+        var chunks = new ChunkWriter(output);
         try
         {
             // Records lie where the cut says, mostly back to back: read a run of them at once, then cut the run up.
@@ -373,24 +374,22 @@ public sealed partial class DeliveryStream
                     {
                         var failure = new FailedRecord(
                             record.ArrivalMs, 1, record.ArrivalMs, "DynamicPartitioning.MetadataExtractionFailed", PartitioningFailedMessage, data, null);
-                        await output.WriteAsync(ErrorLine(failure), cancellationToken).ConfigureAwait(false);
+                        await chunks.WriteAsync(ErrorLine(failure), newline: false, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
 
-                    await output.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                    if (definition.AppendNewline)
-                    {
-                        output.WriteByte((byte)'\n');
-                    }
+                    await chunks.WriteAsync(data, definition.AppendNewline, cancellationToken).ConfigureAwait(false);
                 }
 
                 index += count;
             }
 
+            await chunks.FlushAsync(cancellationToken).ConfigureAwait(false);
             ArrayPool<byte>.Shared.Return(buffer);
         }
         finally
         {
+            chunks.Dispose();
             if (output != destination)
             {
                 await output.DisposeAsync().ConfigureAwait(false);
