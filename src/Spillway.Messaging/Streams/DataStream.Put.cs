@@ -6,6 +6,8 @@ namespace Spillway.Messaging.Streams;
 
 public sealed partial class DataStream
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Puts records, durable before this completes (one group commit for the whole batch); per-record outcomes in
     /// input order. A record refused by the shard's write quota (only when the stream enforces quotas) is not stored
@@ -161,7 +163,7 @@ public sealed partial class DataStream
 
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(partitionKey);
+            return StrictUtf8.GetByteCount(partitionKey);
         }
         catch (EncoderFallbackException)
         {
