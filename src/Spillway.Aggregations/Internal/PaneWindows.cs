@@ -17,7 +17,10 @@ internal sealed class PaneWindows : WindowState
     private readonly HashSet<(long End, int Key)> dirty = [];
 
     // The window being emitted, key by key; kept to reuse its buckets.
-    private readonly Dictionary<int, Accumulator> merging = [];
+    // A hopping window's keys while its panes merge: the accumulator of each key by its number (keys are numbered from 0),
+    // and the keys in the order they first appear, so a merge finds its key by index rather than by a hash lookup.
+    private readonly List<int> mergingOrder = [];
+    private Accumulator?[] merging = [];
 
     // Panes that expired, emptied: the next pane takes one with its capacity instead of growing a new table (with
     // thousands of keys a pane's table is a large-object array, whose garbage costs full collections).
@@ -261,22 +264,29 @@ internal sealed class PaneWindows : WindowState
 
             foreach (var (key, acc) in pane)
             {
-                ref var into = ref CollectionsMarshal.GetValueRefOrAddDefault(merging, key, out var existed);
-                if (!existed)
+                if (key >= merging.Length)
                 {
-                    into = NewAccumulator();
+                    Array.Resize(ref merging, Math.Max(key + 1, merging.Length * 2));
                 }
 
-                into!.Merge(acc);
+                if (merging[key] is not { } into)
+                {
+                    merging[key] = into = NewAccumulator();
+                    mergingOrder.Add(key);
+                }
+
+                into.Merge(acc);
             }
         }
 
-        foreach (var (key, acc) in merging)
+        foreach (var key in mergingOrder)
         {
+            var acc = merging[key]!;
+            merging[key] = null;
             rows.Add(Row(key, start, end, acc, kind));
             Recycle(acc);
         }
 
-        merging.Clear();
+        mergingOrder.Clear();
     }
 }
