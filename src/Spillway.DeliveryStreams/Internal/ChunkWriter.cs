@@ -23,14 +23,9 @@ internal sealed class ChunkWriter(Stream destination) : IDisposable
             await FlushAsync(cancellationToken).ConfigureAwait(false);
             if (needed > buffer.Length)
             {
-                // Larger than a chunk (a record of up to 1,000 KiB with a chunk of 1 MiB cannot be, but a pool may differ).
+                // Larger than a chunk (an error line holds its record in base64): it goes down as it is, its newline after.
                 await destination.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                if (newline)
-                {
-                    buffer[length++] = (byte)'\n';
-                }
-
-                return;
+                data = ReadOnlyMemory<byte>.Empty;
             }
         }
 
