@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Spillway.Messaging.Internal;
@@ -189,14 +190,25 @@ public sealed partial class MessageQueue
             lengths[i] = sends[i].Payload.Length;
         }
 
-        var payloads = GC.AllocateUninitializedArray<byte>(lengths.Sum());
-        for (int i = 0, offset = 0; i < sends.Count; offset += lengths[i], i++)
+        // The log copies the records into its group before AppendBatch returns, so the joined payloads go back at once.
+        var total = lengths.Sum();
+        var payloads = ArrayPool<byte>.Shared.Rent(total);
+        var positions = new long[sends.Count];
+        Task durable;
+        try
         {
-            sends[i].Payload.CopyTo(payloads, offset);
+            for (int i = 0, offset = 0; i < sends.Count; offset += lengths[i], i++)
+            {
+                sends[i].Payload.CopyTo(payloads, offset);
+            }
+
+            durable = Log.AppendBatch(RecordType.Send, payloads.AsSpan(0, total), lengths, positions);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(payloads);
         }
 
-        var positions = new long[sends.Count];
-        var durable = Log.AppendBatch(RecordType.Send, payloads, lengths, positions);
         for (var i = 0; i < sends.Count; i++)
         {
             var (entries, payload, offsets, key) = sends[i];
